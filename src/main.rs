@@ -1,1 +1,16 @@
-fn main(){}
+//! The `anketa` binary: parse the command line, start logging, run one subcommand.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    anketa::telemetry::init();
+    let cli = anketa::cli::Cli::parse();
+    match cli.execute().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,581 @@
+//! Handlers: load the draft, apply the engine, store the result, show the next screen.
+//! Every callback is answered, whatever happens, so the phone's spinner stops.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use rand::Rng;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, InlineKeyboardMarkup, MessageId, User};
+use teloxide::{ApiError, RequestError};
+
+use super::App;
+use super::callback::{Action, CallbackData};
+use super::screens::{Painter, Screen, fit};
+use crate::args;
+use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
+use crate::survey::{Draft, Input, Lang, StepError};
+
+/// Commands a respondent can type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `/start` with the deep-link payload, if any (already checked to be a possible link code).
+    Start(Option<LinkPayload>),
+    Cancel,
+    Help,
+}
+
+/// A deep-link payload: at most 64 of `A-Za-z0-9_-`, as Telegram allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkPayload {
+    Code(String),
+    /// Something no link of ours could carry.
+    Malformed,
+}
+
+impl Command {
+    pub fn parse(message: Message) -> Option<Command> {
+        let text = message.text()?.trim();
+        let (head, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let name = head.strip_prefix('/')?.split('@').next()?;
+        match name.to_ascii_lowercase().as_str() {
+            "start" => {
+                let payload = rest.trim();
+                Some(Command::Start((!payload.is_empty()).then(|| {
+                    let valid = payload.len() <= 64
+                        && payload
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    if valid {
+                        LinkPayload::Code(payload.to_string())
+                    } else {
+                        LinkPayload::Malformed
+                    }
+                })))
+            }
+            "cancel" => Some(Command::Cancel),
+            "help" => Some(Command::Help),
+            _ => None,
+        }
+    }
+}
+
+/// One update's context: who, where, in which language.
+struct Ctx<'a> {
+    app: &'a App,
+    bot: &'a Bot,
+    chat: ChatId,
+    user: &'a User,
+    lang: Lang,
+}
+
+impl Ctx<'_> {
+    fn t(&self, id: &str) -> String {
+        self.app.texts.get(self.lang, id)
+    }
+
+    fn painter(&self, revision: i64) -> Painter<'_> {
+        Painter {
+            texts: &self.app.texts,
+            lang: self.lang,
+            revision,
+        }
+    }
+
+    async fn say(&self, text: impl Into<String>) -> anyhow::Result<()> {
+        self.bot.send_message(self.chat, fit(text.into())).await?;
+        Ok(())
+    }
+
+    async fn send(&self, screen: Screen) -> anyhow::Result<()> {
+        self.bot
+            .send_message(self.chat, screen.text)
+            .reply_markup(screen.keyboard)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the message the button was on; sends a new one if it can no longer be edited.
+    async fn show(
+        &self,
+        on: Option<MessageId>,
+        text: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> anyhow::Result<()> {
+        if let Some(message_id) = on {
+            let mut edit = self
+                .bot
+                .edit_message_text(self.chat, message_id, text.clone());
+            if let Some(keyboard) = &keyboard {
+                edit = edit.reply_markup(keyboard.clone());
+            }
+            match edit.await {
+                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(()),
+                Err(e) => tracing::debug!(error = %e, "cannot edit the screen, sending a new one"),
+            }
+        }
+        let send = self.bot.send_message(self.chat, text);
+        match keyboard {
+            Some(keyboard) => send.reply_markup(keyboard).await?,
+            None => send.await?,
+        };
+        Ok(())
+    }
+
+    fn today(&self, target: &LinkTarget) -> NaiveDate {
+        let tz: chrono_tz::Tz = target.timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+        Utc::now().with_timezone(&tz).date_naive()
+    }
+
+    fn date(&self, date: NaiveDate) -> String {
+        match self.lang {
+            Lang::Ru => date.format("%d.%m.%Y").to_string(),
+            Lang::En => date.format("%-d %B %Y").to_string(),
+        }
+    }
+
+    /// Why this link cannot be answered now, if it cannot.
+    async fn refusal(&self, target: &LinkTarget) -> anyhow::Result<Option<String>> {
+        let campaign = &target.campaign;
+        let today = self.today(target);
+        let refusal = if target.revoked {
+            Some(self.t("survey-link-invalid"))
+        } else if campaign.closed {
+            Some(self.t("survey-campaign-closed"))
+        } else if today < campaign.starts_on {
+            Some(self.app.texts.get_with(
+                self.lang,
+                "survey-campaign-not-started",
+                &args![("date", self.date(campaign.starts_on))],
+            ))
+        } else if today > campaign.ends_on {
+            Some(self.app.texts.get_with(
+                self.lang,
+                "survey-campaign-ended",
+                &args![("date", self.date(campaign.ends_on))],
+            ))
+        } else if self.already_answered(target).await? {
+            Some(self.app.texts.get_with(
+                self.lang,
+                "survey-already-answered",
+                &args![("school", target.school.as_str())],
+            ))
+        } else {
+            None
+        };
+        Ok(refusal)
+    }
+
+    async fn already_answered(&self, target: &LinkTarget) -> anyhow::Result<bool> {
+        let identity = self
+            .app
+            .key
+            .identity(self.user.id.0, target.campaign.id, target.school_id);
+        Ok(self
+            .app
+            .db
+            .has_participated(target.campaign.id, identity.as_bytes())
+            .await?)
+    }
+
+    /// A fresh draft at the welcome screen for this link, replacing any other draft of the chat.
+    async fn begin(&self, target: &LinkTarget, on: Option<MessageId>) -> anyhow::Result<()> {
+        let survey = self.app.survey(target.campaign.id).await?;
+        let draft = Draft::default();
+        // A random first revision keeps buttons of a discarded draft from matching the new one.
+        let revision = rand::thread_rng().gen_range(1..1_i64 << 40);
+        let state = serde_json::to_string(&draft)?;
+        self.app
+            .db
+            .start_draft(self.chat.0, &target.code, &state, revision, Utc::now())
+            .await?;
+        let screen = self.painter(revision).draft(&survey, &draft, target);
+        self.show(on, screen.text, Some(screen.keyboard)).await
+    }
+
+    /// The chat's draft with where it leads, if the link still resolves.
+    async fn load(&self) -> anyhow::Result<Option<(StoredDraft, LinkTarget)>> {
+        let Some(stored) = self.app.db.load_draft(self.chat.0).await? else {
+            return Ok(None);
+        };
+        match self.app.db.resolve_link(&stored.link_code).await? {
+            Some(target) => Ok(Some((stored, target))),
+            None => {
+                self.app.db.delete_draft(self.chat.0).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The stored engine state; a draft written by an incompatible version starts again at the welcome.
+    fn decode(&self, stored: &StoredDraft) -> Draft {
+        serde_json::from_str(&stored.state).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "unreadable draft state, starting at the welcome screen");
+            Draft::default()
+        })
+    }
+
+    async fn current_screen(
+        &self,
+        stored: &StoredDraft,
+        target: &LinkTarget,
+    ) -> anyhow::Result<Screen> {
+        let survey = self.app.survey(target.campaign.id).await?;
+        Ok(self
+            .painter(stored.revision)
+            .draft(&survey, &self.decode(stored), target))
+    }
+}
+
+fn language(user: &User) -> Lang {
+    Lang::from_code(user.language_code.as_deref())
+}
+
+fn step_error(ctx: &Ctx<'_>, error: &StepError) -> String {
+    let texts = &ctx.app.texts;
+    match error {
+        StepError::NotExpected => ctx.t("survey-not-expected"),
+        StepError::UseButtons => ctx.t("survey-use-buttons"),
+        StepError::TextExpected => ctx.t("survey-text-expected"),
+        StepError::EmptyText => ctx.t("survey-empty-text"),
+        StepError::TextTooLong { max, got } => texts.get_with(
+            ctx.lang,
+            "survey-text-too-long",
+            &args![("max", *max as i64), ("got", *got as i64)],
+        ),
+        StepError::TooFew { min } => {
+            texts.get_with(ctx.lang, "survey-too-few", &args![("min", *min as i64)])
+        }
+        StepError::TooMany { max } => {
+            texts.get_with(ctx.lang, "survey-too-many", &args![("max", *max as i64)])
+        }
+    }
+}
+
+pub async fn on_command(
+    bot: Bot,
+    app: Arc<App>,
+    message: Message,
+    command: Command,
+) -> anyhow::Result<()> {
+    let Some(user) = message.from.as_ref() else {
+        return Ok(());
+    };
+    let ctx = Ctx {
+        app: &app,
+        bot: &bot,
+        chat: message.chat.id,
+        user,
+        lang: language(user),
+    };
+    let result = match command {
+        Command::Start(None) => resume(&ctx).await,
+        Command::Start(Some(LinkPayload::Malformed)) => ctx.say(ctx.t("survey-link-invalid")).await,
+        Command::Start(Some(LinkPayload::Code(code))) => start(&ctx, &code).await,
+        Command::Cancel => {
+            let cancelled = app.db.delete_draft(ctx.chat.0).await?;
+            ctx.say(ctx.t(if cancelled {
+                "survey-cancelled"
+            } else {
+                "survey-nothing-to-cancel"
+            }))
+            .await
+        }
+        Command::Help => ctx.say(ctx.t("survey-help")).await,
+    };
+    apologise_on_error(&ctx, result).await
+}
+
+/// Logs a failed update and tells the person, without their id or answers in the log.
+async fn apologise_on_error(ctx: &Ctx<'_>, result: anyhow::Result<()>) -> anyhow::Result<()> {
+    if let Err(error) = result {
+        tracing::error!(error = format!("{error:#}"), "update failed");
+        let _ = ctx.say(ctx.t("survey-error")).await;
+    }
+    Ok(())
+}
+
+/// `/start` without a link: continue the unfinished survey, if there is one.
+async fn resume(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    match ctx.load().await? {
+        Some((stored, target)) => {
+            let screen =
+                ctx.painter(stored.revision)
+                    .resume_offer(&target.school, None, &target.code);
+            ctx.send(screen).await
+        }
+        None => ctx.say(ctx.t("survey-no-draft")).await,
+    }
+}
+
+/// `/start CODE`: a class link was opened.
+async fn start(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
+    let Some(target) = ctx.app.db.resolve_link(code).await? else {
+        return ctx.say(ctx.t("survey-link-invalid")).await;
+    };
+    if let Some(refusal) = ctx.refusal(&target).await? {
+        return ctx.say(refusal).await;
+    }
+    if let Some((stored, draft_target)) = ctx.load().await? {
+        let same = draft_target.campaign.id == target.campaign.id
+            && draft_target.school_id == target.school_id;
+        let screen = ctx.painter(stored.revision).resume_offer(
+            &draft_target.school,
+            (!same).then_some(target.school.as_str()),
+            &target.code,
+        );
+        return ctx.send(screen).await;
+    }
+    tracing::info!(campaign = target.campaign.id, "survey started");
+    ctx.begin(&target, None).await
+}
+
+pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Result<()> {
+    let Some(user) = message.from.as_ref() else {
+        return Ok(());
+    };
+    let ctx = Ctx {
+        app: &app,
+        bot: &bot,
+        chat: message.chat.id,
+        user,
+        lang: language(user),
+    };
+    let result = answer_message(&ctx, message.text()).await;
+    apologise_on_error(&ctx, result).await
+}
+
+async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()> {
+    let Some((stored, target)) = ctx.load().await? else {
+        let hint = if text.is_some() {
+            "survey-no-draft"
+        } else {
+            "survey-unsupported-message"
+        };
+        return ctx.say(ctx.t(hint)).await;
+    };
+    let Some(text) = text.filter(|t| !t.starts_with('/')) else {
+        let reason = if text.is_some() {
+            "survey-use-buttons"
+        } else {
+            "survey-unsupported-message"
+        };
+        ctx.say(ctx.t(reason)).await?;
+        return ctx.send(ctx.current_screen(&stored, &target).await?).await;
+    };
+    let survey = ctx.app.survey(target.campaign.id).await?;
+    let draft = ctx.decode(&stored);
+    match draft.step(&survey, Input::Text(text.to_string())) {
+        Ok(next) => {
+            let state = serde_json::to_string(&next)?;
+            match ctx
+                .app
+                .db
+                .update_draft(ctx.chat.0, stored.revision, &state, Utc::now())
+                .await?
+            {
+                Some(revision) => {
+                    ctx.send(ctx.painter(revision).draft(&survey, &next, &target))
+                        .await
+                }
+                None => ctx.say(ctx.t("survey-stale-button")).await,
+            }
+        }
+        Err(error) => {
+            ctx.say(step_error(ctx, &error)).await?;
+            if error == StepError::UseButtons {
+                ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, &target))
+                    .await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyhow::Result<()> {
+    let lang = language(&query.from);
+    let toast = match query.message.as_ref().map(|m| (m.chat().id, m.id())) {
+        Some((chat, message_id)) => {
+            let ctx = Ctx {
+                app: &app,
+                bot: &bot,
+                chat,
+                user: &query.from,
+                lang,
+            };
+            match press(&ctx, message_id, query.data.as_deref()).await {
+                Ok(toast) => toast,
+                Err(error) => {
+                    tracing::error!(error = format!("{error:#}"), "button press failed");
+                    Some(app.texts.get(lang, "survey-error"))
+                }
+            }
+        }
+        None => Some(app.texts.get(lang, "survey-forged-button")),
+    };
+    let mut answer = bot.answer_callback_query(query.id.clone());
+    if let Some(text) = toast {
+        answer = answer.text(super::screens::shorten(&text, 200));
+    }
+    answer.await?;
+    Ok(())
+}
+
+/// Handles a button press; returns the short notice to show, if any.
+async fn press(
+    ctx: &Ctx<'_>,
+    message_id: MessageId,
+    data: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    let Some(data) = data.and_then(CallbackData::parse) else {
+        return Ok(Some(ctx.t("survey-forged-button")));
+    };
+    let Some((stored, target)) = ctx.load().await? else {
+        return Ok(Some(ctx.t("survey-no-survey-button")));
+    };
+    if stored.revision != data.revision {
+        ctx.send(ctx.current_screen(&stored, &target).await?)
+            .await?;
+        return Ok(Some(ctx.t("survey-stale-button")));
+    }
+    let on = Some(message_id);
+    let survey = ctx.app.survey(target.campaign.id).await?;
+    let draft = ctx.decode(&stored);
+    match data.action {
+        Action::Resume => {
+            let screen = ctx.painter(stored.revision).draft(&survey, &draft, &target);
+            ctx.show(on, screen.text, Some(screen.keyboard)).await?;
+            Ok(None)
+        }
+        Action::StartOver(code) => {
+            let Some(new_target) = ctx.app.db.resolve_link(&code).await? else {
+                return Ok(Some(ctx.t("survey-link-invalid")));
+            };
+            if let Some(refusal) = ctx.refusal(&new_target).await? {
+                ctx.show(on, refusal, None).await?;
+                return Ok(None);
+            }
+            ctx.begin(&new_target, on).await?;
+            Ok(None)
+        }
+        Action::Submit => submit(ctx, on, &stored, &target, &draft).await,
+        Action::Step(input) => match draft.step(&survey, input) {
+            Ok(next) => {
+                let state = serde_json::to_string(&next)?;
+                match ctx
+                    .app
+                    .db
+                    .update_draft(ctx.chat.0, stored.revision, &state, Utc::now())
+                    .await?
+                {
+                    Some(revision) => {
+                        let screen = ctx.painter(revision).draft(&survey, &next, &target);
+                        ctx.show(on, screen.text, Some(screen.keyboard)).await?;
+                        Ok(None)
+                    }
+                    None => Ok(Some(ctx.t("survey-stale-button"))),
+                }
+            }
+            Err(error) => Ok(Some(step_error(ctx, &error))),
+        },
+    }
+}
+
+async fn submit(
+    ctx: &Ctx<'_>,
+    on: Option<MessageId>,
+    stored: &StoredDraft,
+    target: &LinkTarget,
+    draft: &Draft,
+) -> anyhow::Result<Option<String>> {
+    let survey = ctx.app.survey(target.campaign.id).await?;
+    let (Some(answers), Some(questionnaire)) = (
+        draft.completed_answers(&survey),
+        draft.questionnaire(&survey),
+    ) else {
+        return Ok(Some(ctx.t("survey-not-expected")));
+    };
+    if let Some(refusal) = ctx.refusal(target).await? {
+        // The campaign ended or closed meanwhile (or this person answered from elsewhere): the draft
+        // can never be submitted, so it goes.
+        ctx.app.db.delete_draft(ctx.chat.0).await?;
+        ctx.show(on, refusal, None).await?;
+        return Ok(None);
+    }
+    let response = NewResponse {
+        campaign_id: target.campaign.id,
+        school_id: target.school_id,
+        class_id: target.class_id,
+        audience: questionnaire.audience,
+        questionnaire_id: questionnaire.id.clone(),
+        submitted_on: ctx.today(target),
+        answers: answers
+            .iter()
+            .map(|(id, answer)| (id.clone(), answer.to_value()))
+            .collect(),
+    };
+    let identity = ctx
+        .app
+        .key
+        .identity(ctx.user.id.0, target.campaign.id, target.school_id);
+    match ctx
+        .app
+        .db
+        .submit_response(ctx.chat.0, stored.revision, identity.as_bytes(), &response)
+        .await?
+    {
+        SubmitOutcome::Stored => {
+            tracing::info!(campaign = target.campaign.id, "response stored");
+            let count = ctx
+                .app
+                .db
+                .class_response_count(target.campaign.id, target.class_id)
+                .await?;
+            let mut text = ctx.t("survey-thanks");
+            if count >= ctx.app.settings.privacy.min_group_size {
+                text.push_str("\n\n");
+                text.push_str(&ctx.app.texts.get_with(
+                    ctx.lang,
+                    "survey-class-count",
+                    &args![
+                        ("count", count),
+                        ("headcount", target.headcount),
+                        ("class", target.class.as_str())
+                    ],
+                ));
+            }
+            ctx.show(on, text, None).await?;
+            Ok(None)
+        }
+        SubmitOutcome::AlreadyAnswered => {
+            let text = ctx.app.texts.get_with(
+                ctx.lang,
+                "survey-already-answered",
+                &args![("school", target.school.as_str())],
+            );
+            ctx.show(on, text, None).await?;
+            Ok(None)
+        }
+        SubmitOutcome::DraftChanged => Ok(Some(ctx.t("survey-already-saved"))),
+    }
+}
+
+/// Shows the respondent commands in Telegram's menu, in Russian and English.
+pub async fn register_commands(bot: &Bot, app: &App) -> anyhow::Result<()> {
+    for (lang, code) in [(Lang::Ru, None), (Lang::En, Some("en"))] {
+        let commands = [
+            ("start", "survey-command-start"),
+            ("cancel", "survey-command-cancel"),
+            ("help", "survey-command-help"),
+        ]
+        .map(|(name, id)| BotCommand::new(name, app.texts.get(lang, id)));
+        let mut request = bot
+            .set_my_commands(commands)
+            .scope(BotCommandScope::AllPrivateChats);
+        if let Some(code) = code {
+            request = request.language_code(code);
+        }
+        request.await?;
+    }
+    Ok(())
+}

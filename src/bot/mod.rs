@@ -1,0 +1,89 @@
+//! The Telegram adapter: turns updates into survey-engine inputs and engine states into screens.
+//!
+//! [`schema`] is the whole update tree, readable as the flow chart: private messages are either
+//! commands (`/start [code]`, `/cancel`, `/help`) or answers; button presses are callbacks.
+
+pub mod callback;
+mod handlers;
+pub mod screens;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::prelude::*;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::i18n::Texts;
+use crate::privacy::IdentityKey;
+use crate::survey::{Questionnaire, Survey};
+
+pub use handlers::Command;
+
+/// Everything a handler needs, shared by all of them.
+pub struct App {
+    pub db: Db,
+    pub key: IdentityKey,
+    pub texts: Texts,
+    pub settings: Settings,
+    /// Campaign questionnaires never change after creation, so each is parsed once.
+    surveys: RwLock<HashMap<i64, Arc<Survey>>>,
+}
+
+impl App {
+    pub fn new(db: Db, key: IdentityKey, settings: Settings) -> Self {
+        App {
+            db,
+            key,
+            texts: Texts::default(),
+            settings,
+            surveys: RwLock::default(),
+        }
+    }
+
+    /// The campaign's questionnaires, as they were when the campaign was created.
+    pub async fn survey(&self, campaign_id: i64) -> anyhow::Result<Arc<Survey>> {
+        if let Some(survey) = self
+            .surveys
+            .read()
+            .expect("lock not poisoned")
+            .get(&campaign_id)
+        {
+            return Ok(survey.clone());
+        }
+        let definitions = self.db.campaign_questionnaires(campaign_id).await?;
+        anyhow::ensure!(
+            !definitions.is_empty(),
+            "campaign {campaign_id} has no questionnaire"
+        );
+        let mut questionnaires = Vec::new();
+        for (id, text) in definitions {
+            let questionnaire = Questionnaire::from_toml(&text).with_context(|| {
+                format!("the stored questionnaire {id} of campaign {campaign_id} is invalid")
+            })?;
+            questionnaires.push(Arc::new(questionnaire));
+        }
+        let survey = Arc::new(Survey::new(questionnaires));
+        self.surveys
+            .write()
+            .expect("lock not poisoned")
+            .insert(campaign_id, survey.clone());
+        Ok(survey)
+    }
+}
+
+/// The update tree.
+pub fn schema() -> UpdateHandler<anyhow::Error> {
+    let private_messages = Update::filter_message()
+        .filter(|message: Message| message.chat.is_private())
+        .branch(dptree::filter_map(Command::parse).endpoint(handlers::on_command))
+        .endpoint(handlers::on_message);
+    let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
+    dptree::entry()
+        .branch(private_messages)
+        .branch(button_presses)
+}
+
+pub use handlers::register_commands;

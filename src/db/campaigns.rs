@@ -1,0 +1,207 @@
+//! Campaigns, their questionnaires and the class links respondents arrive through.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Db, is_unique_violation, on_pool};
+use crate::survey::Audience;
+
+/// A campaign to create; its questionnaires are copied in as they are now.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub target_percent: i64,
+    /// (audience, questionnaire id, the questionnaire's TOML text)
+    pub questionnaires: Vec<(Audience, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub target_percent: i64,
+    pub closed: bool,
+}
+
+/// A campaign with its participation so far.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CampaignSummary {
+    #[sqlx(flatten)]
+    pub campaign: Campaign,
+    pub questionnaires: String,
+    pub headcount: i64,
+    pub responses: i64,
+}
+
+/// One class's link, with the names a person recognises.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClassLink {
+    pub municipality: String,
+    pub school: String,
+    pub class: String,
+    pub code: String,
+}
+
+/// Where a deep-link code leads.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkTarget {
+    pub code: String,
+    #[sqlx(flatten)]
+    pub campaign: Campaign,
+    pub school_id: i64,
+    pub school: String,
+    pub timezone: String,
+    pub class_id: i64,
+    pub class: String,
+    pub headcount: i64,
+    pub revoked: bool,
+}
+
+const CAMPAIGN_COLUMNS: &str = "c.id, c.name, c.starts_on, c.ends_on, c.target_percent, c.closed";
+
+/// Why a campaign could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignError {
+    #[error("a campaign named {0:?} already exists (see `anketa campaign list`)")]
+    NameTaken(String),
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+}
+
+impl Db {
+    pub async fn create_campaign(
+        &self,
+        new: &NewCampaign,
+        now: DateTime<Utc>,
+    ) -> Result<i64, CampaignError> {
+        let result: Result<i64, sqlx::Error> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO campaigns (name, starts_on, ends_on, target_percent, closed, created_at)
+                 VALUES ($1, $2, $3, $4, FALSE, $5) RETURNING id",
+            )
+            .bind(&new.name)
+            .bind(new.starts_on)
+            .bind(new.ends_on)
+            .bind(new.target_percent)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (audience, questionnaire_id, definition) in &new.questionnaires {
+                sqlx::query(
+                    "INSERT INTO campaign_questionnaires (campaign_id, audience, questionnaire_id, definition)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(audience.code())
+                .bind(questionnaire_id)
+                .bind(definition)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(id)
+        });
+        result.map_err(|e| {
+            if is_unique_violation(&e) {
+                CampaignError::NameTaken(new.name.clone())
+            } else {
+                e.into()
+            }
+        })
+    }
+
+    pub async fn campaign_by_name(&self, name: &str) -> sqlx::Result<Option<Campaign>> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns c WHERE c.name = $1");
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(name).fetch_optional(pool).await)
+    }
+
+    /// Every campaign with its questionnaires, the roster's headcount and the responses so far.
+    pub async fn list_campaigns(&self) -> sqlx::Result<Vec<CampaignSummary>> {
+        let sql = format!(
+            "SELECT {CAMPAIGN_COLUMNS},
+                    (SELECT COALESCE(string_agg(q.questionnaire_id, ', '), '') FROM campaign_questionnaires q
+                      WHERE q.campaign_id = c.id) AS questionnaires,
+                    (SELECT COALESCE(SUM(k.headcount), 0) FROM classes k) AS headcount,
+                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = c.id) AS responses
+             FROM campaigns c ORDER BY c.starts_on, c.name"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)
+    }
+
+    /// The questionnaire definitions a campaign was created with: (questionnaire id, TOML text).
+    pub async fn campaign_questionnaires(
+        &self,
+        campaign_id: i64,
+    ) -> sqlx::Result<Vec<(String, String)>> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT questionnaire_id, definition FROM campaign_questionnaires WHERE campaign_id = $1 ORDER BY audience",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)
+    }
+
+    /// Gives every class of the roster an active link for the campaign (existing links are kept)
+    /// and returns them all, ordered by municipality, school and class.
+    pub async fn ensure_links(
+        &self,
+        campaign_id: i64,
+        now: DateTime<Utc>,
+        mut new_code: impl FnMut() -> String,
+    ) -> sqlx::Result<Vec<ClassLink>> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let missing: Vec<i64> = sqlx::query_scalar(
+                "SELECT k.id FROM classes k WHERE NOT EXISTS (
+                     SELECT 1 FROM class_links l
+                     WHERE l.class_id = k.id AND l.campaign_id = $1 AND l.revoked_at IS NULL)
+                 ORDER BY k.id",
+            )
+            .bind(campaign_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for class_id in missing {
+                sqlx::query("INSERT INTO class_links (code, campaign_id, class_id, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(new_code())
+                    .bind(campaign_id)
+                    .bind(class_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let links = sqlx::query_as(
+                "SELECT m.name AS municipality, s.name AS school, k.name AS class, l.code
+                 FROM class_links l
+                 JOIN classes k ON k.id = l.class_id
+                 JOIN schools s ON s.id = k.school_id
+                 JOIN municipalities m ON m.id = s.municipality_id
+                 WHERE l.campaign_id = $1 AND l.revoked_at IS NULL
+                 ORDER BY m.name, s.name, k.name",
+            )
+            .bind(campaign_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(links)
+        })
+    }
+
+    /// Resolves a deep-link code to its campaign, school and class.
+    pub async fn resolve_link(&self, code: &str) -> sqlx::Result<Option<LinkTarget>> {
+        let sql = format!(
+            "SELECT l.code, {CAMPAIGN_COLUMNS}, s.id AS school_id, s.name AS school, s.timezone,
+                    k.id AS class_id, k.name AS class, k.headcount,
+                    (l.revoked_at IS NOT NULL) AS revoked
+             FROM class_links l
+             JOIN campaigns c ON c.id = l.campaign_id
+             JOIN classes k ON k.id = l.class_id
+             JOIN schools s ON s.id = k.school_id
+             WHERE l.code = $1"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(code).fetch_optional(pool).await)
+    }
+}

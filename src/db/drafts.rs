@@ -1,0 +1,91 @@
+//! Unfinished responses, one per chat, with a revision for optimistic concurrency: every change
+//! names the revision it was computed from, so a stale button or a racing update changes nothing.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, on_pool};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredDraft {
+    pub link_code: String,
+    /// The engine's draft as JSON.
+    pub state: String,
+    pub revision: i64,
+}
+
+impl Db {
+    pub async fn load_draft(&self, chat_id: i64) -> sqlx::Result<Option<StoredDraft>> {
+        on_pool!(self, pool => sqlx::query_as("SELECT link_code, state, revision FROM drafts WHERE chat_id = $1")
+            .bind(chat_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Starts a draft for this chat, replacing any other. `revision` must not repeat a revision
+    /// this chat has seen (the caller picks it at random) so buttons of a discarded draft stay dead.
+    pub async fn start_draft(
+        &self,
+        chat_id: i64,
+        link_code: &str,
+        state: &str,
+        revision: i64,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO drafts (chat_id, link_code, state, revision, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (chat_id) DO UPDATE SET link_code = excluded.link_code, state = excluded.state,
+                 revision = excluded.revision, updated_at = excluded.updated_at",
+        )
+        .bind(chat_id)
+        .bind(link_code)
+        .bind(state)
+        .bind(revision)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    }
+
+    /// Stores the next state if the draft is still at `expected_revision`; returns the new
+    /// revision, or `None` when something else changed or removed the draft first.
+    pub async fn update_draft(
+        &self,
+        chat_id: i64,
+        expected_revision: i64,
+        state: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<i64>> {
+        let done = on_pool!(self, pool => sqlx::query(
+            "UPDATE drafts SET state = $1, revision = revision + 1, updated_at = $2
+             WHERE chat_id = $3 AND revision = $4",
+        )
+        .bind(state)
+        .bind(now)
+        .bind(chat_id)
+        .bind(expected_revision)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok((done == 1).then_some(expected_revision + 1))
+    }
+
+    /// Discards the chat's draft; returns whether there was one.
+    pub async fn delete_draft(&self, chat_id: i64) -> sqlx::Result<bool> {
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM drafts WHERE chat_id = $1")
+            .bind(chat_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Deletes drafts untouched since `before`; returns how many.
+    pub async fn purge_drafts(&self, before: DateTime<Utc>) -> sqlx::Result<u64> {
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM drafts WHERE updated_at < $1")
+            .bind(before)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done)
+    }
+}

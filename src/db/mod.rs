@@ -1,0 +1,105 @@
+//! Storage: one [`Db`] type over SQLite (the default, embedded) or PostgreSQL, with every SQL
+//! string of the application in this module's files.
+//!
+//! Queries are written once in SQL both engines run (`$1` placeholders, `ON CONFLICT`,
+//! `RETURNING`) and executed on whichever pool is configured through [`on_pool!`]. The
+//! schema differs only where the dialects do: `migrations/sqlite` and `migrations/postgres`
+//! carry the same versions.
+
+mod campaigns;
+mod drafts;
+mod responses;
+mod roster;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{PgPool, SqlitePool};
+
+pub use campaigns::{Campaign, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
+pub use drafts::StoredDraft;
+pub use responses::{ExportRow, NewResponse, SubmitOutcome};
+pub use roster::RosterSummary;
+
+/// A connection pool to the configured database engine.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same query code on whichever pool `$db` holds: `$pool` is bound to the concrete pool.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+impl Db {
+    /// Opens the database named by `url` (`sqlite://FILE` or `postgres://...`), creating a SQLite
+    /// file on first use, and applies the embedded migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .context("ANKETA_DATABASE_URL is not a valid PostgreSQL URL")?;
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .context("cannot connect to PostgreSQL (check ANKETA_DATABASE_URL and that the server is running)")?;
+            Db::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .context("ANKETA_DATABASE_URL is not a valid SQLite URL (expected sqlite://FILE)")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                // Deleted drafts are overwritten, not left readable in free pages.
+                .pragma("secure_delete", "on");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot open the SQLite database {url}"))?;
+            Db::Sqlite(pool)
+        } else {
+            anyhow::bail!(
+                "ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})"
+            );
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        }
+        .context("cannot apply the database migrations")
+    }
+
+    /// Whether the database answers (for health checks and start-up).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// Storage errors the application reacts to; anything else is an [`sqlx::Error`] with context.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}

@@ -1,0 +1,181 @@
+//! Submitting a response (participation record, anonymous response, draft removal: one
+//! transaction) and reading responses back for counts and exports.
+
+use chrono::NaiveDate;
+use futures_util::TryStreamExt;
+
+use super::{Db, on_pool};
+use crate::survey::Audience;
+
+/// A finished response, already stripped of anything that identifies the respondent.
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub campaign_id: i64,
+    pub school_id: i64,
+    pub class_id: i64,
+    pub audience: Audience,
+    pub questionnaire_id: String,
+    pub submitted_on: NaiveDate,
+    /// (question id, stored value) for the questions the respondent was shown.
+    pub answers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Stored,
+    /// This person already has a response for the campaign and school; the draft was discarded.
+    AlreadyAnswered,
+    /// The draft had moved on or was gone (a second press of "submit", another replica first).
+    DraftChanged,
+}
+
+/// One response as exported: where it came from and its answers by question id.
+#[derive(Debug, Clone, Default)]
+pub struct ExportRow {
+    pub municipality: String,
+    pub school: String,
+    pub class: String,
+    pub audience: String,
+    pub submitted_on: String,
+    pub answers: Vec<(String, String)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ExportLine {
+    id: i64,
+    municipality: String,
+    school: String,
+    class: String,
+    audience: String,
+    submitted_on: NaiveDate,
+    question_id: Option<String>,
+    value: Option<String>,
+}
+
+impl Db {
+    /// Stores a response once per (campaign, identity), removing the draft in the same transaction.
+    /// The unique key on participations is what guarantees "once", across processes too.
+    pub async fn submit_response(
+        &self,
+        chat_id: i64,
+        expected_revision: i64,
+        identity: &[u8],
+        response: &NewResponse,
+    ) -> sqlx::Result<SubmitOutcome> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // Writing first takes SQLite's write lock at once instead of upgrading a read lock later.
+            let removed = sqlx::query("DELETE FROM drafts WHERE chat_id = $1 AND revision = $2")
+                .bind(chat_id)
+                .bind(expected_revision)
+                .execute(&mut *tx)
+                .await?;
+            if removed.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(SubmitOutcome::DraftChanged);
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO participations (campaign_id, identity) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(response.campaign_id)
+            .bind(identity)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                tx.commit().await?;
+                return Ok(SubmitOutcome::AlreadyAnswered);
+            }
+            let response_id: i64 = sqlx::query_scalar(
+                "INSERT INTO responses (campaign_id, school_id, class_id, audience, questionnaire_id, submitted_on)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(response.campaign_id)
+            .bind(response.school_id)
+            .bind(response.class_id)
+            .bind(response.audience.code())
+            .bind(&response.questionnaire_id)
+            .bind(response.submitted_on)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (question_id, value) in &response.answers {
+                sqlx::query("INSERT INTO answers (response_id, question_id, value) VALUES ($1, $2, $3)")
+                    .bind(response_id)
+                    .bind(question_id)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(SubmitOutcome::Stored)
+        })
+    }
+
+    /// Whether this identity has already answered in the campaign.
+    pub async fn has_participated(&self, campaign_id: i64, identity: &[u8]) -> sqlx::Result<bool> {
+        on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM participations WHERE campaign_id = $1 AND identity = $2",
+        )
+        .bind(campaign_id)
+        .bind(identity)
+        .fetch_one(pool)
+        .await)
+        .map(|n| n > 0)
+    }
+
+    pub async fn class_response_count(&self, campaign_id: i64, class_id: i64) -> sqlx::Result<i64> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM responses WHERE campaign_id = $1 AND class_id = $2",
+        )
+        .bind(campaign_id)
+        .bind(class_id)
+        .fetch_one(pool)
+        .await)
+    }
+
+    /// Streams a campaign's responses, ordered by municipality, school, class, to `sink`.
+    pub async fn export_responses(
+        &self,
+        campaign_id: i64,
+        mut sink: impl FnMut(ExportRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<u64> {
+        const SQL: &str =
+            "SELECT r.id, m.name AS municipality, s.name AS school, k.name AS class, r.audience,
+                    r.submitted_on, a.question_id, a.value
+             FROM responses r
+             JOIN classes k ON k.id = r.class_id
+             JOIN schools s ON s.id = r.school_id
+             JOIN municipalities m ON m.id = s.municipality_id
+             LEFT JOIN answers a ON a.response_id = r.id
+             WHERE r.campaign_id = $1
+             ORDER BY m.name, s.name, k.name, r.id";
+        let mut count = 0;
+        let mut current: Option<(i64, ExportRow)> = None;
+        on_pool!(self, pool => {
+            let mut lines = sqlx::query_as::<_, ExportLine>(SQL).bind(campaign_id).fetch(pool);
+            while let Some(line) = lines.try_next().await? {
+                if current.as_ref().is_none_or(|(id, _)| *id != line.id) {
+                    if let Some((_, row)) = current.take() {
+                        sink(row)?;
+                        count += 1;
+                    }
+                    current = Some((line.id, ExportRow {
+                        municipality: line.municipality,
+                        school: line.school,
+                        class: line.class,
+                        audience: line.audience,
+                        submitted_on: line.submitted_on.to_string(),
+                        answers: Vec::new(),
+                    }));
+                }
+                if let (Some((_, row)), Some(question), Some(value)) = (current.as_mut(), line.question_id, line.value) {
+                    row.answers.push((question, value));
+                }
+            }
+        });
+        if let Some((_, row)) = current {
+            sink(row)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}

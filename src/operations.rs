@@ -1,0 +1,284 @@
+//! What the operator's command line does: one function per subcommand, free of argument parsing
+//! and printing, so tests and other front ends can call them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+
+use crate::db::{CampaignSummary, ClassLink, Db, NewCampaign, RosterSummary};
+use crate::roster;
+use crate::survey::{Audience, Questionnaire, Survey};
+
+/// Length of a class link code: 12 of 62 symbols is 71 bits, far beyond guessing.
+const LINK_CODE_LEN: usize = 12;
+
+/// Reads a roster CSV and stores it; a bad row rejects the whole file.
+pub async fn import_roster(
+    db: &Db,
+    file: &Path,
+    default_timezone: &str,
+) -> anyhow::Result<RosterSummary> {
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("cannot read the roster file {}", file.display()))?;
+    let rows = roster::parse(&bytes)
+        .with_context(|| format!("the roster {} was not imported", file.display()))?;
+    db.import_roster(&rows, default_timezone).await
+}
+
+/// Finds a questionnaire by id (or file path) in the questionnaires folder and validates it.
+/// Returns the questionnaire and its exact text, which a campaign keeps.
+pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Questionnaire, String)> {
+    let as_path = PathBuf::from(id_or_path);
+    let candidates: Vec<PathBuf> = if as_path.extension().is_some_and(|e| e == "toml")
+        && as_path.is_file()
+    {
+        vec![as_path]
+    } else {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the questionnaires folder {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        files.sort();
+        files
+    };
+    let mut known = Vec::new();
+    for path in candidates {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let questionnaire = Questionnaire::from_toml(&text)
+            .map_err(|e| anyhow::anyhow!("questionnaire {}: {e}", path.display()))?;
+        if questionnaire.id == id_or_path || path == Path::new(id_or_path) {
+            return Ok((questionnaire, text));
+        }
+        known.push(questionnaire.id);
+    }
+    bail!(
+        "no questionnaire {id_or_path:?} in {} (found: {})",
+        dir.display(),
+        known.join(", ")
+    )
+}
+
+/// The validated content of a questionnaire file, for `questionnaire check`.
+pub fn check_questionnaire(file: &Path) -> anyhow::Result<Questionnaire> {
+    Questionnaire::load(file)
+}
+
+/// What `campaign create` is asked for, before it is checked.
+pub struct CampaignRequest<'a> {
+    pub name: &'a str,
+    pub questionnaires: &'a [String],
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub target_percent: i64,
+}
+
+pub async fn create_campaign(
+    db: &Db,
+    dir: &Path,
+    request: CampaignRequest<'_>,
+) -> anyhow::Result<i64> {
+    let name = request.name.trim();
+    if name.is_empty() {
+        bail!("the campaign name is empty");
+    }
+    if request.ends_on < request.starts_on {
+        bail!(
+            "the campaign ends ({}) before it starts ({})",
+            request.ends_on,
+            request.starts_on
+        );
+    }
+    if !(1..=100).contains(&request.target_percent) {
+        bail!(
+            "the target percent must be between 1 and 100 (got {})",
+            request.target_percent
+        );
+    }
+    if request.questionnaires.is_empty() {
+        bail!("name at least one questionnaire with --questionnaire (e.g. noko-parents)");
+    }
+    let mut by_audience: BTreeMap<Audience, (String, String)> = BTreeMap::new();
+    for id in request.questionnaires {
+        let (questionnaire, text) = find_questionnaire(dir, id)?;
+        if let Some((other, _)) = by_audience.get(&questionnaire.audience) {
+            bail!(
+                "questionnaires {other} and {} are both for the audience {:?}; a campaign takes one per audience",
+                questionnaire.id,
+                questionnaire.audience.code()
+            );
+        }
+        by_audience.insert(questionnaire.audience, (questionnaire.id, text));
+    }
+    let new = NewCampaign {
+        name: name.to_string(),
+        starts_on: request.starts_on,
+        ends_on: request.ends_on,
+        target_percent: request.target_percent,
+        questionnaires: by_audience
+            .into_iter()
+            .map(|(audience, (id, text))| (audience, id, text))
+            .collect(),
+    };
+    Ok(db.create_campaign(&new, Utc::now()).await?)
+}
+
+pub async fn list_campaigns(db: &Db) -> anyhow::Result<Vec<CampaignSummary>> {
+    Ok(db.list_campaigns().await?)
+}
+
+fn new_link_code() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(LINK_CODE_LEN)
+        .map(char::from)
+        .collect()
+}
+
+/// The deep link a class's parents open.
+pub fn deep_link(bot_username: &str, code: &str) -> String {
+    format!("https://t.me/{bot_username}?start={code}")
+}
+
+/// Gives every class a link for the campaign and writes `DIR/links.csv`.
+pub async fn export_links(
+    db: &Db,
+    campaign: &str,
+    dir: &Path,
+    bot_username: &str,
+) -> anyhow::Result<(PathBuf, Vec<ClassLink>)> {
+    if bot_username.is_empty() {
+        bail!(
+            "the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME"
+        );
+    }
+    let campaign = db
+        .campaign_by_name(campaign)
+        .await?
+        .with_context(|| format!("no campaign named {campaign:?} (see `anketa campaign list`)"))?;
+    let links = db
+        .ensure_links(campaign.id, Utc::now(), new_link_code)
+        .await?;
+    if links.is_empty() {
+        bail!("the roster is empty: import one first with `anketa roster import FILE.csv`");
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let path = dir.join("links.csv");
+    let mut writer = csv::Writer::from_path(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writer.write_record(["municipality", "school", "class", "url"])?;
+    for link in &links {
+        writer.write_record([
+            &link.municipality,
+            &link.school,
+            &link.class,
+            &deep_link(bot_username, &link.code),
+        ])?;
+    }
+    writer.flush()?;
+    Ok((path, links))
+}
+
+/// Writes one CSV row per response: where it came from, then one column per question id.
+pub async fn export_responses(db: &Db, campaign: &str, file: &Path) -> anyhow::Result<u64> {
+    let campaign = db
+        .campaign_by_name(campaign)
+        .await?
+        .with_context(|| format!("no campaign named {campaign:?} (see `anketa campaign list`)"))?;
+    let mut questionnaires = Vec::new();
+    for (id, text) in db.campaign_questionnaires(campaign.id).await? {
+        let questionnaire = Questionnaire::from_toml(&text)
+            .map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
+        questionnaires.push(Arc::new(questionnaire));
+    }
+    let survey = Survey::new(questionnaires);
+    let mut question_ids: Vec<String> = Vec::new();
+    for audience in survey.audiences() {
+        for question in &survey.questionnaire(audience).expect("listed").questions {
+            if !question_ids.contains(&question.id) {
+                question_ids.push(question.id.clone());
+            }
+        }
+    }
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    let mut writer =
+        csv::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
+    let mut header = vec![
+        "municipality",
+        "school",
+        "class",
+        "audience",
+        "submitted_on",
+    ];
+    header.extend(question_ids.iter().map(String::as_str));
+    writer.write_record(&header)?;
+    let count = db
+        .export_responses(campaign.id, |row| {
+            let mut record = vec![
+                row.municipality,
+                row.school,
+                row.class,
+                row.audience,
+                row.submitted_on,
+            ];
+            let mut answers: BTreeMap<String, String> = row.answers.into_iter().collect();
+            record.extend(
+                question_ids
+                    .iter()
+                    .map(|id| answers.remove(id).unwrap_or_default()),
+            );
+            writer.write_record(&record)?;
+            Ok(())
+        })
+        .await?;
+    writer.flush()?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_codes_fit_telegram_deep_links_and_differ() {
+        let a = new_link_code();
+        assert_eq!(a.len(), LINK_CODE_LEN);
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_ne!(a, new_link_code());
+    }
+
+    #[test]
+    fn the_shipped_questionnaires_are_valid() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires");
+        let (parents, _) = find_questionnaire(&dir, "noko-parents").unwrap();
+        let (students, _) = find_questionnaire(&dir, "noko-students").unwrap();
+        assert_eq!(
+            (parents.audience, students.audience),
+            (Audience::Parent, Audience::Student)
+        );
+        assert_eq!(parents.questions.len(), 15);
+        let conditional: Vec<_> = parents
+            .questions
+            .iter()
+            .filter(|q| q.show_if.is_some())
+            .map(|q| q.id.as_str())
+            .collect();
+        assert_eq!(conditional, ["q2", "q4", "q7", "q11"]);
+        assert!(
+            parents
+                .questions
+                .iter()
+                .all(|q| q.text.en.is_some() && q.short.is_some())
+        );
+    }
+}
