@@ -76,6 +76,9 @@ impl Db {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
+        if done > 0 {
+            self.scrub_deleted().await;
+        }
         Ok(done > 0)
     }
 
@@ -86,6 +89,9 @@ impl Db {
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
+        if done > 0 {
+            self.scrub_deleted().await;
+        }
         Ok(done)
     }
 }

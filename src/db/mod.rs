@@ -94,6 +94,20 @@ impl Db {
         Ok(())
     }
 
+    /// Makes deleted rows unreadable on disk: SQLite keeps old page images in the write-ahead log
+    /// until a checkpoint, so after a draft (which holds a chat id) is deleted the log is
+    /// checkpointed and truncated. Best effort: a busy checkpoint is retried by the next call.
+    pub(crate) async fn scrub_deleted(&self) {
+        if let Db::Sqlite(pool) = self {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(pool)
+                .await
+            {
+                tracing::warn!(error = %e, "cannot checkpoint the SQLite write-ahead log");
+            }
+        }
+    }
+
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }

@@ -62,6 +62,22 @@ impl Db {
         identity: &[u8],
         response: &NewResponse,
     ) -> sqlx::Result<SubmitOutcome> {
+        let outcome = self
+            .store_response(chat_id, expected_revision, identity, response)
+            .await?;
+        if outcome != SubmitOutcome::DraftChanged {
+            self.scrub_deleted().await;
+        }
+        Ok(outcome)
+    }
+
+    async fn store_response(
+        &self,
+        chat_id: i64,
+        expected_revision: i64,
+        identity: &[u8],
+        response: &NewResponse,
+    ) -> sqlx::Result<SubmitOutcome> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // Writing first takes SQLite's write lock at once instead of upgrading a read lock later.
