@@ -287,3 +287,24 @@ pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
         Err(_) => false,
     }
 }
+
+/// Waits (10 s) until the bot has sent or edited `count` messages in the user's chat after call
+/// number `after`, and returns them.
+pub async fn outputs(
+    user: &bot_api::TestUser,
+    after: u64,
+    count: usize,
+) -> Vec<bot_api::BotMessage> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen = user.outputs_after(after);
+        if seen.len() >= count {
+            return seen;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "expected {count} bot outputs, saw {seen:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

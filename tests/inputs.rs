@@ -1,0 +1,308 @@
+//! Unexpected input never crashes and never changes what it should not: forged and stale buttons,
+//! text where a button is expected, stickers, photos, oversized messages, bad links and dates;
+//! plus multiple choice, ratings and free text on a questionnaire written for the test.
+
+mod support;
+
+use support::bot_api::TestUser;
+use support::{TestApp, outputs};
+
+const CUSTOM: &str = r#"
+id = "club-survey"
+audience = "parent"
+title = { ru = "Опрос о кружках", en = "Clubs survey" }
+preamble = { ru = "Пара вопросов о кружках.", en = "A few questions about clubs." }
+
+[[questions]]
+id = "clubs"
+kind = "multiple"
+min = 1
+max = 2
+text = { ru = "Какие кружки нужны?", en = "Which clubs are needed?" }
+options = [
+  { code = "chess", text = { ru = "Шахматы", en = "Chess" } },
+  { code = "robots", text = { ru = "Робототехника", en = "Robotics" } },
+  { code = "choir", text = { ru = "Хор", en = "Choir" } },
+]
+
+[[questions]]
+id = "chess_rating"
+kind = "rating"
+min = 1
+max = 5
+min_label = { ru = "плохо", en = "poor" }
+max_label = { ru = "отлично", en = "excellent" }
+show_if = { question = "clubs", equals = "chess" }
+text = { ru = "Оцените шахматный кружок", en = "Rate the chess club" }
+
+[[questions]]
+id = "idea"
+kind = "text"
+max_length = 20
+text = { ru = "Ваша идея", en = "Your idea" }
+"#;
+
+async fn custom_app() -> (TestApp, Vec<support::Link>) {
+    let mut app = TestApp::new().await;
+    let file = app.write("club.toml", CUSTOM);
+    let links = app.seed_with(&["--questionnaire", &file], 0, 5).await;
+    app.start_bot().await;
+    (app, links)
+}
+
+async fn notice(user: &TestUser, button: &str) -> Option<String> {
+    user.press(button).await.text
+}
+
+#[tokio::test]
+async fn multiple_choice_rating_and_free_text() {
+    let (app, links) = custom_app().await;
+    let user = app.api.user(2_000_000_001, "en");
+    user.send_text(&links[0].start_command()).await;
+    assert_eq!(notice(&user, "Start").await, None);
+    let question = user.last_message();
+    assert!(
+        question.text.starts_with("Question 1 of 3"),
+        "{}",
+        question.text
+    );
+    assert!(
+        question.text.contains("Tick 1 to 2 options"),
+        "{}",
+        question.text
+    );
+
+    // "Done" with nothing ticked is refused with a notice; the screen stays.
+    assert_eq!(
+        notice(&user, "Done").await.as_deref(),
+        Some("Please tick at least 1 option.")
+    );
+    assert_eq!(notice(&user, "Chess").await, None);
+    assert_eq!(notice(&user, "Choir").await, None);
+    assert!(user.last_message().has_button("☑ Chess") && user.last_message().has_button("☑ Choir"));
+    assert_eq!(
+        notice(&user, "Robotics").await.as_deref(),
+        Some("You can tick at most 2 options.")
+    );
+    assert_eq!(notice(&user, "Choir").await, None, "untick");
+    assert!(user.last_message().has_button("☐ Choir"));
+    assert_eq!(notice(&user, "Done").await, None);
+
+    let rating = user.last_message();
+    assert!(
+        rating.text.starts_with("Question 2 of 3"),
+        "{}",
+        rating.text
+    );
+    assert!(
+        rating.text.contains("1 — poor, 5 — excellent"),
+        "{}",
+        rating.text
+    );
+    assert_eq!(notice(&user, "4").await, None);
+
+    let text_question = user.last_message();
+    assert!(
+        text_question.text.contains("at most 20 characters"),
+        "{}",
+        text_question.text
+    );
+    assert!(
+        !text_question.has_button("Skip"),
+        "required text cannot be skipped"
+    );
+    let too_long = user
+        .send_text("a much too long idea for this question")
+        .await;
+    assert!(
+        too_long
+            .text
+            .contains("too long: 38 characters, at most 20"),
+        "{}",
+        too_long.text
+    );
+    let review = user.send_text("More chess").await;
+    assert!(
+        review.text.contains("Chess")
+            && review.text.contains("4")
+            && review.text.contains("More chess"),
+        "{}",
+        review.text
+    );
+    // Back from the review to the text question shows the earlier answer.
+    assert_eq!(notice(&user, "Back").await, None);
+    assert!(
+        user.last_message().text.contains("“More chess”"),
+        "{}",
+        user.last_message().text
+    );
+    user.send_text("Chess twice a week").await;
+    assert_eq!(notice(&user, "Submit").await, None);
+
+    let (header, rows) = app.export().await;
+    assert_eq!(header[5..], ["clubs", "chess_rating", "idea"]);
+    assert_eq!(rows[0][5..], ["chess", "4", "Chess twice a week"]);
+}
+
+#[tokio::test]
+async fn unexpected_input_gets_a_clear_reply_and_changes_nothing() {
+    let (app, links) = custom_app().await;
+    let user = app.api.user(2_000_000_002, "ru");
+
+    // Before any survey: text, stickers, photos, unknown and malformed links.
+    assert!(
+        user.send_text("привет")
+            .await
+            .text
+            .contains("откройте ссылку")
+    );
+    assert!(user.send_sticker().await.text.contains("только текст"));
+    assert!(
+        user.send_text("/start NoSuchCode123")
+            .await
+            .text
+            .contains("ссылка недействительна")
+    );
+    assert!(
+        user.send_text("/start ../../etc/passwd")
+            .await
+            .text
+            .contains("ссылка недействительна")
+    );
+    assert!(
+        user.send_text(&format!("/start {}", "x".repeat(65)))
+            .await
+            .text
+            .contains("ссылка недействительна")
+    );
+    assert!(
+        user.send_text("/cancel")
+            .await
+            .text
+            .contains("Отменять нечего")
+    );
+    assert!(user.send_text("/help").await.text.contains("/cancel"));
+    assert!(
+        user.send_text("/start")
+            .await
+            .text
+            .contains("откройте ссылку")
+    );
+
+    user.send_text(&links[0].start_command()).await;
+    notice(&user, "Начать").await;
+    let question = user.last_message();
+    let revision_screen = question.clone();
+
+    // Text, a sticker, a photo and a 5,000-character message where buttons are expected.
+    let expect_reply_and_question = |replies: Vec<support::bot_api::BotMessage>, reply: &str| {
+        assert!(replies[0].text.contains(reply), "{}", replies[0].text);
+        assert!(
+            replies[1].text.starts_with("Вопрос 1 из 3"),
+            "the question is shown again below: {}",
+            replies[1].text
+        );
+    };
+    let before = app.api.seq();
+    user.enqueue_text("шахматы");
+    expect_reply_and_question(outputs(&user, before, 2).await, "ответьте кнопками");
+    let before = app.api.seq();
+    user.send_sticker().await;
+    expect_reply_and_question(outputs(&user, before, 2).await, "только текст");
+    let before = app.api.seq();
+    user.send_photo().await;
+    expect_reply_and_question(outputs(&user, before, 2).await, "только текст");
+    let before = app.api.seq();
+    user.enqueue_text(&"я".repeat(5000));
+    expect_reply_and_question(outputs(&user, before, 2).await, "ответьте кнопками");
+
+    // Forged and malformed callback data.
+    for forged in [
+        "",
+        "garbage",
+        "1:c:chess",
+        "99999999999999999999:b",
+        "1:zz",
+        &"9".repeat(70),
+    ] {
+        let answer = user.press_data(revision_screen.message_id, forged).await;
+        let text = answer.text.unwrap_or_default();
+        assert!(text.contains("кнопка"), "{forged:?} → {text}");
+    }
+    // A button of an older screen: after moving on, the first screen's buttons are stale.
+    notice(&user, "Шахматы").await;
+    notice(&user, "Готово").await;
+    let stale = revision_screen
+        .button("Хор")
+        .unwrap()
+        .callback_data
+        .clone()
+        .unwrap();
+    let answer = user.press_data(revision_screen.message_id, &stale).await;
+    assert!(
+        answer
+            .text
+            .unwrap_or_default()
+            .contains("со старого экрана")
+    );
+    assert!(
+        user.last_message().text.starts_with("Вопрос 2 из 3"),
+        "the current question is shown again"
+    );
+
+    // Nothing above changed the draft: the answers are exactly the ones given.
+    notice(&user, "5").await;
+    user.send_text("Идея").await;
+    notice(&user, "Отправить").await;
+    let (_, rows) = app.export().await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][5..], ["chess", "5", "Идея"]);
+
+    // After submitting, old buttons and text get a clear reply.
+    let answer = user.press_data(revision_screen.message_id, &stale).await;
+    assert!(answer.text.unwrap_or_default().contains("уже отправлена"));
+    assert!(user.send_text("ещё").await.text.contains("откройте ссылку"));
+}
+
+#[tokio::test]
+async fn links_before_the_start_and_after_the_end_are_refused_politely() {
+    let mut app = TestApp::new().await;
+    let links = app
+        .seed_with(&["--questionnaire", "noko-parents"], 3, 10)
+        .await;
+    app.start_bot().await;
+    let user = app.api.user(2_000_000_003, "en");
+    let reply = user.send_text(&links[0].start_command()).await;
+    assert!(
+        reply.text.contains("The survey starts on"),
+        "{}",
+        reply.text
+    );
+    assert!(reply.buttons.is_empty());
+
+    let sql = app.sql().await;
+    sqlx::query("UPDATE campaigns SET starts_on = '2020-01-01', ends_on = '2020-02-01'")
+        .execute(&sql)
+        .await
+        .unwrap();
+    let reply = user.send_text(&links[0].start_command()).await;
+    assert!(
+        reply.text.contains("The survey ended on 1 February 2020"),
+        "{}",
+        reply.text
+    );
+
+    sqlx::query(
+        "UPDATE campaigns SET starts_on = '2020-01-01', ends_on = '2100-01-01', closed = TRUE",
+    )
+    .execute(&sql)
+    .await
+    .unwrap();
+    let reply = user.send_text(&links[0].start_command()).await;
+    assert!(reply.text.contains("closed"), "{}", reply.text);
+    let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts")
+        .fetch_one(&sql)
+        .await
+        .unwrap();
+    assert_eq!(drafts, 0, "refused links start nothing");
+}
