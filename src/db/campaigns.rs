@@ -77,7 +77,8 @@ impl Db {
         new: &NewCampaign,
         now: DateTime<Utc>,
     ) -> Result<i64, CampaignError> {
-        let result: Result<i64, sqlx::Error> = on_pool!(self, pool => {
+        // An async block, so `?` ends the block (to be mapped below), not the function.
+        let result: Result<i64, sqlx::Error> = on_pool!(self, pool => async {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO campaigns (name, starts_on, ends_on, target_percent, closed, created_at)
@@ -104,7 +105,7 @@ impl Db {
             }
             tx.commit().await?;
             Ok(id)
-        });
+        }.await);
         result.map_err(|e| {
             if is_unique_violation(&e) {
                 CampaignError::NameTaken(new.name.clone())

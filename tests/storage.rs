@@ -1,0 +1,133 @@
+//! Storage guarantees that do not depend on Telegram, checked on a real SQLite file with two
+//! independent connection pools (as two bot processes would have).
+
+use std::sync::Arc;
+
+use anketa::db::{Db, NewCampaign, NewResponse, SubmitOutcome};
+use anketa::privacy::IdentityKey;
+use anketa::roster;
+use anketa::survey::Audience;
+use chrono::Utc;
+
+async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
+    let db = Db::connect(url).await.unwrap();
+    let rows = roster::parse("municipality,school,class,students\nM,S,1А,20\n".as_bytes()).unwrap();
+    db.import_roster(&rows, "Europe/Moscow").await.unwrap();
+    let today = Utc::now().date_naive();
+    let definition = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/questionnaires/noko-parents.toml"
+    ))
+    .unwrap();
+    let new = NewCampaign {
+        name: "race".into(),
+        starts_on: today,
+        ends_on: today,
+        target_percent: 40,
+        questionnaires: vec![(Audience::Parent, "noko-parents".into(), definition)],
+    };
+    let campaign = db.create_campaign(&new, Utc::now()).await.unwrap();
+    let mut n = 0;
+    let links = db
+        .ensure_links(campaign, Utc::now(), || {
+            n += 1;
+            format!("code{n}")
+        })
+        .await
+        .unwrap();
+    let target = db.resolve_link(&links[0].code).await.unwrap().unwrap();
+    (
+        db,
+        campaign,
+        target.school_id,
+        target.class_id,
+        links[0].code.clone(),
+    )
+}
+
+#[tokio::test]
+async fn two_processes_submitting_for_one_person_store_exactly_one_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("race.db").display());
+    let (first, campaign, school, class, code) = seeded(&url).await;
+    let second = Db::connect(&url).await.unwrap();
+    let key = IdentityKey::new(&[9; 32]).unwrap();
+    let response = Arc::new(NewResponse {
+        campaign_id: campaign,
+        school_id: school,
+        class_id: class,
+        audience: Audience::Parent,
+        questionnaire_id: "noko-parents".into(),
+        submitted_on: Utc::now().date_naive(),
+        answers: vec![("q1".into(), "no".into())],
+    });
+    for round in 0..20_i64 {
+        // The same person, twice: e.g. two devices, each with its own draft, pressing submit at once.
+        let identity = key.identity(1_000 + round as u64, campaign, school);
+        let (chat_a, chat_b) = (round * 2 + 1, round * 2 + 2);
+        for chat in [chat_a, chat_b] {
+            first
+                .start_draft(chat, &code, "{}", 7, Utc::now())
+                .await
+                .unwrap();
+        }
+        let (a, b) = tokio::join!(
+            first.submit_response(chat_a, 7, identity.as_bytes(), &response),
+            second.submit_response(chat_b, 7, identity.as_bytes(), &response),
+        );
+        let mut outcomes = [a.unwrap(), b.unwrap()];
+        outcomes.sort_by_key(|o| *o == SubmitOutcome::Stored);
+        assert_eq!(
+            outcomes,
+            [SubmitOutcome::AlreadyAnswered, SubmitOutcome::Stored],
+            "round {round}"
+        );
+        assert!(
+            first.load_draft(chat_a).await.unwrap().is_none()
+                && first.load_draft(chat_b).await.unwrap().is_none()
+        );
+    }
+    assert_eq!(
+        first.class_response_count(campaign, class).await.unwrap(),
+        20
+    );
+}
+
+#[tokio::test]
+async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("drafts.db").display());
+    let (db, ..) = seeded(&url).await;
+    let code = "code1";
+    db.start_draft(1, code, "{\"a\":1}", 10, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        db.update_draft(1, 10, "{\"a\":2}", Utc::now())
+            .await
+            .unwrap(),
+        Some(11)
+    );
+    assert_eq!(
+        db.update_draft(1, 10, "{\"a\":3}", Utc::now())
+            .await
+            .unwrap(),
+        None,
+        "stale revision"
+    );
+    assert_eq!(db.load_draft(1).await.unwrap().unwrap().state, "{\"a\":2}");
+
+    db.start_draft(2, code, "{}", 5, Utc::now() - chrono::Duration::days(40))
+        .await
+        .unwrap();
+    let purged = db
+        .purge_drafts(Utc::now() - chrono::Duration::days(30))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(db.load_draft(2).await.unwrap().is_none());
+    assert!(
+        db.load_draft(1).await.unwrap().is_some(),
+        "a recent draft stays"
+    );
+}
