@@ -12,11 +12,7 @@ use crate::operations::{self, CampaignRequest};
 use crate::startup;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "anketa",
-    version,
-    about = "Anonymous, counted-once school surveys in Telegram"
-)]
+#[command(name = "anketa", version, about = "Anonymous, counted-once school surveys in Telegram")]
 pub struct Cli {
     /// Settings file (defaults are used when the default file is absent).
     #[arg(long, global = true, default_value = "bot.toml")]
@@ -119,22 +115,15 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
 impl Cli {
     pub async fn execute(self) -> anyhow::Result<()> {
         let explicit = std::env::args().any(|a| a == "--config" || a.starts_with("--config="));
-        if let Command::Questionnaire {
-            action: QuestionnaireAction::Check { file },
-        } = &self.command
-        {
+        if let Command::Questionnaire { action: QuestionnaireAction::Check { file } } = &self.command {
             return check(file);
         }
         let settings = Settings::load(&self.config, explicit)?;
         match self.command {
             Command::Run => startup::run(settings).await,
-            Command::Roster {
-                action: RosterAction::Import { file },
-            } => {
+            Command::Roster { action: RosterAction::Import { file } } => {
                 let db = open(&settings).await?;
-                let summary =
-                    operations::import_roster(&db, &file, &settings.survey.default_timezone)
-                        .await?;
+                let summary = operations::import_roster(&db, &file, &settings.survey.default_timezone).await?;
                 println!(
                     "Imported {}: {} municipalities, {} schools, {} classes added, {} classes updated.",
                     file.display(),
@@ -146,14 +135,7 @@ impl Cli {
                 Ok(())
             }
             Command::Campaign {
-                action:
-                    CampaignAction::Create {
-                        name,
-                        questionnaires,
-                        starts,
-                        ends,
-                        target_percent,
-                    },
+                action: CampaignAction::Create { name, questionnaires, starts, ends, target_percent },
             } => {
                 let db = open(&settings).await?;
                 let request = CampaignRequest {
@@ -163,28 +145,19 @@ impl Cli {
                     ends_on: ends,
                     target_percent,
                 };
-                operations::create_campaign(&db, &settings.survey.questionnaires_dir, request)
-                    .await?;
-                println!(
-                    "Campaign {name:?} created: {starts} to {ends}, target {target_percent}%."
-                );
+                operations::create_campaign(&db, &settings.survey.questionnaires_dir, request).await?;
+                println!("Campaign {name:?} created: {starts} to {ends}, target {target_percent}%.");
                 println!("Next: anketa links export --campaign {name:?} --out links/");
                 Ok(())
             }
-            Command::Campaign {
-                action: CampaignAction::List,
-            } => {
+            Command::Campaign { action: CampaignAction::List } => {
                 let db = open(&settings).await?;
                 let campaigns = operations::list_campaigns(&db).await?;
                 if campaigns.is_empty() {
                     println!("No campaigns yet. Create one with `anketa campaign create`.");
                 }
                 for c in campaigns {
-                    let percent = if c.headcount > 0 {
-                        100.0 * c.responses as f64 / c.headcount as f64
-                    } else {
-                        0.0
-                    };
+                    let percent = if c.headcount > 0 { 100.0 * c.responses as f64 / c.headcount as f64 } else { 0.0 };
                     println!(
                         "{}\t{} – {}\t{}\t{} responses / {} students ({percent:.1}%, target {}%){}",
                         c.campaign.name,
@@ -199,21 +172,14 @@ impl Cli {
                 }
                 Ok(())
             }
-            Command::Links {
-                action: LinksAction::Export { campaign, out },
-            } => {
+            Command::Links { action: LinksAction::Export { campaign, out } } => {
                 let db = open(&settings).await?;
                 let (path, links) =
-                    operations::export_links(&db, &campaign, &out, &settings.telegram.bot_username)
-                        .await?;
+                    operations::export_links(&db, &campaign, &out, &settings.telegram.bot_username).await?;
                 println!("Wrote {} class links to {}.", links.len(), path.display());
                 Ok(())
             }
-            Command::Export {
-                campaign,
-                format: ExportFormat::Csv,
-                out,
-            } => {
+            Command::Export { campaign, format: ExportFormat::Csv, out } => {
                 let db = open(&settings).await?;
                 let count = operations::export_responses(&db, &campaign, &out).await?;
                 println!("Wrote {count} responses to {}.", out.display());
@@ -225,13 +191,8 @@ impl Cli {
 }
 
 fn check(file: &Path) -> anyhow::Result<()> {
-    let questionnaire =
-        operations::check_questionnaire(file).context("the questionnaire is not valid")?;
-    let conditional = questionnaire
-        .questions
-        .iter()
-        .filter(|q| q.show_if.is_some())
-        .count();
+    let questionnaire = operations::check_questionnaire(file).context("the questionnaire is not valid")?;
+    let conditional = questionnaire.questions.iter().filter(|q| q.show_if.is_some()).count();
     println!(
         "{}: questionnaire {:?} for {} is valid: {} questions ({conditional} conditional).",
         file.display(),

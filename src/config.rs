@@ -48,9 +48,7 @@ pub struct PrivacySettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        DatabaseSettings {
-            url: "sqlite://anketa.db".into(),
-        }
+        DatabaseSettings { url: "sqlite://anketa.db".into() }
     }
 }
 
@@ -79,8 +77,7 @@ impl Settings {
                 .with_context(|| format!("the settings file {} is not valid", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Settings::default(),
             Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("cannot read the settings file {}", path.display()));
+                return Err(e).with_context(|| format!("cannot read the settings file {}", path.display()));
             }
         };
         if let Some(url) = env_value("ANKETA_DATABASE_URL") {
@@ -89,21 +86,13 @@ impl Settings {
         if let Some(name) = env_value("ANKETA_BOT_USERNAME") {
             settings.telegram.bot_username = name;
         }
-        settings.telegram.bot_username = settings
-            .telegram
-            .bot_username
-            .trim_start_matches('@')
-            .to_string();
-        settings
-            .survey
-            .default_timezone
-            .parse::<chrono_tz::Tz>()
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "survey.default_timezone {:?} is not an IANA timezone name",
-                    settings.survey.default_timezone
-                )
-            })?;
+        settings.telegram.bot_username = settings.telegram.bot_username.trim_start_matches('@').to_string();
+        settings.survey.default_timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            anyhow::anyhow!(
+                "survey.default_timezone {:?} is not an IANA timezone name",
+                settings.survey.default_timezone
+            )
+        })?;
         if settings.survey.draft_retention_days == 0 {
             anyhow::bail!("survey.draft_retention_days must be at least 1");
         }
@@ -129,21 +118,9 @@ mod tests {
         let shipped: Settings = toml::from_str(&text).unwrap();
         let defaults = Settings::default();
         assert_eq!(shipped.database.url, defaults.database.url);
-        assert_eq!(
-            shipped.survey.draft_retention_days,
-            defaults.survey.draft_retention_days
-        );
-        assert_eq!(
-            shipped.survey.default_timezone,
-            defaults.survey.default_timezone
-        );
-        assert_eq!(
-            shipped.privacy.min_group_size,
-            defaults.privacy.min_group_size
-        );
-        assert_eq!(
-            shipped.survey.questionnaires_dir,
-            defaults.survey.questionnaires_dir
-        );
+        assert_eq!(shipped.survey.draft_retention_days, defaults.survey.draft_retention_days);
+        assert_eq!(shipped.survey.default_timezone, defaults.survey.default_timezone);
+        assert_eq!(shipped.privacy.min_group_size, defaults.privacy.min_group_size);
+        assert_eq!(shipped.survey.questionnaires_dir, defaults.survey.questionnaires_dir);
     }
 }

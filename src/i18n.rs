@@ -27,21 +27,15 @@ fn bundle(lang: unic_langid::LanguageIdentifier, sources: &[&str]) -> FluentBund
     // Telegram shows Unicode isolation marks as stray characters.
     bundle.set_use_isolating(false);
     for source in sources {
-        let resource = FluentResource::try_new(source.to_string())
-            .expect("the embedded .ftl files parse (tested)");
-        bundle
-            .add_resource(resource)
-            .expect("message ids are unique (tested)");
+        let resource = FluentResource::try_new(source.to_string()).expect("the embedded .ftl files parse (tested)");
+        bundle.add_resource(resource).expect("message ids are unique (tested)");
     }
     bundle
 }
 
 impl Default for Texts {
     fn default() -> Self {
-        Texts {
-            ru: bundle(langid!("ru"), RU),
-            en: bundle(langid!("en"), EN),
-        }
+        Texts { ru: bundle(langid!("ru"), RU), en: bundle(langid!("en"), EN) }
     }
 }
 
@@ -76,11 +70,7 @@ impl Texts {
     fn format(&self, lang: Lang, id: &str, args: Option<&FluentArgs>) -> String {
         let bundle = self.bundle(lang);
         let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
-            tracing::error!(
-                message_id = id,
-                "missing message in the {} locale",
-                lang.code()
-            );
+            tracing::error!(message_id = id, "missing message in the {} locale", lang.code());
             return id.to_string();
         };
         let mut errors = Vec::new();
@@ -106,15 +96,10 @@ mod tests {
     fn ids(sources: &[&str]) -> BTreeSet<String> {
         let mut ids = BTreeSet::new();
         for source in sources {
-            let resource = FluentResource::try_new(source.to_string())
-                .unwrap_or_else(|(_, e)| panic!("{e:?}"));
+            let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(_, e)| panic!("{e:?}"));
             for entry in resource.entries() {
                 if let fluent_syntax::ast::Entry::Message(m) = entry {
-                    assert!(
-                        ids.insert(m.id.name.to_string()),
-                        "duplicate id {}",
-                        m.id.name
-                    );
+                    assert!(ids.insert(m.id.name.to_string()), "duplicate id {}", m.id.name);
                 }
             }
         }
@@ -131,10 +116,7 @@ mod tests {
     fn every_id_the_code_uses_exists() {
         let known = ids(RU);
         let mut used = BTreeSet::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
+        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
         while let Some(path) = stack.pop() {
             if path.is_dir() {
                 stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
@@ -143,19 +125,14 @@ mod tests {
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
                 let is_id = ["survey-"].iter().any(|p| piece.starts_with(p))
-                    && piece
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                    && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if is_id {
                     used.insert(piece.to_string());
                 }
             }
         }
         let missing: Vec<_> = used.difference(&known).collect();
-        assert!(
-            missing.is_empty(),
-            "message ids used in code but missing in locales: {missing:?}"
-        );
+        assert!(missing.is_empty(), "message ids used in code but missing in locales: {missing:?}");
     }
 
     #[test]

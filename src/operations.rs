@@ -18,15 +18,9 @@ use crate::survey::{Audience, Questionnaire, Survey};
 const LINK_CODE_LEN: usize = 12;
 
 /// Reads a roster CSV and stores it; a bad row rejects the whole file.
-pub async fn import_roster(
-    db: &Db,
-    file: &Path,
-    default_timezone: &str,
-) -> anyhow::Result<RosterSummary> {
-    let bytes = std::fs::read(file)
-        .with_context(|| format!("cannot read the roster file {}", file.display()))?;
-    let rows = roster::parse(&bytes)
-        .with_context(|| format!("the roster {} was not imported", file.display()))?;
+pub async fn import_roster(db: &Db, file: &Path, default_timezone: &str) -> anyhow::Result<RosterSummary> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read the roster file {}", file.display()))?;
+    let rows = roster::parse(&bytes).with_context(|| format!("the roster {} was not imported", file.display()))?;
     db.import_roster(&rows, default_timezone).await
 }
 
@@ -34,9 +28,7 @@ pub async fn import_roster(
 /// Returns the questionnaire and its exact text, which a campaign keeps.
 pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Questionnaire, String)> {
     let as_path = PathBuf::from(id_or_path);
-    let candidates: Vec<PathBuf> = if as_path.extension().is_some_and(|e| e == "toml")
-        && as_path.is_file()
-    {
+    let candidates: Vec<PathBuf> = if as_path.extension().is_some_and(|e| e == "toml") && as_path.is_file() {
         vec![as_path]
     } else {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -49,20 +41,15 @@ pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Quest
     };
     let mut known = Vec::new();
     for path in candidates {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let questionnaire = Questionnaire::from_toml(&text)
-            .map_err(|e| anyhow::anyhow!("questionnaire {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let questionnaire =
+            Questionnaire::from_toml(&text).map_err(|e| anyhow::anyhow!("questionnaire {}: {e}", path.display()))?;
         if questionnaire.id == id_or_path || path == Path::new(id_or_path) {
             return Ok((questionnaire, text));
         }
         known.push(questionnaire.id);
     }
-    bail!(
-        "no questionnaire {id_or_path:?} in {} (found: {})",
-        dir.display(),
-        known.join(", ")
-    )
+    bail!("no questionnaire {id_or_path:?} in {} (found: {})", dir.display(), known.join(", "))
 }
 
 /// The validated content of a questionnaire file, for `questionnaire check`.
@@ -79,27 +66,16 @@ pub struct CampaignRequest<'a> {
     pub target_percent: i64,
 }
 
-pub async fn create_campaign(
-    db: &Db,
-    dir: &Path,
-    request: CampaignRequest<'_>,
-) -> anyhow::Result<i64> {
+pub async fn create_campaign(db: &Db, dir: &Path, request: CampaignRequest<'_>) -> anyhow::Result<i64> {
     let name = request.name.trim();
     if name.is_empty() {
         bail!("the campaign name is empty");
     }
     if request.ends_on < request.starts_on {
-        bail!(
-            "the campaign ends ({}) before it starts ({})",
-            request.ends_on,
-            request.starts_on
-        );
+        bail!("the campaign ends ({}) before it starts ({})", request.ends_on, request.starts_on);
     }
     if !(1..=100).contains(&request.target_percent) {
-        bail!(
-            "the target percent must be between 1 and 100 (got {})",
-            request.target_percent
-        );
+        bail!("the target percent must be between 1 and 100 (got {})", request.target_percent);
     }
     if request.questionnaires.is_empty() {
         bail!("name at least one questionnaire with --questionnaire (e.g. noko-parents)");
@@ -121,10 +97,7 @@ pub async fn create_campaign(
         starts_on: request.starts_on,
         ends_on: request.ends_on,
         target_percent: request.target_percent,
-        questionnaires: by_audience
-            .into_iter()
-            .map(|(audience, (id, text))| (audience, id, text))
-            .collect(),
+        questionnaires: by_audience.into_iter().map(|(audience, (id, text))| (audience, id, text)).collect(),
     };
     Ok(db.create_campaign(&new, Utc::now()).await?)
 }
@@ -134,11 +107,7 @@ pub async fn list_campaigns(db: &Db) -> anyhow::Result<Vec<CampaignSummary>> {
 }
 
 fn new_link_code() -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(LINK_CODE_LEN)
-        .map(char::from)
-        .collect()
+    rand::thread_rng().sample_iter(&Alphanumeric).take(LINK_CODE_LEN).map(char::from).collect()
 }
 
 /// The deep link a class's parents open.
@@ -154,33 +123,22 @@ pub async fn export_links(
     bot_username: &str,
 ) -> anyhow::Result<(PathBuf, Vec<ClassLink>)> {
     if bot_username.is_empty() {
-        bail!(
-            "the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME"
-        );
+        bail!("the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME");
     }
     let campaign = db
         .campaign_by_name(campaign)
         .await?
         .with_context(|| format!("no campaign named {campaign:?} (see `anketa campaign list`)"))?;
-    let links = db
-        .ensure_links(campaign.id, Utc::now(), new_link_code)
-        .await?;
+    let links = db.ensure_links(campaign.id, Utc::now(), new_link_code).await?;
     if links.is_empty() {
         bail!("the roster is empty: import one first with `anketa roster import FILE.csv`");
     }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
     let path = dir.join("links.csv");
-    let mut writer = csv::Writer::from_path(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut writer = csv::Writer::from_path(&path).with_context(|| format!("cannot write {}", path.display()))?;
     writer.write_record(["municipality", "school", "class", "url"])?;
     for link in &links {
-        writer.write_record([
-            &link.municipality,
-            &link.school,
-            &link.class,
-            &deep_link(bot_username, &link.code),
-        ])?;
+        writer.write_record([&link.municipality, &link.school, &link.class, &deep_link(bot_username, &link.code)])?;
     }
     writer.flush()?;
     Ok((path, links))
@@ -194,8 +152,8 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path) -> anyhow::R
         .with_context(|| format!("no campaign named {campaign:?} (see `anketa campaign list`)"))?;
     let mut questionnaires = Vec::new();
     for (id, text) in db.campaign_questionnaires(campaign.id).await? {
-        let questionnaire = Questionnaire::from_toml(&text)
-            .map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
+        let questionnaire =
+            Questionnaire::from_toml(&text).map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
         questionnaires.push(Arc::new(questionnaire));
     }
     let survey = Survey::new(questionnaires);
@@ -208,35 +166,17 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path) -> anyhow::R
         }
     }
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
     }
-    let mut writer =
-        csv::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
-    let mut header = vec![
-        "municipality",
-        "school",
-        "class",
-        "audience",
-        "submitted_on",
-    ];
+    let mut writer = csv::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
+    let mut header = vec!["municipality", "school", "class", "audience", "submitted_on"];
     header.extend(question_ids.iter().map(String::as_str));
     writer.write_record(&header)?;
     let count = db
         .export_responses(campaign.id, |row| {
-            let mut record = vec![
-                row.municipality,
-                row.school,
-                row.class,
-                row.audience,
-                row.submitted_on,
-            ];
+            let mut record = vec![row.municipality, row.school, row.class, row.audience, row.submitted_on];
             let mut answers: BTreeMap<String, String> = row.answers.into_iter().collect();
-            record.extend(
-                question_ids
-                    .iter()
-                    .map(|id| answers.remove(id).unwrap_or_default()),
-            );
+            record.extend(question_ids.iter().map(|id| answers.remove(id).unwrap_or_default()));
             writer.write_record(&record)?;
             Ok(())
         })
@@ -262,23 +202,11 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires");
         let (parents, _) = find_questionnaire(&dir, "noko-parents").unwrap();
         let (students, _) = find_questionnaire(&dir, "noko-students").unwrap();
-        assert_eq!(
-            (parents.audience, students.audience),
-            (Audience::Parent, Audience::Student)
-        );
+        assert_eq!((parents.audience, students.audience), (Audience::Parent, Audience::Student));
         assert_eq!(parents.questions.len(), 15);
-        let conditional: Vec<_> = parents
-            .questions
-            .iter()
-            .filter(|q| q.show_if.is_some())
-            .map(|q| q.id.as_str())
-            .collect();
+        let conditional: Vec<_> =
+            parents.questions.iter().filter(|q| q.show_if.is_some()).map(|q| q.id.as_str()).collect();
         assert_eq!(conditional, ["q2", "q4", "q7", "q11"]);
-        assert!(
-            parents
-                .questions
-                .iter()
-                .all(|q| q.text.en.is_some() && q.short.is_some())
-        );
+        assert!(parents.questions.iter().all(|q| q.text.en.is_some() && q.short.is_some()));
     }
 }

@@ -27,18 +27,11 @@ impl fmt::Debug for IdentityKey {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error(
-        "no identity key: set ANKETA_IDENTITY_KEY or ANKETA_IDENTITY_KEY_FILE. {HOW_TO_MAKE_A_KEY}"
-    )]
+    #[error("no identity key: set ANKETA_IDENTITY_KEY or ANKETA_IDENTITY_KEY_FILE. {HOW_TO_MAKE_A_KEY}")]
     Missing,
     #[error("cannot read the identity key file {path}: {source}")]
-    Unreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "the identity key is too short ({len} bytes; at least {MIN_KEY_BYTES} are needed). {HOW_TO_MAKE_A_KEY}"
-    )]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("the identity key is too short ({len} bytes; at least {MIN_KEY_BYTES} are needed). {HOW_TO_MAKE_A_KEY}")]
     TooShort { len: usize },
 }
 
@@ -61,16 +54,13 @@ impl fmt::Debug for IdentityHash {
 impl IdentityKey {
     /// Reads the key from `ANKETA_IDENTITY_KEY`, or from the file named by `ANKETA_IDENTITY_KEY_FILE`.
     pub fn from_env() -> Result<Self, KeyError> {
-        let inline = std::env::var("ANKETA_IDENTITY_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty());
+        let inline = std::env::var("ANKETA_IDENTITY_KEY").ok().filter(|k| !k.trim().is_empty());
         let file = std::env::var_os("ANKETA_IDENTITY_KEY_FILE").filter(|p| !p.is_empty());
         let text = match (inline, file) {
             (Some(key), _) => key,
             (None, Some(path)) => {
                 let path = PathBuf::from(path);
-                std::fs::read_to_string(&path)
-                    .map_err(|source| KeyError::Unreadable { path, source })?
+                std::fs::read_to_string(&path).map_err(|source| KeyError::Unreadable { path, source })?
             }
             (None, None) => return Err(KeyError::Missing),
         };
@@ -87,8 +77,7 @@ impl IdentityKey {
     /// The identity of one Telegram user for one school in one campaign. Different schools give
     /// unrelated hashes, so a parent may answer once for each school where they have a child.
     pub fn identity(&self, user_id: u64, campaign_id: i64, school_id: i64) -> IdentityHash {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
         mac.update(format!("anketa/identity/v1\0{campaign_id}\0{school_id}\0{user_id}").as_bytes());
         IdentityHash(mac.finalize().into_bytes().into())
     }
@@ -115,15 +104,8 @@ mod tests {
 
     #[test]
     fn short_keys_are_refused_and_keys_never_print() {
-        assert!(matches!(
-            IdentityKey::new(b"short"),
-            Err(KeyError::TooShort { len: 5 })
-        ));
+        assert!(matches!(IdentityKey::new(b"short"), Err(KeyError::TooShort { len: 5 })));
         assert_eq!(format!("{:?}", key(1)), "IdentityKey([redacted])");
-        assert!(
-            KeyError::Missing
-                .to_string()
-                .contains("openssl rand -hex 32")
-        );
+        assert!(KeyError::Missing.to_string().contains("openssl rand -hex 32"));
     }
 }

@@ -24,9 +24,7 @@ pub enum RosterError {
     NotUtf8,
     #[error("the file is empty")]
     Empty,
-    #[error(
-        "the header row has no {0:?} column (needed: municipality, school, class, students; optional: timezone)"
-    )]
+    #[error("the header row has no {0:?} column (needed: municipality, school, class, students; optional: timezone)")]
     MissingColumn(&'static str),
     #[error("line {line}: {problem}")]
     Row { line: u64, problem: String },
@@ -35,39 +33,16 @@ pub enum RosterError {
 }
 
 fn row_error(line: u64, problem: impl Into<String>) -> RosterError {
-    RosterError::Row {
-        line,
-        problem: problem.into(),
-    }
+    RosterError::Row { line, problem: problem.into() }
 }
 
 /// Accepted header names for each column (English as documented, plus the Russian a region's
 /// spreadsheet is likely to carry).
 const COLUMNS: [(&str, &[&str]); 5] = [
-    (
-        "municipality",
-        &[
-            "municipality",
-            "муниципалитет",
-            "муниципальное образование",
-            "район",
-        ],
-    ),
-    (
-        "school",
-        &["school", "школа", "оо", "образовательная организация"],
-    ),
+    ("municipality", &["municipality", "муниципалитет", "муниципальное образование", "район"]),
+    ("school", &["school", "школа", "оо", "образовательная организация"]),
     ("class", &["class", "класс"]),
-    (
-        "students",
-        &[
-            "students",
-            "учащихся",
-            "обучающихся",
-            "численность",
-            "количество обучающихся",
-        ],
-    ),
+    ("students", &["students", "учащихся", "обучающихся", "численность", "количество обучающихся"]),
     ("timezone", &["timezone", "часовой пояс"]),
 ];
 
@@ -75,45 +50,22 @@ const COLUMNS: [(&str, &[&str]); 5] = [
 pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
     let text = std::str::from_utf8(bytes).map_err(|_| RosterError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let header_line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .ok_or(RosterError::Empty)?;
+    let header_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(RosterError::Empty)?;
     // Russian Excel writes semicolons; pick whichever separator the header uses more.
-    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() { b';' } else { b',' };
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
 
-    let headers = reader
-        .headers()
-        .map_err(|e| row_error(1, e.to_string()))?
-        .clone();
+    let headers = reader.headers().map_err(|e| row_error(1, e.to_string()))?.clone();
     let find = |name: &'static str| -> Option<usize> {
-        let aliases = COLUMNS
+        let aliases = COLUMNS.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).unwrap_or(&[]);
+        headers
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, a)| *a)
-            .unwrap_or(&[]);
-        headers.iter().position(|h| {
-            aliases
-                .iter()
-                .any(|a| h.trim().eq_ignore_ascii_case(a) || h.trim().to_lowercase() == *a)
-        })
+            .position(|h| aliases.iter().any(|a| h.trim().eq_ignore_ascii_case(a) || h.trim().to_lowercase() == *a))
     };
     let required = |name: &'static str| find(name).ok_or(RosterError::MissingColumn(name));
-    let (m_col, s_col, c_col, n_col) = (
-        required("municipality")?,
-        required("school")?,
-        required("class")?,
-        required("students")?,
-    );
+    let (m_col, s_col, c_col, n_col) =
+        (required("municipality")?, required("school")?, required("class")?, required("students")?);
     let tz_col = find("timezone");
 
     // The csv crate does not count blank lines; a spreadsheet does, so lines come from byte offsets.
@@ -153,16 +105,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
             _ => {
                 return Err(row_error(
                     line,
-                    format!(
-                        "the number of students must be a positive whole number, got {students:?}"
-                    ),
+                    format!("the number of students must be a positive whole number, got {students:?}"),
                 ));
             }
         };
         let timezone = match tz_col.and_then(|c| record.get(c)).filter(|v| !v.is_empty()) {
             None => None,
             Some(name) => Some(name.parse::<Tz>().map_err(|_| {
-                row_error(line, format!("unknown timezone {name:?} (use an IANA name such as Europe/Moscow or Asia/Irkutsk)"))
+                row_error(
+                    line,
+                    format!("unknown timezone {name:?} (use an IANA name such as Europe/Moscow or Asia/Irkutsk)"),
+                )
             })?),
         };
         if let Some(tz) = timezone {
@@ -171,9 +124,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
                 if *other != tz {
                     return Err(row_error(
                         line,
-                        format!(
-                            "school {school:?} has timezone {tz} here but {other} on line {other_line}"
-                        ),
+                        format!("school {school:?} has timezone {tz} here but {other} on line {other_line}"),
                     ));
                 }
             } else {
@@ -187,14 +138,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
                 format!("class {class:?} of school {school:?} is already listed on line {first}"),
             ));
         }
-        rows.push(RosterRow {
-            line,
-            municipality,
-            school,
-            class,
-            headcount,
-            timezone,
-        });
+        rows.push(RosterRow { line, municipality, school, class, headcount, timezone });
     }
     if rows.is_empty() {
         return Err(RosterError::NoRows);
@@ -233,47 +177,20 @@ mod tests {
             "line 3: the number of students must be a positive whole number, got \"двадцать\""
         );
         let file = "municipality,school,class,students\nA,S,1А,20\n\nA,,1Б,20\n";
-        assert_eq!(
-            parse(file.as_bytes()).unwrap_err(),
-            row_error(4, "the school is missing")
-        );
+        assert_eq!(parse(file.as_bytes()).unwrap_err(), row_error(4, "the school is missing"));
         let file = "municipality,school,class,students,timezone\nA,S,1А,20,Mars/Olympus\n";
-        assert!(
-            parse(file.as_bytes())
-                .unwrap_err()
-                .to_string()
-                .starts_with("line 2: unknown timezone")
-        );
+        assert!(parse(file.as_bytes()).unwrap_err().to_string().starts_with("line 2: unknown timezone"));
         let file = "municipality,school,class,students\nA,S,1А,0\n";
-        assert!(
-            parse(file.as_bytes())
-                .unwrap_err()
-                .to_string()
-                .starts_with("line 2:")
-        );
+        assert!(parse(file.as_bytes()).unwrap_err().to_string().starts_with("line 2:"));
         let file = "municipality,school,class,students\nA,S,1А,20\nA,S,1А,21\n";
-        assert!(
-            parse(file.as_bytes())
-                .unwrap_err()
-                .to_string()
-                .contains("already listed on line 2")
-        );
+        assert!(parse(file.as_bytes()).unwrap_err().to_string().contains("already listed on line 2"));
     }
 
     #[test]
     fn rejects_missing_columns_and_empty_files() {
-        assert_eq!(
-            parse(b"municipality,school,students\n").unwrap_err(),
-            RosterError::MissingColumn("class")
-        );
+        assert_eq!(parse(b"municipality,school,students\n").unwrap_err(), RosterError::MissingColumn("class"));
         assert_eq!(parse(b"").unwrap_err(), RosterError::Empty);
-        assert_eq!(
-            parse(b"municipality,school,class,students\n").unwrap_err(),
-            RosterError::NoRows
-        );
-        assert_eq!(
-            parse(&[0xff, 0xfe, 0x00]).unwrap_err(),
-            RosterError::NotUtf8
-        );
+        assert_eq!(parse(b"municipality,school,class,students\n").unwrap_err(), RosterError::NoRows);
+        assert_eq!(parse(&[0xff, 0xfe, 0x00]).unwrap_err(), RosterError::NotUtf8);
     }
 }

@@ -24,16 +24,10 @@ fn bot_from_env() -> anyhow::Result<Bot> {
     let token = std::env::var("TELOXIDE_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .context(
-            "TELOXIDE_TOKEN is not set: put the token @BotFather gave you in the environment",
-        )?;
+        .context("TELOXIDE_TOKEN is not set: put the token @BotFather gave you in the environment")?;
     let mut bot = Bot::new(token.trim());
-    if let Some(url) = std::env::var("TELOXIDE_API_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    {
-        let url = reqwest::Url::parse(url.trim())
-            .with_context(|| format!("TELOXIDE_API_URL {url:?} is not a URL"))?;
+    if let Some(url) = std::env::var("TELOXIDE_API_URL").ok().filter(|u| !u.trim().is_empty()) {
+        let url = reqwest::Url::parse(url.trim()).with_context(|| format!("TELOXIDE_API_URL {url:?} is not a URL"))?;
         bot = bot.set_api_url(url);
     }
     Ok(bot)
@@ -43,10 +37,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let key = IdentityKey::from_env()?;
     let bot = bot_from_env()?;
     let db = Db::connect(&settings.database.url).await?;
-    let me = bot
-        .get_me()
-        .await
-        .context("cannot reach the Telegram Bot API with this token")?;
+    let me = bot.get_me().await.context("cannot reach the Telegram Bot API with this token")?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
 
     let app = Arc::new(App::new(db.clone(), key, settings.clone()));
@@ -55,20 +46,14 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let purge = tokio::spawn(purge_drafts(
-        db.clone(),
-        settings.survey.draft_retention_days,
-        stop_rx,
-    ));
+    let purge = tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx));
 
     let mut dispatcher = Dispatcher::builder(bot, bot::schema())
         .dependencies(dptree::deps![app])
         // Updates the schema does not handle (group chats, edits) are dropped without logging
         // their content, which would name the sender.
         .default_handler(|_| async {})
-        .error_handler(LoggingErrorHandler::with_custom_text(
-            "an update handler failed",
-        ))
+        .error_handler(LoggingErrorHandler::with_custom_text("an update handler failed"))
         .build();
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {

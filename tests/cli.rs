@@ -8,17 +8,12 @@ use support::{ROSTER, TestApp};
 
 async fn count(app: &TestApp, table: &str) -> i64 {
     let sql = app.sql().await;
-    let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&sql)
-        .await
-        .unwrap();
+    let n = sql.count(&format!("SELECT COUNT(*) FROM {table}")).await;
     sql.close().await;
     n
 }
 
-#[tokio::test]
-async fn a_bad_roster_row_rejects_the_whole_file_with_its_line_number() {
-    let app = TestApp::new().await;
+async fn a_bad_roster_row_rejects_the_whole_file_with_its_line_number(app: TestApp) {
     let file = app.write(
         "bad.csv",
         "municipality,school,class,students\nКунгур,Школа № 3,1А,25\nКунгур,Школа № 3,1Б,25\nКунгур,Школа № 3,1В,много\n",
@@ -28,83 +23,49 @@ async fn a_bad_roster_row_rejects_the_whole_file_with_its_line_number() {
     assert!(stderr.contains("\"много\""), "{stderr}");
     assert_eq!(count(&app, "classes").await, 0, "nothing is half-imported");
 
-    let file = app.write(
-        "tz.csv",
-        "municipality;school;class;students;timezone\nA;B;1А;10;Europe/Nowhere\n",
-    );
+    let file = app.write("tz.csv", "municipality;school;class;students;timezone\nA;B;1А;10;Europe/Nowhere\n");
     let stderr = app.cli_fails(&["roster", "import", &file]).await;
-    assert!(
-        stderr.contains("line 2") && stderr.contains("Europe/Nowhere"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("line 2") && stderr.contains("Europe/Nowhere"), "{stderr}");
 
     let file = app.write("cols.csv", "school,class,students\nB,1А,10\n");
     let stderr = app.cli_fails(&["roster", "import", &file]).await;
     assert!(stderr.contains("municipality"), "{stderr}");
 
-    let stderr = app
-        .cli_fails(&["roster", "import", "/no/such/file.csv"])
-        .await;
+    let stderr = app.cli_fails(&["roster", "import", "/no/such/file.csv"]).await;
     assert!(stderr.contains("cannot read the roster file"), "{stderr}");
 }
 
-#[tokio::test]
-async fn re_importing_updates_headcounts_and_never_duplicates() {
-    let app = TestApp::new().await;
+async fn re_importing_updates_headcounts_and_never_duplicates(app: TestApp) {
     let file = app.write("roster.csv", &format!("\u{feff}{ROSTER}"));
     let out = app.cli(&["roster", "import", &file]).await;
     assert!(out.contains("3 classes added"), "{out}");
     let updated = ROSTER.replace("5А;25", "5А;27");
-    let file = app.write(
-        "roster2.csv",
-        &format!("{updated}Иркутск;Лицей № 2;10А;15;\n"),
-    );
+    let file = app.write("roster2.csv", &format!("{updated}Иркутск;Лицей № 2;10А;15;\n"));
     let out = app.cli(&["roster", "import", &file]).await;
     assert!(out.contains("1 classes added, 3 classes updated"), "{out}");
     assert_eq!(count(&app, "classes").await, 4);
     assert_eq!(count(&app, "schools").await, 2);
     assert_eq!(count(&app, "municipalities").await, 1);
     let sql = app.sql().await;
-    let (headcount, timezone): (i64, String) = sqlx::query_as(
-        "SELECT k.headcount, s.timezone FROM classes k JOIN schools s ON s.id = k.school_id WHERE k.name = '5А'",
-    )
-    .fetch_one(&sql)
-    .await
-    .unwrap();
+    let headcount = sql.count("SELECT k.headcount FROM classes k WHERE k.name = '5А'").await;
+    let timezone =
+        sql.text("SELECT s.timezone FROM classes k JOIN schools s ON s.id = k.school_id WHERE k.name = '5А'").await;
     assert_eq!((headcount, timezone.as_str()), (27, "Asia/Irkutsk"));
-    let default_zone: String =
-        sqlx::query_scalar("SELECT timezone FROM schools WHERE name = 'Лицей № 2'")
-            .fetch_one(&sql)
-            .await
-            .unwrap();
+    let default_zone = sql.text("SELECT timezone FROM schools WHERE name = 'Лицей № 2'").await;
     assert_eq!(default_zone, "Europe/Moscow", "bot.toml's default timezone");
 }
 
-#[tokio::test]
-async fn campaigns_are_checked_and_listed_and_links_are_stable() {
-    let app = TestApp::new().await;
+async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
     let links = app.seed().await;
-    assert!(
-        links
-            .iter()
-            .all(|l| l.url.starts_with("https://t.me/anketa_test_bot?start="))
-    );
+    assert!(links.iter().all(|l| l.url.starts_with("https://t.me/anketa_test_bot?start=")));
     let codes: Vec<&str> = links.iter().map(|l| l.code()).collect();
-    assert!(
-        codes
-            .iter()
-            .all(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_alphanumeric())),
-        "{codes:?}"
-    );
+    assert!(codes.iter().all(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_alphanumeric())), "{codes:?}");
     // Exporting again keeps the same codes.
     let again = app.export_links("autumn").await;
     assert_eq!(again.iter().map(|l| l.code()).collect::<Vec<_>>(), codes);
 
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(
-        list.contains("autumn") && list.contains("noko-parents, noko-students"),
-        "{list}"
-    );
+    assert!(list.contains("autumn") && list.contains("noko-parents, noko-students"), "{list}");
     assert!(list.contains("0 responses / 75 students"), "{list}");
 
     let dup = app
@@ -140,10 +101,7 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable() {
             "40",
         ])
         .await;
-    assert!(
-        unknown.contains("no questionnaire \"nope\"") && unknown.contains("noko-parents"),
-        "{unknown}"
-    );
+    assert!(unknown.contains("no questionnaire \"nope\"") && unknown.contains("noko-parents"), "{unknown}");
     let twice = app
         .cli_fails(&[
             "campaign",
@@ -179,10 +137,7 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable() {
             "40",
         ])
         .await;
-    assert!(
-        backwards.contains("ends (2026-02-01) before it starts"),
-        "{backwards}"
-    );
+    assert!(backwards.contains("ends (2026-02-01) before it starts"), "{backwards}");
     let percent = app
         .cli_fails(&[
             "campaign",
@@ -200,27 +155,14 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable() {
         ])
         .await;
     assert!(percent.contains("between 1 and 100"), "{percent}");
-    let missing = app
-        .cli_fails(&["links", "export", "--campaign", "spring", "--out", "/tmp"])
-        .await;
-    assert!(
-        missing.contains("no campaign named \"spring\""),
-        "{missing}"
-    );
+    let missing = app.cli_fails(&["links", "export", "--campaign", "spring", "--out", "/tmp"]).await;
+    assert!(missing.contains("no campaign named \"spring\""), "{missing}");
 }
 
-#[tokio::test]
-async fn questionnaire_check_names_the_question_and_the_problem() {
-    let app = TestApp::new().await;
-    for shipped in [
-        "questionnaires/noko-parents.toml",
-        "questionnaires/noko-students.toml",
-    ] {
+async fn questionnaire_check_names_the_question_and_the_problem(app: TestApp) {
+    for shipped in ["questionnaires/noko-parents.toml", "questionnaires/noko-students.toml"] {
         let out = app.cli(&["questionnaire", "check", shipped]).await;
-        assert!(
-            out.contains("is valid: 15 questions (4 conditional)"),
-            "{out}"
-        );
+        assert!(out.contains("is valid: 15 questions (4 conditional)"), "{out}");
     }
     let broken = app.write(
         "broken.toml",
@@ -241,27 +183,14 @@ text = { ru = "Второй" }
 "#,
     );
     let stderr = app.cli_fails(&["questionnaire", "check", &broken]).await;
-    assert!(
-        stderr.contains("question \"q2\"") && stderr.contains("\"q9\""),
-        "{stderr}"
-    );
+    assert!(stderr.contains("question \"q2\"") && stderr.contains("\"q9\""), "{stderr}");
 }
 
-#[tokio::test]
-async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one() {
-    let app = TestApp::new().await;
-    let output = app
-        .command(&["run"])
-        .env_remove("ANKETA_IDENTITY_KEY")
-        .output()
-        .await
-        .unwrap();
+async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(app: TestApp) {
+    let output = app.command(&["run"]).env_remove("ANKETA_IDENTITY_KEY").output().await.unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("ANKETA_IDENTITY_KEY") && stderr.contains("openssl rand -hex 32"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("ANKETA_IDENTITY_KEY") && stderr.contains("openssl rand -hex 32"), "{stderr}");
 
     let key_file = app.write("key", "too-short");
     let output = app
@@ -273,11 +202,14 @@ async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one()
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("too short"));
 
-    let output = app
-        .command(&["run"])
-        .env_remove("TELOXIDE_TOKEN")
-        .output()
-        .await
-        .unwrap();
+    let output = app.command(&["run"]).env_remove("TELOXIDE_TOKEN").output().await.unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("TELOXIDE_TOKEN"));
 }
+
+on_both_engines!(
+    a_bad_roster_row_rejects_the_whole_file_with_its_line_number,
+    re_importing_updates_headcounts_and_never_duplicates,
+    campaigns_are_checked_and_listed_and_links_are_stable,
+    questionnaire_check_names_the_question_and_the_problem,
+    run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one,
+);

@@ -42,100 +42,56 @@ max_length = 20
 text = { ru = "Ваша идея", en = "Your idea" }
 "#;
 
-async fn custom_app() -> (TestApp, Vec<support::Link>) {
-    let mut app = TestApp::new().await;
+/// Starts the bot on a campaign of the test questionnaire; returns the class links.
+async fn start_custom(app: &mut TestApp) -> Vec<support::Link> {
     let file = app.write("club.toml", CUSTOM);
     let links = app.seed_with(&["--questionnaire", &file], 0, 5).await;
     app.start_bot().await;
-    (app, links)
+    links
 }
 
 async fn notice(user: &TestUser, button: &str) -> Option<String> {
     user.press(button).await.text
 }
 
-#[tokio::test]
-async fn multiple_choice_rating_and_free_text() {
-    let (app, links) = custom_app().await;
+async fn multiple_choice_rating_and_free_text(mut app: TestApp) {
+    let links = start_custom(&mut app).await;
     let user = app.api.user(2_000_000_001, "en");
     user.send_text(&links[0].start_command()).await;
     assert_eq!(notice(&user, "Start").await, None);
     let question = user.last_message();
-    assert!(
-        question.text.starts_with("Question 1 of 3"),
-        "{}",
-        question.text
-    );
-    assert!(
-        question.text.contains("Tick 1 to 2 options"),
-        "{}",
-        question.text
-    );
+    assert!(question.text.starts_with("Question 1 of 3"), "{}", question.text);
+    assert!(question.text.contains("Tick 1 to 2 options"), "{}", question.text);
 
     // "Done" with nothing ticked is refused with a notice; the screen stays.
-    assert_eq!(
-        notice(&user, "Done").await.as_deref(),
-        Some("Please tick at least 1 option.")
-    );
+    assert_eq!(notice(&user, "Done").await.as_deref(), Some("Please tick at least 1 option."));
     assert_eq!(notice(&user, "Chess").await, None);
     assert_eq!(notice(&user, "Choir").await, None);
     assert!(user.last_message().has_button("☑ Chess") && user.last_message().has_button("☑ Choir"));
-    assert_eq!(
-        notice(&user, "Robotics").await.as_deref(),
-        Some("You can tick at most 2 options.")
-    );
+    assert_eq!(notice(&user, "Robotics").await.as_deref(), Some("You can tick at most 2 options."));
     assert_eq!(notice(&user, "Choir").await, None, "untick");
     assert!(user.last_message().has_button("☐ Choir"));
     assert_eq!(notice(&user, "Done").await, None);
 
     let rating = user.last_message();
-    assert!(
-        rating.text.starts_with("Question 2 of 3"),
-        "{}",
-        rating.text
-    );
-    assert!(
-        rating.text.contains("1 — poor, 5 — excellent"),
-        "{}",
-        rating.text
-    );
+    assert!(rating.text.starts_with("Question 2 of 3"), "{}", rating.text);
+    assert!(rating.text.contains("1 — poor, 5 — excellent"), "{}", rating.text);
     assert_eq!(notice(&user, "4").await, None);
 
     let text_question = user.last_message();
-    assert!(
-        text_question.text.contains("at most 20 characters"),
-        "{}",
-        text_question.text
-    );
-    assert!(
-        !text_question.has_button("Skip"),
-        "required text cannot be skipped"
-    );
-    let too_long = user
-        .send_text("a much too long idea for this question")
-        .await;
-    assert!(
-        too_long
-            .text
-            .contains("too long: 38 characters, at most 20"),
-        "{}",
-        too_long.text
-    );
+    assert!(text_question.text.contains("at most 20 characters"), "{}", text_question.text);
+    assert!(!text_question.has_button("Skip"), "required text cannot be skipped");
+    let too_long = user.send_text("a much too long idea for this question").await;
+    assert!(too_long.text.contains("too long: 38 characters, at most 20"), "{}", too_long.text);
     let review = user.send_text("More chess").await;
     assert!(
-        review.text.contains("Chess")
-            && review.text.contains("4")
-            && review.text.contains("More chess"),
+        review.text.contains("Chess") && review.text.contains("4") && review.text.contains("More chess"),
         "{}",
         review.text
     );
     // Back from the review to the text question shows the earlier answer.
     assert_eq!(notice(&user, "Back").await, None);
-    assert!(
-        user.last_message().text.contains("“More chess”"),
-        "{}",
-        user.last_message().text
-    );
+    assert!(user.last_message().text.contains("“More chess”"), "{}", user.last_message().text);
     user.send_text("Chess twice a week").await;
     assert_eq!(notice(&user, "Submit").await, None);
 
@@ -144,50 +100,19 @@ async fn multiple_choice_rating_and_free_text() {
     assert_eq!(rows[0][5..], ["chess", "4", "Chess twice a week"]);
 }
 
-#[tokio::test]
-async fn unexpected_input_gets_a_clear_reply_and_changes_nothing() {
-    let (app, links) = custom_app().await;
+async fn unexpected_input_gets_a_clear_reply_and_changes_nothing(mut app: TestApp) {
+    let links = start_custom(&mut app).await;
     let user = app.api.user(2_000_000_002, "ru");
 
     // Before any survey: text, stickers, photos, unknown and malformed links.
-    assert!(
-        user.send_text("привет")
-            .await
-            .text
-            .contains("откройте ссылку")
-    );
+    assert!(user.send_text("привет").await.text.contains("откройте ссылку"));
     assert!(user.send_sticker().await.text.contains("только текст"));
-    assert!(
-        user.send_text("/start NoSuchCode123")
-            .await
-            .text
-            .contains("ссылка недействительна")
-    );
-    assert!(
-        user.send_text("/start ../../etc/passwd")
-            .await
-            .text
-            .contains("ссылка недействительна")
-    );
-    assert!(
-        user.send_text(&format!("/start {}", "x".repeat(65)))
-            .await
-            .text
-            .contains("ссылка недействительна")
-    );
-    assert!(
-        user.send_text("/cancel")
-            .await
-            .text
-            .contains("Отменять нечего")
-    );
+    assert!(user.send_text("/start NoSuchCode123").await.text.contains("ссылка недействительна"));
+    assert!(user.send_text("/start ../../etc/passwd").await.text.contains("ссылка недействительна"));
+    assert!(user.send_text(&format!("/start {}", "x".repeat(65))).await.text.contains("ссылка недействительна"));
+    assert!(user.send_text("/cancel").await.text.contains("Отменять нечего"));
     assert!(user.send_text("/help").await.text.contains("/cancel"));
-    assert!(
-        user.send_text("/start")
-            .await
-            .text
-            .contains("откройте ссылку")
-    );
+    assert!(user.send_text("/start").await.text.contains("откройте ссылку"));
 
     user.send_text(&links[0].start_command()).await;
     notice(&user, "Начать").await;
@@ -197,11 +122,7 @@ async fn unexpected_input_gets_a_clear_reply_and_changes_nothing() {
     // Text, a sticker, a photo and a 5,000-character message where buttons are expected.
     let expect_reply_and_question = |replies: Vec<support::bot_api::BotMessage>, reply: &str| {
         assert!(replies[0].text.contains(reply), "{}", replies[0].text);
-        assert!(
-            replies[1].text.starts_with("Вопрос 1 из 3"),
-            "the question is shown again below: {}",
-            replies[1].text
-        );
+        assert!(replies[1].text.starts_with("Вопрос 1 из 3"), "the question is shown again below: {}", replies[1].text);
     };
     let before = app.api.seq();
     user.enqueue_text("шахматы");
@@ -217,14 +138,7 @@ async fn unexpected_input_gets_a_clear_reply_and_changes_nothing() {
     expect_reply_and_question(outputs(&user, before, 2).await, "ответьте кнопками");
 
     // Forged and malformed callback data.
-    for forged in [
-        "",
-        "garbage",
-        "1:c:chess",
-        "99999999999999999999:b",
-        "1:zz",
-        &"9".repeat(70),
-    ] {
+    for forged in ["", "garbage", "1:c:chess", "99999999999999999999:b", "1:zz", &"9".repeat(70)] {
         let answer = user.press_data(revision_screen.message_id, forged).await;
         let text = answer.text.unwrap_or_default();
         assert!(text.contains("кнопка"), "{forged:?} → {text}");
@@ -232,23 +146,10 @@ async fn unexpected_input_gets_a_clear_reply_and_changes_nothing() {
     // A button of an older screen: after moving on, the first screen's buttons are stale.
     notice(&user, "Шахматы").await;
     notice(&user, "Готово").await;
-    let stale = revision_screen
-        .button("Хор")
-        .unwrap()
-        .callback_data
-        .clone()
-        .unwrap();
+    let stale = revision_screen.button("Хор").unwrap().callback_data.clone().unwrap();
     let answer = user.press_data(revision_screen.message_id, &stale).await;
-    assert!(
-        answer
-            .text
-            .unwrap_or_default()
-            .contains("со старого экрана")
-    );
-    assert!(
-        user.last_message().text.starts_with("Вопрос 2 из 3"),
-        "the current question is shown again"
-    );
+    assert!(answer.text.unwrap_or_default().contains("со старого экрана"));
+    assert!(user.last_message().text.starts_with("Вопрос 2 из 3"), "the current question is shown again");
 
     // Nothing above changed the draft: the answers are exactly the ones given.
     notice(&user, "5").await;
@@ -264,45 +165,28 @@ async fn unexpected_input_gets_a_clear_reply_and_changes_nothing() {
     assert!(user.send_text("ещё").await.text.contains("откройте ссылку"));
 }
 
-#[tokio::test]
-async fn links_before_the_start_and_after_the_end_are_refused_politely() {
-    let mut app = TestApp::new().await;
-    let links = app
-        .seed_with(&["--questionnaire", "noko-parents"], 3, 10)
-        .await;
+async fn links_before_the_start_and_after_the_end_are_refused_politely(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 3, 10).await;
     app.start_bot().await;
     let user = app.api.user(2_000_000_003, "en");
     let reply = user.send_text(&links[0].start_command()).await;
-    assert!(
-        reply.text.contains("The survey starts on"),
-        "{}",
-        reply.text
-    );
+    assert!(reply.text.contains("The survey starts on"), "{}", reply.text);
     assert!(reply.buttons.is_empty());
 
     let sql = app.sql().await;
-    sqlx::query("UPDATE campaigns SET starts_on = '2020-01-01', ends_on = '2020-02-01'")
-        .execute(&sql)
-        .await
-        .unwrap();
+    sql.execute("UPDATE campaigns SET starts_on = '2020-01-01', ends_on = '2020-02-01'").await;
     let reply = user.send_text(&links[0].start_command()).await;
-    assert!(
-        reply.text.contains("The survey ended on 1 February 2020"),
-        "{}",
-        reply.text
-    );
+    assert!(reply.text.contains("The survey ended on 1 February 2020"), "{}", reply.text);
 
-    sqlx::query(
-        "UPDATE campaigns SET starts_on = '2020-01-01', ends_on = '2100-01-01', closed = TRUE",
-    )
-    .execute(&sql)
-    .await
-    .unwrap();
+    sql.execute("UPDATE campaigns SET starts_on = '2020-01-01', ends_on = '2100-01-01', closed = TRUE").await;
     let reply = user.send_text(&links[0].start_command()).await;
     assert!(reply.text.contains("closed"), "{}", reply.text);
-    let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts")
-        .fetch_one(&sql)
-        .await
-        .unwrap();
+    let drafts = sql.count("SELECT COUNT(*) FROM drafts").await;
     assert_eq!(drafts, 0, "refused links start nothing");
 }
+
+on_both_engines!(
+    multiple_choice_rating_and_free_text,
+    unexpected_input_gets_a_clear_reply_and_changes_nothing,
+    links_before_the_start_and_after_the_end_are_refused_politely,
+);

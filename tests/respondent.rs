@@ -4,27 +4,19 @@
 mod support;
 
 use support::bot_api::{BotMessage, TestUser};
-use support::{Link, TestApp, file_contains};
+use support::{Link, TestApp};
 
 /// Presses a button and returns the screen the user now sees.
 async fn tap(user: &TestUser, button: &str) -> BotMessage {
     let answer = user.press(button).await;
-    assert_eq!(
-        answer.text, None,
-        "pressing {button:?} gave a notice: {:?}",
-        answer.text
-    );
+    assert_eq!(answer.text, None, "pressing {button:?} gave a notice: {:?}", answer.text);
     user.last_message()
 }
 
 /// Opens a class link and starts the questionnaire as a parent (Russian buttons).
 async fn open_as_parent(user: &TestUser, link: &Link) -> BotMessage {
     let welcome = user.send_text(&link.start_command()).await;
-    assert!(
-        welcome.text.contains(&link.school) && welcome.text.contains(&link.class),
-        "{}",
-        welcome.text
-    );
+    assert!(welcome.text.contains(&link.school) && welcome.text.contains(&link.class), "{}", welcome.text);
     let who = tap(user, "Начать").await;
     assert!(who.text.contains("Кто отвечает"), "{}", who.text);
     tap(user, "Родитель").await
@@ -32,23 +24,15 @@ async fn open_as_parent(user: &TestUser, link: &Link) -> BotMessage {
 
 /// The link of a class (class names are unique in the test roster).
 fn link<'a>(links: &'a [Link], class: &str) -> &'a Link {
-    links
-        .iter()
-        .find(|l| l.class == class)
-        .unwrap_or_else(|| panic!("no link for class {class}"))
+    links.iter().find(|l| l.class == class).unwrap_or_else(|| panic!("no link for class {class}"))
 }
 
 fn column(header: &[String], row: &[String], name: &str) -> String {
-    let index = header
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("no column {name}"));
+    let index = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
     row[index].clone()
 }
 
-#[tokio::test]
-async fn two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_their_rows() {
-    let mut app = TestApp::new().await;
+async fn two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_their_rows(mut app: TestApp) {
     let links = app.seed().await;
     assert_eq!(links.len(), 3);
     app.start_bot().await;
@@ -60,11 +44,7 @@ async fn two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_
     assert!(q1.text.starts_with("Вопрос 1 из 15"), "{}", q1.text);
     assert!(q1.text.contains("информационных стендах"), "{}", q1.text);
     let q3 = tap(&a, "Нет").await;
-    assert!(
-        q3.text.starts_with("Вопрос 2 из 14"),
-        "q2 is skipped: {}",
-        q3.text
-    );
+    assert!(q3.text.starts_with("Вопрос 2 из 14"), "q2 is skipped: {}", q3.text);
     assert!(q3.text.contains("официальным сайтом"), "{}", q3.text);
     for (answer, expect_next) in [
         ("Да", "Вопрос 3 из 14"),  // q3 → q4
@@ -80,22 +60,14 @@ async fn two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_
         ("Да", "Вопрос 13 из 13"), // q14 → q15
     ] {
         let screen = tap(&a, answer).await;
-        assert!(
-            screen.text.starts_with(expect_next),
-            "expected {expect_next:?}, got {}",
-            screen.text
-        );
+        assert!(screen.text.starts_with(expect_next), "expected {expect_next:?}, got {}", screen.text);
     }
     let review = a.send_text("Больше кружков, пожалуйста").await;
     assert!(review.text.contains("Проверьте ответы"), "{}", review.text);
     assert!(review.text.contains("Больше кружков"), "{}", review.text);
     let thanks = tap(&a, "Отправить").await;
     assert!(thanks.text.contains("Спасибо"), "{}", thanks.text);
-    assert!(
-        !thanks.text.contains("семь"),
-        "the class count is hidden below 5 responses: {}",
-        thanks.text
-    );
+    assert!(!thanks.text.contains("семь"), "the class count is hidden below 5 responses: {}", thanks.text);
     assert!(thanks.buttons.is_empty());
 
     // Parent B, in English, another class of the same school: stands yes, website no,
@@ -106,87 +78,41 @@ async fn two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_
     tap(&b, "Start").await;
     let q1 = tap(&b, "Parent").await;
     assert!(q1.text.starts_with("Question 1 of 15"), "{}", q1.text);
-    for answer in [
-        "Yes", "Yes", "No", "No", "Yes", "No", "Yes", "Yes", "No", "Yes", "Yes", "No",
-    ] {
+    for answer in ["Yes", "Yes", "No", "No", "Yes", "No", "Yes", "Yes", "No", "Yes", "Yes", "No"] {
         tap(&b, answer).await;
     }
     let q15 = b.last_message();
     assert!(q15.text.contains("Skip"), "q15 is optional: {}", q15.text);
     let review = tap(&b, "Skip").await;
-    assert!(
-        review.text.contains("Please check your answers"),
-        "{}",
-        review.text
-    );
+    assert!(review.text.contains("Please check your answers"), "{}", review.text);
     tap(&b, "Submit").await;
 
     // Nothing at rest links a person to a response: no draft left, no user id in any file.
     let sql = app.sql().await;
-    let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts")
-        .fetch_one(&sql)
-        .await
-        .unwrap();
+    let drafts = sql.count("SELECT COUNT(*) FROM drafts").await;
     assert_eq!(drafts, 0);
-    let participations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM participations")
-        .fetch_one(&sql)
-        .await
-        .unwrap();
+    let participations = sql.count("SELECT COUNT(*) FROM participations").await;
     assert_eq!(participations, 2);
     sql.close().await;
     for user in [&a, &b] {
         let id = user.id();
         let decimal = id.to_string();
-        let big_endian = &id.to_be_bytes()[2..]; // SQLite stores this id as a 6-byte integer
-        for file in ["anketa.db", "anketa.db-wal"] {
-            let path = app.path(file);
-            assert!(
-                !file_contains(&path, decimal.as_bytes()),
-                "{file} contains user id {id} as text"
-            );
-            assert!(
-                !file_contains(&path, big_endian),
-                "{file} contains user id {id} as an integer"
-            );
-        }
-        assert!(
-            !app.bot_logs().contains(&decimal),
-            "the log names user {id}"
-        );
+        assert!(!app.stores_user_id(id).await, "the database holds user id {id}");
+        assert!(!app.bot_logs().contains(&decimal), "the log names user {id}");
     }
-    assert!(
-        !app.bot_logs().contains("Больше кружков"),
-        "the log carries an answer"
-    );
+    assert!(!app.bot_logs().contains("Больше кружков"), "the log carries an answer");
 
     // The export: one row each, skipped questions empty, no identity columns.
     let (header, rows) = app.export().await;
-    let mut expected_header = vec![
-        "municipality",
-        "school",
-        "class",
-        "audience",
-        "submitted_on",
-    ];
+    let mut expected_header = vec!["municipality", "school", "class", "audience", "submitted_on"];
     let question_ids: Vec<String> = (1..=15).map(|n| format!("q{n}")).collect();
     expected_header.extend(question_ids.iter().map(String::as_str));
     assert_eq!(header, expected_header);
     assert_eq!(rows.len(), 2);
     let today = chrono::Utc::now().date_naive();
-    let row_a = rows
-        .iter()
-        .find(|r| column(&header, r, "class") == "5Б")
-        .expect("parent A's row");
-    let row_b = rows
-        .iter()
-        .find(|r| column(&header, r, "class") == "5А")
-        .expect("parent B's row");
-    let answers = |row: &Vec<String>| -> Vec<String> {
-        question_ids
-            .iter()
-            .map(|q| column(&header, row, q))
-            .collect()
-    };
+    let row_a = rows.iter().find(|r| column(&header, r, "class") == "5Б").expect("parent A's row");
+    let row_b = rows.iter().find(|r| column(&header, r, "class") == "5А").expect("parent B's row");
+    let answers = |row: &Vec<String>| -> Vec<String> { question_ids.iter().map(|q| column(&header, row, q)).collect() };
     assert_eq!(
         answers(row_a),
         [
@@ -209,46 +135,27 @@ async fn two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_
     );
     assert_eq!(
         answers(row_b),
-        [
-            "yes", "yes", "no", "", "no", "yes", "no", "yes", "yes", "no", "", "yes", "yes", "no",
-            ""
-        ]
+        ["yes", "yes", "no", "", "no", "yes", "no", "yes", "yes", "no", "", "yes", "yes", "no", ""]
     );
     for row in [row_a, row_b] {
         assert_eq!(column(&header, row, "municipality"), "Иркутск");
         assert_eq!(column(&header, row, "school"), "Школа № 1");
         assert_eq!(column(&header, row, "audience"), "parent");
         let day = column(&header, row, "submitted_on");
-        let in_irkutsk = chrono::Utc::now()
-            .with_timezone(&chrono_tz::Asia::Irkutsk)
-            .date_naive();
-        assert!(
-            day == in_irkutsk.to_string() || day == today.to_string(),
-            "{day}"
-        );
+        let in_irkutsk = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Irkutsk).date_naive();
+        assert!(day == in_irkutsk.to_string() || day == today.to_string(), "{day}");
     }
     // Skipped questions are not asked, not "no": no answer row at all.
     let sql = app.sql().await;
-    let stored_q2: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE question_id = 'q2'")
-            .fetch_one(&sql)
-            .await
-            .unwrap();
+    let stored_q2 = sql.count("SELECT COUNT(*) FROM answers WHERE question_id = 'q2'").await;
     assert_eq!(stored_q2, 1, "only parent B was asked q2");
 
     let status = app.stop_bot().await;
-    assert!(
-        status.success(),
-        "SIGTERM ends the bot with exit 0, got {status}"
-    );
+    assert!(status.success(), "SIGTERM ends the bot with exit 0, got {status}");
 }
 
-#[tokio::test]
-async fn a_parent_answers_once_per_school_but_may_answer_for_another_school() {
-    let mut app = TestApp::new().await;
-    let links = app
-        .seed_with(&["--questionnaire", "noko-parents"], 0, 10)
-        .await;
+async fn a_parent_answers_once_per_school_but_may_answer_for_another_school(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
     let parent = app.api.user(5_555_000_111, "ru");
 
@@ -265,11 +172,7 @@ async fn a_parent_answers_once_per_school_but_may_answer_for_another_school() {
     }
     // Another school of the same campaign is a separate answer.
     let other_school = parent.send_text(&link(&links, "9В").start_command()).await;
-    assert!(
-        other_school.text.contains("Лицей № 2"),
-        "{}",
-        other_school.text
-    );
+    assert!(other_school.text.contains("Лицей № 2"), "{}", other_school.text);
     assert!(other_school.has_button("Начать"));
     tap(&parent, "Начать").await;
     complete_with_no(&parent).await;
@@ -289,12 +192,8 @@ async fn complete_with_no(user: &TestUser) {
     assert!(thanks.text.contains("Спасибо"), "{}", thanks.text);
 }
 
-#[tokio::test]
-async fn two_submit_presses_at_once_store_one_response() {
-    let mut app = TestApp::new().await;
-    let links = app
-        .seed_with(&["--questionnaire", "noko-parents"], 0, 10)
-        .await;
+async fn two_submit_presses_at_once_store_one_response(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
     let parent = app.api.user(4_000_000_001, "ru");
     parent.send_text(&links[0].start_command()).await;
@@ -303,33 +202,17 @@ async fn two_submit_presses_at_once_store_one_response() {
         tap(&parent, "Нет").await;
     }
     let review = tap(&parent, "Пропустить").await;
-    let submit = review
-        .button("Отправить")
-        .unwrap()
-        .callback_data
-        .clone()
-        .unwrap();
+    let submit = review.button("Отправить").unwrap().callback_data.clone().unwrap();
     let first = parent.enqueue_press(review.message_id, &submit);
     let second = parent.enqueue_press(review.message_id, &submit);
-    let (first, second) = (
-        parent.wait_answer(&first).await,
-        parent.wait_answer(&second).await,
-    );
+    let (first, second) = (parent.wait_answer(&first).await, parent.wait_answer(&second).await);
     assert_eq!(first.text, None);
-    assert!(
-        second
-            .text
-            .as_deref()
-            .is_some_and(|t| t.contains("уже отправлена")),
-        "{second:?}"
-    );
+    assert!(second.text.as_deref().is_some_and(|t| t.contains("уже отправлена")), "{second:?}");
     let (_, rows) = app.export().await;
     assert_eq!(rows.len(), 1);
 }
 
-#[tokio::test]
-async fn a_survey_survives_kill_9_and_continues_where_it_stopped() {
-    let mut app = TestApp::new().await;
+async fn a_survey_survives_kill_9_and_continues_where_it_stopped(mut app: TestApp) {
     let links = app.seed().await;
     app.start_bot().await;
     let parent = app.api.user(3_000_000_002, "ru");
@@ -341,50 +224,34 @@ async fn a_survey_survives_kill_9_and_continues_where_it_stopped() {
     app.kill_bot().await;
     // While a survey is unfinished its draft holds the chat id: the byte search used for the
     // anonymity check above does see it.
-    let id = parent.id().to_be_bytes();
-    assert!(
-        file_contains(&app.db_file(), &id[3..])
-            || file_contains(&app.path("anketa.db-wal"), &id[3..])
-    );
+    assert!(app.stores_user_id(parent.id()).await);
     app.start_bot().await;
 
     let offer = parent.send_text("/start").await;
-    assert!(
-        offer.text.contains("незаконченная анкета"),
-        "{}",
-        offer.text
-    );
+    assert!(offer.text.contains("незаконченная анкета"), "{}", offer.text);
     let resumed = tap(&parent, "Продолжить").await;
-    assert!(
-        resumed.text.starts_with("Вопрос 3 из 15"),
-        "{}",
-        resumed.text
-    );
-    assert!(
-        resumed.text.contains("официальным сайтом"),
-        "{}",
-        resumed.text
-    );
+    assert!(resumed.text.starts_with("Вопрос 3 из 15"), "{}", resumed.text);
+    assert!(resumed.text.contains("официальным сайтом"), "{}", resumed.text);
     // Back shows the earlier answer ticked.
     let q2 = tap(&parent, "Назад").await;
     assert!(q2.has_button("✓ Нет"), "{:?}", q2.button_texts());
     tap(&parent, "Нет").await;
     // The same link again offers to continue or start over; starting over begins at the welcome.
     let offer = parent.send_text(&links[0].start_command()).await;
-    assert!(
-        offer.has_button("Продолжить") && offer.has_button("Начать заново"),
-        "{:?}",
-        offer.button_texts()
-    );
+    assert!(offer.has_button("Продолжить") && offer.has_button("Начать заново"), "{:?}", offer.button_texts());
     let welcome = tap(&parent, "Начать заново").await;
     assert!(welcome.has_button("Начать"), "{:?}", welcome.button_texts());
     // /cancel discards the draft.
     let cancelled = parent.send_text("/cancel").await;
     assert!(cancelled.text.contains("удалены"), "{}", cancelled.text);
     let sql = app.sql().await;
-    let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts")
-        .fetch_one(&sql)
-        .await
-        .unwrap();
+    let drafts = sql.count("SELECT COUNT(*) FROM drafts").await;
     assert_eq!(drafts, 0);
 }
+
+on_both_engines!(
+    two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_their_rows,
+    a_parent_answers_once_per_school_but_may_answer_for_another_school,
+    two_submit_presses_at_once_store_one_response,
+    a_survey_survives_kill_9_and_continues_where_it_stopped,
+);

@@ -1,5 +1,7 @@
-//! Storage guarantees that do not depend on Telegram, checked on a real SQLite file with two
-//! independent connection pools (as two bot processes would have).
+//! Storage guarantees that do not depend on Telegram, checked on a real database with two
+//! independent connection pools (as two bot processes would have), on SQLite and PostgreSQL.
+
+mod support;
 
 use std::sync::Arc;
 
@@ -8,17 +10,15 @@ use anketa::privacy::IdentityKey;
 use anketa::roster;
 use anketa::survey::Audience;
 use chrono::Utc;
+use support::TestApp;
 
 async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
     let db = Db::connect(url).await.unwrap();
     let rows = roster::parse("municipality,school,class,students\nM,S,1А,20\n".as_bytes()).unwrap();
     db.import_roster(&rows, "Europe/Moscow").await.unwrap();
     let today = Utc::now().date_naive();
-    let definition = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/questionnaires/noko-parents.toml"
-    ))
-    .unwrap();
+    let definition =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires/noko-parents.toml")).unwrap();
     let new = NewCampaign {
         name: "race".into(),
         starts_on: today,
@@ -36,21 +36,12 @@ async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
         .await
         .unwrap();
     let target = db.resolve_link(&links[0].code).await.unwrap().unwrap();
-    (
-        db,
-        campaign,
-        target.school_id,
-        target.class_id,
-        links[0].code.clone(),
-    )
+    (db, campaign, target.school_id, target.class_id, links[0].code.clone())
 }
 
-#[tokio::test]
-async fn two_processes_submitting_for_one_person_store_exactly_one_response() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("race.db").display());
-    let (first, campaign, school, class, code) = seeded(&url).await;
-    let second = Db::connect(&url).await.unwrap();
+async fn two_processes_submitting_for_one_person_store_exactly_one_response(app: TestApp) {
+    let (first, campaign, school, class, code) = seeded(&app.db_url).await;
+    let second = Db::connect(&app.db_url).await.unwrap();
     let key = IdentityKey::new(&[9; 32]).unwrap();
     let response = Arc::new(NewResponse {
         campaign_id: campaign,
@@ -66,10 +57,7 @@ async fn two_processes_submitting_for_one_person_store_exactly_one_response() {
         let identity = key.identity(1_000 + round as u64, campaign, school);
         let (chat_a, chat_b) = (round * 2 + 1, round * 2 + 2);
         for chat in [chat_a, chat_b] {
-            first
-                .start_draft(chat, &code, "{}", 7, Utc::now())
-                .await
-                .unwrap();
+            first.start_draft(chat, &code, "{}", 7, Utc::now()).await.unwrap();
         }
         let (a, b) = tokio::join!(
             first.submit_response(chat_a, 7, identity.as_bytes(), &response),
@@ -77,57 +65,28 @@ async fn two_processes_submitting_for_one_person_store_exactly_one_response() {
         );
         let mut outcomes = [a.unwrap(), b.unwrap()];
         outcomes.sort_by_key(|o| *o == SubmitOutcome::Stored);
-        assert_eq!(
-            outcomes,
-            [SubmitOutcome::AlreadyAnswered, SubmitOutcome::Stored],
-            "round {round}"
-        );
-        assert!(
-            first.load_draft(chat_a).await.unwrap().is_none()
-                && first.load_draft(chat_b).await.unwrap().is_none()
-        );
+        assert_eq!(outcomes, [SubmitOutcome::AlreadyAnswered, SubmitOutcome::Stored], "round {round}");
+        assert!(first.load_draft(chat_a).await.unwrap().is_none() && first.load_draft(chat_b).await.unwrap().is_none());
     }
-    assert_eq!(
-        first.class_response_count(campaign, class).await.unwrap(),
-        20
-    );
+    assert_eq!(first.class_response_count(campaign, class).await.unwrap(), 20);
 }
 
-#[tokio::test]
-async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("drafts.db").display());
-    let (db, ..) = seeded(&url).await;
+async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: TestApp) {
+    let (db, ..) = seeded(&app.db_url).await;
     let code = "code1";
-    db.start_draft(1, code, "{\"a\":1}", 10, Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(
-        db.update_draft(1, 10, "{\"a\":2}", Utc::now())
-            .await
-            .unwrap(),
-        Some(11)
-    );
-    assert_eq!(
-        db.update_draft(1, 10, "{\"a\":3}", Utc::now())
-            .await
-            .unwrap(),
-        None,
-        "stale revision"
-    );
+    db.start_draft(1, code, "{\"a\":1}", 10, Utc::now()).await.unwrap();
+    assert_eq!(db.update_draft(1, 10, "{\"a\":2}", Utc::now()).await.unwrap(), Some(11));
+    assert_eq!(db.update_draft(1, 10, "{\"a\":3}", Utc::now()).await.unwrap(), None, "stale revision");
     assert_eq!(db.load_draft(1).await.unwrap().unwrap().state, "{\"a\":2}");
 
-    db.start_draft(2, code, "{}", 5, Utc::now() - chrono::Duration::days(40))
-        .await
-        .unwrap();
-    let purged = db
-        .purge_drafts(Utc::now() - chrono::Duration::days(30))
-        .await
-        .unwrap();
+    db.start_draft(2, code, "{}", 5, Utc::now() - chrono::Duration::days(40)).await.unwrap();
+    let purged = db.purge_drafts(Utc::now() - chrono::Duration::days(30)).await.unwrap();
     assert_eq!(purged, 1);
     assert!(db.load_draft(2).await.unwrap().is_none());
-    assert!(
-        db.load_draft(1).await.unwrap().is_some(),
-        "a recent draft stays"
-    );
+    assert!(db.load_draft(1).await.unwrap().is_some(), "a recent draft stays");
 }
+
+on_both_engines!(
+    two_processes_submitting_for_one_person_store_exactly_one_response,
+    a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged,
+);

@@ -49,10 +49,7 @@ impl CallbackData {
             Action::StartOver(code) => format!("n:{code}"),
         };
         let data = format!("{}:{action}", self.revision);
-        debug_assert!(
-            data.len() <= MAX_CALLBACK_BYTES,
-            "callback data too long: {data}"
-        );
+        debug_assert!(data.len() <= MAX_CALLBACK_BYTES, "callback data too long: {data}");
         data
     }
 
@@ -72,8 +69,7 @@ impl CallbackData {
                 .filter(|a| {
                     !a.is_empty()
                         && a.len() <= MAX_CALLBACK_BYTES
-                        && a.bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                        && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                 })
                 .map(str::to_string)
         };

@@ -43,14 +43,8 @@ impl Command {
                 let payload = rest.trim();
                 Some(Command::Start((!payload.is_empty()).then(|| {
                     let valid = payload.len() <= 64
-                        && payload
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-                    if valid {
-                        LinkPayload::Code(payload.to_string())
-                    } else {
-                        LinkPayload::Malformed
-                    }
+                        && payload.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    if valid { LinkPayload::Code(payload.to_string()) } else { LinkPayload::Malformed }
                 })))
             }
             "cancel" => Some(Command::Cancel),
@@ -75,11 +69,7 @@ impl Ctx<'_> {
     }
 
     fn painter(&self, revision: i64) -> Painter<'_> {
-        Painter {
-            texts: &self.app.texts,
-            lang: self.lang,
-            revision,
-        }
+        Painter { texts: &self.app.texts, lang: self.lang, revision }
     }
 
     async fn say(&self, text: impl Into<String>) -> anyhow::Result<()> {
@@ -88,10 +78,7 @@ impl Ctx<'_> {
     }
 
     async fn send(&self, screen: Screen) -> anyhow::Result<()> {
-        self.bot
-            .send_message(self.chat, screen.text)
-            .reply_markup(screen.keyboard)
-            .await?;
+        self.bot.send_message(self.chat, screen.text).reply_markup(screen.keyboard).await?;
         Ok(())
     }
 
@@ -103,9 +90,7 @@ impl Ctx<'_> {
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> anyhow::Result<()> {
         if let Some(message_id) = on {
-            let mut edit = self
-                .bot
-                .edit_message_text(self.chat, message_id, text.clone());
+            let mut edit = self.bot.edit_message_text(self.chat, message_id, text.clone());
             if let Some(keyboard) = &keyboard {
                 edit = edit.reply_markup(keyboard.clone());
             }
@@ -167,15 +152,8 @@ impl Ctx<'_> {
     }
 
     async fn already_answered(&self, target: &LinkTarget) -> anyhow::Result<bool> {
-        let identity = self
-            .app
-            .key
-            .identity(self.user.id.0, target.campaign.id, target.school_id);
-        Ok(self
-            .app
-            .db
-            .has_participated(target.campaign.id, identity.as_bytes())
-            .await?)
+        let identity = self.app.key.identity(self.user.id.0, target.campaign.id, target.school_id);
+        Ok(self.app.db.has_participated(target.campaign.id, identity.as_bytes()).await?)
     }
 
     /// A fresh draft at the welcome screen for this link, replacing any other draft of the chat.
@@ -185,10 +163,7 @@ impl Ctx<'_> {
         // A random first revision keeps buttons of a discarded draft from matching the new one.
         let revision = rand::thread_rng().gen_range(1..1_i64 << 40);
         let state = serde_json::to_string(&draft)?;
-        self.app
-            .db
-            .start_draft(self.chat.0, &target.code, &state, revision, Utc::now())
-            .await?;
+        self.app.db.start_draft(self.chat.0, &target.code, &state, revision, Utc::now()).await?;
         let screen = self.painter(revision).draft(&survey, &draft, target);
         self.show(on, screen.text, Some(screen.keyboard)).await
     }
@@ -215,15 +190,9 @@ impl Ctx<'_> {
         })
     }
 
-    async fn current_screen(
-        &self,
-        stored: &StoredDraft,
-        target: &LinkTarget,
-    ) -> anyhow::Result<Screen> {
+    async fn current_screen(&self, stored: &StoredDraft, target: &LinkTarget) -> anyhow::Result<Screen> {
         let survey = self.app.survey(target.campaign.id).await?;
-        Ok(self
-            .painter(stored.revision)
-            .draft(&survey, &self.decode(stored), target))
+        Ok(self.painter(stored.revision).draft(&survey, &self.decode(stored), target))
     }
 }
 
@@ -238,48 +207,26 @@ fn step_error(ctx: &Ctx<'_>, error: &StepError) -> String {
         StepError::UseButtons => ctx.t("survey-use-buttons"),
         StepError::TextExpected => ctx.t("survey-text-expected"),
         StepError::EmptyText => ctx.t("survey-empty-text"),
-        StepError::TextTooLong { max, got } => texts.get_with(
-            ctx.lang,
-            "survey-text-too-long",
-            &args![("max", *max as i64), ("got", *got as i64)],
-        ),
-        StepError::TooFew { min } => {
-            texts.get_with(ctx.lang, "survey-too-few", &args![("min", *min as i64)])
+        StepError::TextTooLong { max, got } => {
+            texts.get_with(ctx.lang, "survey-text-too-long", &args![("max", *max as i64), ("got", *got as i64)])
         }
-        StepError::TooMany { max } => {
-            texts.get_with(ctx.lang, "survey-too-many", &args![("max", *max as i64)])
-        }
+        StepError::TooFew { min } => texts.get_with(ctx.lang, "survey-too-few", &args![("min", *min as i64)]),
+        StepError::TooMany { max } => texts.get_with(ctx.lang, "survey-too-many", &args![("max", *max as i64)]),
     }
 }
 
-pub async fn on_command(
-    bot: Bot,
-    app: Arc<App>,
-    message: Message,
-    command: Command,
-) -> anyhow::Result<()> {
+pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Command) -> anyhow::Result<()> {
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
-    let ctx = Ctx {
-        app: &app,
-        bot: &bot,
-        chat: message.chat.id,
-        user,
-        lang: language(user),
-    };
+    let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
     let result = match command {
         Command::Start(None) => resume(&ctx).await,
         Command::Start(Some(LinkPayload::Malformed)) => ctx.say(ctx.t("survey-link-invalid")).await,
         Command::Start(Some(LinkPayload::Code(code))) => start(&ctx, &code).await,
         Command::Cancel => {
             let cancelled = app.db.delete_draft(ctx.chat.0).await?;
-            ctx.say(ctx.t(if cancelled {
-                "survey-cancelled"
-            } else {
-                "survey-nothing-to-cancel"
-            }))
-            .await
+            ctx.say(ctx.t(if cancelled { "survey-cancelled" } else { "survey-nothing-to-cancel" })).await
         }
         Command::Help => ctx.say(ctx.t("survey-help")).await,
     };
@@ -299,9 +246,7 @@ async fn apologise_on_error(ctx: &Ctx<'_>, result: anyhow::Result<()>) -> anyhow
 async fn resume(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     match ctx.load().await? {
         Some((stored, target)) => {
-            let screen =
-                ctx.painter(stored.revision)
-                    .resume_offer(&target.school, None, &target.code);
+            let screen = ctx.painter(stored.revision).resume_offer(&target.school, None, &target.code);
             ctx.send(screen).await
         }
         None => ctx.say(ctx.t("survey-no-draft")).await,
@@ -317,8 +262,7 @@ async fn start(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
         return ctx.say(refusal).await;
     }
     if let Some((stored, draft_target)) = ctx.load().await? {
-        let same = draft_target.campaign.id == target.campaign.id
-            && draft_target.school_id == target.school_id;
+        let same = draft_target.campaign.id == target.campaign.id && draft_target.school_id == target.school_id;
         let screen = ctx.painter(stored.revision).resume_offer(
             &draft_target.school,
             (!same).then_some(target.school.as_str()),
@@ -334,32 +278,18 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
-    let ctx = Ctx {
-        app: &app,
-        bot: &bot,
-        chat: message.chat.id,
-        user,
-        lang: language(user),
-    };
+    let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
     let result = answer_message(&ctx, message.text()).await;
     apologise_on_error(&ctx, result).await
 }
 
 async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()> {
     let Some((stored, target)) = ctx.load().await? else {
-        let hint = if text.is_some() {
-            "survey-no-draft"
-        } else {
-            "survey-unsupported-message"
-        };
+        let hint = if text.is_some() { "survey-no-draft" } else { "survey-unsupported-message" };
         return ctx.say(ctx.t(hint)).await;
     };
     let Some(text) = text.filter(|t| !t.starts_with('/')) else {
-        let reason = if text.is_some() {
-            "survey-use-buttons"
-        } else {
-            "survey-unsupported-message"
-        };
+        let reason = if text.is_some() { "survey-use-buttons" } else { "survey-unsupported-message" };
         ctx.say(ctx.t(reason)).await?;
         return ctx.send(ctx.current_screen(&stored, &target).await?).await;
     };
@@ -368,24 +298,15 @@ async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()>
     match draft.step(&survey, Input::Text(text.to_string())) {
         Ok(next) => {
             let state = serde_json::to_string(&next)?;
-            match ctx
-                .app
-                .db
-                .update_draft(ctx.chat.0, stored.revision, &state, Utc::now())
-                .await?
-            {
-                Some(revision) => {
-                    ctx.send(ctx.painter(revision).draft(&survey, &next, &target))
-                        .await
-                }
+            match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, Utc::now()).await? {
+                Some(revision) => ctx.send(ctx.painter(revision).draft(&survey, &next, &target)).await,
                 None => ctx.say(ctx.t("survey-stale-button")).await,
             }
         }
         Err(error) => {
             ctx.say(step_error(ctx, &error)).await?;
             if error == StepError::UseButtons {
-                ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, &target))
-                    .await?;
+                ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, &target)).await?;
             }
             Ok(())
         }
@@ -396,13 +317,7 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
     let lang = language(&query.from);
     let toast = match query.message.as_ref().map(|m| (m.chat().id, m.id())) {
         Some((chat, message_id)) => {
-            let ctx = Ctx {
-                app: &app,
-                bot: &bot,
-                chat,
-                user: &query.from,
-                lang,
-            };
+            let ctx = Ctx { app: &app, bot: &bot, chat, user: &query.from, lang };
             match press(&ctx, message_id, query.data.as_deref()).await {
                 Ok(toast) => toast,
                 Err(error) => {
@@ -422,11 +337,7 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
 }
 
 /// Handles a button press; returns the short notice to show, if any.
-async fn press(
-    ctx: &Ctx<'_>,
-    message_id: MessageId,
-    data: Option<&str>,
-) -> anyhow::Result<Option<String>> {
+async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyhow::Result<Option<String>> {
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Some(ctx.t("survey-forged-button")));
     };
@@ -434,8 +345,7 @@ async fn press(
         return Ok(Some(ctx.t("survey-no-survey-button")));
     };
     if stored.revision != data.revision {
-        ctx.send(ctx.current_screen(&stored, &target).await?)
-            .await?;
+        ctx.send(ctx.current_screen(&stored, &target).await?).await?;
         return Ok(Some(ctx.t("survey-stale-button")));
     }
     let on = Some(message_id);
@@ -462,12 +372,7 @@ async fn press(
         Action::Step(input) => match draft.step(&survey, input) {
             Ok(next) => {
                 let state = serde_json::to_string(&next)?;
-                match ctx
-                    .app
-                    .db
-                    .update_draft(ctx.chat.0, stored.revision, &state, Utc::now())
-                    .await?
-                {
+                match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, Utc::now()).await? {
                     Some(revision) => {
                         let screen = ctx.painter(revision).draft(&survey, &next, &target);
                         ctx.show(on, screen.text, Some(screen.keyboard)).await?;
@@ -489,10 +394,7 @@ async fn submit(
     draft: &Draft,
 ) -> anyhow::Result<Option<String>> {
     let survey = ctx.app.survey(target.campaign.id).await?;
-    let (Some(answers), Some(questionnaire)) = (
-        draft.completed_answers(&survey),
-        draft.questionnaire(&survey),
-    ) else {
+    let (Some(answers), Some(questionnaire)) = (draft.completed_answers(&survey), draft.questionnaire(&survey)) else {
         return Ok(Some(ctx.t("survey-not-expected")));
     };
     if let Some(refusal) = ctx.refusal(target).await? {
@@ -509,50 +411,28 @@ async fn submit(
         audience: questionnaire.audience,
         questionnaire_id: questionnaire.id.clone(),
         submitted_on: ctx.today(target),
-        answers: answers
-            .iter()
-            .map(|(id, answer)| (id.clone(), answer.to_value()))
-            .collect(),
+        answers: answers.iter().map(|(id, answer)| (id.clone(), answer.to_value())).collect(),
     };
-    let identity = ctx
-        .app
-        .key
-        .identity(ctx.user.id.0, target.campaign.id, target.school_id);
-    match ctx
-        .app
-        .db
-        .submit_response(ctx.chat.0, stored.revision, identity.as_bytes(), &response)
-        .await?
-    {
+    let identity = ctx.app.key.identity(ctx.user.id.0, target.campaign.id, target.school_id);
+    match ctx.app.db.submit_response(ctx.chat.0, stored.revision, identity.as_bytes(), &response).await? {
         SubmitOutcome::Stored => {
             tracing::info!(campaign = target.campaign.id, "response stored");
-            let count = ctx
-                .app
-                .db
-                .class_response_count(target.campaign.id, target.class_id)
-                .await?;
+            let count = ctx.app.db.class_response_count(target.campaign.id, target.class_id).await?;
             let mut text = ctx.t("survey-thanks");
             if count >= ctx.app.settings.privacy.min_group_size {
                 text.push_str("\n\n");
                 text.push_str(&ctx.app.texts.get_with(
                     ctx.lang,
                     "survey-class-count",
-                    &args![
-                        ("count", count),
-                        ("headcount", target.headcount),
-                        ("class", target.class.as_str())
-                    ],
+                    &args![("count", count), ("headcount", target.headcount), ("class", target.class.as_str())],
                 ));
             }
             ctx.show(on, text, None).await?;
             Ok(None)
         }
         SubmitOutcome::AlreadyAnswered => {
-            let text = ctx.app.texts.get_with(
-                ctx.lang,
-                "survey-already-answered",
-                &args![("school", target.school.as_str())],
-            );
+            let text =
+                ctx.app.texts.get_with(ctx.lang, "survey-already-answered", &args![("school", target.school.as_str())]);
             ctx.show(on, text, None).await?;
             Ok(None)
         }
@@ -563,15 +443,10 @@ async fn submit(
 /// Shows the respondent commands in Telegram's menu, in Russian and English.
 pub async fn register_commands(bot: &Bot, app: &App) -> anyhow::Result<()> {
     for (lang, code) in [(Lang::Ru, None), (Lang::En, Some("en"))] {
-        let commands = [
-            ("start", "survey-command-start"),
-            ("cancel", "survey-command-cancel"),
-            ("help", "survey-command-help"),
-        ]
-        .map(|(name, id)| BotCommand::new(name, app.texts.get(lang, id)));
-        let mut request = bot
-            .set_my_commands(commands)
-            .scope(BotCommandScope::AllPrivateChats);
+        let commands =
+            [("start", "survey-command-start"), ("cancel", "survey-command-cancel"), ("help", "survey-command-help")]
+                .map(|(name, id)| BotCommand::new(name, app.texts.get(lang, id)));
+        let mut request = bot.set_my_commands(commands).scope(BotCommandScope::AllPrivateChats);
         if let Some(code) = code {
             request = request.language_code(code);
         }

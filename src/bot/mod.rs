@@ -34,42 +34,24 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, key: IdentityKey, settings: Settings) -> Self {
-        App {
-            db,
-            key,
-            texts: Texts::default(),
-            settings,
-            surveys: RwLock::default(),
-        }
+        App { db, key, texts: Texts::default(), settings, surveys: RwLock::default() }
     }
 
     /// The campaign's questionnaires, as they were when the campaign was created.
     pub async fn survey(&self, campaign_id: i64) -> anyhow::Result<Arc<Survey>> {
-        if let Some(survey) = self
-            .surveys
-            .read()
-            .expect("lock not poisoned")
-            .get(&campaign_id)
-        {
+        if let Some(survey) = self.surveys.read().expect("lock not poisoned").get(&campaign_id) {
             return Ok(survey.clone());
         }
         let definitions = self.db.campaign_questionnaires(campaign_id).await?;
-        anyhow::ensure!(
-            !definitions.is_empty(),
-            "campaign {campaign_id} has no questionnaire"
-        );
+        anyhow::ensure!(!definitions.is_empty(), "campaign {campaign_id} has no questionnaire");
         let mut questionnaires = Vec::new();
         for (id, text) in definitions {
-            let questionnaire = Questionnaire::from_toml(&text).with_context(|| {
-                format!("the stored questionnaire {id} of campaign {campaign_id} is invalid")
-            })?;
+            let questionnaire = Questionnaire::from_toml(&text)
+                .with_context(|| format!("the stored questionnaire {id} of campaign {campaign_id} is invalid"))?;
             questionnaires.push(Arc::new(questionnaire));
         }
         let survey = Arc::new(Survey::new(questionnaires));
-        self.surveys
-            .write()
-            .expect("lock not poisoned")
-            .insert(campaign_id, survey.clone());
+        self.surveys.write().expect("lock not poisoned").insert(campaign_id, survey.clone());
         Ok(survey)
     }
 }
@@ -81,9 +63,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::filter_map(Command::parse).endpoint(handlers::on_command))
         .endpoint(handlers::on_message);
     let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
-    dptree::entry()
-        .branch(private_messages)
-        .branch(button_presses)
+    dptree::entry().branch(private_messages).branch(button_presses)
 }
 
 pub use handlers::register_commands;

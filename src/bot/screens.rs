@@ -57,10 +57,7 @@ impl Painter<'_> {
             self.texts.get_with(
                 self.lang,
                 "survey-welcome",
-                &args![
-                    ("school", target.school.as_str()),
-                    ("class", target.class.as_str())
-                ],
+                &args![("school", target.school.as_str()), ("class", target.class.as_str())],
             ),
             questionnaire.title.get(self.lang).to_string(),
             questionnaire.preamble.get(self.lang).trim().to_string(),
@@ -69,9 +66,7 @@ impl Painter<'_> {
         .join("\n\n");
         Screen {
             text: fit(text),
-            keyboard: InlineKeyboardMarkup::new([[
-                self.step_button(self.t("survey-begin-button"), Input::Begin)
-            ]]),
+            keyboard: InlineKeyboardMarkup::new([[self.step_button(self.t("survey-begin-button"), Input::Begin)]]),
         }
     }
 
@@ -86,13 +81,8 @@ impl Painter<'_> {
                 vec![self.step_button(label, Input::ChooseAudience(audience))]
             })
             .collect();
-        rows.push(vec![
-            self.step_button(self.t("survey-back-button"), Input::Back),
-        ]);
-        Screen {
-            text: self.t("survey-choose-audience"),
-            keyboard: InlineKeyboardMarkup::new(rows),
-        }
+        rows.push(vec![self.step_button(self.t("survey-back-button"), Input::Back)]);
+        Screen { text: self.t("survey-choose-audience"), keyboard: InlineKeyboardMarkup::new(rows) }
     }
 
     fn question(&self, survey: &Survey, draft: &Draft, question: &Question) -> Screen {
@@ -102,41 +92,27 @@ impl Painter<'_> {
             parts.push(self.texts.get_with(
                 lang,
                 "survey-progress",
-                &args![
-                    ("number", progress.number as i64),
-                    ("total", progress.total as i64)
-                ],
+                &args![("number", progress.number as i64), ("total", progress.total as i64)],
             ));
         }
         parts.push(question.text.get(lang).to_string());
         let previous = draft.answers.get(&question.id);
         let chosen = |code: &str| matches!(previous, Some(Answer::Choice(c)) if c == code);
         let mark = |on: bool, label: &str| {
-            if on {
-                format!("✓ {label}")
-            } else {
-                label.to_string()
-            }
+            if on { format!("✓ {label}") } else { label.to_string() }
         };
         let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
         match &question.kind {
             QuestionKind::YesNo => rows.push(
                 [("yes", "survey-yes"), ("no", "survey-no")]
                     .into_iter()
-                    .map(|(code, id)| {
-                        self.step_button(
-                            mark(chosen(code), &self.t(id)),
-                            Input::Choose(code.into()),
-                        )
-                    })
+                    .map(|(code, id)| self.step_button(mark(chosen(code), &self.t(id)), Input::Choose(code.into())))
                     .collect(),
             ),
             QuestionKind::Single { options } => {
                 for option in options {
                     let label = mark(chosen(&option.code), option.text.get(lang));
-                    rows.push(vec![
-                        self.step_button(label, Input::Choose(option.code.clone())),
-                    ]);
+                    rows.push(vec![self.step_button(label, Input::Choose(option.code.clone()))]);
                 }
             }
             QuestionKind::Multiple { options, min, max } => {
@@ -147,25 +123,12 @@ impl Painter<'_> {
                 ));
                 for option in options {
                     let ticked = draft.selection.contains(&option.code);
-                    let label = format!(
-                        "{} {}",
-                        if ticked { "☑" } else { "☐" },
-                        option.text.get(lang)
-                    );
-                    rows.push(vec![
-                        self.step_button(label, Input::Toggle(option.code.clone())),
-                    ]);
+                    let label = format!("{} {}", if ticked { "☑" } else { "☐" }, option.text.get(lang));
+                    rows.push(vec![self.step_button(label, Input::Toggle(option.code.clone()))]);
                 }
-                rows.push(vec![
-                    self.step_button(self.t("survey-done-button"), Input::Done),
-                ]);
+                rows.push(vec![self.step_button(self.t("survey-done-button"), Input::Done)]);
             }
-            QuestionKind::Rating {
-                min,
-                max,
-                min_label,
-                max_label,
-            } => {
+            QuestionKind::Rating { min, max, min_label, max_label } => {
                 if let (Some(low), Some(high)) = (min_label, max_label) {
                     parts.push(self.texts.get_with(
                         lang,
@@ -180,57 +143,29 @@ impl Painter<'_> {
                 }
                 let rated = |n: i32| matches!(previous, Some(Answer::Rating(r)) if *r == n);
                 let buttons: Vec<_> = (*min..=*max)
-                    .map(|n| {
-                        self.step_button(
-                            mark(rated(n), &n.to_string()),
-                            Input::Choose(n.to_string()),
-                        )
-                    })
+                    .map(|n| self.step_button(mark(rated(n), &n.to_string()), Input::Choose(n.to_string())))
                     .collect();
                 rows.extend(buttons.chunks(6).map(|c| c.to_vec()));
             }
-            QuestionKind::Text {
-                max_length,
-                optional,
-            } => {
-                let hint = if *optional {
-                    "survey-hint-text-optional"
-                } else {
-                    "survey-hint-text"
-                };
-                parts.push(
-                    self.texts
-                        .get_with(lang, hint, &args![("max", *max_length as i64)]),
-                );
+            QuestionKind::Text { max_length, optional } => {
+                let hint = if *optional { "survey-hint-text-optional" } else { "survey-hint-text" };
+                parts.push(self.texts.get_with(lang, hint, &args![("max", *max_length as i64)]));
                 if let Some(Answer::Text(previous)) = previous {
-                    parts.push(self.texts.get_with(
-                        lang,
-                        "survey-previous-text",
-                        &args![("text", previous.as_str())],
-                    ));
+                    parts.push(self.texts.get_with(lang, "survey-previous-text", &args![("text", previous.as_str())]));
                 }
                 if *optional {
-                    rows.push(vec![
-                        self.step_button(self.t("survey-skip-button"), Input::Skip),
-                    ]);
+                    rows.push(vec![self.step_button(self.t("survey-skip-button"), Input::Skip)]);
                 }
             }
         }
-        rows.push(vec![
-            self.step_button(self.t("survey-back-button"), Input::Back),
-        ]);
-        Screen {
-            text: fit(parts.join("\n\n")),
-            keyboard: InlineKeyboardMarkup::new(rows),
-        }
+        rows.push(vec![self.step_button(self.t("survey-back-button"), Input::Back)]);
+        Screen { text: fit(parts.join("\n\n")), keyboard: InlineKeyboardMarkup::new(rows) }
     }
 
     fn review(&self, survey: &Survey, draft: &Draft) -> Screen {
         let lang = self.lang;
         let mut lines = vec![self.t("survey-review-title")];
-        if let (Some(answers), Some(questionnaire)) =
-            (draft.completed_answers(survey), draft.questionnaire(survey))
-        {
+        if let (Some(answers), Some(questionnaire)) = (draft.completed_answers(survey), draft.questionnaire(survey)) {
             for (number, (id, answer)) in answers.iter().enumerate() {
                 let Some(question) = questionnaire.question(id) else {
                     continue;
@@ -240,11 +175,7 @@ impl Painter<'_> {
                     .as_ref()
                     .map(|s| s.get(lang).to_string())
                     .unwrap_or_else(|| shorten(question.text.get(lang), 60));
-                lines.push(format!(
-                    "{}. {label}: {}",
-                    number + 1,
-                    self.answer_label(question, answer)
-                ));
+                lines.push(format!("{}. {label}: {}", number + 1, self.answer_label(question, answer)));
             }
         }
         lines.push(String::new());
@@ -260,25 +191,13 @@ impl Painter<'_> {
 
     fn answer_label(&self, question: &Question, answer: &Answer) -> String {
         let lang = self.lang;
-        let option = |code: &str| {
-            question
-                .option(code)
-                .map_or(code.to_string(), |o| o.text.get(lang).to_string())
-        };
+        let option = |code: &str| question.option(code).map_or(code.to_string(), |o| o.text.get(lang).to_string());
         match answer {
             Answer::Choice(code) if matches!(question.kind, QuestionKind::YesNo) => {
-                self.t(if code == "yes" {
-                    "survey-yes"
-                } else {
-                    "survey-no"
-                })
+                self.t(if code == "yes" { "survey-yes" } else { "survey-no" })
             }
             Answer::Choice(code) => option(code),
-            Answer::Choices(codes) => codes
-                .iter()
-                .map(|c| option(c))
-                .collect::<Vec<_>>()
-                .join(", "),
+            Answer::Choices(codes) => codes.iter().map(|c| option(c)).collect::<Vec<_>>().join(", "),
             Answer::Rating(n) => n.to_string(),
             Answer::Text(text) => format!("«{}»", shorten(text, 200)),
         }
@@ -293,18 +212,10 @@ impl Painter<'_> {
                     "survey-resume-other",
                     &args![("old_school", draft_school), ("school", school)],
                 ),
-                self.texts.get_with(
-                    self.lang,
-                    "survey-start-here-button",
-                    &args![("school", school)],
-                ),
+                self.texts.get_with(self.lang, "survey-start-here-button", &args![("school", school)]),
             ),
             _ => (
-                self.texts.get_with(
-                    self.lang,
-                    "survey-resume-same",
-                    &args![("school", draft_school)],
-                ),
+                self.texts.get_with(self.lang, "survey-resume-same", &args![("school", draft_school)]),
                 self.t("survey-start-over-button"),
             ),
         };
@@ -312,10 +223,7 @@ impl Painter<'_> {
             text: fit(text),
             keyboard: InlineKeyboardMarkup::new([
                 vec![self.button(self.t("survey-continue-button"), Action::Resume)],
-                vec![self.button(
-                    shorten(&start_label, 60),
-                    Action::StartOver(code.to_string()),
-                )],
+                vec![self.button(shorten(&start_label, 60), Action::StartOver(code.to_string()))],
             ]),
         }
     }
@@ -333,11 +241,7 @@ pub fn shorten(text: &str, max: usize) -> String {
 
 /// Keeps a message within Telegram's limit.
 pub fn fit(text: String) -> String {
-    if text.chars().count() <= MAX_MESSAGE_CHARS {
-        text
-    } else {
-        shorten(&text, MAX_MESSAGE_CHARS)
-    }
+    if text.chars().count() <= MAX_MESSAGE_CHARS { text } else { shorten(&text, MAX_MESSAGE_CHARS) }
 }
 
 #[cfg(test)]

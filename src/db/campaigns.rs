@@ -72,11 +72,7 @@ pub enum CampaignError {
 }
 
 impl Db {
-    pub async fn create_campaign(
-        &self,
-        new: &NewCampaign,
-        now: DateTime<Utc>,
-    ) -> Result<i64, CampaignError> {
+    pub async fn create_campaign(&self, new: &NewCampaign, now: DateTime<Utc>) -> Result<i64, CampaignError> {
         // An async block, so `?` ends the block (to be mapped below), not the function.
         let result: Result<i64, sqlx::Error> = on_pool!(self, pool => async {
             let mut tx = pool.begin().await?;
@@ -106,13 +102,7 @@ impl Db {
             tx.commit().await?;
             Ok(id)
         }.await);
-        result.map_err(|e| {
-            if is_unique_violation(&e) {
-                CampaignError::NameTaken(new.name.clone())
-            } else {
-                e.into()
-            }
-        })
+        result.map_err(|e| if is_unique_violation(&e) { CampaignError::NameTaken(new.name.clone()) } else { e.into() })
     }
 
     pub async fn campaign_by_name(&self, name: &str) -> sqlx::Result<Option<Campaign>> {
@@ -126,7 +116,7 @@ impl Db {
             "SELECT {CAMPAIGN_COLUMNS},
                     (SELECT COALESCE(string_agg(q.questionnaire_id, ', '), '') FROM campaign_questionnaires q
                       WHERE q.campaign_id = c.id) AS questionnaires,
-                    (SELECT COALESCE(SUM(k.headcount), 0) FROM classes k) AS headcount,
+                    (SELECT CAST(COALESCE(SUM(k.headcount), 0) AS BIGINT) FROM classes k) AS headcount,
                     (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = c.id) AS responses
              FROM campaigns c ORDER BY c.starts_on, c.name"
         );
@@ -134,10 +124,7 @@ impl Db {
     }
 
     /// The questionnaire definitions a campaign was created with: (questionnaire id, TOML text).
-    pub async fn campaign_questionnaires(
-        &self,
-        campaign_id: i64,
-    ) -> sqlx::Result<Vec<(String, String)>> {
+    pub async fn campaign_questionnaires(&self, campaign_id: i64) -> sqlx::Result<Vec<(String, String)>> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT questionnaire_id, definition FROM campaign_questionnaires WHERE campaign_id = $1 ORDER BY audience",
         )

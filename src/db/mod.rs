@@ -47,8 +47,8 @@ impl Db {
     /// file on first use, and applies the embedded migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)
-                .context("ANKETA_DATABASE_URL is not a valid PostgreSQL URL")?;
+            let options =
+                PgConnectOptions::from_str(url).context("ANKETA_DATABASE_URL is not a valid PostgreSQL URL")?;
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(Duration::from_secs(10))
@@ -72,9 +72,7 @@ impl Db {
                 .with_context(|| format!("cannot open the SQLite database {url}"))?;
             Db::Sqlite(pool)
         } else {
-            anyhow::bail!(
-                "ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})"
-            );
+            anyhow::bail!("ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})");
         };
         db.migrate().await?;
         Ok(db)
@@ -99,10 +97,7 @@ impl Db {
     /// checkpointed and truncated. Best effort: a busy checkpoint is retried by the next call.
     pub(crate) async fn scrub_deleted(&self) {
         if let Db::Sqlite(pool) = self {
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(pool)
-                .await
-            {
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await {
                 tracing::warn!(error = %e, "cannot checkpoint the SQLite write-ahead log");
             }
         }

@@ -62,9 +62,7 @@ impl Db {
         identity: &[u8],
         response: &NewResponse,
     ) -> sqlx::Result<SubmitOutcome> {
-        let outcome = self
-            .store_response(chat_id, expected_revision, identity, response)
-            .await?;
+        let outcome = self.store_response(chat_id, expected_revision, identity, response).await?;
         if outcome != SubmitOutcome::DraftChanged {
             self.scrub_deleted().await;
         }
@@ -154,8 +152,7 @@ impl Db {
         campaign_id: i64,
         mut sink: impl FnMut(ExportRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<u64> {
-        const SQL: &str =
-            "SELECT r.id, m.name AS municipality, s.name AS school, k.name AS class, r.audience,
+        const SQL: &str = "SELECT r.id, m.name AS municipality, s.name AS school, k.name AS class, r.audience,
                     r.submitted_on, a.question_id, a.value
              FROM responses r
              JOIN classes k ON k.id = r.class_id

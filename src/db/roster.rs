@@ -19,11 +19,7 @@ pub struct RosterSummary {
 impl Db {
     /// Stores a parsed roster in one transaction: new names are added, headcounts and given
     /// timezones updated; nothing is ever duplicated or deleted.
-    pub async fn import_roster(
-        &self,
-        rows: &[RosterRow],
-        default_timezone: &str,
-    ) -> anyhow::Result<RosterSummary> {
+    pub async fn import_roster(&self, rows: &[RosterRow], default_timezone: &str) -> anyhow::Result<RosterSummary> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let classes_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM classes").fetch_one(&mut *tx).await?;

@@ -23,9 +23,7 @@ pub const MAX_OPTION_CHARS: usize = 120;
 pub const MAX_TEXT_LENGTH: usize = 4000;
 
 /// Who a questionnaire is for. The bot asks this when a campaign has more than one audience.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// A parent or legal representative of a student.
@@ -90,18 +88,9 @@ pub enum QuestionKind {
     /// Exactly one of the options.
     Single { options: Vec<ChoiceOption> },
     /// Between `min` and `max` of the options.
-    Multiple {
-        options: Vec<ChoiceOption>,
-        min: usize,
-        max: usize,
-    },
+    Multiple { options: Vec<ChoiceOption>, min: usize, max: usize },
     /// A whole number from `min` to `max`.
-    Rating {
-        min: i32,
-        max: i32,
-        min_label: Option<Localized>,
-        max_label: Option<Localized>,
-    },
+    Rating { min: i32, max: i32, min_label: Option<Localized>, max_label: Option<Localized> },
     /// Free text of at most `max_length` characters.
     Text { max_length: usize, optional: bool },
 }
@@ -134,9 +123,7 @@ impl Question {
             QuestionKind::Single { options } | QuestionKind::Multiple { options, .. } => {
                 Some(options.iter().map(|o| o.code.clone()).collect())
             }
-            QuestionKind::Rating { min, max, .. } => {
-                Some((*min..=*max).map(|n| n.to_string()).collect())
-            }
+            QuestionKind::Rating { min, max, .. } => Some((*min..=*max).map(|n| n.to_string()).collect()),
             QuestionKind::Text { .. } => None,
         }
     }
@@ -176,10 +163,7 @@ pub enum QuestionnaireError {
 }
 
 fn question_error(question: &str, problem: impl Into<String>) -> QuestionnaireError {
-    QuestionnaireError::Question {
-        question: question.to_string(),
-        problem: problem.into(),
-    }
+    QuestionnaireError::Question { question: question.to_string(), problem: problem.into() }
 }
 
 // The file's shape, as an author writes it; turned into the model above by `validate`.
@@ -236,8 +220,7 @@ struct RawShowIf {
 fn is_code(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 impl Questionnaire {
@@ -250,8 +233,7 @@ impl Questionnaire {
 
     /// Parses and validates a questionnaire from its TOML text.
     pub fn from_toml(text: &str) -> Result<Self, QuestionnaireError> {
-        let raw: RawQuestionnaire =
-            toml::from_str(text).map_err(|e| QuestionnaireError::Syntax(e.to_string()))?;
+        let raw: RawQuestionnaire = toml::from_str(text).map_err(|e| QuestionnaireError::Syntax(e.to_string()))?;
         Self::validate(raw)
     }
 
@@ -267,10 +249,7 @@ impl Questionnaire {
         for (index, rq) in raw.questions.into_iter().enumerate() {
             let question = Self::validate_question(rq, &questions, &position)?;
             if position.insert(question.id.clone(), index).is_some() {
-                return Err(question_error(
-                    &question.id,
-                    "this id is used by more than one question",
-                ));
+                return Err(question_error(&question.id, "this id is used by more than one question"));
             }
             questions.push(question);
         }
@@ -307,30 +286,16 @@ impl Questionnaire {
         }
         let uses_options = matches!(rq.kind, RawKind::Single | RawKind::Multiple);
         if !uses_options && !rq.options.is_empty() {
-            return Err(question_error(
-                &id,
-                "only single and multiple choice questions take options",
-            ));
+            return Err(question_error(&id, "only single and multiple choice questions take options"));
         }
         if rq.kind != RawKind::Text && (rq.max_length.is_some() || rq.optional) {
-            return Err(question_error(
-                &id,
-                "max_length and optional apply to text questions only",
-            ));
+            return Err(question_error(&id, "max_length and optional apply to text questions only"));
         }
-        if !matches!(rq.kind, RawKind::Multiple | RawKind::Rating)
-            && (rq.min.is_some() || rq.max.is_some())
-        {
-            return Err(question_error(
-                &id,
-                "min and max apply to multiple choice and rating questions only",
-            ));
+        if !matches!(rq.kind, RawKind::Multiple | RawKind::Rating) && (rq.min.is_some() || rq.max.is_some()) {
+            return Err(question_error(&id, "min and max apply to multiple choice and rating questions only"));
         }
         if rq.kind != RawKind::Rating && (rq.min_label.is_some() || rq.max_label.is_some()) {
-            return Err(question_error(
-                &id,
-                "min_label and max_label apply to rating questions only",
-            ));
+            return Err(question_error(&id, "min_label and max_label apply to rating questions only"));
         }
         if uses_options {
             if rq.options.is_empty() {
@@ -348,28 +313,20 @@ impl Questionnaire {
                     ));
                 }
                 if !seen.insert(option.code.as_str()) {
-                    return Err(question_error(
-                        &id,
-                        format!("option code {:?} is used twice", option.code),
-                    ));
+                    return Err(question_error(&id, format!("option code {:?} is used twice", option.code)));
                 }
                 let chars = option.text.ru.chars().count();
                 if option.text.ru.trim().is_empty() || chars > MAX_OPTION_CHARS {
                     return Err(question_error(
                         &id,
-                        format!(
-                            "option {:?} must have a text of 1–{MAX_OPTION_CHARS} characters",
-                            option.code
-                        ),
+                        format!("option {:?} must have a text of 1–{MAX_OPTION_CHARS} characters", option.code),
                     ));
                 }
             }
         }
         let kind = match rq.kind {
             RawKind::YesNo => QuestionKind::YesNo,
-            RawKind::Single => QuestionKind::Single {
-                options: rq.options,
-            },
+            RawKind::Single => QuestionKind::Single { options: rq.options },
             RawKind::Multiple => {
                 let count = rq.options.len() as i64;
                 let min = rq.min.unwrap_or(1);
@@ -377,16 +334,10 @@ impl Questionnaire {
                 if min < 1 || max < min || max > count {
                     return Err(question_error(
                         &id,
-                        format!(
-                            "min and max must satisfy 1 ≤ min ≤ max ≤ {count} (the number of options)"
-                        ),
+                        format!("min and max must satisfy 1 ≤ min ≤ max ≤ {count} (the number of options)"),
                     ));
                 }
-                QuestionKind::Multiple {
-                    options: rq.options,
-                    min: min as usize,
-                    max: max as usize,
-                }
+                QuestionKind::Multiple { options: rq.options, min: min as usize, max: max as usize }
             }
             RawKind::Rating => {
                 let (min, max) = match (rq.min, rq.max) {
@@ -394,10 +345,7 @@ impl Questionnaire {
                     _ => return Err(question_error(&id, "a rating question needs min and max")),
                 };
                 if !(0..=10).contains(&min) || !(0..=10).contains(&max) || max <= min {
-                    return Err(question_error(
-                        &id,
-                        "a rating scale must satisfy 0 ≤ min < max ≤ 10",
-                    ));
+                    return Err(question_error(&id, "a rating scale must satisfy 0 ≤ min < max ≤ 10"));
                 }
                 QuestionKind::Rating {
                     min: min as i32,
@@ -409,29 +357,13 @@ impl Questionnaire {
             RawKind::Text => {
                 let max_length = rq.max_length.unwrap_or(1000);
                 if max_length == 0 || max_length > MAX_TEXT_LENGTH {
-                    return Err(question_error(
-                        &id,
-                        format!("max_length must be 1–{MAX_TEXT_LENGTH}"),
-                    ));
+                    return Err(question_error(&id, format!("max_length must be 1–{MAX_TEXT_LENGTH}")));
                 }
-                QuestionKind::Text {
-                    max_length,
-                    optional: rq.optional,
-                }
+                QuestionKind::Text { max_length, optional: rq.optional }
             }
         };
-        let show_if = rq
-            .show_if
-            .map(|s| Self::validate_show_if(&id, s, earlier, position))
-            .transpose()?;
-        Ok(Question {
-            id,
-            text: rq.text,
-            short: rq.short,
-            source: rq.source,
-            kind,
-            show_if,
-        })
+        let show_if = rq.show_if.map(|s| Self::validate_show_if(&id, s, earlier, position)).transpose()?;
+        Ok(Question { id, text: rq.text, short: rq.short, source: rq.source, kind, show_if })
     }
 
     fn validate_show_if(
@@ -444,10 +376,7 @@ impl Questionnaire {
             (Some(code), None) => [code].into(),
             (None, Some(list)) if !list.is_empty() => list.into_iter().collect(),
             _ => {
-                return Err(question_error(
-                    id,
-                    "show_if needs exactly one of `equals` or a non-empty `any_of`",
-                ));
+                return Err(question_error(id, "show_if needs exactly one of `equals` or a non-empty `any_of`"));
             }
         };
         if raw.question == id {
@@ -465,10 +394,7 @@ impl Questionnaire {
         let Some(possible) = earlier[target].answer_codes() else {
             return Err(question_error(
                 id,
-                format!(
-                    "show_if refers to {:?}, a free-text question, which has no answer codes",
-                    raw.question
-                ),
+                format!("show_if refers to {:?}, a free-text question, which has no answer codes", raw.question),
             ));
         };
         // A condition no answer can meet makes the question unreachable.
@@ -482,10 +408,7 @@ impl Questionnaire {
                 ),
             ));
         }
-        Ok(ShowIf {
-            question: raw.question,
-            codes,
-        })
+        Ok(ShowIf { question: raw.question, codes })
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {
@@ -556,27 +479,11 @@ text = { ru = "Предложения" }
         )
         .unwrap();
         assert_eq!(q.questions.len(), 5);
-        assert!(matches!(
-            q.questions[2].kind,
-            QuestionKind::Multiple { min: 1, max: 2, .. }
-        ));
-        assert_eq!(
-            q.questions[1].show_if.as_ref().unwrap().codes,
-            ["yes".to_string()].into()
-        );
+        assert!(matches!(q.questions[2].kind, QuestionKind::Multiple { min: 1, max: 2, .. }));
+        assert_eq!(q.questions[1].show_if.as_ref().unwrap().codes, ["yes".to_string()].into());
         assert_eq!(q.questions[0].text.get(Lang::En), "Yes or no?");
-        assert_eq!(
-            q.questions[1].text.get(Lang::En),
-            "Один",
-            "falls back to Russian"
-        );
-        assert!(matches!(
-            q.questions[4].kind,
-            QuestionKind::Text {
-                max_length: 300,
-                optional: true
-            }
-        ));
+        assert_eq!(q.questions[1].text.get(Lang::En), "Один", "falls back to Russian");
+        assert!(matches!(q.questions[4].kind, QuestionKind::Text { max_length: 300, optional: true }));
     }
 
     #[test]
@@ -659,10 +566,7 @@ kind = "single"
 text = { ru = "1" }
 "#,
         );
-        assert_eq!(
-            (id.as_str(), empty.as_str()),
-            ("a", "the question has no options")
-        );
+        assert_eq!((id.as_str(), empty.as_str()), ("a", "the question has no options"));
         let (_, range) = problem(
             r#"
 [[questions]]
@@ -692,14 +596,8 @@ options = [{ code = "вариант", text = { ru = "Кириллица в ко�
 
     #[test]
     fn reports_unknown_keys_and_bad_syntax() {
-        let err = parse(
-            "[[questions]]\nid = \"a\"\nkind = \"yes_no\"\ntext = { ru = \"1\" }\nshow = 1\n",
-        )
-        .unwrap_err();
-        assert!(
-            matches!(err, QuestionnaireError::Syntax(ref m) if m.contains("show")),
-            "{err}"
-        );
+        let err = parse("[[questions]]\nid = \"a\"\nkind = \"yes_no\"\ntext = { ru = \"1\" }\nshow = 1\n").unwrap_err();
+        assert!(matches!(err, QuestionnaireError::Syntax(ref m) if m.contains("show")), "{err}");
         assert_eq!(parse("").unwrap_err(), QuestionnaireError::NoQuestions);
     }
 }

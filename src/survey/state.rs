@@ -20,14 +20,8 @@ pub struct Survey {
 impl Survey {
     /// Builds a survey; the caller guarantees one questionnaire per audience and at least one.
     pub fn new(questionnaires: impl IntoIterator<Item = Arc<Questionnaire>>) -> Self {
-        let by_audience: BTreeMap<_, _> = questionnaires
-            .into_iter()
-            .map(|q| (q.audience, q))
-            .collect();
-        assert!(
-            !by_audience.is_empty(),
-            "a survey needs at least one questionnaire"
-        );
+        let by_audience: BTreeMap<_, _> = questionnaires.into_iter().map(|q| (q.audience, q)).collect();
+        assert!(!by_audience.is_empty(), "a survey needs at least one questionnaire");
         Survey { by_audience }
     }
 
@@ -45,10 +39,7 @@ impl Survey {
 
     /// The questionnaire shown before the audience is known (its title and preamble).
     pub fn first(&self) -> &Questionnaire {
-        self.by_audience
-            .values()
-            .next()
-            .expect("non-empty by construction")
+        self.by_audience.values().next().expect("non-empty by construction")
     }
 
     fn only_audience(&self) -> Option<Audience> {
@@ -201,9 +192,7 @@ impl Draft {
             }
             (Stage::ChoosingAudience, Input::Back) => next.stage = Stage::Welcome,
             (Stage::Question(_), input) => {
-                let question = self
-                    .current_question(survey)
-                    .ok_or(StepError::NotExpected)?;
+                let question = self.current_question(survey).ok_or(StepError::NotExpected)?;
                 next.answer(survey, question, input)?;
             }
             (Stage::Review, Input::Back) => next.go_back(survey),
@@ -222,34 +211,21 @@ impl Draft {
         self.advance_from(survey, None);
     }
 
-    fn answer(
-        &mut self,
-        survey: &Survey,
-        question: &Question,
-        input: Input,
-    ) -> Result<(), StepError> {
+    fn answer(&mut self, survey: &Survey, question: &Question, input: Input) -> Result<(), StepError> {
         let answer = match (&question.kind, input) {
             (_, Input::Back) => {
                 self.go_back(survey);
                 return Ok(());
             }
-            (QuestionKind::YesNo, Input::Choose(code)) if code == "yes" || code == "no" => {
+            (QuestionKind::YesNo, Input::Choose(code)) if code == "yes" || code == "no" => Answer::Choice(code),
+            (QuestionKind::Single { .. }, Input::Choose(code)) if question.option(&code).is_some() => {
                 Answer::Choice(code)
             }
-            (QuestionKind::Single { .. }, Input::Choose(code))
-                if question.option(&code).is_some() =>
-            {
-                Answer::Choice(code)
-            }
-            (QuestionKind::Rating { min, max, .. }, Input::Choose(code)) => {
-                match code.parse::<i32>() {
-                    Ok(n) if (*min..=*max).contains(&n) => Answer::Rating(n),
-                    _ => return Err(StepError::NotExpected),
-                }
-            }
-            (QuestionKind::Multiple { max, .. }, Input::Toggle(code))
-                if question.option(&code).is_some() =>
-            {
+            (QuestionKind::Rating { min, max, .. }, Input::Choose(code)) => match code.parse::<i32>() {
+                Ok(n) if (*min..=*max).contains(&n) => Answer::Rating(n),
+                _ => return Err(StepError::NotExpected),
+            },
+            (QuestionKind::Multiple { max, .. }, Input::Toggle(code)) if question.option(&code).is_some() => {
                 if !self.selection.remove(&code) {
                     if self.selection.len() >= *max {
                         return Err(StepError::TooMany { max: *max });
@@ -274,10 +250,7 @@ impl Draft {
                     return Err(StepError::EmptyText);
                 }
                 if got > *max_length {
-                    return Err(StepError::TextTooLong {
-                        max: *max_length,
-                        got,
-                    });
+                    return Err(StepError::TextTooLong { max: *max_length, got });
                 }
                 Answer::Text(text.to_string())
             }
@@ -299,12 +272,8 @@ impl Draft {
 
     /// Moves to the first visible question after `after` (or the first one), or to the review.
     fn advance_from(&mut self, survey: &Survey, after: Option<&str>) {
-        let questionnaire = self
-            .questionnaire(survey)
-            .expect("audience is set before questions");
-        let start = after
-            .and_then(|id| questionnaire.index_of(id))
-            .map_or(0, |i| i + 1);
+        let questionnaire = self.questionnaire(survey).expect("audience is set before questions");
+        let start = after.and_then(|id| questionnaire.index_of(id)).map_or(0, |i| i + 1);
         let visible = self.visibility(questionnaire);
         self.stage = match (start..questionnaire.questions.len()).find(|&i| visible[i]) {
             Some(i) => Stage::Question(questionnaire.questions[i].id.clone()),
@@ -326,10 +295,7 @@ impl Draft {
 
     /// A multiple-choice question shows the options confirmed earlier, if any.
     fn prefill_selection(&mut self, survey: &Survey) {
-        self.selection = match self
-            .current_question(survey)
-            .map(|q| self.answers.get(&q.id))
-        {
+        self.selection = match self.current_question(survey).map(|q| self.answers.get(&q.id)) {
             Some(Some(Answer::Choices(codes))) => codes.clone(),
             _ => BTreeSet::new(),
         };
@@ -343,14 +309,9 @@ impl Draft {
             let shown = match &question.show_if {
                 None => true,
                 Some(condition) => {
-                    let target = questionnaire
-                        .index_of(&condition.question)
-                        .expect("validated");
+                    let target = questionnaire.index_of(&condition.question).expect("validated");
                     visible[target]
-                        && self
-                            .answers
-                            .get(&condition.question)
-                            .is_some_and(|a| a.matches(&condition.codes))
+                        && self.answers.get(&condition.question).is_some_and(|a| a.matches(&condition.codes))
                 }
             };
             visible.push(shown);
@@ -371,24 +332,16 @@ impl Draft {
             let shown = match &question.show_if {
                 None => true,
                 Some(condition) => {
-                    let target = questionnaire
-                        .index_of(&condition.question)
-                        .expect("validated");
+                    let target = questionnaire.index_of(&condition.question).expect("validated");
                     let decided = target < current_index;
                     possible[target]
                         && (!decided
-                            || self
-                                .answers
-                                .get(&condition.question)
-                                .is_some_and(|a| a.matches(&condition.codes)))
+                            || self.answers.get(&condition.question).is_some_and(|a| a.matches(&condition.codes)))
                 }
             };
             possible.push(shown || index == current_index);
         }
-        Some(Progress {
-            number: self.history.len() + 1,
-            total: possible.iter().filter(|&&p| p).count(),
-        })
+        Some(Progress { number: self.history.len() + 1, total: possible.iter().filter(|&&p| p).count() })
     }
 
     /// The answers to store, in questionnaire order: only questions the respondent was shown.
@@ -465,9 +418,7 @@ text = {{ ru = "Предложения" }}
 
     fn run(survey: &Survey, inputs: Vec<Input>) -> Draft {
         inputs.into_iter().fold(Draft::default(), |draft, input| {
-            draft
-                .step(survey, input.clone())
-                .unwrap_or_else(|e| panic!("{input:?}: {e}"))
+            draft.step(survey, input.clone()).unwrap_or_else(|e| panic!("{input:?}: {e}"))
         })
     }
 
@@ -482,24 +433,11 @@ text = {{ ru = "Предложения" }}
     #[test]
     fn skip_logic_stores_hidden_questions_as_not_asked() {
         let survey = one_audience();
-        let draft = run(
-            &survey,
-            vec![
-                Input::Begin,
-                choose("no"),
-                toggle("food"),
-                Input::Done,
-                Input::Skip,
-            ],
-        );
+        let draft = run(&survey, vec![Input::Begin, choose("no"), toggle("food"), Input::Done, Input::Skip]);
         assert_eq!(draft.stage, Stage::Review);
         let answers = draft.completed_answers(&survey).unwrap();
         let ids: Vec<&str> = answers.iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["q1", "q3"],
-            "q2 and q4 were not asked, q5 was skipped"
-        );
+        assert_eq!(ids, ["q1", "q3"], "q2 and q4 were not asked, q5 was skipped");
     }
 
     #[test]
@@ -524,10 +462,7 @@ text = {{ ru = "Предложения" }}
             vec![
                 ("q1".to_string(), Answer::Choice("yes".into())),
                 ("q2".to_string(), Answer::Choice("no".into())),
-                (
-                    "q3".to_string(),
-                    Answer::Choices(["gym".to_string(), "wifi".to_string()].into())
-                ),
+                ("q3".to_string(), Answer::Choices(["gym".to_string(), "wifi".to_string()].into())),
                 ("q4".to_string(), Answer::Rating(4)),
                 ("q5".to_string(), Answer::Text("Больше".into())),
             ]
@@ -539,61 +474,23 @@ text = {{ ru = "Предложения" }}
     fn progress_counts_only_questions_that_will_be_shown() {
         let survey = one_audience();
         let at_first = run(&survey, vec![Input::Begin]);
-        assert_eq!(
-            at_first.progress(&survey),
-            Some(Progress {
-                number: 1,
-                total: 5
-            })
-        );
+        assert_eq!(at_first.progress(&survey), Some(Progress { number: 1, total: 5 }));
         let after_no = run(&survey, vec![Input::Begin, choose("no")]);
-        assert_eq!(
-            after_no.progress(&survey),
-            Some(Progress {
-                number: 2,
-                total: 4
-            })
-        );
-        let after_food = run(
-            &survey,
-            vec![Input::Begin, choose("no"), toggle("food"), Input::Done],
-        );
-        assert_eq!(
-            after_food.progress(&survey),
-            Some(Progress {
-                number: 3,
-                total: 3
-            })
-        );
+        assert_eq!(after_no.progress(&survey), Some(Progress { number: 2, total: 4 }));
+        let after_food = run(&survey, vec![Input::Begin, choose("no"), toggle("food"), Input::Done]);
+        assert_eq!(after_food.progress(&survey), Some(Progress { number: 3, total: 3 }));
     }
 
     #[test]
     fn back_returns_to_the_previous_shown_question_and_keeps_answers() {
         let survey = one_audience();
-        let draft = run(
-            &survey,
-            vec![
-                Input::Begin,
-                choose("no"),
-                toggle("food"),
-                toggle("wifi"),
-                Input::Done,
-            ],
-        );
+        let draft = run(&survey, vec![Input::Begin, choose("no"), toggle("food"), toggle("wifi"), Input::Done]);
         assert_eq!(draft.stage, Stage::Question("q5".into()));
         let back = draft.step(&survey, Input::Back).unwrap();
         assert_eq!(back.stage, Stage::Question("q3".into()));
-        assert_eq!(
-            back.selection,
-            ["food".to_string(), "wifi".to_string()].into(),
-            "prefilled"
-        );
+        assert_eq!(back.selection, ["food".to_string(), "wifi".to_string()].into(), "prefilled");
         let back = back.step(&survey, Input::Back).unwrap();
-        assert_eq!(
-            back.stage,
-            Stage::Question("q1".into()),
-            "q2 was hidden, so back skips it"
-        );
+        assert_eq!(back.stage, Stage::Question("q1".into()), "q2 was hidden, so back skips it");
         // Changing q1 to "yes" now shows q2.
         let forward = back.step(&survey, choose("yes")).unwrap();
         assert_eq!(forward.stage, Stage::Question("q2".into()));
@@ -604,17 +501,8 @@ text = {{ ru = "Предложения" }}
     #[test]
     fn answers_of_questions_hidden_by_a_changed_answer_are_dropped() {
         let survey = one_audience();
-        let draft = run(
-            &survey,
-            vec![
-                Input::Begin,
-                choose("yes"),
-                choose("yes"),
-                toggle("food"),
-                Input::Done,
-                Input::Skip,
-            ],
-        );
+        let draft =
+            run(&survey, vec![Input::Begin, choose("yes"), choose("yes"), toggle("food"), Input::Done, Input::Skip]);
         // Back to q1 through the review, and change it to "no".
         let mut draft = draft;
         for _ in 0..4 {
@@ -622,86 +510,40 @@ text = {{ ru = "Предложения" }}
         }
         assert_eq!(draft.stage, Stage::Question("q1".into()));
         let draft = run_from(&survey, draft, vec![choose("no"), Input::Done, Input::Skip]);
-        let ids: Vec<String> = draft
-            .completed_answers(&survey)
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let ids: Vec<String> = draft.completed_answers(&survey).unwrap().into_iter().map(|(id, _)| id).collect();
         assert_eq!(ids, ["q1", "q3"]);
     }
 
     fn run_from(survey: &Survey, draft: Draft, inputs: Vec<Input>) -> Draft {
-        inputs
-            .into_iter()
-            .fold(draft, |d, i| d.step(survey, i).unwrap())
+        inputs.into_iter().fold(draft, |d, i| d.step(survey, i).unwrap())
     }
 
     #[test]
     fn multiple_choice_limits() {
         let survey = one_audience();
         let at_q3 = run(&survey, vec![Input::Begin, choose("no")]);
-        assert_eq!(
-            at_q3.step(&survey, Input::Done),
-            Err(StepError::TooFew { min: 1 })
-        );
+        assert_eq!(at_q3.step(&survey, Input::Done), Err(StepError::TooFew { min: 1 }));
         let two = run_from(&survey, at_q3, vec![toggle("food"), toggle("wifi")]);
-        assert_eq!(
-            two.step(&survey, toggle("gym")),
-            Err(StepError::TooMany { max: 2 })
-        );
+        assert_eq!(two.step(&survey, toggle("gym")), Err(StepError::TooMany { max: 2 }));
         let untoggled = two.step(&survey, toggle("wifi")).unwrap();
         assert_eq!(untoggled.selection, ["food".to_string()].into());
-        assert_eq!(
-            untoggled.step(&survey, toggle("nope")),
-            Err(StepError::NotExpected)
-        );
+        assert_eq!(untoggled.step(&survey, toggle("nope")), Err(StepError::NotExpected));
     }
 
     #[test]
     fn wrong_inputs_are_refused_without_change() {
         let survey = one_audience();
         let at_q1 = run(&survey, vec![Input::Begin]);
-        assert_eq!(
-            at_q1.step(&survey, Input::Text("да".into())),
-            Err(StepError::UseButtons)
-        );
-        assert_eq!(
-            at_q1.step(&survey, choose("maybe")),
-            Err(StepError::NotExpected)
-        );
-        assert_eq!(
-            at_q1.step(&survey, Input::Skip),
-            Err(StepError::NotExpected)
-        );
-        assert_eq!(
-            at_q1.step(&survey, Input::Begin),
-            Err(StepError::NotExpected)
-        );
-        let at_q5 = run(
-            &survey,
-            vec![Input::Begin, choose("no"), toggle("food"), Input::Done],
-        );
-        assert_eq!(
-            at_q5.step(&survey, Input::Text("x".repeat(11))),
-            Err(StepError::TextTooLong { max: 10, got: 11 })
-        );
-        assert_eq!(
-            at_q5.step(&survey, Input::Text("   ".into())),
-            Err(StepError::EmptyText)
-        );
-        assert_eq!(
-            at_q5.step(&survey, choose("yes")),
-            Err(StepError::TextExpected)
-        );
-        assert_eq!(
-            Draft::default().step(&survey, Input::Text("hi".into())),
-            Err(StepError::UseButtons)
-        );
-        assert!(
-            at_q5.completed_answers(&survey).is_none(),
-            "not at review yet"
-        );
+        assert_eq!(at_q1.step(&survey, Input::Text("да".into())), Err(StepError::UseButtons));
+        assert_eq!(at_q1.step(&survey, choose("maybe")), Err(StepError::NotExpected));
+        assert_eq!(at_q1.step(&survey, Input::Skip), Err(StepError::NotExpected));
+        assert_eq!(at_q1.step(&survey, Input::Begin), Err(StepError::NotExpected));
+        let at_q5 = run(&survey, vec![Input::Begin, choose("no"), toggle("food"), Input::Done]);
+        assert_eq!(at_q5.step(&survey, Input::Text("x".repeat(11))), Err(StepError::TextTooLong { max: 10, got: 11 }));
+        assert_eq!(at_q5.step(&survey, Input::Text("   ".into())), Err(StepError::EmptyText));
+        assert_eq!(at_q5.step(&survey, choose("yes")), Err(StepError::TextExpected));
+        assert_eq!(Draft::default().step(&survey, Input::Text("hi".into())), Err(StepError::UseButtons));
+        assert!(at_q5.completed_answers(&survey).is_none(), "not at review yet");
     }
 
     #[test]
@@ -709,19 +551,13 @@ text = {{ ru = "Предложения" }}
         let survey = Survey::new([questionnaire("p", "parent"), questionnaire("s", "student")]);
         let draft = run(&survey, vec![Input::Begin]);
         assert_eq!(draft.stage, Stage::ChoosingAudience);
-        let student = draft
-            .step(&survey, Input::ChooseAudience(Audience::Student))
-            .unwrap();
+        let student = draft.step(&survey, Input::ChooseAudience(Audience::Student)).unwrap();
         assert_eq!(student.stage, Stage::Question("q1".into()));
         assert_eq!(student.questionnaire(&survey).unwrap().id, "s");
-        assert_eq!(
-            student.step(&survey, Input::Back).unwrap().stage,
-            Stage::ChoosingAudience
-        );
+        assert_eq!(student.step(&survey, Input::Back).unwrap().stage, Stage::ChoosingAudience);
         let parents_only = one_audience();
         assert_eq!(
-            run(&parents_only, vec![])
-                .step(&parents_only, Input::ChooseAudience(Audience::Student)),
+            run(&parents_only, vec![]).step(&parents_only, Input::ChooseAudience(Audience::Student)),
             Err(StepError::NotExpected)
         );
     }
@@ -729,10 +565,7 @@ text = {{ ru = "Предложения" }}
     #[test]
     fn draft_survives_serialisation() {
         let survey = one_audience();
-        let draft = run(
-            &survey,
-            vec![Input::Begin, choose("yes"), choose("no"), toggle("gym")],
-        );
+        let draft = run(&survey, vec![Input::Begin, choose("yes"), choose("no"), toggle("gym")]);
         let json = serde_json::to_string(&draft).unwrap();
         assert_eq!(serde_json::from_str::<Draft>(&json).unwrap(), draft);
     }

@@ -69,14 +69,8 @@ const MAX_LONG_POLL: Duration = Duration::from_secs(2);
 /// Body size limit of the server.
 const BODY_LIMIT: usize = 64 << 20;
 /// Methods whose successful calls count as "bot output to a chat".
-const OUTPUT_METHODS: &[&str] = &[
-    "sendmessage",
-    "sendphoto",
-    "senddocument",
-    "editmessagetext",
-    "editmessagereplymarkup",
-    "editmessagecaption",
-];
+const OUTPUT_METHODS: &[&str] =
+    &["sendmessage", "sendphoto", "senddocument", "editmessagetext", "editmessagereplymarkup", "editmessagecaption"];
 const NOT_MODIFIED: &str = "message is not modified: specified new message content and reply \
                             markup are exactly the same as a current content and reply markup \
                             of the message";
@@ -119,27 +113,17 @@ pub struct Button {
 impl BotMessage {
     /// All button texts, row by row.
     pub fn button_texts(&self) -> Vec<String> {
-        self.buttons
-            .iter()
-            .flatten()
-            .map(|b| b.text.clone())
-            .collect()
+        self.buttons.iter().flatten().map(|b| b.text.clone()).collect()
     }
 
     /// Whether some button's text contains `contains`.
     pub fn has_button(&self, contains: &str) -> bool {
-        self.buttons
-            .iter()
-            .flatten()
-            .any(|b| b.text.contains(contains))
+        self.buttons.iter().flatten().any(|b| b.text.contains(contains))
     }
 
     /// The first button whose text contains `contains`.
     pub fn button(&self, contains: &str) -> Option<&Button> {
-        self.buttons
-            .iter()
-            .flatten()
-            .find(|b| b.text.contains(contains))
+        self.buttons.iter().flatten().find(|b| b.text.contains(contains))
     }
 
     fn from_json(msg: &Value) -> BotMessage {
@@ -150,12 +134,8 @@ impl BotMessage {
         } else {
             "text"
         };
-        let text = msg
-            .get("text")
-            .or_else(|| msg.get("caption"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let text =
+            msg.get("text").or_else(|| msg.get("caption")).and_then(Value::as_str).unwrap_or_default().to_owned();
         let buttons = msg
             .pointer("/reply_markup/inline_keyboard")
             .and_then(Value::as_array)
@@ -178,10 +158,7 @@ impl BotMessage {
             })
             .unwrap_or_default();
         BotMessage {
-            message_id: msg
-                .get("message_id")
-                .and_then(Value::as_i64)
-                .unwrap_or_default() as i32,
+            message_id: msg.get("message_id").and_then(Value::as_i64).unwrap_or_default() as i32,
             text,
             buttons,
             kind: kind.to_owned(),
@@ -288,18 +265,12 @@ struct Shared {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Wait until `f` returns `Some` (re-checked after every recorded call) or
     /// the timeout passes. Never polls: wakes on the calls watch channel.
-    async fn wait<T>(
-        &self,
-        timeout: Duration,
-        mut f: impl FnMut(&Inner) -> Option<T>,
-    ) -> Option<T> {
+    async fn wait<T>(&self, timeout: Duration, mut f: impl FnMut(&Inner) -> Option<T>) -> Option<T> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let mut rx = self.calls_tx.subscribe();
@@ -310,10 +281,7 @@ impl Shared {
             if found.is_some() {
                 return found;
             }
-            if tokio::time::timeout_at(deadline, rx.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
                 let inner = self.lock();
                 return f(&inner);
             }
@@ -348,8 +316,7 @@ impl Shared {
                     .as_object()
                     .and_then(|o| {
                         o.iter().find_map(|(k, v)| {
-                            (v.as_str() == Some(&format!("attach://{}", part.name)))
-                                .then(|| k.clone())
+                            (v.as_str() == Some(&format!("attach://{}", part.name))).then(|| k.clone())
                         })
                     })
                     .unwrap_or_else(|| part.name.clone());
@@ -379,11 +346,8 @@ impl Shared {
 /// left out (only counted), they would drown everything else.
 fn dump_calls(inner: &Inner, last: usize) -> String {
     let mut s = String::new();
-    let shown: Vec<&RecordedCall> = inner
-        .calls
-        .iter()
-        .filter(|c| !(c.ok && c.method.eq_ignore_ascii_case("getUpdates")))
-        .collect();
+    let shown: Vec<&RecordedCall> =
+        inner.calls.iter().filter(|c| !(c.ok && c.method.eq_ignore_ascii_case("getUpdates"))).collect();
     let polls = inner.calls.len() - shown.len();
     let from = shown.len().saturating_sub(last);
     for c in &shown[from..] {
@@ -399,22 +363,14 @@ fn dump_calls(inner: &Inner, last: usize) -> String {
         let err = if c.ok {
             String::new()
         } else {
-            format!(
-                " error={}",
-                c.response.get("description").unwrap_or(&Value::Null)
-            )
+            format!(" error={}", c.response.get("description").unwrap_or(&Value::Null))
         };
-        s.push_str(&format!(
-            "  #{} {} chat={:?}{} body={}\n",
-            c.seq, c.method, c.chat_id, err, body
-        ));
+        s.push_str(&format!("  #{} {} chat={:?}{} body={}\n", c.seq, c.method, c.chat_id, err, body));
     }
     if s.is_empty() {
         s.push_str("  (no calls recorded besides getUpdates)\n");
     }
-    s.push_str(&format!(
-        "  ({polls} successful getUpdates polls not shown)\n"
-    ));
+    s.push_str(&format!("  ({polls} successful getUpdates polls not shown)\n"));
     s
 }
 
@@ -422,10 +378,7 @@ fn dump_chat(inner: &Inner, chat_id: i64) -> String {
     let mut s = String::new();
     for m in inner.messages.values().filter(|m| m.chat_id == chat_id) {
         let bm = BotMessage::from_json(&m.json);
-        s.push_str(&format!(
-            "  [{} {}] {:?}\n",
-            bm.message_id, bm.kind, bm.text
-        ));
+        s.push_str(&format!("  [{} {}] {:?}\n", bm.message_id, bm.kind, bm.text));
         for row in &bm.buttons {
             let row: Vec<String> = row
                 .iter()
@@ -459,12 +412,9 @@ impl BotApi {
     /// Start the server on `127.0.0.1:0` (bot id 1000, username
     /// `anketa_test_bot`). Must be called inside a tokio runtime.
     pub async fn start() -> BotApi {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .expect("bind the Bot API stand-in on 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("local addr of the Bot API stand-in");
+        let listener =
+            tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind the Bot API stand-in on 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr of the Bot API stand-in");
         let (calls_tx, _) = watch::channel(0);
         let (updates_tx, _) = watch::channel(0);
         let (shutdown_tx, _) = watch::channel(false);
@@ -489,10 +439,7 @@ impl BotApi {
             updates_tx,
             shutdown_tx,
         });
-        let app = Router::new()
-            .fallback(handle)
-            .layer(DefaultBodyLimit::max(BODY_LIMIT))
-            .with_state(shared.clone());
+        let app = Router::new().fallback(handle).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(shared.clone());
         let mut shutdown_rx = shared.shutdown_tx.subscribe();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -501,11 +448,7 @@ impl BotApi {
                 })
                 .await;
         });
-        BotApi {
-            shared,
-            addr,
-            server: Mutex::new(Some(server)),
-        }
+        BotApi { shared, addr, server: Mutex::new(Some(server)) }
     }
 
     /// The value for `TELOXIDE_API_URL`, e.g. `http://127.0.0.1:41234/`.
@@ -526,26 +469,14 @@ impl BotApi {
     /// A user with a private chat whose `chat.id == id`. `language_code` is
     /// sent as `from.language_code` (omitted when empty).
     pub fn user(&self, id: i64, language_code: &str) -> TestUser {
-        self.shared
-            .lock()
-            .users
-            .insert(id, language_code.to_owned());
-        TestUser {
-            id,
-            language_code: language_code.to_owned(),
-            shared: self.shared.clone(),
-        }
+        self.shared.lock().users.insert(id, language_code.to_owned());
+        TestUser { id, language_code: language_code.to_owned(), shared: self.shared.clone() }
     }
 
     /// Every recorded request body of `method` (case-insensitive), in order.
     pub fn calls(&self, method: &str) -> Vec<Value> {
         let inner = self.shared.lock();
-        inner
-            .calls
-            .iter()
-            .filter(|c| c.method.eq_ignore_ascii_case(method))
-            .map(|c| c.body.clone())
-            .collect()
+        inner.calls.iter().filter(|c| c.method.eq_ignore_ascii_case(method)).map(|c| c.body.clone()).collect()
     }
 
     /// Every recorded call (all methods, with responses), in order.
@@ -567,12 +498,7 @@ impl BotApi {
     /// Wait until some call of `method` (case-insensitive; any call recorded so
     /// far counts, the first match is returned) has a body matching `pred`.
     /// Panics on timeout, listing the recent calls.
-    pub async fn wait_for_call(
-        &self,
-        method: &str,
-        pred: impl Fn(&Value) -> bool,
-        timeout: Duration,
-    ) -> Value {
+    pub async fn wait_for_call(&self, method: &str, pred: impl Fn(&Value) -> bool, timeout: Duration) -> Value {
         self.wait_for_call_after(0, method, pred, timeout).await
     }
 
@@ -590,9 +516,7 @@ impl BotApi {
                 inner
                     .calls
                     .iter()
-                    .find(|c| {
-                        c.seq > after && c.method.eq_ignore_ascii_case(method) && pred(&c.body)
-                    })
+                    .find(|c| c.seq > after && c.method.eq_ignore_ascii_case(method) && pred(&c.body))
                     .map(|c| c.body.clone())
             })
             .await;
@@ -609,11 +533,7 @@ impl BotApi {
     /// Updates not yet fetched by `getUpdates`.
     pub fn pending_updates(&self) -> usize {
         let inner = self.shared.lock();
-        inner
-            .updates
-            .iter()
-            .filter(|(id, _)| *id > inner.delivered_upto)
-            .count()
+        inner.updates.iter().filter(|(id, _)| *id > inner.delivered_upto).count()
     }
 
     /// Make `method` (case-insensitive) fail; `None` clears the failure.
@@ -635,9 +555,7 @@ impl BotApi {
     /// `json!({"edited_message": {...}})` (its `update_id` is assigned here).
     /// Returns the update id.
     pub fn enqueue_update(&self, update: Value) -> u32 {
-        let obj = update
-            .as_object()
-            .expect("enqueue_update wants a JSON object");
+        let obj = update.as_object().expect("enqueue_update wants a JSON object");
         let (kind, payload) = obj
             .iter()
             .find(|(k, _)| k.as_str() != "update_id")
@@ -650,9 +568,7 @@ impl BotApi {
         self.signal_shutdown();
         let handle = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(mut handle) = handle
-            && tokio::time::timeout(Duration::from_secs(5), &mut handle)
-                .await
-                .is_err()
+            && tokio::time::timeout(Duration::from_secs(5), &mut handle).await.is_err()
         {
             // Connections still open after 5 s.
             handle.abort();
@@ -691,10 +607,7 @@ pub struct TestUser {
 
 impl std::fmt::Debug for TestUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestUser")
-            .field("id", &self.id)
-            .field("language_code", &self.language_code)
-            .finish()
+        f.debug_struct("TestUser").field("id", &self.id).field("language_code", &self.language_code).finish()
     }
 }
 
@@ -713,8 +626,7 @@ impl TestUser {
     /// message as that call left it.
     pub async fn send_text(&self, text: &str) -> BotMessage {
         let after = self.enqueue_message(self.text_payload(text));
-        self.wait_output_after_ctx(after, &format!("after the user sent {text:?}"))
-            .await
+        self.wait_output_after_ctx(after, &format!("after the user sent {text:?}")).await
     }
 
     /// Send a sticker (no text) and wait for the next bot output (see `send_text`).
@@ -734,8 +646,7 @@ impl TestUser {
             }
         });
         let after = self.enqueue_message(payload);
-        self.wait_output_after_ctx(after, "after the user sent a sticker")
-            .await
+        self.wait_output_after_ctx(after, "after the user sent a sticker").await
     }
 
     /// Send a photo (no caption) and wait for the next bot output (see `send_text`).
@@ -749,8 +660,7 @@ impl TestUser {
             ]
         });
         let after = self.enqueue_message(payload);
-        self.wait_output_after_ctx(after, "after the user sent a photo")
-            .await
+        self.wait_output_after_ctx(after, "after the user sent a photo").await
     }
 
     /// Enqueue a text message without waiting. Returns the seq of the last
@@ -779,10 +689,9 @@ impl TestUser {
         };
         let (message_id, button) = match found {
             Ok(x) => x,
-            Err(chat) => panic!(
-                "Bot API stand-in: user {} has no button containing {button_text:?}; chat:\n{chat}",
-                self.id
-            ),
+            Err(chat) => {
+                panic!("Bot API stand-in: user {} has no button containing {button_text:?}; chat:\n{chat}", self.id)
+            }
         };
         let Some(data) = button.callback_data else {
             panic!(
@@ -859,12 +768,7 @@ impl TestUser {
     /// and deletions.
     pub fn messages(&self) -> Vec<BotMessage> {
         let inner = self.shared.lock();
-        inner
-            .messages
-            .values()
-            .filter(|m| m.chat_id == self.id)
-            .map(|m| BotMessage::from_json(&m.json))
-            .collect()
+        inner.messages.values().filter(|m| m.chat_id == self.id).map(|m| BotMessage::from_json(&m.json)).collect()
     }
 
     /// The newest bot message in this chat. Panics if there is none.
@@ -911,8 +815,7 @@ impl TestUser {
     /// Wait (10 s) for the first successful bot output to this chat
     /// (sendMessage/sendPhoto/sendDocument/editMessage*) with `seq > after`.
     pub async fn wait_output_after(&self, after: u64) -> BotMessage {
-        self.wait_output_after_ctx(after, &format!("after call #{after}"))
-            .await
+        self.wait_output_after_ctx(after, &format!("after call #{after}")).await
     }
 
     /// All successful bot outputs to this chat with `seq > after`, in order
@@ -951,9 +854,7 @@ impl TestUser {
 
     fn is_output(&self, c: &RecordedCall) -> bool {
         c.ok && c.chat_id == Some(self.id)
-            && OUTPUT_METHODS
-                .iter()
-                .any(|m| c.method.eq_ignore_ascii_case(m))
+            && OUTPUT_METHODS.iter().any(|m| c.method.eq_ignore_ascii_case(m))
             && c.response.is_object()
     }
 
@@ -1005,10 +906,7 @@ impl TestUser {
 // ---------------------------------------------------------------------------
 
 fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(1_700_000_000)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(1_700_000_000)
 }
 
 fn bot_user() -> Value {
@@ -1089,11 +987,7 @@ struct ApiErr {
 
 impl ApiErr {
     fn bad(desc: impl AsRef<str>) -> ApiErr {
-        ApiErr {
-            code: 400,
-            description: format!("Bad Request: {}", desc.as_ref()),
-            retry_after: None,
-        }
+        ApiErr { code: 400, description: format!("Bad Request: {}", desc.as_ref()), retry_after: None }
     }
 
     fn json(&self) -> Value {
@@ -1120,12 +1014,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let method = match segments.as_slice() {
         [.., token, method] if token.starts_with("bot") => (*method).to_owned(),
         _ => {
-            return ApiErr {
-                code: 404,
-                description: "Not Found".into(),
-                retry_after: None,
-            }
-            .response();
+            return ApiErr { code: 404, description: "Not Found".into(), retry_after: None }.response();
         }
     };
     let query = req.uri().query().map(str::to_owned);
@@ -1136,20 +1025,12 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if let (Some(q), Some(obj)) = (query, body.as_object_mut()) {
         for pair in q.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            obj.entry(percent_decode(k))
-                .or_insert_with(|| Value::String(percent_decode(v)));
+            obj.entry(percent_decode(k)).or_insert_with(|| Value::String(percent_decode(v)));
         }
     }
     let lc = method.to_ascii_lowercase();
     let chat_id = i64_of(&body, "chat_id");
-    let mut call = RecordedCall {
-        seq: 0,
-        method,
-        body,
-        ok: true,
-        response: Value::Null,
-        chat_id,
-    };
+    let mut call = RecordedCall { seq: 0, method, body, ok: true, response: Value::Null, chat_id };
 
     // Injected failures.
     let failure = {
@@ -1204,12 +1085,8 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
 }
 
 async fn read_body(req: Request) -> Result<(Value, Vec<FilePart>), ApiErr> {
-    let ctype = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ctype =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if ctype.starts_with("multipart/form-data") {
         let mut mp = Multipart::from_request(req, &())
             .await
@@ -1220,9 +1097,10 @@ async fn read_body(req: Request) -> Result<(Value, Vec<FilePart>), ApiErr> {
                 Ok(Some(field)) => {
                     let name = field.name().unwrap_or_default().to_owned();
                     let file_name = field.file_name().map(str::to_owned);
-                    let bytes = field.bytes().await.map_err(|e| {
-                        ApiErr::bad(format!("can't read multipart field {name}: {e}"))
-                    })?;
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|e| ApiErr::bad(format!("can't read multipart field {name}: {e}")))?;
                     parts.push((name, file_name, bytes.to_vec()));
                 }
                 Ok(None) => break,
@@ -1233,32 +1111,17 @@ async fn read_body(req: Request) -> Result<(Value, Vec<FilePart>), ApiErr> {
         // with `attach://`.
         let attached: HashSet<String> = parts
             .iter()
-            .filter_map(|(_, _, b)| {
-                std::str::from_utf8(b)
-                    .ok()?
-                    .strip_prefix("attach://")
-                    .map(str::to_owned)
-            })
+            .filter_map(|(_, _, b)| std::str::from_utf8(b).ok()?.strip_prefix("attach://").map(str::to_owned))
             .collect();
         let mut obj = Map::new();
         let mut files = Vec::new();
         for (name, file_name, bytes) in parts {
             if file_name.is_some() || attached.contains(&name) {
                 let shown = file_name.clone().unwrap_or_default();
-                obj.insert(
-                    name.clone(),
-                    Value::String(format!("{shown} ({} bytes)", bytes.len())),
-                );
-                files.push(FilePart {
-                    name,
-                    file_name,
-                    bytes,
-                });
+                obj.insert(name.clone(), Value::String(format!("{shown} ({} bytes)", bytes.len())));
+                files.push(FilePart { name, file_name, bytes });
             } else {
-                obj.insert(
-                    name,
-                    Value::String(String::from_utf8_lossy(&bytes).into_owned()),
-                );
+                obj.insert(name, Value::String(String::from_utf8_lossy(&bytes).into_owned()));
             }
         }
         return Ok((Value::Object(obj), files));
@@ -1281,10 +1144,7 @@ async fn read_body(req: Request) -> Result<(Value, Vec<FilePart>), ApiErr> {
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(v @ Value::Object(_)) => Ok((v, Vec::new())),
         Ok(other) => Ok((json!({ "_body": other }), Vec::new())),
-        Err(_) => Ok((
-            json!({ "_raw": String::from_utf8_lossy(&bytes) }),
-            Vec::new(),
-        )),
+        Err(_) => Ok((json!({ "_raw": String::from_utf8_lossy(&bytes) }), Vec::new())),
     }
 }
 
@@ -1312,19 +1172,14 @@ fn percent_decode(s: &str) -> String {
 async fn get_updates(shared: &Shared, body: &Value) -> Value {
     let offset = i64_of(body, "offset").unwrap_or(0);
     let limit = i64_of(body, "limit").unwrap_or(100).clamp(1, 100) as usize;
-    let timeout =
-        Duration::from_secs(i64_of(body, "timeout").unwrap_or(0).max(0) as u64).min(MAX_LONG_POLL);
+    let timeout = Duration::from_secs(i64_of(body, "timeout").unwrap_or(0).max(0) as u64).min(MAX_LONG_POLL);
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let mut rx = shared.updates_tx.subscribe();
         let batch = {
             let mut inner = shared.lock();
             if offset > 0 {
-                while inner
-                    .updates
-                    .front()
-                    .is_some_and(|(id, _)| i64::from(*id) < offset)
-                {
+                while inner.updates.front().is_some_and(|(id, _)| i64::from(*id) < offset) {
                     inner.updates.pop_front();
                 }
             } else if offset < 0 {
@@ -1337,30 +1192,18 @@ async fn get_updates(shared: &Shared, body: &Value) -> Value {
             if let Some((last, _)) = batch.last() {
                 inner.delivered_upto = inner.delivered_upto.max(*last);
             }
-            if !batch.is_empty() || inner.shutting_down {
-                Some(batch)
-            } else {
-                None
-            }
+            if !batch.is_empty() || inner.shutting_down { Some(batch) } else { None }
         };
         if let Some(batch) = batch {
             return Value::Array(batch.into_iter().map(|(_, u)| u).collect());
         }
-        if tokio::time::timeout_at(deadline, rx.changed())
-            .await
-            .is_err()
-        {
+        if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
             return json!([]);
         }
     }
 }
 
-fn dispatch(
-    inner: &mut Inner,
-    method: &str,
-    body: &Value,
-    files: &[FilePart],
-) -> Result<Value, ApiErr> {
+fn dispatch(inner: &mut Inner, method: &str, body: &Value, files: &[FilePart]) -> Result<Value, ApiErr> {
     match method {
         "getme" => Ok(me_json()),
         "getwebhookinfo" => {
@@ -1387,8 +1230,7 @@ fn dispatch(
         "editmessagereplymarkup" => edit_message(inner, EditKind::Markup, body),
         "deletemessage" => {
             let chat = chat_of(body)?;
-            let id = i64_of(body, "message_id")
-                .ok_or_else(|| ApiErr::bad("message identifier is not specified"))?;
+            let id = i64_of(body, "message_id").ok_or_else(|| ApiErr::bad("message identifier is not specified"))?;
             match inner.messages.get(&(id as i32)) {
                 Some(m) if m.chat_id == chat => {
                     inner.messages.remove(&(id as i32));
@@ -1407,16 +1249,10 @@ fn dispatch(
             if inner.open_callbacks.remove(&id) {
                 Ok(json!(true))
             } else {
-                Err(ApiErr::bad(
-                    "query is too old and response timeout expired or query id is invalid",
-                ))
+                Err(ApiErr::bad("query is too old and response timeout expired or query id is invalid"))
             }
         }
-        _ => Err(ApiErr {
-            code: 404,
-            description: "Not Found: method not found".into(),
-            retry_after: None,
-        }),
+        _ => Err(ApiErr { code: 404, description: "Not Found: method not found".into(), retry_after: None }),
     }
 }
 
@@ -1431,17 +1267,11 @@ fn chat_of(body: &Value) -> Result<i64, ApiErr> {
 fn render_field(body: &Value, text_key: &str, entities_key: &str) -> Result<Formatted, ApiErr> {
     let raw = str_of(body, text_key).unwrap_or_default();
     if let Some(entities) = json_of(body, entities_key) {
-        return Ok(Formatted {
-            text: raw,
-            entities: vec![("explicit".into(), 0, 0, entities.to_string())],
-        });
+        return Ok(Formatted { text: raw, entities: vec![("explicit".into(), 0, 0, entities.to_string())] });
     }
     let mode = str_of(body, "parse_mode").unwrap_or_default();
     let parsed = match mode.to_ascii_lowercase().as_str() {
-        "" => Ok(Formatted {
-            text: raw,
-            entities: Vec::new(),
-        }),
+        "" => Ok(Formatted { text: raw, entities: Vec::new() }),
         "html" => parse_html(&raw),
         "markdownv2" => parse_markdown_v2(&raw),
         "markdown" => parse_markdown_legacy(&raw),
@@ -1467,20 +1297,14 @@ fn inline_markup(body: &Value) -> Result<Option<Value>, ApiErr> {
     let Some(rows) = markup.get("inline_keyboard") else {
         return Ok(None);
     };
-    let rows = rows
-        .as_array()
-        .ok_or_else(|| ApiErr::bad("field \"inline_keyboard\" must be an Array"))?;
+    let rows = rows.as_array().ok_or_else(|| ApiErr::bad("field \"inline_keyboard\" must be an Array"))?;
     for row in rows {
-        let row = row.as_array().ok_or_else(|| {
-            ApiErr::bad(
-                "can't parse inline keyboard button: InlineKeyboardButton must be an Object",
-            )
-        })?;
+        let row = row
+            .as_array()
+            .ok_or_else(|| ApiErr::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object"))?;
         for b in row {
             if !b.get("text").is_some_and(Value::is_string) {
-                return Err(ApiErr::bad(
-                    "can't parse inline keyboard button: Field \"text\" must be of type String",
-                ));
+                return Err(ApiErr::bad("can't parse inline keyboard button: Field \"text\" must be of type String"));
             }
             if let Some(d) = b.get("callback_data") {
                 let len = d.as_str().map(str::len).unwrap_or(0);
@@ -1521,22 +1345,12 @@ fn send_message(inner: &mut Inner, body: &Value) -> Result<Value, ApiErr> {
     if let Some(m) = markup {
         msg["reply_markup"] = m;
     }
-    inner.messages.insert(
-        id,
-        StoredMsg {
-            chat_id: chat,
-            json: msg.clone(),
-            formatted,
-        },
-    );
+    inner.messages.insert(id, StoredMsg { chat_id: chat, json: msg.clone(), formatted });
     Ok(msg)
 }
 
 fn guess_mime(file_name: &str) -> &'static str {
-    let ext = file_name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "csv" => "text/csv",
         "txt" => "text/plain",
@@ -1550,15 +1364,9 @@ fn guess_mime(file_name: &str) -> &'static str {
     }
 }
 
-fn send_media(
-    inner: &mut Inner,
-    kind: &str,
-    body: &Value,
-    files: &[FilePart],
-) -> Result<Value, ApiErr> {
+fn send_media(inner: &mut Inner, kind: &str, body: &Value, files: &[FilePart]) -> Result<Value, ApiErr> {
     let chat = chat_of(body)?;
-    let reference = str_of(body, kind)
-        .ok_or_else(|| ApiErr::bad(format!("there is no {kind} in the request")))?;
+    let reference = str_of(body, kind).ok_or_else(|| ApiErr::bad(format!("there is no {kind} in the request")))?;
     let (file_name, size) = match reference.strip_prefix("attach://") {
         Some(part) => {
             let f = files
@@ -1600,14 +1408,7 @@ fn send_media(
     if let Some(m) = markup {
         msg["reply_markup"] = m;
     }
-    inner.messages.insert(
-        id,
-        StoredMsg {
-            chat_id: chat,
-            json: msg.clone(),
-            formatted,
-        },
-    );
+    inner.messages.insert(id, StoredMsg { chat_id: chat, json: msg.clone(), formatted });
     Ok(msg)
 }
 
@@ -1624,8 +1425,7 @@ fn edit_message(inner: &mut Inner, kind: EditKind, body: &Value) -> Result<Value
         return Ok(json!(true));
     }
     let chat = chat_of(body)?;
-    let id = i64_of(body, "message_id")
-        .ok_or_else(|| ApiErr::bad("message identifier is not specified"))? as i32;
+    let id = i64_of(body, "message_id").ok_or_else(|| ApiErr::bad("message identifier is not specified"))? as i32;
     let markup = inline_markup(body)?;
     let stored = match inner.messages.get_mut(&id) {
         Some(m) if m.chat_id == chat => m,
@@ -1661,10 +1461,7 @@ fn edit_message(inner: &mut Inner, kind: EditKind, body: &Value) -> Result<Value
     if formatted == stored.formatted && stored.json.get("reply_markup") == markup.as_ref() {
         return Err(ApiErr::bad(NOT_MODIFIED));
     }
-    let obj = stored
-        .json
-        .as_object_mut()
-        .expect("stored messages are objects");
+    let obj = stored.json.as_object_mut().expect("stored messages are objects");
     match kind {
         EditKind::Text => {
             obj.insert("text".into(), json!(formatted.text));
@@ -1703,11 +1500,7 @@ struct Out {
 
 impl Out {
     fn new() -> Out {
-        Out {
-            text: String::new(),
-            len16: 0,
-            entities: Vec::new(),
-        }
+        Out { text: String::new(), len16: 0, entities: Vec::new() }
     }
 
     fn push(&mut self, c: char) {
@@ -1717,17 +1510,13 @@ impl Out {
 
     fn entity(&mut self, kind: &str, start: usize, extra: String) {
         if self.len16 > start {
-            self.entities
-                .push((kind.to_owned(), start, self.len16 - start, extra));
+            self.entities.push((kind.to_owned(), start, self.len16 - start, extra));
         }
     }
 
     fn finish(mut self) -> Formatted {
         self.entities.sort();
-        Formatted {
-            text: self.text,
-            entities: self.entities,
-        }
+        Formatted { text: self.text, entities: self.entities }
     }
 }
 
@@ -1847,9 +1636,7 @@ fn parse_html(src: &str) -> Result<Formatted, String> {
             }
             let name = src[name_start..i].to_ascii_lowercase();
             if !SUPPORTED.contains(&name.as_str()) {
-                return Err(format!(
-                    "Unsupported start tag \"{name}\" at byte offset {begin}"
-                ));
+                return Err(format!("Unsupported start tag \"{name}\" at byte offset {begin}"));
             }
             let attrs_start = i;
             let mut quote: Option<u8> = None;
@@ -1872,9 +1659,7 @@ fn parse_html(src: &str) -> Result<Formatted, String> {
         }
     }
     if let Some((tag, _, _)) = stack.last() {
-        return Err(format!(
-            "Can't find end tag corresponding to start tag {tag}"
-        ));
+        return Err(format!("Can't find end tag corresponding to start tag {tag}"));
     }
     Ok(out.finish())
 }
@@ -1919,9 +1704,7 @@ fn parse_markdown_v2(src: &str) -> Result<Formatted, String> {
                         k += 3;
                         continue;
                     }
-                    return Err(format!(
-                        "Character '{c}' is reserved and must be escaped with the preceding '\\'"
-                    ));
+                    return Err(format!("Character '{c}' is reserved and must be escaped with the preceding '\\'"));
                 }
                 let (_, start, _) = stack.pop().expect("top exists");
                 out.entity("code", start, String::new());
@@ -1932,15 +1715,14 @@ fn parse_markdown_v2(src: &str) -> Result<Formatted, String> {
             k += 1;
             continue;
         }
-        let toggle =
-            |stack: &mut Vec<(&'static str, usize, usize)>, out: &mut Out, kind: &'static str| {
-                if stack.last().map(|e| e.0) == Some(kind) {
-                    let (_, start, _) = stack.pop().expect("top exists");
-                    out.entity(kind, start, String::new());
-                } else {
-                    stack.push((kind, out.len16, pos));
-                }
-            };
+        let toggle = |stack: &mut Vec<(&'static str, usize, usize)>, out: &mut Out, kind: &'static str| {
+            if stack.last().map(|e| e.0) == Some(kind) {
+                let (_, start, _) = stack.pop().expect("top exists");
+                out.entity(kind, start, String::new());
+            } else {
+                stack.push((kind, out.len16, pos));
+            }
+        };
         match c {
             '_' => {
                 if top == Some("italic") && at(k + 1) != Some('_') {
@@ -1971,11 +1753,7 @@ fn parse_markdown_v2(src: &str) -> Result<Formatted, String> {
                     k += 3;
                     // Optional language up to the first newline.
                     let mut j = k;
-                    while j < chars.len()
-                        && chars[j].1 != '\n'
-                        && !chars[j].1.is_whitespace()
-                        && chars[j].1 != '`'
-                    {
+                    while j < chars.len() && chars[j].1 != '\n' && !chars[j].1.is_whitespace() && chars[j].1 != '`' {
                         j += 1;
                     }
                     if j < chars.len() && chars[j].1 == '\n' {
@@ -2005,9 +1783,7 @@ fn parse_markdown_v2(src: &str) -> Result<Formatted, String> {
                     loop {
                         match at(k) {
                             None => {
-                                return Err(format!(
-                                    "Can't find end of a URL at byte offset {url_start}"
-                                ));
+                                return Err(format!("Can't find end of a URL at byte offset {url_start}"));
                             }
                             Some(')') => {
                                 k += 1;
@@ -2035,9 +1811,7 @@ fn parse_markdown_v2(src: &str) -> Result<Formatted, String> {
                 k += 1;
             }
             c if RESERVED.contains(c) => {
-                return Err(format!(
-                    "Character '{c}' is reserved and must be escaped with the preceding '\\'"
-                ));
+                return Err(format!("Character '{c}' is reserved and must be escaped with the preceding '\\'"));
             }
             c => {
                 out.push(c);
@@ -2046,10 +1820,7 @@ fn parse_markdown_v2(src: &str) -> Result<Formatted, String> {
         }
     }
     if let Some((kind, _, byte)) = stack.last() {
-        return Err(format!(
-            "Can't find end of {} entity at byte offset {byte}",
-            md_entity_name(kind)
-        ));
+        return Err(format!("Can't find end of {} entity at byte offset {byte}", md_entity_name(kind)));
     }
     Ok(out.finish())
 }
@@ -2083,12 +1854,7 @@ fn parse_markdown_legacy(src: &str) -> Result<Formatted, String> {
         let end_chars: Vec<char> = end.chars().collect();
         let mut closed = false;
         while k < chars.len() {
-            if chars[k..]
-                .iter()
-                .map(|&(_, c)| c)
-                .take(end_chars.len())
-                .eq(end_chars.iter().copied())
-            {
+            if chars[k..].iter().map(|&(_, c)| c).take(end_chars.len()).eq(end_chars.iter().copied()) {
                 k += end_chars.len();
                 closed = true;
                 break;
@@ -2097,9 +1863,7 @@ fn parse_markdown_legacy(src: &str) -> Result<Formatted, String> {
             k += 1;
         }
         if !closed {
-            return Err(format!(
-                "Can't find end of the entity starting at byte offset {pos}"
-            ));
+            return Err(format!("Can't find end of the entity starting at byte offset {pos}"));
         }
         let mut extra = String::new();
         if kind == "text_link" && at(k) == Some('(') {

@@ -1,5 +1,10 @@
 //! Test harness: a fresh database and a Bot API stand-in per test, and the real `anketa` binary
 //! run against them (the CLI for setup, `anketa run` for the bot).
+//!
+//! Every scenario runs on both engines: [`on_both_engines!`] turns `async fn name(app: TestApp)`
+//! into the tests `name::sqlite` and `name::postgres`. PostgreSQL tests each get a fresh database
+//! on the server named by `ANKETA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! and fail, never skip, when it cannot be reached.
 
 #![allow(dead_code)]
 
@@ -21,12 +26,101 @@ pub const ROSTER: &str = "municipality;school;class;students;timezone\n\
 Иркутск;Школа № 1;5Б;20;Asia/Irkutsk\n\
 Иркутск;Лицей № 2;9В;30;\n";
 
+/// The database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares scenarios that run once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Sqlite).await).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Postgres).await).await;
+                }
+            }
+        )*
+    };
+}
+
 pub struct TestApp {
     pub dir: TempDir,
+    pub engine: Engine,
     pub db_url: String,
     pub api: BotApi,
     bot: Option<Child>,
     runs: u32,
+    /// The PostgreSQL database to drop afterwards: (admin URL, database name).
+    postgres: Option<(String, String)>,
+}
+
+/// A connection for assertions about what is stored, on either engine.
+pub enum Sql {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Sql {
+    pub async fn count(&self, query: &str) -> i64 {
+        match self {
+            Sql::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+            Sql::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+        }
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+
+    pub async fn text(&self, query: &str) -> String {
+        match self {
+            Sql::Sqlite(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+            Sql::Postgres(pool) => sqlx::query_scalar(query).fetch_one(pool).await,
+        }
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+
+    pub async fn execute(&self, query: &str) {
+        match self {
+            Sql::Sqlite(pool) => sqlx::query(query).execute(pool).await.map(|_| ()),
+            Sql::Postgres(pool) => sqlx::query(query).execute(pool).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+
+    pub async fn close(self) {
+        match self {
+            Sql::Sqlite(pool) => pool.close().await,
+            Sql::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(mut bot) = self.bot.take() {
+            let _ = bot.start_kill();
+        }
+        if let Some((admin, name)) = self.postgres.take() {
+            // Drop runs inside the test's runtime, which cannot be blocked: use a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async {
+                    if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
 }
 
 /// A class link as `links export` wrote it.
@@ -40,10 +134,7 @@ pub struct Link {
 impl Link {
     /// The deep-link payload (`start` parameter).
     pub fn code(&self) -> &str {
-        self.url
-            .split("?start=")
-            .nth(1)
-            .expect("deep link has a start parameter")
+        self.url.split("?start=").nth(1).expect("deep link has a start parameter")
     }
 
     pub fn start_command(&self) -> String {
@@ -52,16 +143,24 @@ impl Link {
 }
 
 impl TestApp {
-    pub async fn new() -> TestApp {
+    pub async fn new(engine: Engine) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}", dir.path().join("anketa.db").display());
-        TestApp {
-            dir,
-            db_url,
-            api: BotApi::start().await,
-            bot: None,
-            runs: 0,
-        }
+        let (db_url, postgres) = match engine {
+            Engine::Sqlite => (format!("sqlite://{}", dir.path().join("anketa.db").display()), None),
+            Engine::Postgres => {
+                let admin = std::env::var("ANKETA_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+                let name = format!("anketa_test_{}", uuid_like());
+                let pool = sqlx::PgPool::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL is needed for the tests but {admin} cannot be reached: {e}")
+                });
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create a test database");
+                pool.close().await;
+                let (base, _) = admin.rsplit_once('/').expect("a database URL");
+                (format!("{base}/{name}"), Some((admin, name)))
+            }
+        };
+        TestApp { dir, engine, db_url, api: BotApi::start().await, bot: None, runs: 0, postgres }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -94,22 +193,14 @@ impl TestApp {
     /// Runs a CLI command that must succeed; returns its stdout.
     pub async fn cli(&self, args: &[&str]) -> String {
         let output = self.command(args).output().await.expect("run anketa");
-        assert!(
-            output.status.success(),
-            "anketa {args:?} failed:\n{}",
-            describe(&output)
-        );
+        assert!(output.status.success(), "anketa {args:?} failed:\n{}", describe(&output));
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// Runs a CLI command that must fail; returns its stderr.
     pub async fn cli_fails(&self, args: &[&str]) -> String {
         let output = self.command(args).output().await.expect("run anketa");
-        assert!(
-            !output.status.success(),
-            "anketa {args:?} should have failed:\n{}",
-            describe(&output)
-        );
+        assert!(!output.status.success(), "anketa {args:?} should have failed:\n{}", describe(&output));
         String::from_utf8_lossy(&output.stderr).into_owned()
     }
 
@@ -122,26 +213,11 @@ impl TestApp {
     /// Imports [`ROSTER`], creates a running campaign "autumn" with both НОКО questionnaires and
     /// returns its class links.
     pub async fn seed(&self) -> Vec<Link> {
-        self.seed_with(
-            &[
-                "--questionnaire",
-                "noko-parents",
-                "--questionnaire",
-                "noko-students",
-            ],
-            -1,
-            30,
-        )
-        .await
+        self.seed_with(&["--questionnaire", "noko-parents", "--questionnaire", "noko-students"], -1, 30).await
     }
 
     /// Like [`seed`], with other questionnaires and campaign dates relative to today.
-    pub async fn seed_with(
-        &self,
-        questionnaires: &[&str],
-        starts_in_days: i64,
-        ends_in_days: i64,
-    ) -> Vec<Link> {
+    pub async fn seed_with(&self, questionnaires: &[&str], starts_in_days: i64, ends_in_days: i64) -> Vec<Link> {
         let roster = self.write("roster.csv", ROSTER);
         self.cli(&["roster", "import", &roster]).await;
         let today = chrono::Utc::now().date_naive();
@@ -149,43 +225,21 @@ impl TestApp {
         let ends = (today + chrono::Duration::days(ends_in_days)).to_string();
         let mut args = vec!["campaign", "create", "--name", "autumn"];
         args.extend_from_slice(questionnaires);
-        args.extend([
-            "--starts",
-            &starts,
-            "--ends",
-            &ends,
-            "--target-percent",
-            "40",
-        ]);
+        args.extend(["--starts", &starts, "--ends", &ends, "--target-percent", "40"]);
         self.cli(&args).await;
         self.export_links("autumn").await
     }
 
     pub async fn export_links(&self, campaign: &str) -> Vec<Link> {
         let out = self.path("links");
-        self.cli(&[
-            "links",
-            "export",
-            "--campaign",
-            campaign,
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .await;
+        self.cli(&["links", "export", "--campaign", campaign, "--out", out.to_str().unwrap()]).await;
         let mut reader = csv::Reader::from_path(out.join("links.csv")).expect("links.csv");
-        assert_eq!(
-            reader.headers().unwrap(),
-            vec!["municipality", "school", "class", "url"]
-        );
+        assert_eq!(reader.headers().unwrap(), vec!["municipality", "school", "class", "url"]);
         reader
             .records()
             .map(|r| {
                 let r = r.unwrap();
-                Link {
-                    school: r[1].to_string(),
-                    class: r[2].to_string(),
-                    url: r[3].to_string(),
-                }
+                Link { school: r[1].to_string(), class: r[2].to_string(), url: r[3].to_string() }
             })
             .collect()
     }
@@ -196,16 +250,9 @@ impl TestApp {
         self.runs += 1;
         let log = std::fs::File::create(self.path(&format!("bot-{}.log", self.runs))).unwrap();
         let seq = self.api.seq();
-        let child = self
-            .command(&["run"])
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn anketa run");
+        let child = self.command(&["run"]).stdout(Stdio::null()).stderr(log).spawn().expect("spawn anketa run");
         self.bot = Some(child);
-        self.api
-            .wait_for_call_after(seq, "getUpdates", |_| true, Duration::from_secs(20))
-            .await;
+        self.api.wait_for_call_after(seq, "getUpdates", |_| true, Duration::from_secs(20)).await;
     }
 
     /// `kill -9`: no chance to flush anything.
@@ -230,40 +277,76 @@ impl TestApp {
     /// Everything the bot logged, over all its runs.
     pub fn bot_logs(&self) -> String {
         (1..=self.runs)
-            .map(|n| {
-                std::fs::read_to_string(self.path(&format!("bot-{n}.log"))).unwrap_or_default()
-            })
+            .map(|n| std::fs::read_to_string(self.path(&format!("bot-{n}.log"))).unwrap_or_default())
             .collect()
+    }
+
+    /// Whether the database holds the Telegram id anywhere. SQLite: the bytes of the database
+    /// file and its write-ahead log (the id as text, or as the big-endian integer SQLite stores).
+    /// PostgreSQL: every row of every table, as text.
+    pub async fn stores_user_id(&self, id: i64) -> bool {
+        match self.engine {
+            Engine::Sqlite => {
+                let significant = id.to_be_bytes().iter().position(|&b| b != 0).unwrap_or(7);
+                let as_integer = &id.to_be_bytes()[significant.saturating_sub(1)..];
+                ["anketa.db", "anketa.db-wal"].iter().any(|file| {
+                    let path = self.path(file);
+                    file_contains(&path, id.to_string().as_bytes()) || file_contains(&path, as_integer)
+                })
+            }
+            Engine::Postgres => {
+                let sql = self.sql().await;
+                let tables = [
+                    "municipalities",
+                    "schools",
+                    "classes",
+                    "campaigns",
+                    "class_links",
+                    "drafts",
+                    "participations",
+                    "responses",
+                    "answers",
+                ];
+                let mut found = false;
+                for table in tables {
+                    found |=
+                        sql.count(&format!("SELECT COUNT(*) FROM {table} t WHERE t::text LIKE '%{id}%'")).await > 0;
+                }
+                sql.close().await;
+                found
+            }
+        }
     }
 
     /// Reads the export of campaign "autumn" as (header, rows).
     pub async fn export(&self) -> (Vec<String>, Vec<Vec<String>>) {
         let out = self.path("export.csv");
-        self.cli(&[
-            "export",
-            "--campaign",
-            "autumn",
-            "--format",
-            "csv",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .await;
+        self.cli(&["export", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()]).await;
         let mut reader = csv::Reader::from_path(&out).unwrap();
         let header = reader.headers().unwrap().iter().map(String::from).collect();
-        let rows = reader
-            .records()
-            .map(|r| r.unwrap().iter().map(String::from).collect())
-            .collect();
+        let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
         (header, rows)
     }
 
     /// An SQL connection to the test database, for assertions about what is stored.
-    pub async fn sql(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&self.db_url)
-            .await
-            .expect("open the test database")
+    pub async fn sql(&self) -> Sql {
+        match self.engine {
+            Engine::Sqlite => {
+                Sql::Sqlite(sqlx::SqlitePool::connect(&self.db_url).await.expect("open the test database"))
+            }
+            Engine::Postgres => {
+                Sql::Postgres(sqlx::PgPool::connect(&self.db_url).await.expect("open the test database"))
+            }
+        }
     }
+}
+
+/// A unique, lowercase name part for a test database.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 unsafe extern "C" {
@@ -290,21 +373,14 @@ pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
 
 /// Waits (10 s) until the bot has sent or edited `count` messages in the user's chat after call
 /// number `after`, and returns them.
-pub async fn outputs(
-    user: &bot_api::TestUser,
-    after: u64,
-    count: usize,
-) -> Vec<bot_api::BotMessage> {
+pub async fn outputs(user: &bot_api::TestUser, after: u64, count: usize) -> Vec<bot_api::BotMessage> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let seen = user.outputs_after(after);
         if seen.len() >= count {
             return seen;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "expected {count} bot outputs, saw {seen:#?}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "expected {count} bot outputs, saw {seen:#?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
