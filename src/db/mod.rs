@@ -96,10 +96,10 @@ impl Db {
     /// until a checkpoint, so after a draft (which holds a chat id) is deleted the log is
     /// checkpointed and truncated. Best effort: a busy checkpoint is retried by the next call.
     pub(crate) async fn scrub_deleted(&self) {
-        if let Db::Sqlite(pool) = self {
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await {
-                tracing::warn!(error = %e, "cannot checkpoint the SQLite write-ahead log");
-            }
+        if let Db::Sqlite(pool) = self
+            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await
+        {
+            tracing::warn!(error = %e, "cannot checkpoint the SQLite write-ahead log");
         }
     }
 
