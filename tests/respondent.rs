@@ -181,6 +181,23 @@ async fn a_parent_answers_once_per_school_but_may_answer_for_another_school(mut 
     assert_eq!(rows.len(), 2);
 }
 
+async fn the_class_count_appears_from_the_fifth_response(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    for n in 1..=5 {
+        let parent = app.api.user(8_000_000_000 + n, "ru");
+        parent.send_text(&link(&links, "5А").start_command()).await;
+        tap(&parent, "Начать").await;
+        complete_with_no(&parent).await;
+        let thanks = parent.last_message().text;
+        if n < 5 {
+            assert!(!thanks.contains("семь"), "response {n}: {thanks}");
+        } else {
+            assert!(thanks.contains("В классе 5А уже ответили 5 семей из 25."), "{thanks}");
+        }
+    }
+}
+
 /// Answers "Нет" everywhere (so every conditional question is skipped) and submits.
 async fn complete_with_no(user: &TestUser) {
     for _ in 0..10 {
@@ -250,6 +267,7 @@ async fn a_survey_survives_kill_9_and_continues_where_it_stopped(mut app: TestAp
 }
 
 on_both_engines!(
+    the_class_count_appears_from_the_fifth_response,
     two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_their_rows,
     a_parent_answers_once_per_school_but_may_answer_for_another_school,
     two_submit_presses_at_once_store_one_response,
