@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::invitations::{self, InviteFor};
 use crate::operations::{self, CampaignRequest};
 use crate::startup;
 
@@ -55,6 +56,53 @@ pub enum Command {
         #[command(subcommand)]
         action: QuestionnaireAction,
     },
+    /// Invite, list and revoke administrators (and list every staff member).
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Invite class teachers.
+    Teacher {
+        #[command(subcommand)]
+        action: TeacherAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Print a one-time invitation link (last line of stdout) for an administrator of a scope.
+    Invite {
+        /// A school name, or "municipality/school" when the name is not unique.
+        #[arg(long, group = "scope")]
+        school: Option<String>,
+        #[arg(long, group = "scope")]
+        municipality: Option<String>,
+        /// The whole region.
+        #[arg(long, group = "scope")]
+        region: bool,
+        /// How long the invitation stays valid: 7d, 48h, 90m.
+        #[arg(long, default_value = "7d")]
+        expires_in: String,
+    },
+    /// List staff members and invitations.
+    List,
+    /// Revoke a staff member (by the number `admin list` shows) or an unused invitation (by its code).
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeacherAction {
+    /// Print a one-time invitation link (last line of stdout) for a class teacher.
+    Invite {
+        /// A school name, or "municipality/school" when the name is not unique.
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        class: String,
+        /// How long the invitation stays valid: 7d, 48h, 90m.
+        #[arg(long, default_value = "7d")]
+        expires_in: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +132,14 @@ pub enum CampaignAction {
     },
     /// List campaigns with their participation.
     List,
+    /// Close a campaign: its links then answer politely and store nothing.
+    Close { name: String },
+    /// Move a campaign's last day.
+    Extend {
+        name: String,
+        #[arg(long)]
+        ends: NaiveDate,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +150,16 @@ pub enum LinksAction {
         campaign: String,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Revoke a class's link (e.g. after it leaked) and print the new one.
+    Revoke {
+        #[arg(long)]
+        campaign: String,
+        /// A school name, or "municipality/school" when the name is not unique.
+        #[arg(long)]
+        school: String,
+        #[arg(long)]
+        class: String,
     },
 }
 
@@ -185,9 +251,99 @@ impl Cli {
                 println!("Wrote {count} responses to {}.", out.display());
                 Ok(())
             }
+            Command::Campaign { action: CampaignAction::Close { name } } => {
+                let db = open(&settings).await?;
+                operations::close_campaign(&db, &name).await?;
+                println!("Campaign {name:?} closed: its links now tell people the survey is over.");
+                Ok(())
+            }
+            Command::Campaign { action: CampaignAction::Extend { name, ends } } => {
+                let db = open(&settings).await?;
+                operations::extend_campaign(&db, &name, ends).await?;
+                println!("Campaign {name:?} now ends on {ends}.");
+                Ok(())
+            }
+            Command::Links { action: LinksAction::Revoke { campaign, school, class } } => {
+                let db = open(&settings).await?;
+                let url =
+                    operations::reissue_link(&db, &campaign, &school, &class, &settings.telegram.bot_username).await?;
+                println!("The old link of class {class} no longer works. The new link:");
+                println!("{url}");
+                Ok(())
+            }
+            Command::Admin { action: AdminAction::Invite { school, municipality, region, expires_in } } => {
+                let target = match (school, municipality, region) {
+                    (Some(school), None, false) => InviteFor::School(school),
+                    (None, Some(municipality), false) => InviteFor::Municipality(municipality),
+                    (None, None, true) => InviteFor::Region,
+                    _ => anyhow::bail!("name exactly one scope: --school NAME, --municipality NAME or --region"),
+                };
+                invite(&settings, &target, &expires_in).await
+            }
+            Command::Teacher { action: TeacherAction::Invite { school, class, expires_in } } => {
+                invite(&settings, &InviteFor::Class { school, class }, &expires_in).await
+            }
+            Command::Admin { action: AdminAction::List } => {
+                let db = open(&settings).await?;
+                let (staff, invitations) = invitations::list(&db).await?;
+                println!("Staff:");
+                if staff.is_empty() {
+                    println!("  none yet");
+                }
+                for member in staff {
+                    println!(
+                        "  {}\t{}\t{}\t{}{}",
+                        member.id,
+                        member.role,
+                        member.scope_name(),
+                        member.name,
+                        if member.revoked { "\trevoked" } else { "" }
+                    );
+                }
+                println!("Invitations:");
+                for invitation in invitations {
+                    let state = if invitation.accepted {
+                        "accepted".to_string()
+                    } else if invitation.revoked {
+                        "revoked".to_string()
+                    } else {
+                        format!("open until {}", invitation.expires_at.format("%Y-%m-%d %H:%M UTC"))
+                    };
+                    let scope: Vec<&str> = [&invitation.municipality, &invitation.school, &invitation.class]
+                        .into_iter()
+                        .filter_map(|p| p.as_deref())
+                        .collect();
+                    println!("  {}\t{}\t{}\t{state}", invitation.code, invitation.role, scope.join(" / "));
+                }
+                Ok(())
+            }
+            Command::Admin { action: AdminAction::Revoke { id } } => {
+                let db = open(&settings).await?;
+                match invitations::revoke(&db, &id, Utc::now()).await? {
+                    invitations::Revoked::Staff(member) => {
+                        println!("Revoked {} ({} of {}).", member.name, member.role, member.scope_name());
+                        crate::bot::forget_staff_menu(member.chat_id).await;
+                    }
+                    invitations::Revoked::Invitation => println!("Invitation {id} revoked."),
+                }
+                Ok(())
+            }
             Command::Questionnaire { .. } => unreachable!("handled above"),
         }
     }
+}
+
+async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    let valid_for = invitations::parse_duration(expires_in)?;
+    let (link, expires_at) =
+        invitations::invite(&db, target, valid_for, &settings.telegram.bot_username, Utc::now()).await?;
+    println!(
+        "One-time invitation, valid until {}. Send it to one person only:",
+        expires_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    println!("{link}");
+    Ok(())
 }
 
 fn check(file: &Path) -> anyhow::Result<()> {

@@ -4,10 +4,11 @@
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
 //! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
 //! - [`privacy`]: the keyed hash of a Telegram identity.
+//! - [`roles`]: staff roles and the scope of what each may see.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
-//! - [`operations`]: what the operator's commands do.
+//! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 
 pub mod bot;
@@ -15,8 +16,10 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod i18n;
+pub mod invitations;
 pub mod operations;
 pub mod privacy;
+pub mod roles;
 pub mod roster;
 pub mod shutdown;
 pub mod startup;

@@ -125,10 +125,7 @@ pub async fn export_links(
     if bot_username.is_empty() {
         bail!("the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME");
     }
-    let campaign = db
-        .campaign_by_name(campaign)
-        .await?
-        .with_context(|| format!("no campaign named {campaign:?} (see `anketa campaign list`)"))?;
+    let campaign = campaign_named(db, campaign).await?;
     let links = db.ensure_links(campaign.id, Utc::now(), new_link_code).await?;
     if links.is_empty() {
         bail!("the roster is empty: import one first with `anketa roster import FILE.csv`");
@@ -146,10 +143,7 @@ pub async fn export_links(
 
 /// Writes one CSV row per response: where it came from, then one column per question id.
 pub async fn export_responses(db: &Db, campaign: &str, file: &Path) -> anyhow::Result<u64> {
-    let campaign = db
-        .campaign_by_name(campaign)
-        .await?
-        .with_context(|| format!("no campaign named {campaign:?} (see `anketa campaign list`)"))?;
+    let campaign = campaign_named(db, campaign).await?;
     let mut questionnaires = Vec::new();
     for (id, text) in db.campaign_questionnaires(campaign.id).await? {
         let questionnaire =
@@ -183,6 +177,60 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path) -> anyhow::R
         .await?;
     writer.flush()?;
     Ok(count)
+}
+
+async fn campaign_named(db: &Db, name: &str) -> anyhow::Result<crate::db::Campaign> {
+    db.campaign_by_name(name).await?.with_context(|| format!("no campaign named {name:?} (see `anketa campaign list`)"))
+}
+
+/// Closes a campaign; its links then refuse politely and nothing more is stored.
+pub async fn close_campaign(db: &Db, name: &str) -> anyhow::Result<()> {
+    let campaign = campaign_named(db, name).await?;
+    if !db.close_campaign(campaign.id).await? {
+        bail!("the campaign {name:?} is already closed");
+    }
+    Ok(())
+}
+
+/// Moves a campaign's last day (it may also reopen answering if the old end has passed).
+pub async fn extend_campaign(db: &Db, name: &str, ends_on: NaiveDate) -> anyhow::Result<()> {
+    let campaign = campaign_named(db, name).await?;
+    if ends_on < campaign.starts_on {
+        bail!("the new end ({ends_on}) is before the campaign starts ({})", campaign.starts_on);
+    }
+    if campaign.closed {
+        bail!("the campaign {name:?} is closed; a closed campaign stays closed");
+    }
+    Ok(db.extend_campaign(campaign.id, ends_on).await?)
+}
+
+/// Revokes a class's link (e.g. it leaked into the wrong chat) and issues a new one; returns the new URL.
+pub async fn reissue_link(
+    db: &Db,
+    campaign: &str,
+    school: &str,
+    class: &str,
+    bot_username: &str,
+) -> anyhow::Result<String> {
+    if bot_username.is_empty() {
+        bail!("the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME");
+    }
+    let campaign = campaign_named(db, campaign).await?;
+    let school = crate::invitations::resolve_school(db, school).await?;
+    let class_id = db
+        .find_class(school.school_id, class.trim())
+        .await?
+        .with_context(|| format!("school {:?} has no class {class:?} in the roster", school.school))?;
+    let code = db.reissue_link(campaign.id, class_id, &new_link_code(), Utc::now()).await?.with_context(|| {
+        format!("class {class:?} has no link in this campaign yet: run `anketa links export` first")
+    })?;
+    Ok(deep_link(bot_username, &code))
+}
+
+/// The class's current link in a campaign, created if the class has none yet.
+pub async fn class_link(db: &Db, campaign_id: i64, class_id: i64, bot_username: &str) -> anyhow::Result<String> {
+    let code = db.class_link(campaign_id, class_id, Utc::now(), &new_link_code()).await?;
+    Ok(deep_link(bot_username, &code))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::shutdown;
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The bot client from `TELOXIDE_TOKEN` and, if set, `TELOXIDE_API_URL`.
-fn bot_from_env() -> anyhow::Result<Bot> {
+pub fn bot_from_env() -> anyhow::Result<Bot> {
     let token = std::env::var("TELOXIDE_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
@@ -40,7 +40,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let me = bot.get_me().await.context("cannot reach the Telegram Bot API with this token")?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
 
-    let app = Arc::new(App::new(db.clone(), key, settings.clone()));
+    let app = Arc::new(App::new(db.clone(), key, settings.clone(), me.username().to_string()));
     if let Err(e) = bot::register_commands(&bot, &app).await {
         tracing::warn!(error = %e, "cannot register the command menu");
     }

@@ -9,11 +9,12 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, InlineKeyboardMarkup, MessageId, User};
 use teloxide::{ApiError, RequestError};
 
-use super::App;
 use super::callback::{Action, CallbackData};
 use super::screens::{Painter, Screen, fit};
+use super::{App, staff};
 use crate::args;
 use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
+use crate::invitations;
 use crate::survey::{Draft, Input, Lang, StepError};
 
 /// Commands a respondent can type.
@@ -23,6 +24,14 @@ pub enum Command {
     Start(Option<LinkPayload>),
     Cancel,
     Help,
+    /// Staff: participation of their scope, or of a named school, class or municipality within it.
+    Stats(Option<String>),
+    /// School administrators: the class links of their school.
+    Links,
+    /// Class teachers: their class's link and QR code.
+    Link,
+    /// Staff: the scope's anonymous responses as a workbook.
+    Export,
 }
 
 /// A deep-link payload: at most 64 of `A-Za-z0-9_-`, as Telegram allows.
@@ -49,22 +58,26 @@ impl Command {
             }
             "cancel" => Some(Command::Cancel),
             "help" => Some(Command::Help),
+            "stats" => Some(Command::Stats(Some(rest.trim()).filter(|r| !r.is_empty()).map(str::to_string))),
+            "links" => Some(Command::Links),
+            "link" => Some(Command::Link),
+            "export" => Some(Command::Export),
             _ => None,
         }
     }
 }
 
 /// One update's context: who, where, in which language.
-struct Ctx<'a> {
-    app: &'a App,
-    bot: &'a Bot,
-    chat: ChatId,
-    user: &'a User,
-    lang: Lang,
+pub(super) struct Ctx<'a> {
+    pub(super) app: &'a App,
+    pub(super) bot: &'a Bot,
+    pub(super) chat: ChatId,
+    pub(super) user: &'a User,
+    pub(super) lang: Lang,
 }
 
 impl Ctx<'_> {
-    fn t(&self, id: &str) -> String {
+    pub(super) fn t(&self, id: &str) -> String {
         self.app.texts.get(self.lang, id)
     }
 
@@ -72,7 +85,7 @@ impl Ctx<'_> {
         Painter { texts: &self.app.texts, lang: self.lang, revision }
     }
 
-    async fn say(&self, text: impl Into<String>) -> anyhow::Result<()> {
+    pub(super) async fn say(&self, text: impl Into<String>) -> anyhow::Result<()> {
         self.bot.send_message(self.chat, fit(text.into())).await?;
         Ok(())
     }
@@ -112,7 +125,7 @@ impl Ctx<'_> {
         Utc::now().with_timezone(&tz).date_naive()
     }
 
-    fn date(&self, date: NaiveDate) -> String {
+    pub(super) fn date(&self, date: NaiveDate) -> String {
         match self.lang {
             Lang::Ru => date.format("%d.%m.%Y").to_string(),
             Lang::En => date.format("%-d %B %Y").to_string(),
@@ -223,12 +236,16 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
     let result = match command {
         Command::Start(None) => resume(&ctx).await,
         Command::Start(Some(LinkPayload::Malformed)) => ctx.say(ctx.t("survey-link-invalid")).await,
-        Command::Start(Some(LinkPayload::Code(code))) => start(&ctx, &code).await,
+        Command::Start(Some(LinkPayload::Code(code))) => match code.strip_prefix(invitations::PAYLOAD_PREFIX) {
+            Some(invitation) => staff::accept(&ctx, invitation).await,
+            None => start(&ctx, &code).await,
+        },
         Command::Cancel => {
             let cancelled = app.db.delete_draft(ctx.chat.0).await?;
             ctx.say(ctx.t(if cancelled { "survey-cancelled" } else { "survey-nothing-to-cancel" })).await
         }
-        Command::Help => ctx.say(ctx.t("survey-help")).await,
+        Command::Help => staff::help(&ctx).await,
+        staff_command => staff::command(&ctx, staff_command).await,
     };
     apologise_on_error(&ctx, result).await
 }

@@ -6,6 +6,7 @@
 pub mod callback;
 mod handlers;
 pub mod screens;
+mod staff;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -28,13 +29,15 @@ pub struct App {
     pub key: IdentityKey,
     pub texts: Texts,
     pub settings: Settings,
+    /// The bot's username (from Telegram), for the links it hands out.
+    pub bot_username: String,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
 }
 
 impl App {
-    pub fn new(db: Db, key: IdentityKey, settings: Settings) -> Self {
-        App { db, key, texts: Texts::default(), settings, surveys: RwLock::default() }
+    pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String) -> Self {
+        App { db, key, texts: Texts::default(), settings, bot_username, surveys: RwLock::default() }
     }
 
     /// The campaign's questionnaires, as they were when the campaign was created.
@@ -67,3 +70,4 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 }
 
 pub use handlers::register_commands;
+pub use staff::forget_staff_menu;

@@ -178,6 +178,98 @@ impl Db {
         })
     }
 
+    /// Closes a campaign: its links then answer politely and store nothing. Returns whether it was open.
+    pub async fn close_campaign(&self, campaign_id: i64) -> sqlx::Result<bool> {
+        let done = on_pool!(self, pool => sqlx::query("UPDATE campaigns SET closed = TRUE WHERE id = $1 AND closed = FALSE")
+            .bind(campaign_id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// Moves a campaign's last day.
+    pub async fn extend_campaign(&self, campaign_id: i64, ends_on: NaiveDate) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query("UPDATE campaigns SET ends_on = $1 WHERE id = $2")
+            .bind(ends_on)
+            .bind(campaign_id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+    }
+
+    /// Revokes a class's active link and issues a new code in one transaction; returns the new code,
+    /// or `None` if the class had no active link in this campaign.
+    pub async fn reissue_link(
+        &self,
+        campaign_id: i64,
+        class_id: i64,
+        new_code: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<Option<String>> {
+        on_pool!(self, pool => async {
+            let mut tx = pool.begin().await?;
+            let revoked = sqlx::query(
+                "UPDATE class_links SET revoked_at = $1 WHERE campaign_id = $2 AND class_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(campaign_id)
+            .bind(class_id)
+            .execute(&mut *tx)
+            .await?;
+            if revoked.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            sqlx::query("INSERT INTO class_links (code, campaign_id, class_id, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(new_code)
+                .bind(campaign_id)
+                .bind(class_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(Some(new_code.to_string()))
+        }.await)
+    }
+
+    /// Campaigns that are not closed, newest first.
+    pub async fn open_campaigns(&self) -> sqlx::Result<Vec<Campaign>> {
+        let sql = format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaigns c WHERE c.closed = FALSE ORDER BY c.starts_on DESC, c.id DESC"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)
+    }
+
+    /// The active link of a class in a campaign, created if missing.
+    pub async fn class_link(
+        &self,
+        campaign_id: i64,
+        class_id: i64,
+        now: DateTime<Utc>,
+        new_code: &str,
+    ) -> sqlx::Result<String> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO class_links (code, campaign_id, class_id, created_at)
+                 SELECT $1, $2, $3, $4 WHERE NOT EXISTS (
+                     SELECT 1 FROM class_links WHERE campaign_id = $2 AND class_id = $3 AND revoked_at IS NULL)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(new_code)
+            .bind(campaign_id)
+            .bind(class_id)
+            .bind(now)
+            .execute(pool)
+            .await?;
+            sqlx::query_scalar("SELECT code FROM class_links WHERE campaign_id = $1 AND class_id = $2 AND revoked_at IS NULL")
+                .bind(campaign_id)
+                .bind(class_id)
+                .fetch_one(pool)
+                .await
+        })
+    }
+
     /// Resolves a deep-link code to its campaign, school and class.
     pub async fn resolve_link(&self, code: &str) -> sqlx::Result<Option<LinkTarget>> {
         let sql = format!(

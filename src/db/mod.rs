@@ -10,6 +10,8 @@ mod campaigns;
 mod drafts;
 mod responses;
 mod roster;
+mod staff;
+mod stats;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,6 +25,8 @@ pub use campaigns::{Campaign, CampaignSummary, ClassLink, LinkTarget, NewCampaig
 pub use drafts::StoredDraft;
 pub use responses::{ExportRow, NewResponse, SubmitOutcome};
 pub use roster::RosterSummary;
+pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
+pub use stats::Participation;
 
 /// A connection pool to the configured database engine.
 #[derive(Clone, Debug)]

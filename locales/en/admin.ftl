@@ -1,0 +1,34 @@
+# Staff screens: administrators and class teachers.
+
+admin-invitation-invalid = This invitation is not valid: it has been used, revoked or has expired. Please ask whoever sent it for a new one.
+admin-welcome = Done! You are { $role }: { $scope }.
+admin-role-region = the region's administrator
+admin-role-municipality = a municipal administrator
+admin-role-school = a school administrator
+admin-role-teacher = the class teacher
+admin-help-municipality = Commands:
+    /stats — how many have answered in your area; /stats <name> — one municipality or school in it
+    /export — the anonymous answers as an Excel workbook
+    /help — this help
+admin-help-school = Commands:
+    /stats — how many have answered, per class of your school; /stats <class> — one class
+    /links — the class links as a CSV file
+    /export — the anonymous answers as an Excel workbook
+    /help — this help
+admin-help-teacher = Commands:
+    /stats — how many have answered in your class
+    /link — your class's link and QR code for the parent chat
+    /export — your class's anonymous answers as an Excel workbook (once there are enough for anonymity)
+    /help — this help
+admin-command-stats = How many have answered
+admin-command-links = Class links
+admin-command-link = Class link and QR code
+admin-command-export = Answers as an Excel workbook
+admin-not-in-scope = “{ $target }” is not in your area.
+admin-no-campaigns = There are no open surveys now.
+admin-stats-campaign = “{ $name }”: { $starts } — { $ends }, target { $target }%
+admin-stats-total = In all: { $responses } of { $headcount } ({ $percent }%)
+admin-stats-row = { $responses } of { $headcount } ({ $percent }%)
+admin-teacher-forward = Dear parents of class { $class }! { $school } takes part in an anonymous survey about the conditions of education. Please answer it by { $ends }: it takes 3–5 minutes and asks for no name or phone number: { $url }
+admin-teacher-forward-hint = Forward the message above to your class's parent chat. The /link command sends the link again.
+admin-export-unavailable = Exporting answers in Telegram is not ready yet; ask the operator to run “anketa export”.

@@ -1,0 +1,34 @@
+# Экраны сотрудников: администраторов и классных руководителей. Staff screens.
+
+admin-invitation-invalid = Это приглашение недействительно: оно уже использовано, отозвано или истекло. Попросите новое у того, кто его прислал.
+admin-welcome = Готово! Вы — { $role }: { $scope }.
+admin-role-region = администратор региона
+admin-role-municipality = администратор муниципалитета
+admin-role-school = администратор школы
+admin-role-teacher = классный руководитель
+admin-help-municipality = Команды:
+    /stats — сколько уже ответили, по вашей зоне; /stats <название> — по муниципалитету или школе в ней
+    /export — анонимные ответы таблицей Excel
+    /help — эта справка
+admin-help-school = Команды:
+    /stats — сколько уже ответили, по классам вашей школы; /stats <класс> — по одному классу
+    /links — ссылки классов файлом CSV
+    /export — анонимные ответы таблицей Excel
+    /help — эта справка
+admin-help-teacher = Команды:
+    /stats — сколько уже ответили в вашем классе
+    /link — ссылка и QR-код класса для родительского чата
+    /export — анонимные ответы класса таблицей Excel (когда их не меньше порога анонимности)
+    /help — эта справка
+admin-command-stats = Сколько уже ответили
+admin-command-links = Ссылки классов
+admin-command-link = Ссылка и QR-код класса
+admin-command-export = Ответы таблицей Excel
+admin-not-in-scope = «{ $target }» — нет в вашей зоне доступа.
+admin-no-campaigns = Сейчас нет открытых опросов.
+admin-stats-campaign = «{ $name }»: { $starts } — { $ends }, цель { $target }%
+admin-stats-total = Всего: { $responses } из { $headcount } ({ $percent }%)
+admin-stats-row = { $responses } из { $headcount } ({ $percent }%)
+admin-teacher-forward = Уважаемые родители { $class } класса! { $school } участвует в анонимном опросе о качестве условий обучения. Пожалуйста, пройдите его до { $ends } — это займёт 3–5 минут, имя и телефон не спрашиваются: { $url }
+admin-teacher-forward-hint = Перешлите сообщение выше в родительский чат класса. Команда /link пришлёт ссылку снова.
+admin-export-unavailable = Выгрузка ответов в Telegram пока не готова; попросите оператора выполнить «anketa export».

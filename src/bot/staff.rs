@@ -1,0 +1,280 @@
+//! Staff in Telegram: accepting an invitation, the command menu of each role, `/stats`, `/link`,
+//! `/links`, `/export` and `/help`. Every request is limited to the caller's scope.
+
+use chrono::Utc;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, BotCommandScope, InputFile, Recipient};
+
+use super::handlers::{Command, Ctx};
+use super::screens::split_message;
+use crate::args;
+use crate::db::{Campaign, Participation, StaffMember};
+use crate::roles::{Role, Scope};
+use crate::survey::Lang;
+use crate::{invitations, operations};
+
+/// What a `/stats` request looks at.
+enum View {
+    Region,
+    Municipality { id: i64 },
+    School { id: i64 },
+    Class { school_id: i64, class_id: i64 },
+}
+
+fn role_name(ctx: &Ctx<'_>, role: Role) -> String {
+    ctx.t(match role {
+        Role::Region => "admin-role-region",
+        Role::Municipality => "admin-role-municipality",
+        Role::School => "admin-role-school",
+        Role::Teacher => "admin-role-teacher",
+    })
+}
+
+fn role_help(ctx: &Ctx<'_>, role: Role) -> String {
+    ctx.t(match role {
+        Role::Region | Role::Municipality => "admin-help-municipality",
+        Role::School => "admin-help-school",
+        Role::Teacher => "admin-help-teacher",
+    })
+}
+
+/// The commands a role sees in Telegram's menu.
+fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
+    let mut commands = vec![BotCommand::new("stats", ctx.t("admin-command-stats"))];
+    match role {
+        Role::School => commands.push(BotCommand::new("links", ctx.t("admin-command-links"))),
+        Role::Teacher => commands.push(BotCommand::new("link", ctx.t("admin-command-link"))),
+        Role::Region | Role::Municipality => {}
+    }
+    commands.push(BotCommand::new("export", ctx.t("admin-command-export")));
+    commands.push(BotCommand::new("help", ctx.t("survey-command-help")));
+    commands
+}
+
+/// `/start inv_CODE`: the first account to open an invitation becomes staff.
+pub(super) async fn accept(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
+    let name = match &ctx.user.username {
+        Some(username) => format!("{} (@{username})", ctx.user.full_name()),
+        None => ctx.user.full_name(),
+    };
+    let user_id = i64::try_from(ctx.user.id.0)?;
+    let member = match ctx.app.db.accept_invitation(code, user_id, ctx.chat.0, &name, Utc::now()).await? {
+        crate::db::Acceptance::Accepted(member) => member,
+        crate::db::Acceptance::Invalid => return ctx.say(ctx.t("admin-invitation-invalid")).await,
+    };
+    let Some(role) = member.scope().map(Scope::role) else { anyhow::bail!("staff member {} has no scope", member.id) };
+    tracing::info!(role = role.code(), "invitation accepted");
+    let menu = menu(ctx, role);
+    if let Err(e) =
+        ctx.bot.set_my_commands(menu).scope(BotCommandScope::Chat { chat_id: Recipient::Id(ctx.chat) }).await
+    {
+        tracing::warn!(error = %e, "cannot set the staff command menu");
+    }
+    let welcome = ctx.app.texts.get_with(
+        ctx.lang,
+        "admin-welcome",
+        &args![("role", role_name(ctx, role)), ("scope", member.scope_name())],
+    );
+    ctx.say(format!("{welcome}\n\n{}", role_help(ctx, role))).await?;
+    if role == Role::Teacher {
+        send_class_link(ctx, &member).await?;
+    }
+    Ok(())
+}
+
+/// The caller's broadest active role, if they are staff.
+async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
+    let user_id = i64::try_from(ctx.user.id.0)?;
+    let roles = ctx.app.db.roles_of(user_id).await?;
+    Ok(roles.into_iter().find_map(|m| m.scope().map(|scope| (m, scope))))
+}
+
+/// `/help`: the respondent help, plus the role's commands for staff.
+pub(super) async fn help(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    match member(ctx).await? {
+        Some((_, scope)) => ctx.say(role_help(ctx, scope.role())).await,
+        None => ctx.say(ctx.t("survey-help")).await,
+    }
+}
+
+/// A staff command; people who are not staff get the respondent help.
+pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<()> {
+    let Some((member, scope)) = member(ctx).await? else { return ctx.say(ctx.t("survey-help")).await };
+    match command {
+        Command::Stats(target) => stats(ctx, scope, target.as_deref()).await,
+        Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
+        Command::Links if scope.role() == Role::School => send_school_links(ctx, scope).await,
+        Command::Export => ctx.say(ctx.t("admin-export-unavailable")).await,
+        _ => ctx.say(role_help(ctx, scope.role())).await,
+    }
+}
+
+/// Turns the caller's optional `/stats` argument into a view within their scope.
+async fn view(ctx: &Ctx<'_>, scope: Scope, target: Option<&str>) -> anyhow::Result<Option<View>> {
+    let Some(target) = target else {
+        return Ok(Some(match scope {
+            Scope::Region => View::Region,
+            Scope::Municipality { municipality_id } => View::Municipality { id: municipality_id },
+            Scope::School { school_id, .. } => View::School { id: school_id },
+            Scope::Class { school_id, class_id, .. } => View::Class { school_id, class_id },
+        }));
+    };
+    let db = &ctx.app.db;
+    if let Some((id, _)) = db.find_municipality(target).await? {
+        let wanted = Scope::Municipality { municipality_id: id };
+        return Ok(scope.covers(wanted).then_some(View::Municipality { id }));
+    }
+    if let Ok(school) = invitations::resolve_school(db, target).await {
+        let wanted = Scope::School { municipality_id: school.municipality_id, school_id: school.school_id };
+        return Ok(scope.covers(wanted).then_some(View::School { id: school.school_id }));
+    }
+    if let Scope::School { municipality_id, school_id } | Scope::Class { municipality_id, school_id, .. } = scope
+        && let Some(class_id) = db.find_class(school_id, target).await?
+    {
+        let wanted = Scope::Class { municipality_id, school_id, class_id };
+        return Ok(scope.covers(wanted).then_some(View::Class { school_id, class_id }));
+    }
+    Ok(None)
+}
+
+fn percent(lang: Lang, value: f64) -> String {
+    let text = format!("{value:.1}");
+    if lang == Lang::Ru { text.replace('.', ",") } else { text }
+}
+
+/// `/stats [name]`: responses against headcount for each open campaign.
+async fn stats(ctx: &Ctx<'_>, scope: Scope, target: Option<&str>) -> anyhow::Result<()> {
+    let Some(view) = view(ctx, scope, target).await? else {
+        let target = target.unwrap_or_default();
+        return ctx.say(ctx.app.texts.get_with(ctx.lang, "admin-not-in-scope", &args![("target", target)])).await;
+    };
+    let campaigns = ctx.app.db.open_campaigns().await?;
+    if campaigns.is_empty() {
+        return ctx.say(ctx.t("admin-no-campaigns")).await;
+    }
+    let mut text = Vec::new();
+    for campaign in &campaigns {
+        let rows = participation(ctx, campaign, &view).await?;
+        text.push(stats_block(ctx, campaign, &rows));
+    }
+    for part in split_message(&text.join("\n\n")) {
+        ctx.say(part).await?;
+    }
+    Ok(())
+}
+
+async fn participation(ctx: &Ctx<'_>, campaign: &Campaign, view: &View) -> anyhow::Result<Vec<Participation>> {
+    let db = &ctx.app.db;
+    Ok(match *view {
+        View::Region => db.participation_by_municipality(campaign.id).await?,
+        View::Municipality { id } => db.participation_by_school(campaign.id, id).await?,
+        View::School { id } => db.participation_by_class(campaign.id, id).await?,
+        View::Class { school_id, class_id } => {
+            db.participation_by_class(campaign.id, school_id).await?.into_iter().filter(|p| p.id == class_id).collect()
+        }
+    })
+}
+
+fn stats_block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[Participation]) -> String {
+    let lang = ctx.lang;
+    let texts = &ctx.app.texts;
+    let target = campaign.target_percent as f64;
+    let mut lines = vec![texts.get_with(
+        lang,
+        "admin-stats-campaign",
+        &args![
+            ("name", campaign.name.as_str()),
+            ("starts", ctx.date(campaign.starts_on)),
+            ("ends", ctx.date(campaign.ends_on)),
+            ("target", campaign.target_percent)
+        ],
+    )];
+    let responses: i64 = rows.iter().map(|r| r.responses).sum();
+    let headcount: i64 = rows.iter().map(|r| r.headcount).sum();
+    let total = Participation { id: 0, name: String::new(), responses, headcount };
+    lines.push(texts.get_with(
+        lang,
+        "admin-stats-total",
+        &args![("responses", responses), ("headcount", headcount), ("percent", percent(lang, total.percent()))],
+    ));
+    for row in rows {
+        let mark = if row.percent() < target { " ⚠" } else { "" };
+        lines.push(format!(
+            "• {} — {}{mark}",
+            row.name,
+            texts.get_with(
+                lang,
+                "admin-stats-row",
+                &args![
+                    ("responses", row.responses),
+                    ("headcount", row.headcount),
+                    ("percent", percent(lang, row.percent()))
+                ],
+            )
+        ));
+    }
+    lines.join("\n")
+}
+
+/// Campaigns a link can still be answered in (not closed, not over).
+async fn answerable_campaigns(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Campaign>> {
+    let today = Utc::now().date_naive();
+    Ok(ctx.app.db.open_campaigns().await?.into_iter().filter(|c| c.ends_on >= today).collect())
+}
+
+/// A class teacher's link for each campaign, with a text ready to forward to the parent chat.
+async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<()> {
+    let Some(Scope::Class { class_id, .. }) = member.scope() else { return Ok(()) };
+    let campaigns = answerable_campaigns(ctx).await?;
+    if campaigns.is_empty() {
+        return ctx.say(ctx.t("admin-no-campaigns")).await;
+    }
+    for campaign in campaigns {
+        let url = operations::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
+        let text = ctx.app.texts.get_with(
+            Lang::Ru,
+            "admin-teacher-forward",
+            &args![
+                ("school", member.school.clone().unwrap_or_default()),
+                ("class", member.class.clone().unwrap_or_default()),
+                ("url", url.as_str()),
+                ("ends", ctx.date(campaign.ends_on))
+            ],
+        );
+        ctx.say(text).await?;
+    }
+    ctx.say(ctx.t("admin-teacher-forward-hint")).await
+}
+
+/// A school administrator's class links as a CSV document, one per campaign.
+async fn send_school_links(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
+    let Scope::School { school_id, .. } = scope else { return Ok(()) };
+    let campaigns = answerable_campaigns(ctx).await?;
+    if campaigns.is_empty() {
+        return ctx.say(ctx.t("admin-no-campaigns")).await;
+    }
+    for campaign in campaigns {
+        let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        csv.write_record(["class", "url"])?;
+        for class in &classes {
+            let url = operations::class_link(&ctx.app.db, campaign.id, class.id, &ctx.app.bot_username).await?;
+            csv.write_record([class.name.as_str(), url.as_str()])?;
+        }
+        let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
+        let file = InputFile::memory(bytes).file_name(format!("links-{}.csv", campaign.name));
+        ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone()).await?;
+    }
+    Ok(())
+}
+
+/// Removes a revoked staff member's command menu, if the bot token is at hand.
+pub async fn forget_staff_menu(chat_id: i64) {
+    let Ok(bot) = crate::startup::bot_from_env() else { return };
+    let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(chat_id)) };
+    if let Err(e) = bot.delete_my_commands().scope(scope).await {
+        eprintln!(
+            "note: could not remove the staff menu from their Telegram ({e}); it disappears when they next use a command"
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! Participation counts by class, school and municipality: what staff see in `/stats` and what
+//! the daily digests will be built from. Counts only, never answers.
+
+use super::{Db, on_pool};
+
+/// Responses against headcount for one group (a class, a school or a municipality).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Participation {
+    pub id: i64,
+    pub name: String,
+    pub responses: i64,
+    pub headcount: i64,
+}
+
+impl Participation {
+    pub fn percent(&self) -> f64 {
+        if self.headcount > 0 { 100.0 * self.responses as f64 / self.headcount as f64 } else { 0.0 }
+    }
+}
+
+impl Db {
+    /// Each class of a school.
+    pub async fn participation_by_class(&self, campaign_id: i64, school_id: i64) -> sqlx::Result<Vec<Participation>> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT k.id, k.name, k.headcount,
+                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = $1 AND r.class_id = k.id) AS responses
+             FROM classes k WHERE k.school_id = $2 ORDER BY k.name",
+        )
+        .bind(campaign_id)
+        .bind(school_id)
+        .fetch_all(pool)
+        .await)
+    }
+
+    /// Each school of a municipality.
+    pub async fn participation_by_school(
+        &self,
+        campaign_id: i64,
+        municipality_id: i64,
+    ) -> sqlx::Result<Vec<Participation>> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT s.id, s.name,
+                    CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k WHERE k.school_id = s.id), 0) AS BIGINT) AS headcount,
+                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = $1 AND r.school_id = s.id) AS responses
+             FROM schools s WHERE s.municipality_id = $2 ORDER BY s.name",
+        )
+        .bind(campaign_id)
+        .bind(municipality_id)
+        .fetch_all(pool)
+        .await)
+    }
+
+    /// Each municipality of the region.
+    pub async fn participation_by_municipality(&self, campaign_id: i64) -> sqlx::Result<Vec<Participation>> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT m.id, m.name,
+                    CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k JOIN schools s ON s.id = k.school_id
+                                   WHERE s.municipality_id = m.id), 0) AS BIGINT) AS headcount,
+                    (SELECT COUNT(*) FROM responses r JOIN schools s ON s.id = r.school_id
+                     WHERE r.campaign_id = $1 AND s.municipality_id = m.id) AS responses
+             FROM municipalities m ORDER BY m.name",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)
+    }
+}

@@ -1,0 +1,214 @@
+//! Staff through the real binary and the Bot API stand-in: one-time invitations (accepted once,
+//! expired, revoked), the teacher's link, per-role menus, `/stats` within scope and refused
+//! outside it, `/links`, and the campaign lifecycle commands.
+
+mod support;
+
+use std::time::Duration;
+
+use support::bot_api::TestUser;
+use support::{Link, TestApp};
+
+/// The invitation link is the last line of stdout; returns the `/start` command it stands for.
+async fn invite(app: &TestApp, args: &[&str]) -> String {
+    let out = app.cli(args).await;
+    let link = out.lines().last().expect("an invitation link").trim().to_string();
+    assert!(link.starts_with("https://t.me/anketa_test_bot?start=inv_"), "{out}");
+    format!("/start {}", link.split("?start=").nth(1).unwrap())
+}
+
+fn link<'a>(links: &'a [Link], class: &str) -> &'a Link {
+    links.iter().find(|l| l.class == class).unwrap()
+}
+
+/// Completes the parents' НОКО questionnaire answering «Нет» throughout.
+async fn respond(user: &TestUser, link: &Link) {
+    user.send_text(&link.start_command()).await;
+    user.press("Начать").await;
+    for _ in 0..10 {
+        user.press("Нет").await;
+    }
+    user.press("Пропустить").await;
+    user.press("Отправить").await;
+    assert!(user.last_message().text.contains("Спасибо"));
+}
+
+async fn an_invitation_makes_one_person_staff_once(mut app: TestApp) {
+    app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let start = invite(&app, &["admin", "invite", "--school", "Школа № 1"]).await;
+    let admin = app.api.user(900_001, "ru");
+    let before = app.api.seq();
+    let welcome = admin.send_text(&start).await;
+    assert!(welcome.text.contains("администратор школы") && welcome.text.contains("Школа № 1"), "{}", welcome.text);
+    // The menu is the school administrator's, set for this chat only.
+    let menu = app
+        .api
+        .wait_for_call_after(before, "setMyCommands", |b| b["scope"]["type"] == "chat", Duration::from_secs(10))
+        .await;
+    let commands: Vec<&str> =
+        menu["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
+    assert_eq!(commands, ["stats", "links", "export", "help"]);
+    assert_eq!(menu["scope"]["chat_id"], 900_001);
+
+    // A second person opening the same link gets nothing.
+    let intruder = app.api.user(900_002, "ru");
+    let refused = intruder.send_text(&start).await;
+    assert!(refused.text.contains("недействительно"), "{}", refused.text);
+    assert!(intruder.send_text("/stats").await.text.contains("анонимного опроса"), "not staff: the respondent help");
+
+    // Revoked and expired invitations say the same.
+    let revoked = invite(&app, &["admin", "invite", "--municipality", "Иркутск"]).await;
+    let code = revoked.trim_start_matches("/start inv_");
+    app.cli(&["admin", "revoke", code]).await;
+    assert!(intruder.send_text(&revoked).await.text.contains("недействительно"));
+    let expired = invite(&app, &["admin", "invite", "--region", "--expires-in", "1h"]).await;
+    let sql = app.sql().await;
+    sql.execute("UPDATE invitations SET expires_at = '2020-01-01T00:00:00+00:00' WHERE accepted_at IS NULL").await;
+    assert!(intruder.send_text(&expired).await.text.contains("недействительно"));
+
+    // `admin list` shows the member; revoking them ends their access.
+    let list = app.cli(&["admin", "list"]).await;
+    let line = list.lines().find(|l| l.contains("school\tИркутск / Школа № 1")).unwrap_or_else(|| panic!("{list}"));
+    let id = line.split_whitespace().next().unwrap();
+    app.cli(&["admin", "revoke", id]).await;
+    assert!(admin.send_text("/stats").await.text.contains("анонимного опроса"));
+    assert!(app.api.calls("deleteMyCommands").iter().any(|c| c["scope"]["chat_id"] == 900_001), "menu removed");
+}
+
+async fn stats_stay_within_each_scope(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    for (n, class) in ["5А", "5А", "5Б"].iter().enumerate() {
+        respond(&app.api.user(700_000 + n as i64, "ru"), link(&links, class)).await;
+    }
+    let school_admin = app.api.user(900_010, "ru");
+    school_admin.send_text(&invite(&app, &["admin", "invite", "--school", "Иркутск/Школа № 1"]).await).await;
+    let teacher = app.api.user(900_011, "en");
+    let start = invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5А"]).await;
+    teacher.send_text(&start).await;
+    let municipal = app.api.user(900_012, "ru");
+    municipal.send_text(&invite(&app, &["admin", "invite", "--municipality", "Иркутск"]).await).await;
+
+    let school = school_admin.send_text("/stats").await.text;
+    assert!(school.contains("Всего: 3 из 45 (6,7%)"), "{school}");
+    assert!(school.contains("• 5А — 2 из 25 (8,0%) ⚠") && school.contains("• 5Б — 1 из 20 (5,0%) ⚠"), "{school}");
+    assert!(!school.contains("9В"), "{school}");
+    let one_class = school_admin.send_text("/stats 5Б").await.text;
+    assert!(one_class.contains("5Б") && !one_class.contains("5А"), "{one_class}");
+    for outside in ["/stats Лицей № 2", "/stats 9В", "/stats Иркутск", "/stats Нигде"] {
+        let refused = school_admin.send_text(outside).await.text;
+        assert!(refused.contains("нет в вашей зоне доступа"), "{outside}: {refused}");
+        assert!(!refused.contains(" из "), "{outside}: no numbers leak: {refused}");
+    }
+
+    let class = teacher.send_text("/stats").await.text;
+    assert!(class.contains("• 5А — 2 of 25 (8.0%)") && !class.contains("5Б"), "{class}");
+    assert!(teacher.send_text("/stats 5Б").await.text.contains("not in your area"));
+    assert!(teacher.send_text("/stats Школа № 1").await.text.contains("not in your area"));
+
+    let municipality = municipal.send_text("/stats").await.text;
+    assert!(
+        municipality.contains("• Школа № 1 — 3 из 45") && municipality.contains("• Лицей № 2 — 0 из 30"),
+        "{municipality}"
+    );
+    let drill = municipal.send_text("/stats Школа № 1").await.text;
+    assert!(drill.contains("• 5А — 2 из 25"), "{drill}");
+}
+
+async fn a_teacher_gets_the_class_link_ready_to_forward(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let teacher = app.api.user(900_020, "ru");
+    let before = app.api.seq();
+    teacher.enqueue_text(&invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5Б"]).await);
+    let forward = teacher.wait_for_text("Уважаемые родители 5Б класса").await;
+    assert!(forward.text.contains(&link(&links, "5Б").url), "{}", forward.text);
+    teacher.wait_for_text("Перешлите сообщение выше").await;
+    let menu = app
+        .api
+        .wait_for_call_after(before, "setMyCommands", |b| b["scope"]["type"] == "chat", Duration::from_secs(10))
+        .await;
+    assert!(menu["commands"].as_array().unwrap().iter().any(|c| c["command"] == "link"));
+    let before = app.api.seq();
+    teacher.enqueue_text("/link");
+    let again = support::outputs(&teacher, before, 2).await;
+    assert!(again[0].text.contains(&link(&links, "5Б").url), "{}", again[0].text);
+    // `/links` is for school administrators; a teacher gets their help instead.
+    assert!(teacher.send_text("/links").await.text.contains("/link —"));
+}
+
+async fn a_school_administrator_gets_the_class_links_as_a_file(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let admin = app.api.user(900_030, "ru");
+    admin.send_text(&invite(&app, &["admin", "invite", "--school", "Школа № 1"]).await).await;
+    let document = admin.send_text("/links").await;
+    assert_eq!(document.kind, "document");
+    let upload = app.api.uploads().into_iter().find(|u| u.chat_id == Some(900_030)).expect("a CSV upload");
+    let csv = String::from_utf8(upload.bytes).unwrap();
+    assert!(csv.starts_with("class,url"), "{csv}");
+    for class in ["5А", "5Б"] {
+        assert!(csv.contains(&format!("{class},{}", link(&links, class).url)), "{csv}");
+    }
+    assert!(!csv.contains("9В"), "another school's class: {csv}");
+}
+
+async fn ambiguous_school_names_are_an_error_that_lists_the_candidates(app: TestApp) {
+    let roster =
+        app.write("two.csv", "municipality,school,class,students\nКунгур,Школа № 1,1А,20\nПермь,Школа № 1,1А,25\n");
+    app.cli(&["roster", "import", &roster]).await;
+    let stderr = app.cli_fails(&["admin", "invite", "--school", "Школа № 1"]).await;
+    assert!(
+        stderr.contains("ambiguous")
+            && stderr.contains("\"Кунгур/Школа № 1\"")
+            && stderr.contains("\"Пермь/Школа № 1\""),
+        "{stderr}"
+    );
+    invite(&app, &["teacher", "invite", "--school", "Пермь/Школа № 1", "--class", "1А"]).await;
+    let stderr = app.cli_fails(&["teacher", "invite", "--school", "Пермь/Школа № 1", "--class", "9Я"]).await;
+    assert!(stderr.contains("no class \"9Я\""), "{stderr}");
+    let stderr = app.cli_fails(&["admin", "invite", "--region", "--school", "Пермь/Школа № 1"]).await;
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
+async fn campaigns_close_and_extend_and_leaked_links_are_replaced(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let parent = app.api.user(700_100, "ru");
+
+    let old = link(&links, "5А").clone();
+    let out = app.cli(&["links", "revoke", "--campaign", "autumn", "--school", "Школа № 1", "--class", "5А"]).await;
+    let new_url = out.lines().last().unwrap().to_string();
+    assert!(new_url.starts_with("https://t.me/anketa_test_bot?start=") && new_url != old.url, "{out}");
+    let refused = parent.send_text(&old.start_command()).await;
+    assert!(refused.text.contains("ссылка недействительна"), "{}", refused.text);
+    let fresh = Link { url: new_url, ..old.clone() };
+    assert!(parent.send_text(&fresh.start_command()).await.has_button("Начать"));
+    let again = app.export_links("autumn").await;
+    assert_eq!(link(&again, "5А").url, fresh.url, "links export shows the new link");
+
+    let today = chrono::Utc::now().date_naive();
+    let stderr = app
+        .cli_fails(&["campaign", "extend", "autumn", "--ends", &(today - chrono::Duration::days(5)).to_string()])
+        .await;
+    assert!(stderr.contains("before the campaign starts"), "{stderr}");
+    app.cli(&["campaign", "extend", "autumn", "--ends", &(today + chrono::Duration::days(40)).to_string()]).await;
+    assert!(app.cli(&["campaign", "list"]).await.contains(&(today + chrono::Duration::days(40)).to_string()));
+
+    app.cli(&["campaign", "close", "autumn"]).await;
+    assert!(app.cli(&["campaign", "list"]).await.contains("closed"));
+    assert!(app.cli_fails(&["campaign", "close", "autumn"]).await.contains("already closed"));
+    // The unfinished survey can no longer be submitted; new visitors are told it is closed.
+    let other = app.api.user(700_101, "ru");
+    assert!(other.send_text(&link(&links, "5Б").start_command()).await.text.contains("опрос закрыт"));
+}
+
+on_both_engines!(
+    an_invitation_makes_one_person_staff_once,
+    stats_stay_within_each_scope,
+    a_teacher_gets_the_class_link_ready_to_forward,
+    a_school_administrator_gets_the_class_links_as_a_file,
+    ambiguous_school_names_are_an_error_that_lists_the_candidates,
+    campaigns_close_and_extend_and_leaked_links_are_replaced,
+);
