@@ -45,7 +45,7 @@ pub enum Command {
     Export {
         #[arg(long)]
         campaign: String,
-        /// Output format (csv).
+        /// Output format: csv (one row per response) or xlsx (plus answer distributions).
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
         #[arg(long)]
@@ -172,6 +172,7 @@ pub enum QuestionnaireAction {
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum ExportFormat {
     Csv,
+    Xlsx,
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
@@ -245,9 +246,13 @@ impl Cli {
                 println!("Wrote {} class links to {}.", links.len(), path.display());
                 Ok(())
             }
-            Command::Export { campaign, format: ExportFormat::Csv, out } => {
+            Command::Export { campaign, format, out } => {
                 let db = open(&settings).await?;
-                let count = operations::export_responses(&db, &campaign, &out).await?;
+                let format = match format {
+                    ExportFormat::Csv => operations::ExportFormat::Csv,
+                    ExportFormat::Xlsx => operations::ExportFormat::Xlsx,
+                };
+                let count = operations::export_responses(&db, &campaign, &out, format).await?;
                 println!("Wrote {count} responses to {}.", out.display());
                 Ok(())
             }

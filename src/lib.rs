@@ -8,6 +8,7 @@
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
+//! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 
@@ -25,3 +26,4 @@ pub mod shutdown;
 pub mod startup;
 pub mod survey;
 pub mod telemetry;
+pub mod workbook;

@@ -10,9 +10,13 @@ use chrono::{NaiveDate, Utc};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
-use crate::db::{CampaignSummary, ClassLink, Db, NewCampaign, RosterSummary};
+use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, RosterSummary};
+use crate::i18n::Texts;
+use crate::roles::Scope;
 use crate::roster;
+use crate::survey::Lang;
 use crate::survey::{Audience, Questionnaire, Survey};
+use crate::workbook;
 
 /// Length of a class link code: 12 of 62 symbols is 71 bits, far beyond guessing.
 const LINK_CODE_LEN: usize = 12;
@@ -141,42 +145,81 @@ pub async fn export_links(
     Ok((path, links))
 }
 
-/// Writes one CSV row per response: where it came from, then one column per question id.
-pub async fn export_responses(db: &Db, campaign: &str, file: &Path) -> anyhow::Result<u64> {
-    let campaign = campaign_named(db, campaign).await?;
+/// The questionnaires a campaign was created with.
+pub async fn campaign_survey(db: &Db, campaign_id: i64) -> anyhow::Result<Survey> {
     let mut questionnaires = Vec::new();
-    for (id, text) in db.campaign_questionnaires(campaign.id).await? {
+    for (id, text) in db.campaign_questionnaires(campaign_id).await? {
         let questionnaire =
             Questionnaire::from_toml(&text).map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
         questionnaires.push(Arc::new(questionnaire));
     }
-    let survey = Survey::new(questionnaires);
-    let mut question_ids: Vec<String> = Vec::new();
+    anyhow::ensure!(!questionnaires.is_empty(), "campaign {campaign_id} has no questionnaire");
+    Ok(Survey::new(questionnaires))
+}
+
+/// One column per question id, in questionnaire order, over all of a campaign's audiences.
+pub fn question_columns(survey: &Survey) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
     for audience in survey.audiences() {
         for question in &survey.questionnaire(audience).expect("listed").questions {
-            if !question_ids.contains(&question.id) {
-                question_ids.push(question.id.clone());
+            if !ids.contains(&question.id) {
+                ids.push(question.id.clone());
             }
         }
     }
+    ids
+}
+
+/// The export file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Exports a campaign's responses: CSV streams one row per response; XLSX adds a sheet of answer
+/// distributions and one of question texts.
+pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: ExportFormat) -> anyhow::Result<u64> {
+    let campaign = campaign_named(db, campaign).await?;
+    let survey = campaign_survey(db, campaign.id).await?;
+    let columns = question_columns(&survey);
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
     }
-    let mut writer = csv::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
-    let mut header = vec!["municipality", "school", "class", "audience", "submitted_on"];
-    header.extend(question_ids.iter().map(String::as_str));
-    writer.write_record(&header)?;
-    let count = db
-        .export_responses(campaign.id, |row| {
-            let mut record = vec![row.municipality, row.school, row.class, row.audience, row.submitted_on];
-            let mut answers: BTreeMap<String, String> = row.answers.into_iter().collect();
-            record.extend(question_ids.iter().map(|id| answers.remove(id).unwrap_or_default()));
-            writer.write_record(&record)?;
-            Ok(())
-        })
-        .await?;
-    writer.flush()?;
-    Ok(count)
+    match format {
+        ExportFormat::Csv => {
+            let mut writer =
+                csv::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
+            let mut header = vec!["municipality", "school", "class", "audience", "submitted_on"];
+            header.extend(columns.iter().map(String::as_str));
+            writer.write_record(&header)?;
+            let count = db
+                .export_responses(campaign.id, Scope::Region, |row: ExportRow| {
+                    writer.write_record(row.record(&columns))?;
+                    Ok(())
+                })
+                .await?;
+            writer.flush()?;
+            Ok(count)
+        }
+        ExportFormat::Xlsx => {
+            let rows = scope_responses(db, campaign.id, Scope::Region).await?;
+            let bytes = workbook::build(&Texts::default(), Lang::Ru, &survey, &columns, &rows)?;
+            std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+            Ok(rows.len() as u64)
+        }
+    }
+}
+
+/// A campaign's responses within a scope, in memory (for workbooks).
+pub async fn scope_responses(db: &Db, campaign_id: i64, scope: Scope) -> anyhow::Result<Vec<ExportRow>> {
+    let mut rows = Vec::new();
+    db.export_responses(campaign_id, scope, |row| {
+        rows.push(row);
+        Ok(())
+    })
+    .await?;
+    Ok(rows)
 }
 
 async fn campaign_named(db: &Db, name: &str) -> anyhow::Result<crate::db::Campaign> {

@@ -1,12 +1,16 @@
-//! The keyed hash of a Telegram identity: the only place a user id is ever turned into something
-//! that is stored. Without the key the hash cannot be recomputed from a user id, and the key lives
-//! only in the environment (or a file the environment names), never in the database or the logs.
+//! Privacy: the keyed hash of a Telegram identity — the only place a user id is ever turned into
+//! something that is stored; without the key the hash cannot be recomputed from a user id, and the
+//! key lives only in the environment (or a file it names), never in the database or the logs — and
+//! the threshold below which a group's individual answers are not shown.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+use crate::db::ExportRow;
 
 /// The smallest key accepted: 32 bytes, as `openssl rand -hex 32` gives 64 hex characters.
 const MIN_KEY_BYTES: usize = 32;
@@ -83,9 +87,56 @@ impl IdentityKey {
     }
 }
 
+/// Individual answers are shown only for groups of at least `threshold` responses: a class below
+/// it loses its class name (its rows are pooled under the school), and a school whose pooled rows
+/// stay below it has those rows left out altogether.
+pub fn hide_small_groups(rows: Vec<ExportRow>, threshold: usize) -> Vec<ExportRow> {
+    let mut per_class: HashMap<(String, String, String), usize> = HashMap::new();
+    for row in &rows {
+        *per_class.entry((row.municipality.clone(), row.school.clone(), row.class.clone())).or_default() += 1;
+    }
+    let mut rows: Vec<ExportRow> = rows
+        .into_iter()
+        .map(|mut row| {
+            if per_class[&(row.municipality.clone(), row.school.clone(), row.class.clone())] < threshold {
+                row.class.clear();
+            }
+            row
+        })
+        .collect();
+    let mut pooled: HashMap<(String, String), usize> = HashMap::new();
+    for row in rows.iter().filter(|r| r.class.is_empty()) {
+        *pooled.entry((row.municipality.clone(), row.school.clone())).or_default() += 1;
+    }
+    rows.retain(|row| !row.class.is_empty() || pooled[&(row.municipality.clone(), row.school.clone())] >= threshold);
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(school: &str, class: &str) -> ExportRow {
+        ExportRow { municipality: "M".into(), school: school.into(), class: class.into(), ..ExportRow::default() }
+    }
+
+    #[test]
+    fn small_classes_lose_their_name_and_small_pools_are_left_out() {
+        let mut rows = vec![row("A", "1")];
+        rows.extend((0..5).map(|_| row("A", "2")));
+        rows.extend((0..3).map(|_| row("A", "3")));
+        rows.extend((0..2).map(|_| row("A", "4")));
+        rows.extend((0..4).map(|_| row("B", "1")));
+        let shown = hide_small_groups(rows, 5);
+        let classes = |school: &str| -> Vec<String> {
+            shown.iter().filter(|r| r.school == school).map(|r| r.class.clone()).collect()
+        };
+        // Class 2 has five: named. Classes 1, 3, 4 pool to six under the school, unnamed.
+        assert_eq!(classes("A").iter().filter(|c| *c == "2").count(), 5);
+        assert_eq!(classes("A").iter().filter(|c| c.is_empty()).count(), 6);
+        // School B's four cannot hide in a pool of five: left out.
+        assert!(classes("B").is_empty());
+    }
 
     fn key(byte: u8) -> IdentityKey {
         IdentityKey::new(&[byte; 32]).unwrap()

@@ -59,6 +59,18 @@ impl Scope {
         }
     }
 
+    /// (municipality, school, class) ids, as far as the scope goes.
+    pub fn ids(self) -> (Option<i64>, Option<i64>, Option<i64>) {
+        match self {
+            Scope::Region => (None, None, None),
+            Scope::Municipality { municipality_id } => (Some(municipality_id), None, None),
+            Scope::School { municipality_id, school_id } => (Some(municipality_id), Some(school_id), None),
+            Scope::Class { municipality_id, school_id, class_id } => {
+                (Some(municipality_id), Some(school_id), Some(class_id))
+            }
+        }
+    }
+
     /// Whether `inner` lies within this scope.
     pub fn covers(self, inner: Scope) -> bool {
         match (self, inner) {

@@ -204,7 +204,62 @@ async fn campaigns_close_and_extend_and_leaked_links_are_replaced(mut app: TestA
     assert!(other.send_text(&link(&links, "5Б").start_command()).await.text.contains("опрос закрыт"));
 }
 
+/// The sheets of an XLSX file: name → rows of cell texts.
+fn read_workbook(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a valid XLSX");
+    workbook
+        .worksheets()
+        .into_iter()
+        .map(|(name, range)| (name, range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()))
+        .collect()
+}
+
+async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    for n in 0..6 {
+        respond(&app.api.user(710_000 + n, "ru"), link(&links, "5А")).await;
+    }
+    for n in 0..2 {
+        respond(&app.api.user(720_000 + n, "ru"), link(&links, "5Б")).await;
+    }
+    let admin = app.api.user(900_040, "ru");
+    admin.send_text(&invite(&app, &["admin", "invite", "--school", "Школа № 1"]).await).await;
+    let document = admin.send_text("/export").await;
+    assert_eq!(document.kind, "document");
+    assert!(document.text.contains("6 анонимных ответов"), "{}", document.text);
+    let upload = app.api.uploads().into_iter().rev().find(|u| u.chat_id == Some(900_040)).unwrap();
+    assert_eq!(upload.file_name.as_deref(), Some("autumn.xlsx"));
+    let sheets = read_workbook(upload.bytes);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Ответы", "Распределение", "Вопросы"]);
+    let responses = &sheets[0].1;
+    assert_eq!(responses[0][..6], ["municipality", "school", "class", "audience", "submitted_on", "q1"]);
+    assert_eq!(responses.len(), 7, "6 rows of 5А; 5Б's two cannot be hidden in a pool of five");
+    assert!(responses[1..].iter().all(|r| r[2] == "5А" && r[5] == "no" && r[6].is_empty()));
+    let distribution = &sheets[1].1;
+    let q1_no = distribution.iter().find(|r| r[0] == "q1" && r[2] == "Нет").expect("q1 «Нет» row");
+    assert_eq!((q1_no[3].as_str(), q1_no[4].as_str()), ("6", "1"));
+    assert!(distribution.iter().all(|r| r[0] != "q2" || r[3] == "0"), "q2 was never asked");
+
+    let teacher = app.api.user(900_041, "ru");
+    let start = invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5Б"]).await;
+    let before = app.api.seq();
+    teacher.enqueue_text(&start);
+    support::outputs(&teacher, before, 3).await;
+    let refused = teacher.send_text("/export").await;
+    assert!(refused.text.contains("меньше 5 ответов"), "{}", refused.text);
+
+    // The operator's workbook has everything.
+    let out = app.path("all.xlsx");
+    app.cli(&["export", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
+    let sheets = read_workbook(std::fs::read(out).unwrap());
+    assert_eq!(sheets[0].1.len(), 9);
+}
+
 on_both_engines!(
+    export_workbooks_hide_groups_below_the_privacy_threshold,
     an_invitation_makes_one_person_staff_once,
     stats_stay_within_each_scope,
     a_teacher_gets_the_class_link_ready_to_forward,

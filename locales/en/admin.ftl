@@ -31,4 +31,8 @@ admin-stats-total = In all: { $responses } of { $headcount } ({ $percent }%)
 admin-stats-row = { $responses } of { $headcount } ({ $percent }%)
 admin-teacher-forward = Dear parents of class { $class }! { $school } takes part in an anonymous survey about the conditions of education. Please answer it by { $ends }: it takes 3–5 minutes and asks for no name or phone number: { $url }
 admin-teacher-forward-hint = Forward the message above to your class's parent chat. The /link command sends the link again.
-admin-export-unavailable = Exporting answers in Telegram is not ready yet; ask the operator to run “anketa export”.
+admin-export-too-few = “{ $name }”: fewer than { $threshold } responses per group so far — individual answers are not shown, to keep them anonymous.
+admin-export-caption = “{ $name }”: { $count ->
+        [one] { $count } anonymous response
+       *[other] { $count } anonymous responses
+    }. Classes with fewer than { $threshold } responses are pooled without the class name.

@@ -31,4 +31,9 @@ admin-stats-total = Всего: { $responses } из { $headcount } ({ $percent }
 admin-stats-row = { $responses } из { $headcount } ({ $percent }%)
 admin-teacher-forward = Уважаемые родители { $class } класса! { $school } участвует в анонимном опросе о качестве условий обучения. Пожалуйста, пройдите его до { $ends } — это займёт 3–5 минут, имя и телефон не спрашиваются: { $url }
 admin-teacher-forward-hint = Перешлите сообщение выше в родительский чат класса. Команда /link пришлёт ссылку снова.
-admin-export-unavailable = Выгрузка ответов в Telegram пока не готова; попросите оператора выполнить «anketa export».
+admin-export-too-few = «{ $name }»: пока меньше { $threshold } ответов в группе — отдельные ответы не показываются, чтобы сохранить анонимность.
+admin-export-caption = «{ $name }»: { $count ->
+        [one] { $count } анонимный ответ
+        [few] { $count } анонимных ответа
+       *[many] { $count } анонимных ответов
+    }. Классы, где меньше { $threshold } ответов, объединены без названия класса.

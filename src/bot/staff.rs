@@ -104,7 +104,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::Stats(target) => stats(ctx, scope, target.as_deref()).await,
         Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
         Command::Links if scope.role() == Role::School => send_school_links(ctx, scope).await,
-        Command::Export => ctx.say(ctx.t("admin-export-unavailable")).await,
+        Command::Export => export(ctx, scope).await,
         _ => ctx.say(role_help(ctx, scope.role())).await,
     }
 }
@@ -264,6 +264,40 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
         let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
         let file = InputFile::memory(bytes).file_name(format!("links-{}.csv", campaign.name));
         ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone()).await?;
+    }
+    Ok(())
+}
+
+/// `/export`: the scope's anonymous responses of each open campaign as a workbook, with classes
+/// below the privacy threshold pooled or left out.
+async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
+    let campaigns = ctx.app.db.open_campaigns().await?;
+    if campaigns.is_empty() {
+        return ctx.say(ctx.t("admin-no-campaigns")).await;
+    }
+    let threshold = ctx.app.settings.privacy.min_group_size;
+    for campaign in campaigns {
+        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope).await?;
+        let rows = crate::privacy::hide_small_groups(rows, usize::try_from(threshold)?);
+        if rows.is_empty() {
+            let text = ctx.app.texts.get_with(
+                ctx.lang,
+                "admin-export-too-few",
+                &args![("name", campaign.name.as_str()), ("threshold", threshold)],
+            );
+            ctx.say(text).await?;
+            continue;
+        }
+        let survey = operations::campaign_survey(&ctx.app.db, campaign.id).await?;
+        let columns = operations::question_columns(&survey);
+        let bytes = crate::workbook::build(&ctx.app.texts, ctx.lang, &survey, &columns, &rows)?;
+        let file = InputFile::memory(bytes).file_name(format!("{}.xlsx", campaign.name));
+        let caption = ctx.app.texts.get_with(
+            ctx.lang,
+            "admin-export-caption",
+            &args![("name", campaign.name.as_str()), ("count", rows.len() as i64), ("threshold", threshold)],
+        );
+        ctx.bot.send_document(ctx.chat, file).caption(caption).await?;
     }
     Ok(())
 }

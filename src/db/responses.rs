@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 
 use super::{Db, on_pool};
+use crate::roles::Scope;
 use crate::survey::Audience;
 
 /// A finished response, already stripped of anything that identifies the respondent.
@@ -38,6 +39,26 @@ pub struct ExportRow {
     pub audience: String,
     pub submitted_on: String,
     pub answers: Vec<(String, String)>,
+}
+
+impl ExportRow {
+    /// The row as exported: where it came from, then the answer to each question column (empty
+    /// where the question was not asked).
+    pub fn record(&self, columns: &[String]) -> Vec<String> {
+        let mut record = vec![
+            self.municipality.clone(),
+            self.school.clone(),
+            self.class.clone(),
+            self.audience.clone(),
+            self.submitted_on.clone(),
+        ];
+        record.extend(columns.iter().map(|id| self.answer(id).unwrap_or_default().to_string()));
+        record
+    }
+
+    pub fn answer(&self, question_id: &str) -> Option<&str> {
+        self.answers.iter().find(|(id, _)| id == question_id).map(|(_, value)| value.as_str())
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -146,10 +167,11 @@ impl Db {
         .await)
     }
 
-    /// Streams a campaign's responses, ordered by municipality, school, class, to `sink`.
+    /// Streams a campaign's responses within `scope`, ordered by municipality, school, class, to `sink`.
     pub async fn export_responses(
         &self,
         campaign_id: i64,
+        scope: Scope,
         mut sink: impl FnMut(ExportRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<u64> {
         const SQL: &str = "SELECT r.id, m.name AS municipality, s.name AS school, k.name AS class, r.audience,
@@ -159,12 +181,19 @@ impl Db {
              JOIN schools s ON s.id = r.school_id
              JOIN municipalities m ON m.id = s.municipality_id
              LEFT JOIN answers a ON a.response_id = r.id
-             WHERE r.campaign_id = $1
+             WHERE r.campaign_id = $1 AND ($2 IS NULL OR s.municipality_id = $2)
+               AND ($3 IS NULL OR r.school_id = $3) AND ($4 IS NULL OR r.class_id = $4)
              ORDER BY m.name, s.name, k.name, r.id";
+        let (municipality_id, school_id, class_id) = scope.ids();
         let mut count = 0;
         let mut current: Option<(i64, ExportRow)> = None;
         on_pool!(self, pool => {
-            let mut lines = sqlx::query_as::<_, ExportLine>(SQL).bind(campaign_id).fetch(pool);
+            let mut lines = sqlx::query_as::<_, ExportLine>(SQL)
+                .bind(campaign_id)
+                .bind(municipality_id)
+                .bind(school_id)
+                .bind(class_id)
+                .fetch(pool);
             while let Some(line) = lines.try_next().await? {
                 if current.as_ref().is_none_or(|(id, _)| *id != line.id) {
                     if let Some((_, row)) = current.take() {

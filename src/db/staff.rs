@@ -91,20 +91,9 @@ const STAFF_SELECT: &str = "SELECT st.id, st.user_id, st.chat_id, st.name, st.ro
      LEFT JOIN schools s ON s.id = st.school_id
      LEFT JOIN classes k ON k.id = st.class_id";
 
-fn ids(scope: Scope) -> (Option<i64>, Option<i64>, Option<i64>) {
-    match scope {
-        Scope::Region => (None, None, None),
-        Scope::Municipality { municipality_id } => (Some(municipality_id), None, None),
-        Scope::School { municipality_id, school_id } => (Some(municipality_id), Some(school_id), None),
-        Scope::Class { municipality_id, school_id, class_id } => {
-            (Some(municipality_id), Some(school_id), Some(class_id))
-        }
-    }
-}
-
 impl Db {
     pub async fn create_invitation(&self, invitation: &NewInvitation, now: DateTime<Utc>) -> sqlx::Result<()> {
-        let (municipality_id, school_id, class_id) = ids(invitation.scope);
+        let (municipality_id, school_id, class_id) = invitation.scope.ids();
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO invitations (code, role, municipality_id, school_id, class_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
