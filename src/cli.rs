@@ -167,6 +167,14 @@ pub enum LinksAction {
 pub enum QuestionnaireAction {
     /// Validate a questionnaire file and summarise it.
     Check { file: PathBuf },
+    /// Walk a questionnaire (an id from the questionnaires folder, or a file) in the terminal as
+    /// the bot would show it: type a button's number, or text for free-text questions; q quits.
+    Preview {
+        id_or_file: String,
+        /// Language of the screens: ru or en.
+        #[arg(long, default_value = "ru")]
+        lang: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -186,6 +194,12 @@ impl Cli {
             return check(file);
         }
         let settings = Settings::load(&self.config, explicit)?;
+        if let Command::Questionnaire { action: QuestionnaireAction::Preview { id_or_file, lang } } = &self.command {
+            let (questionnaire, _) = operations::find_questionnaire(&settings.survey.questionnaires_dir, id_or_file)?;
+            let lang = crate::survey::Lang::from_code(Some(lang));
+            crate::preview::run(questionnaire, lang, &mut std::io::stdin().lock(), &mut std::io::stdout())?;
+            return Ok(());
+        }
         match self.command {
             Command::Run => startup::run(settings).await,
             Command::Roster { action: RosterAction::Import { file } } => {

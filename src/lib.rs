@@ -9,6 +9,7 @@
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
+//! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 
@@ -19,6 +20,7 @@ pub mod db;
 pub mod i18n;
 pub mod invitations;
 pub mod operations;
+pub mod preview;
 pub mod privacy;
 pub mod roles;
 pub mod roster;

@@ -206,7 +206,28 @@ async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(a
     assert!(String::from_utf8_lossy(&output.stderr).contains("TELOXIDE_TOKEN"));
 }
 
+async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = app
+        .command(&["questionnaire", "preview", "noko-students", "--lang", "en"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Start; q1 «No» skips q2; then an invalid choice; then quit.
+    stdin.write_all(b"1\n2\nyes please\nq\n").await.unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    assert!(output.status.success());
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(screen.contains("Question 1 of 15") && screen.contains("Question 2 of 14"), "{screen}");
+    assert!(screen.contains("[1] Yes") && screen.contains("[2] No"), "{screen}");
+    assert!(screen.contains("! Please answer with the buttons"), "{screen}");
+}
+
 on_both_engines!(
+    questionnaire_preview_walks_the_file_in_the_terminal,
     a_bad_roster_row_rejects_the_whole_file_with_its_line_number,
     re_importing_updates_headcounts_and_never_duplicates,
     campaigns_are_checked_and_listed_and_links_are_stable,

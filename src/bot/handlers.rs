@@ -177,7 +177,7 @@ impl Ctx<'_> {
         let revision = rand::thread_rng().gen_range(1..1_i64 << 40);
         let state = serde_json::to_string(&draft)?;
         self.app.db.start_draft(self.chat.0, &target.code, &state, revision, Utc::now()).await?;
-        let screen = self.painter(revision).draft(&survey, &draft, target);
+        let screen = self.painter(revision).draft(&survey, &draft, target.into());
         self.show(on, screen.text, Some(screen.keyboard)).await
     }
 
@@ -205,27 +205,12 @@ impl Ctx<'_> {
 
     async fn current_screen(&self, stored: &StoredDraft, target: &LinkTarget) -> anyhow::Result<Screen> {
         let survey = self.app.survey(target.campaign.id).await?;
-        Ok(self.painter(stored.revision).draft(&survey, &self.decode(stored), target))
+        Ok(self.painter(stored.revision).draft(&survey, &self.decode(stored), target.into()))
     }
 }
 
 fn language(user: &User) -> Lang {
     Lang::from_code(user.language_code.as_deref())
-}
-
-fn step_error(ctx: &Ctx<'_>, error: &StepError) -> String {
-    let texts = &ctx.app.texts;
-    match error {
-        StepError::NotExpected => ctx.t("survey-not-expected"),
-        StepError::UseButtons => ctx.t("survey-use-buttons"),
-        StepError::TextExpected => ctx.t("survey-text-expected"),
-        StepError::EmptyText => ctx.t("survey-empty-text"),
-        StepError::TextTooLong { max, got } => {
-            texts.get_with(ctx.lang, "survey-text-too-long", &args![("max", *max as i64), ("got", *got as i64)])
-        }
-        StepError::TooFew { min } => texts.get_with(ctx.lang, "survey-too-few", &args![("min", *min as i64)]),
-        StepError::TooMany { max } => texts.get_with(ctx.lang, "survey-too-many", &args![("max", *max as i64)]),
-    }
 }
 
 pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Command) -> anyhow::Result<()> {
@@ -316,14 +301,14 @@ async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()>
         Ok(next) => {
             let state = serde_json::to_string(&next)?;
             match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, Utc::now()).await? {
-                Some(revision) => ctx.send(ctx.painter(revision).draft(&survey, &next, &target)).await,
+                Some(revision) => ctx.send(ctx.painter(revision).draft(&survey, &next, (&target).into())).await,
                 None => ctx.say(ctx.t("survey-stale-button")).await,
             }
         }
         Err(error) => {
-            ctx.say(step_error(ctx, &error)).await?;
+            ctx.say(ctx.painter(0).step_error(&error)).await?;
             if error == StepError::UseButtons {
-                ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, &target)).await?;
+                ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, (&target).into())).await?;
             }
             Ok(())
         }
@@ -370,7 +355,7 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     let draft = ctx.decode(&stored);
     match data.action {
         Action::Resume => {
-            let screen = ctx.painter(stored.revision).draft(&survey, &draft, &target);
+            let screen = ctx.painter(stored.revision).draft(&survey, &draft, (&target).into());
             ctx.show(on, screen.text, Some(screen.keyboard)).await?;
             Ok(None)
         }
@@ -391,14 +376,14 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
                 let state = serde_json::to_string(&next)?;
                 match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, Utc::now()).await? {
                     Some(revision) => {
-                        let screen = ctx.painter(revision).draft(&survey, &next, &target);
+                        let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
                         ctx.show(on, screen.text, Some(screen.keyboard)).await?;
                         Ok(None)
                     }
                     None => Ok(Some(ctx.t("survey-stale-button"))),
                 }
             }
-            Err(error) => Ok(Some(step_error(ctx, &error))),
+            Err(error) => Ok(Some(ctx.painter(0).step_error(&error))),
         },
     }
 }

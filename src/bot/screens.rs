@@ -6,7 +6,7 @@ use super::callback::{Action, CallbackData};
 use crate::args;
 use crate::db::LinkTarget;
 use crate::i18n::Texts;
-use crate::survey::{Answer, Audience, Draft, Input, Lang, Question, QuestionKind, Stage, Survey};
+use crate::survey::{Answer, Audience, Draft, Input, Lang, Question, QuestionKind, Stage, StepError, Survey};
 
 /// Telegram's limit on a message's text.
 pub const MAX_MESSAGE_CHARS: usize = 4096;
@@ -16,6 +16,19 @@ pub const MAX_MESSAGE_CHARS: usize = 4096;
 pub struct Screen {
     pub text: String,
     pub keyboard: InlineKeyboardMarkup,
+}
+
+/// The school and class a survey is answered for, as the welcome screen names them.
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub school: &'a str,
+    pub class: &'a str,
+}
+
+impl<'a> From<&'a LinkTarget> for Place<'a> {
+    fn from(target: &'a LinkTarget) -> Self {
+        Place { school: &target.school, class: &target.class }
+    }
 }
 
 /// Renders screens in one language for one draft revision.
@@ -39,26 +52,22 @@ impl Painter<'_> {
     }
 
     /// The screen for the draft's current stage.
-    pub fn draft(&self, survey: &Survey, draft: &Draft, target: &LinkTarget) -> Screen {
+    pub fn draft(&self, survey: &Survey, draft: &Draft, place: Place<'_>) -> Screen {
         match &draft.stage {
-            Stage::Welcome => self.welcome(survey, target),
+            Stage::Welcome => self.welcome(survey, place),
             Stage::ChoosingAudience => self.audience_choice(survey),
             Stage::Question(_) => match draft.current_question(survey) {
                 Some(question) => self.question(survey, draft, question),
-                None => self.welcome(survey, target),
+                None => self.welcome(survey, place),
             },
             Stage::Review => self.review(survey, draft),
         }
     }
 
-    fn welcome(&self, survey: &Survey, target: &LinkTarget) -> Screen {
+    fn welcome(&self, survey: &Survey, place: Place<'_>) -> Screen {
         let questionnaire = survey.first();
         let text = [
-            self.texts.get_with(
-                self.lang,
-                "survey-welcome",
-                &args![("school", target.school.as_str()), ("class", target.class.as_str())],
-            ),
+            self.texts.get_with(self.lang, "survey-welcome", &args![("school", place.school), ("class", place.class)]),
             questionnaire.title.get(self.lang).to_string(),
             questionnaire.preamble.get(self.lang).trim().to_string(),
             self.t("survey-anonymity"),
@@ -200,6 +209,22 @@ impl Painter<'_> {
             Answer::Choices(codes) => codes.iter().map(|c| option(c)).collect::<Vec<_>>().join(", "),
             Answer::Rating(n) => n.to_string(),
             Answer::Text(text) => format!("«{}»", shorten(text, 200)),
+        }
+    }
+
+    /// Why an input was refused, for the respondent.
+    pub fn step_error(&self, error: &StepError) -> String {
+        let (texts, lang) = (self.texts, self.lang);
+        match error {
+            StepError::NotExpected => self.t("survey-not-expected"),
+            StepError::UseButtons => self.t("survey-use-buttons"),
+            StepError::TextExpected => self.t("survey-text-expected"),
+            StepError::EmptyText => self.t("survey-empty-text"),
+            StepError::TextTooLong { max, got } => {
+                texts.get_with(lang, "survey-text-too-long", &args![("max", *max as i64), ("got", *got as i64)])
+            }
+            StepError::TooFew { min } => texts.get_with(lang, "survey-too-few", &args![("min", *min as i64)]),
+            StepError::TooMany { max } => texts.get_with(lang, "survey-too-many", &args![("max", *max as i64)]),
         }
     }
 
