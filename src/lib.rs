@@ -11,10 +11,12 @@
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
+//! - [`clock`]: the time, settable for rehearsals and tests.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 
 pub mod bot;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod i18n;

@@ -11,6 +11,7 @@ use teloxide::prelude::*;
 use tokio::sync::watch;
 
 use crate::bot::{self, App};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::privacy::IdentityKey;
@@ -40,7 +41,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let me = bot.get_me().await.context("cannot reach the Telegram Bot API with this token")?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
 
-    let app = Arc::new(App::new(db.clone(), key, settings.clone(), me.username().to_string()));
+    let clock = Clock::from_env()?;
+    let app = Arc::new(App::new(db.clone(), key, settings.clone(), me.username().to_string(), clock));
     if let Err(e) = bot::register_commands(&bot, &app).await {
         tracing::warn!(error = %e, "cannot register the command menu");
     }

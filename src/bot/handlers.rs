@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rand::Rng;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, InlineKeyboardMarkup, MessageId, User};
@@ -122,7 +122,7 @@ impl Ctx<'_> {
 
     fn today(&self, target: &LinkTarget) -> NaiveDate {
         let tz: chrono_tz::Tz = target.timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
-        Utc::now().with_timezone(&tz).date_naive()
+        self.app.clock.now().with_timezone(&tz).date_naive()
     }
 
     pub(super) fn date(&self, date: NaiveDate) -> String {
@@ -176,7 +176,7 @@ impl Ctx<'_> {
         // A random first revision keeps buttons of a discarded draft from matching the new one.
         let revision = rand::thread_rng().gen_range(1..1_i64 << 40);
         let state = serde_json::to_string(&draft)?;
-        self.app.db.start_draft(self.chat.0, &target.code, &state, revision, Utc::now()).await?;
+        self.app.db.start_draft(self.chat.0, &target.code, &state, revision, self.app.clock.now()).await?;
         let screen = self.painter(revision).draft(&survey, &draft, target.into());
         self.show(on, screen.text, Some(screen.keyboard)).await
     }
@@ -300,7 +300,7 @@ async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()>
     match draft.step(&survey, Input::Text(text.to_string())) {
         Ok(next) => {
             let state = serde_json::to_string(&next)?;
-            match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, Utc::now()).await? {
+            match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, ctx.app.clock.now()).await? {
                 Some(revision) => ctx.send(ctx.painter(revision).draft(&survey, &next, (&target).into())).await,
                 None => ctx.say(ctx.t("survey-stale-button")).await,
             }
@@ -374,7 +374,7 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
         Action::Step(input) => match draft.step(&survey, input) {
             Ok(next) => {
                 let state = serde_json::to_string(&next)?;
-                match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, Utc::now()).await? {
+                match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, ctx.app.clock.now()).await? {
                     Some(revision) => {
                         let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
                         ctx.show(on, screen.text, Some(screen.keyboard)).await?;

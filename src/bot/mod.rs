@@ -15,6 +15,7 @@ use anyhow::Context;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::i18n::Texts;
@@ -31,13 +32,14 @@ pub struct App {
     pub settings: Settings,
     /// The bot's username (from Telegram), for the links it hands out.
     pub bot_username: String,
+    pub clock: Clock,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
 }
 
 impl App {
-    pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String) -> Self {
-        App { db, key, texts: Texts::default(), settings, bot_username, surveys: RwLock::default() }
+    pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String, clock: Clock) -> Self {
+        App { db, key, texts: Texts::default(), settings, bot_username, clock, surveys: RwLock::default() }
     }
 
     /// The campaign's questionnaires, as they were when the campaign was created.

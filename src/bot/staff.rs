@@ -1,7 +1,6 @@
 //! Staff in Telegram: accepting an invitation, the command menu of each role, `/stats`, `/link`,
 //! `/links`, `/export` and `/help`. Every request is limited to the caller's scope.
 
-use chrono::Utc;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, InputFile, Recipient};
 
@@ -58,7 +57,7 @@ pub(super) async fn accept(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
         None => ctx.user.full_name(),
     };
     let user_id = i64::try_from(ctx.user.id.0)?;
-    let member = match ctx.app.db.accept_invitation(code, user_id, ctx.chat.0, &name, Utc::now()).await? {
+    let member = match ctx.app.db.accept_invitation(code, user_id, ctx.chat.0, &name, ctx.app.clock.now()).await? {
         crate::db::Acceptance::Accepted(member) => member,
         crate::db::Acceptance::Invalid => return ctx.say(ctx.t("admin-invitation-invalid")).await,
     };
@@ -218,7 +217,7 @@ fn stats_block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[Participation]) -> St
 
 /// Campaigns a link can still be answered in (not closed, not over).
 async fn answerable_campaigns(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Campaign>> {
-    let today = Utc::now().date_naive();
+    let today = ctx.app.clock.now().date_naive();
     Ok(ctx.app.db.open_campaigns().await?.into_iter().filter(|c| c.ends_on >= today).collect())
 }
 
