@@ -6,10 +6,14 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::digest::{Digests, Only};
+use crate::i18n::Texts;
 use crate::invitations::{self, InviteFor};
 use crate::operations::{self, CampaignRequest};
+use crate::roles::Scope;
 use crate::startup;
 
 #[derive(Debug, Parser)]
@@ -65,6 +69,29 @@ pub enum Command {
     Teacher {
         #[command(subcommand)]
         action: TeacherAction,
+    },
+    /// Daily participation digests.
+    Digest {
+        #[command(subcommand)]
+        action: DigestAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestAction {
+    /// Send today's digests now (to those who have not had today's yet).
+    Send {
+        /// A school name, or "municipality/school".
+        #[arg(long, group = "only")]
+        school: Option<String>,
+        #[arg(long, group = "only")]
+        municipality: Option<String>,
+    },
+    /// Print the digest a school's administrators get today, without sending it.
+    Preview {
+        /// A school name, or "municipality/school".
+        #[arg(long)]
+        school: String,
     },
 }
 
@@ -345,6 +372,48 @@ impl Cli {
                     }
                     invitations::Revoked::Invitation => println!("Invitation {id} revoked."),
                 }
+                Ok(())
+            }
+            Command::Digest { action: DigestAction::Send { school, municipality } } => {
+                let db = open(&settings).await?;
+                let only = match (school, municipality) {
+                    (Some(school), _) => {
+                        let school = invitations::resolve_school(&db, &school).await?;
+                        Only::Within(Scope::School {
+                            municipality_id: school.municipality_id,
+                            school_id: school.school_id,
+                        })
+                    }
+                    (None, Some(name)) => {
+                        let (id, _) = db
+                            .find_municipality(name.trim())
+                            .await?
+                            .with_context(|| format!("no municipality named {name:?} in the roster"))?;
+                        Only::Within(Scope::Municipality { municipality_id: id })
+                    }
+                    (None, None) => Only::Everyone,
+                };
+                let bot = crate::startup::bot_from_env()?;
+                let texts = Texts::default();
+                let digests = Digests { db: &db, texts: &texts, settings: &settings };
+                let summary = digests.run(&bot, Clock::from_env()?.now(), only, true).await?;
+                println!(
+                    "Digests sent: {}; to people who blocked the bot: {}; failed (retried by the running bot): {}.",
+                    summary.sent, summary.blocked, summary.failed
+                );
+                Ok(())
+            }
+            Command::Digest { action: DigestAction::Preview { school } } => {
+                let db = open(&settings).await?;
+                let school = invitations::resolve_school(&db, &school).await?;
+                let texts = Texts::default();
+                let digests = Digests { db: &db, texts: &texts, settings: &settings };
+                let previews =
+                    digests.preview_school(school.municipality_id, school.school_id, Clock::from_env()?.now()).await?;
+                if previews.is_empty() {
+                    println!("No campaign is running for {} today.", school.school);
+                }
+                println!("{}", previews.join("\n\n"));
                 Ok(())
             }
             Command::Questionnaire { .. } => unreachable!("handled above"),

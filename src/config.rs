@@ -13,6 +13,28 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub survey: SurveySettings,
     pub privacy: PrivacySettings,
+    pub digest: DigestSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestSettings {
+    /// Local time ("HH:MM") at which administrators get the daily digest, in their school's or
+    /// municipality's timezone (the region's administrators: `survey.default_timezone`).
+    pub time: String,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        DigestSettings { time: "09:00".into() }
+    }
+}
+
+impl DigestSettings {
+    pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.time.trim(), "%H:%M")
+            .map_err(|_| anyhow::anyhow!("digest.time {:?} is not a time of day like 09:00", self.time))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -96,6 +118,7 @@ impl Settings {
         if settings.survey.draft_retention_days == 0 {
             anyhow::bail!("survey.draft_retention_days must be at least 1");
         }
+        settings.digest.time_of_day()?;
         if settings.privacy.min_group_size < 1 {
             anyhow::bail!("privacy.min_group_size must be at least 1");
         }
@@ -122,5 +145,6 @@ mod tests {
         assert_eq!(shipped.survey.default_timezone, defaults.survey.default_timezone);
         assert_eq!(shipped.privacy.min_group_size, defaults.privacy.min_group_size);
         assert_eq!(shipped.survey.questionnaires_dir, defaults.survey.questionnaires_dir);
+        assert_eq!(shipped.digest.time, defaults.digest.time);
     }
 }

@@ -11,11 +11,13 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/survey.ftl"),
     include_str!("../locales/ru/admin.ftl"),
     include_str!("../locales/ru/export.ftl"),
+    include_str!("../locales/ru/digest.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
     include_str!("../locales/en/admin.ftl"),
     include_str!("../locales/en/export.ftl"),
+    include_str!("../locales/en/digest.ftl"),
 ];
 
 /// The message bundles of every supported language.
@@ -95,6 +97,12 @@ impl Texts {
     }
 }
 
+/// A percentage with one decimal, with the decimal comma in Russian.
+pub fn percent(lang: Lang, value: f64) -> String {
+    let text = format!("{value:.1}");
+    if lang == Lang::Ru { text.replace('.', ",") } else { text }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -132,7 +140,7 @@ mod tests {
             }
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
-                let is_id = ["survey-", "admin-", "export-"].iter().any(|p| piece.starts_with(p))
+                let is_id = ["survey-", "admin-", "export-", "digest-"].iter().any(|p| piece.starts_with(p))
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if is_id {
                     used.insert(piece.to_string());

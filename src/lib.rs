@@ -6,6 +6,7 @@
 //! - [`privacy`]: the keyed hash of a Telegram identity.
 //! - [`roles`]: staff roles and the scope of what each may see.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
+//! - [`digest`]: the daily participation digests and their scheduler.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod i18n;
 pub mod invitations;
 pub mod operations;

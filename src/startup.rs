@@ -14,6 +14,7 @@ use crate::bot::{self, App};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::digest;
 use crate::privacy::IdentityKey;
 use crate::shutdown;
 
@@ -48,7 +49,8 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let purge = tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx));
+    let purge = tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone()));
+    let digests = tokio::spawn(digest::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx));
 
     let mut dispatcher = Dispatcher::builder(bot, bot::schema())
         .dependencies(dptree::deps![app])
@@ -77,6 +79,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 
     let _ = stop_tx.send(true);
     let _ = purge.await;
+    let _ = digests.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -18,11 +18,13 @@ admin-help-school = Commands:
 admin-help-teacher = Commands:
     /stats — how many have answered in your class
     /link — your class's link and QR code for the parent chat
+    /digest on — a line about your class every morning (/digest off to stop)
     /export — your class's anonymous answers as an Excel workbook (once there are enough for anonymity)
     /help — this help
 admin-command-stats = How many have answered
 admin-command-links = Class links
 admin-command-link = Class link and QR code
+admin-command-digest = A daily line about your class
 admin-command-export = Answers as an Excel workbook
 admin-not-in-scope = “{ $target }” is not in your area.
 admin-no-campaigns = There are no open surveys now.

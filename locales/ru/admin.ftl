@@ -18,11 +18,13 @@ admin-help-school = Команды:
 admin-help-teacher = Команды:
     /stats — сколько уже ответили в вашем классе
     /link — ссылка и QR-код класса для родительского чата
+    /digest on — каждое утро строка о классе (/digest off — отключить)
     /export — анонимные ответы класса таблицей Excel (когда их не меньше порога анонимности)
     /help — эта справка
 admin-command-stats = Сколько уже ответили
 admin-command-links = Ссылки классов
 admin-command-link = Ссылка и QR-код класса
+admin-command-digest = Ежедневная строка о классе
 admin-command-export = Ответы таблицей Excel
 admin-not-in-scope = «{ $target }» — нет в вашей зоне доступа.
 admin-no-campaigns = Сейчас нет открытых опросов.

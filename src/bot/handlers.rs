@@ -32,6 +32,8 @@ pub enum Command {
     Link,
     /// Staff: the scope's anonymous responses as a workbook.
     Export,
+    /// Class teachers: the daily line about their class, on or off (`None`: not understood).
+    Digest(Option<bool>),
 }
 
 /// A deep-link payload: at most 64 of `A-Za-z0-9_-`, as Telegram allows.
@@ -62,6 +64,11 @@ impl Command {
             "links" => Some(Command::Links),
             "link" => Some(Command::Link),
             "export" => Some(Command::Export),
+            "digest" => Some(Command::Digest(match rest.trim().to_lowercase().as_str() {
+                "on" | "вкл" => Some(true),
+                "off" | "выкл" => Some(false),
+                _ => None,
+            })),
             _ => None,
         }
     }

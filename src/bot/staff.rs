@@ -8,6 +8,8 @@ use super::handlers::{Command, Ctx};
 use super::screens::split_message;
 use crate::args;
 use crate::db::{Campaign, Participation, StaffMember};
+use crate::digest::report::participation_line;
+use crate::i18n::percent;
 use crate::roles::{Role, Scope};
 use crate::survey::Lang;
 use crate::{invitations, operations};
@@ -42,7 +44,10 @@ fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
     let mut commands = vec![BotCommand::new("stats", ctx.t("admin-command-stats"))];
     match role {
         Role::School => commands.push(BotCommand::new("links", ctx.t("admin-command-links"))),
-        Role::Teacher => commands.push(BotCommand::new("link", ctx.t("admin-command-link"))),
+        Role::Teacher => {
+            commands.push(BotCommand::new("link", ctx.t("admin-command-link")));
+            commands.push(BotCommand::new("digest", ctx.t("admin-command-digest")));
+        }
         Role::Region | Role::Municipality => {}
     }
     commands.push(BotCommand::new("export", ctx.t("admin-command-export")));
@@ -104,6 +109,13 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
         Command::Links if scope.role() == Role::School => send_school_links(ctx, scope).await,
         Command::Export => export(ctx, scope).await,
+        Command::Digest(choice) if scope.role() == Role::Teacher => match choice {
+            Some(on) => {
+                ctx.app.db.set_daily_line(member.id, on).await?;
+                ctx.say(ctx.t(if on { "digest-teacher-on" } else { "digest-teacher-off" })).await
+            }
+            None => ctx.say(ctx.t("digest-teacher-usage")).await,
+        },
         _ => ctx.say(role_help(ctx, scope.role())).await,
     }
 }
@@ -134,11 +146,6 @@ async fn view(ctx: &Ctx<'_>, scope: Scope, target: Option<&str>) -> anyhow::Resu
         return Ok(scope.covers(wanted).then_some(View::Class { school_id, class_id }));
     }
     Ok(None)
-}
-
-fn percent(lang: Lang, value: f64) -> String {
-    let text = format!("{value:.1}");
-    if lang == Lang::Ru { text.replace('.', ",") } else { text }
 }
 
 /// `/stats [name]`: responses against headcount for each open campaign.
@@ -177,7 +184,6 @@ async fn participation(ctx: &Ctx<'_>, campaign: &Campaign, view: &View) -> anyho
 fn stats_block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[Participation]) -> String {
     let lang = ctx.lang;
     let texts = &ctx.app.texts;
-    let target = campaign.target_percent as f64;
     let mut lines = vec![texts.get_with(
         lang,
         "admin-stats-campaign",
@@ -196,22 +202,7 @@ fn stats_block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[Participation]) -> St
         "admin-stats-total",
         &args![("responses", responses), ("headcount", headcount), ("percent", percent(lang, total.percent()))],
     ));
-    for row in rows {
-        let mark = if row.percent() < target { " ⚠" } else { "" };
-        lines.push(format!(
-            "• {} — {}{mark}",
-            row.name,
-            texts.get_with(
-                lang,
-                "admin-stats-row",
-                &args![
-                    ("responses", row.responses),
-                    ("headcount", row.headcount),
-                    ("percent", percent(lang, row.percent()))
-                ],
-            )
-        ));
-    }
+    lines.extend(rows.iter().map(|row| participation_line(texts, lang, row, campaign.target_percent, None)));
     lines.join("\n")
 }
 

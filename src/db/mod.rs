@@ -7,6 +7,7 @@
 //! carry the same versions.
 
 mod campaigns;
+mod digests;
 mod drafts;
 mod responses;
 mod roster;
@@ -22,6 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{PgPool, SqlitePool};
 
 pub use campaigns::{Campaign, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
+pub use digests::DigestRecipient;
 pub use drafts::StoredDraft;
 pub use responses::{ExportRow, NewResponse, SubmitOutcome};
 pub use roster::RosterSummary;

@@ -83,7 +83,8 @@ pub struct SchoolRef {
     pub school: String,
 }
 
-const STAFF_SELECT: &str = "SELECT st.id, st.user_id, st.chat_id, st.name, st.role, st.municipality_id, st.school_id,
+pub(super) const STAFF_SELECT: &str =
+    "SELECT st.id, st.user_id, st.chat_id, st.name, st.role, st.municipality_id, st.school_id,
             st.class_id, m.name AS municipality, s.name AS school, k.name AS class,
             (st.revoked_at IS NOT NULL) AS revoked
      FROM staff st

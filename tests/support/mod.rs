@@ -57,7 +57,8 @@ pub struct TestApp {
     pub engine: Engine,
     pub db_url: String,
     pub api: BotApi,
-    bot: Option<Child>,
+    /// Running `anketa run` processes (several for replica tests).
+    bots: Vec<Child>,
     runs: u32,
     /// The PostgreSQL database to drop afterwards: (admin URL, database name).
     postgres: Option<(String, String)>,
@@ -104,7 +105,7 @@ impl Sql {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(mut bot) = self.bot.take() {
+        for bot in &mut self.bots {
             let _ = bot.start_kill();
         }
         if let Some((admin, name)) = self.postgres.take() {
@@ -160,7 +161,7 @@ impl TestApp {
                 (format!("{base}/{name}"), Some((admin, name)))
             }
         };
-        TestApp { dir, engine, db_url, api: BotApi::start().await, bot: None, runs: 0, postgres }
+        TestApp { dir, engine, db_url, api: BotApi::start().await, bots: Vec::new(), runs: 0, postgres }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -246,32 +247,48 @@ impl TestApp {
 
     /// Starts `anketa run` and waits until it polls for updates.
     pub async fn start_bot(&mut self) {
-        assert!(self.bot.is_none(), "the bot is already running");
+        assert!(self.bots.is_empty(), "the bot is already running");
+        self.start_bot_with(&[]).await;
+    }
+
+    /// Starts one more `anketa run` with extra environment (e.g. `ANKETA_CLOCK`).
+    pub async fn start_bot_with(&mut self, env: &[(&str, &str)]) {
         self.runs += 1;
         let log = std::fs::File::create(self.path(&format!("bot-{}.log", self.runs))).unwrap();
         let seq = self.api.seq();
-        let child = self.command(&["run"]).stdout(Stdio::null()).stderr(log).spawn().expect("spawn anketa run");
-        self.bot = Some(child);
+        let mut command = self.command(&["run"]);
+        command.envs(env.iter().copied()).stdout(Stdio::null()).stderr(log);
+        self.bots.push(command.spawn().expect("spawn anketa run"));
         self.api.wait_for_call_after(seq, "getUpdates", |_| true, Duration::from_secs(20)).await;
     }
 
-    /// `kill -9`: no chance to flush anything.
+    /// `kill -9` every running bot: no chance to flush anything.
     pub async fn kill_bot(&mut self) {
-        let mut child = self.bot.take().expect("the bot is running");
-        child.start_kill().expect("SIGKILL");
-        child.wait().await.expect("reap the bot");
+        assert!(!self.bots.is_empty(), "the bot is running");
+        for mut child in self.bots.drain(..) {
+            child.start_kill().expect("SIGKILL");
+            child.wait().await.expect("reap the bot");
+        }
     }
 
-    /// SIGTERM, and the exit status.
+    /// SIGTERM to every running bot; the exit status of the last.
     pub async fn stop_bot(&mut self) -> std::process::ExitStatus {
-        let mut child = self.bot.take().expect("the bot is running");
-        let pid = child.id().expect("running") as i32;
-        // SAFETY: sending a signal to our own child process.
-        unsafe { libc_kill(pid, 15) };
-        tokio::time::timeout(Duration::from_secs(20), child.wait())
-            .await
-            .expect("the bot stops within 20 s of SIGTERM")
-            .expect("reap the bot")
+        let children: Vec<Child> = self.bots.drain(..).collect();
+        assert!(!children.is_empty(), "the bot is running");
+        for child in &children {
+            // SAFETY: sending a signal to our own child process.
+            unsafe { libc_kill(child.id().expect("running") as i32, 15) };
+        }
+        let mut status = None;
+        for mut child in children {
+            let exit = tokio::time::timeout(Duration::from_secs(20), child.wait())
+                .await
+                .expect("the bot stops within 20 s of SIGTERM")
+                .expect("reap the bot");
+            assert!(exit.success(), "SIGTERM ends the bot with exit 0, got {exit}");
+            status = Some(exit);
+        }
+        status.expect("at least one bot")
     }
 
     /// Everything the bot logged, over all its runs.

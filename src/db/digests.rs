@@ -1,0 +1,179 @@
+//! Digest deliveries: who gets a daily digest, and the claim that makes each one go out exactly
+//! once per person, campaign and day, across restarts and several bot processes.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::staff::STAFF_SELECT;
+use super::{Db, Participation, StaffMember, on_pool};
+
+/// A staff member who receives digests, with the timezone their day runs in (`None`: the region's).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DigestRecipient {
+    #[sqlx(flatten)]
+    pub member: StaffMember,
+    pub timezone: Option<String>,
+}
+
+/// A claim older than this with no outcome belongs to a process that died while sending.
+const STALE_CLAIM_MINUTES: i64 = 10;
+
+impl Db {
+    /// Active administrators, and teachers who asked for the daily line.
+    pub async fn digest_recipients(&self) -> sqlx::Result<Vec<DigestRecipient>> {
+        // A municipality's day runs in the timezone most of its schools are in.
+        let sql = STAFF_SELECT.replacen(
+            "SELECT ",
+            "SELECT COALESCE(s.timezone, (SELECT z.timezone FROM schools z WHERE z.municipality_id = st.municipality_id
+                     GROUP BY z.timezone ORDER BY COUNT(*) DESC, z.timezone LIMIT 1)) AS timezone, ",
+            1,
+        ) + " WHERE st.revoked_at IS NULL AND st.active AND (st.role <> 'teacher' OR st.daily_line) ORDER BY st.id";
+        on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)
+    }
+
+    /// Claims the digest of (staff, campaign, day); true if this process is to send it.
+    pub async fn claim_digest(
+        &self,
+        staff_id: i64,
+        campaign_id: i64,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<bool> {
+        let inserted = on_pool!(self, pool => sqlx::query(
+            "INSERT INTO digest_deliveries (staff_id, campaign_id, day, claimed_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(staff_id)
+        .bind(campaign_id)
+        .bind(day)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if inserted == 1 {
+            return Ok(true);
+        }
+        let stale = now - Duration::minutes(STALE_CLAIM_MINUTES);
+        let reclaimed = on_pool!(self, pool => sqlx::query(
+            "UPDATE digest_deliveries SET claimed_at = $1
+             WHERE staff_id = $2 AND campaign_id = $3 AND day = $4 AND outcome IS NULL AND claimed_at < $5",
+        )
+        .bind(now)
+        .bind(staff_id)
+        .bind(campaign_id)
+        .bind(day)
+        .bind(stale)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(reclaimed == 1)
+    }
+
+    /// Records how a claimed digest went; `counts` (JSON) is what it showed.
+    pub async fn finish_digest(
+        &self,
+        staff_id: i64,
+        campaign_id: i64,
+        day: NaiveDate,
+        outcome: &str,
+        counts: &str,
+        now: DateTime<Utc>,
+    ) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE digest_deliveries SET outcome = $1, counts = $2, sent_at = $3
+             WHERE staff_id = $4 AND campaign_id = $5 AND day = $6",
+        )
+        .bind(outcome)
+        .bind(counts)
+        .bind(now)
+        .bind(staff_id)
+        .bind(campaign_id)
+        .bind(day)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    }
+
+    /// Gives a claim back after a failed send, so the next round tries again.
+    pub async fn release_digest(&self, staff_id: i64, campaign_id: i64, day: NaiveDate) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query(
+            "DELETE FROM digest_deliveries WHERE staff_id = $1 AND campaign_id = $2 AND day = $3 AND outcome IS NULL",
+        )
+        .bind(staff_id)
+        .bind(campaign_id)
+        .bind(day)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    }
+
+    /// The counts the last digest before `day` showed (JSON), if one was sent.
+    pub async fn previous_digest_counts(
+        &self,
+        staff_id: i64,
+        campaign_id: i64,
+        day: NaiveDate,
+    ) -> sqlx::Result<Option<String>> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT counts FROM digest_deliveries
+             WHERE staff_id = $1 AND campaign_id = $2 AND day < $3 AND outcome = 'sent'
+             ORDER BY day DESC LIMIT 1",
+        )
+        .bind(staff_id)
+        .bind(campaign_id)
+        .bind(day)
+        .fetch_optional(pool)
+        .await)
+        .map(Option::flatten)
+    }
+
+    /// Stops sending to someone who blocked the bot.
+    pub async fn mark_unreachable(&self, staff_id: i64) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query("UPDATE staff SET active = FALSE WHERE id = $1")
+            .bind(staff_id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+    }
+
+    /// A teacher's choice of the daily line (`/digest on|off`).
+    pub async fn set_daily_line(&self, staff_id: i64, on: bool) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query("UPDATE staff SET daily_line = $1, active = TRUE WHERE id = $2")
+            .bind(on)
+            .bind(staff_id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+    }
+
+    pub async fn school_timezone(&self, school_id: i64) -> sqlx::Result<Option<String>> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT timezone FROM schools WHERE id = $1")
+            .bind(school_id)
+            .fetch_optional(pool)
+            .await)
+    }
+
+    /// Every class of a municipality with its school's name, for "the five lowest classes".
+    pub async fn class_participation_in_municipality(
+        &self,
+        campaign_id: i64,
+        municipality_id: i64,
+    ) -> sqlx::Result<Vec<(String, Participation)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            school: String,
+            #[sqlx(flatten)]
+            class: Participation,
+        }
+        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT s.name AS school, k.id, k.name, k.headcount,
+                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = $1 AND r.class_id = k.id) AS responses
+             FROM classes k JOIN schools s ON s.id = k.school_id
+             WHERE s.municipality_id = $2 ORDER BY s.name, k.name",
+        )
+        .bind(campaign_id)
+        .bind(municipality_id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(|r| (r.school, r.class)).collect())
+    }
+}

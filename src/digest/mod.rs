@@ -1,0 +1,280 @@
+//! Daily digests: every administrator (and each class teacher who asked) gets one digest a day per
+//! open campaign of their scope, at `digest.time` in their own timezone, and a final one the day
+//! after the campaign ends. Each delivery is claimed in the database before it is sent, so restarts
+//! and several bot processes neither repeat nor skip one.
+
+pub mod report;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use teloxide::prelude::*;
+use teloxide::{ApiError, RequestError};
+use tokio::sync::watch;
+
+use crate::bot::screens::split_message;
+use crate::config::Settings;
+use crate::db::{Campaign, Db, DigestRecipient, Participation};
+use crate::i18n::Texts;
+use crate::roles::Scope;
+use crate::survey::Lang;
+use report::DigestData;
+
+/// How often the scheduler looks for digests that are due.
+const ROUND_EVERY: Duration = Duration::from_secs(30);
+/// Telegram asks bots to stay under about 30 messages a second overall.
+const PACE: Duration = Duration::from_millis(40);
+/// How many times a 429 "retry after" is honoured for one message before giving up for this round.
+const MAX_RETRIES: usize = 5;
+
+/// Which recipients a run covers (`digest send --school/--municipality`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    Everyone,
+    Within(Scope),
+}
+
+/// Everything a digest run needs.
+pub struct Digests<'a> {
+    pub db: &'a Db,
+    pub texts: &'a Texts,
+    pub settings: &'a Settings,
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub sent: usize,
+    pub blocked: usize,
+    pub failed: usize,
+}
+
+/// A recipient's role-specific view of one campaign.
+struct Prepared {
+    text: String,
+    counts: HashMap<i64, i64>,
+}
+
+impl Digests<'_> {
+    fn timezone(&self, recipient: &DigestRecipient) -> Tz {
+        recipient
+            .timezone
+            .as_deref()
+            .unwrap_or(&self.settings.survey.default_timezone)
+            .parse()
+            .unwrap_or(chrono_tz::Europe::Moscow)
+    }
+
+    /// The digest text a recipient gets today for a campaign.
+    async fn prepare(
+        &self,
+        recipient: &DigestRecipient,
+        campaign: &Campaign,
+        today: NaiveDate,
+        lang: Lang,
+    ) -> anyhow::Result<Option<Prepared>> {
+        let member = &recipient.member;
+        let Some(scope) = member.scope() else { return Ok(None) };
+        let previous: Option<HashMap<i64, i64>> = self
+            .db
+            .previous_digest_counts(member.id, campaign.id, today)
+            .await?
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let mut lowest = Vec::new();
+        let rows: Vec<Participation> = match scope {
+            Scope::Region => self.db.participation_by_municipality(campaign.id).await?,
+            Scope::Municipality { municipality_id } => {
+                let mut classes = self.db.class_participation_in_municipality(campaign.id, municipality_id).await?;
+                classes.sort_by(|a, b| a.1.percent().total_cmp(&b.1.percent()));
+                lowest = classes.into_iter().take(5).collect();
+                self.db.participation_by_school(campaign.id, municipality_id).await?
+            }
+            Scope::School { school_id, .. } => self.db.participation_by_class(campaign.id, school_id).await?,
+            Scope::Class { school_id, class_id, .. } => {
+                let class = self
+                    .db
+                    .participation_by_class(campaign.id, school_id)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.id == class_id);
+                let Some(class) = class else { return Ok(None) };
+                let change = previous.as_ref().map(|p| class.responses - p.get(&class.id).copied().unwrap_or(0));
+                let text = report::teacher_line(self.texts, lang, campaign, &class, change);
+                return Ok(Some(Prepared { text, counts: HashMap::from([(class.id, class.responses)]) }));
+            }
+        };
+        let date = match lang {
+            Lang::Ru => today.format("%d.%m.%Y").to_string(),
+            Lang::En => today.format("%-d %B %Y").to_string(),
+        };
+        let scope_name =
+            if scope == Scope::Region { self.texts.get(lang, "admin-role-region") } else { member.scope_name() };
+        let data = DigestData {
+            campaign,
+            scope_name: &scope_name,
+            rows: &rows,
+            previous: previous.as_ref(),
+            lowest: &lowest,
+            today,
+            date,
+        };
+        let counts = rows.iter().map(|r| (r.id, r.responses)).collect();
+        Ok(Some(Prepared { text: report::text(self.texts, lang, &data), counts }))
+    }
+
+    /// The digests due at `now` (all of today's, whatever the time, when `any_time`): each one
+    /// claimed, sent and recorded.
+    pub async fn run(&self, bot: &Bot, now: DateTime<Utc>, only: Only, any_time: bool) -> anyhow::Result<RunSummary> {
+        let send_at = self.settings.digest.time_of_day()?;
+        let recipients = self.db.digest_recipients().await?;
+        let campaigns = self.db.open_campaigns().await?;
+        let mut summary = RunSummary::default();
+        for recipient in &recipients {
+            let member = &recipient.member;
+            let Some(scope) = member.scope() else { continue };
+            if let Only::Within(within) = only
+                && !within.covers(scope)
+            {
+                continue;
+            }
+            let local = now.with_timezone(&self.timezone(recipient));
+            let today = local.date_naive();
+            if !any_time && local.time() < send_at {
+                continue;
+            }
+            for campaign in &campaigns {
+                let final_day = campaign.ends_on.succ_opt().unwrap_or(campaign.ends_on);
+                if today < campaign.starts_on || today > final_day {
+                    continue;
+                }
+                if !self.db.claim_digest(member.id, campaign.id, today, now).await? {
+                    continue;
+                }
+                // Digests are written in Russian: staff of Russian schools, and no language code
+                // is at hand outside an update.
+                let prepared = match self.prepare(recipient, campaign, today, Lang::Ru).await {
+                    Ok(Some(prepared)) => prepared,
+                    Ok(None) => {
+                        self.db.release_digest(member.id, campaign.id, today).await?;
+                        continue;
+                    }
+                    Err(e) => {
+                        self.db.release_digest(member.id, campaign.id, today).await?;
+                        return Err(e);
+                    }
+                };
+                let counts = serde_json::to_string(&prepared.counts)?;
+                match deliver(bot, ChatId(member.chat_id), &prepared.text).await {
+                    Delivery::Sent => {
+                        self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
+                        summary.sent += 1;
+                    }
+                    Delivery::Blocked => {
+                        tracing::info!(staff = member.id, "a staff member blocked the bot; no more digests to them");
+                        self.db.finish_digest(member.id, campaign.id, today, "blocked", &counts, now).await?;
+                        self.db.mark_unreachable(member.id).await?;
+                        summary.blocked += 1;
+                    }
+                    Delivery::Failed => {
+                        self.db.release_digest(member.id, campaign.id, today).await?;
+                        summary.failed += 1;
+                    }
+                }
+            }
+        }
+        Ok(summary)
+    }
+
+    /// The digest texts a school's administrator would get today, without sending anything.
+    pub async fn preview_school(
+        &self,
+        municipality_id: i64,
+        school_id: i64,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<String>> {
+        let campaigns = self.db.open_campaigns().await?;
+        let member = crate::db::StaffMember {
+            id: 0,
+            user_id: 0,
+            chat_id: 0,
+            name: String::new(),
+            role: "school".into(),
+            municipality_id: Some(municipality_id),
+            school_id: Some(school_id),
+            class_id: None,
+            municipality: None,
+            school: None,
+            class: None,
+            revoked: false,
+        };
+        let timezone = self.db.school_timezone(school_id).await?;
+        let recipient = DigestRecipient { member, timezone };
+        let today = now.with_timezone(&self.timezone(&recipient)).date_naive();
+        let mut texts = Vec::new();
+        for campaign in
+            campaigns.iter().filter(|c| today >= c.starts_on && today <= c.ends_on.succ_opt().unwrap_or(c.ends_on))
+        {
+            if let Some(prepared) = self.prepare(&recipient, campaign, today, Lang::Ru).await? {
+                texts.push(prepared.text);
+            }
+        }
+        Ok(texts)
+    }
+}
+
+enum Delivery {
+    Sent,
+    Blocked,
+    Failed,
+}
+
+/// Sends one digest, split at line boundaries, paced, honouring 429 `retry_after`.
+async fn deliver(bot: &Bot, chat: ChatId, text: &str) -> Delivery {
+    for part in split_message(text) {
+        let mut attempt = 0;
+        loop {
+            tokio::time::sleep(PACE).await;
+            match bot.send_message(chat, part.clone()).await {
+                Ok(_) => break,
+                Err(RequestError::RetryAfter(wait)) if attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    tracing::info!(seconds = wait.seconds(), "Telegram asked to slow down");
+                    tokio::time::sleep(wait.duration()).await;
+                }
+                Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound)) => {
+                    return Delivery::Blocked;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot send a digest; it will be retried");
+                    return Delivery::Failed;
+                }
+            }
+        }
+    }
+    Delivery::Sent
+}
+
+/// Runs digest rounds until told to stop.
+pub async fn schedule(
+    bot: Bot,
+    db: Db,
+    settings: Settings,
+    clock: crate::clock::Clock,
+    mut stop: watch::Receiver<bool>,
+) {
+    let texts = Texts::default();
+    let digests = Digests { db: &db, texts: &texts, settings: &settings };
+    loop {
+        match digests.run(&bot, clock.now(), Only::Everyone, false).await {
+            Ok(summary) if summary != RunSummary::default() => tracing::info!(?summary, "digests sent"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "a digest round failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(ROUND_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
