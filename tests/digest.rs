@@ -85,7 +85,11 @@ async fn due_at_nine_in_each_timezone_once_a_day_with_the_change_and_a_final_one
     // 01:00 UTC: 09:00 in Irkutsk, 04:00 in Moscow.
     app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "01:00:30"))]).await;
     let first = wait_for_digest(&app, IRKUTSK).await;
+    // Multipart fields arrive as strings.
+    app.api.wait_for_call_after(0, "sendPhoto", |b| b["chat_id"] == IRKUTSK.to_string(), Duration::from_secs(20)).await;
     app.stop_bot().await;
+    let chart = app.api.uploads().into_iter().find(|u| u.chat_id == Some(IRKUTSK)).expect("the chart");
+    assert_eq!(&chart.bytes[1..4], b"PNG");
     assert!(first.contains("Школа № 1") && first.contains("• 5А — 1 из 25 (4,0%) ⚠"), "{first}");
     assert!(first.contains("Всего: 1 из 45") && first.contains("Остался 1 день"), "{first}");
     assert!(digests(&app, MOSCOW).is_empty(), "04:00 in Moscow: not yet");

@@ -3,6 +3,7 @@
 //! after the campaign ends. Each delivery is claimed in the database before it is sent, so restarts
 //! and several bot processes neither repeat nor skip one.
 
+pub mod chart;
 pub mod report;
 
 use std::collections::HashMap;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use teloxide::prelude::*;
+use teloxide::types::InputFile;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
@@ -54,6 +56,8 @@ pub struct RunSummary {
 /// A recipient's role-specific view of one campaign.
 struct Prepared {
     text: String,
+    /// The bar chart (not for a teacher's one-line digest).
+    chart: Option<Vec<u8>>,
     counts: HashMap<i64, i64>,
 }
 
@@ -102,7 +106,7 @@ impl Digests<'_> {
                 let Some(class) = class else { return Ok(None) };
                 let change = previous.as_ref().map(|p| class.responses - p.get(&class.id).copied().unwrap_or(0));
                 let text = report::teacher_line(self.texts, lang, campaign, &class, change);
-                return Ok(Some(Prepared { text, counts: HashMap::from([(class.id, class.responses)]) }));
+                return Ok(Some(Prepared { text, chart: None, counts: HashMap::from([(class.id, class.responses)]) }));
             }
         };
         let date = match lang {
@@ -121,7 +125,9 @@ impl Digests<'_> {
             date,
         };
         let counts = rows.iter().map(|r| (r.id, r.responses)).collect();
-        Ok(Some(Prepared { text: report::text(self.texts, lang, &data), counts }))
+        let title = format!("«{}» — {scope_name}, {}", campaign.name, data.date);
+        let chart = chart::participation_png(&title, &rows, campaign.target_percent)?;
+        Ok(Some(Prepared { text: report::text(self.texts, lang, &data), chart: Some(chart), counts }))
     }
 
     /// The digests due at `now` (all of today's, whatever the time, when `any_time`): each one
@@ -166,7 +172,7 @@ impl Digests<'_> {
                     }
                 };
                 let counts = serde_json::to_string(&prepared.counts)?;
-                match deliver(bot, ChatId(member.chat_id), &prepared.text).await {
+                match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart).await {
                     Delivery::Sent => {
                         self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
                         summary.sent += 1;
@@ -230,14 +236,23 @@ enum Delivery {
     Failed,
 }
 
-/// Sends one digest, split at line boundaries, paced, honouring 429 `retry_after`.
-async fn deliver(bot: &Bot, chat: ChatId, text: &str) -> Delivery {
-    for part in split_message(text) {
+/// Sends one digest, split at line boundaries, then its chart; paced, honouring 429 `retry_after`.
+async fn deliver(bot: &Bot, chat: ChatId, text: &str, chart: Option<Vec<u8>>) -> Delivery {
+    let parts = split_message(text).into_iter().map(Some).chain(chart.as_ref().map(|_| None));
+    for part in parts {
         let mut attempt = 0;
         loop {
             tokio::time::sleep(PACE).await;
-            match bot.send_message(chat, part.clone()).await {
-                Ok(_) => break,
+            let sent = match (&part, &chart) {
+                (Some(text), _) => bot.send_message(chat, text.clone()).await.map(|_| ()),
+                (None, Some(png)) => {
+                    let photo = InputFile::memory(png.clone()).file_name("digest.png");
+                    bot.send_photo(chat, photo).await.map(|_| ())
+                }
+                (None, None) => Ok(()),
+            };
+            match sent {
+                Ok(()) => break,
                 Err(RequestError::RetryAfter(wait)) if attempt < MAX_RETRIES => {
                     attempt += 1;
                     tracing::info!(seconds = wait.seconds(), "Telegram asked to slow down");
