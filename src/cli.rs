@@ -70,10 +70,28 @@ pub enum Command {
         #[command(subcommand)]
         action: TeacherAction,
     },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Daily participation digests.
     Digest {
         #[command(subcommand)]
         action: DigestAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Create the database if needed and apply pending migrations (`run` does this too).
+    Migrate,
+    /// Copy every row into a new, empty database, e.g. from sqlite://anketa.db to postgres://...
+    Copy {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -414,6 +432,18 @@ impl Cli {
                     println!("No campaign is running for {} today.", school.school);
                 }
                 println!("{}", previews.join("\n\n"));
+                Ok(())
+            }
+            Command::Db { action: DbAction::Migrate } => {
+                open(&settings).await?;
+                println!("The database at {} is up to date.", settings.database.url);
+                Ok(())
+            }
+            Command::Db { action: DbAction::Copy { from, to } } => {
+                let source = Db::connect(&from).await.context("the --from database")?;
+                let target = Db::connect(&to).await.context("the --to database")?;
+                source.copy_into(&target, |table, rows| eprintln!("copied {table}: {rows} rows")).await?;
+                println!("Copied everything from {from} to {to}. Point ANKETA_DATABASE_URL at the new database.");
                 Ok(())
             }
             Command::Questionnaire { .. } => unreachable!("handled above"),

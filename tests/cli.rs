@@ -226,6 +226,33 @@ async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
     assert!(screen.contains("! Please answer with the buttons"), "{screen}");
 }
 
+#[tokio::test]
+async fn a_district_moves_from_sqlite_to_postgres_without_losing_a_row() {
+    let mut district = TestApp::new(support::Engine::Sqlite).await;
+    let links = district.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    district.start_bot().await;
+    for n in 0..3 {
+        let parent = district.api.user(730_000 + n, "ru");
+        parent.send_text(&links[n as usize].start_command()).await;
+        parent.press("Начать").await;
+        for _ in 0..10 {
+            parent.press("Нет").await;
+        }
+        parent.send_text("Спасибо школе").await;
+        parent.press("Отправить").await;
+    }
+    district.stop_bot().await;
+    let region = TestApp::new(support::Engine::Postgres).await;
+    district.cli(&["db", "copy", "--from", &district.db_url, "--to", &region.db_url]).await;
+    assert_eq!(district.export().await, region.export().await, "the same responses, row for row");
+    // The target keeps working: new rows get fresh ids, and a second copy into it is refused.
+    let more = region.write("more.csv", "municipality,school,class,students\nИркутск,Школа № 1,6А,22\n");
+    region.cli(&["roster", "import", &more]).await;
+    assert_eq!(region.export_links("autumn").await.len(), 4);
+    let refused = district.cli_fails(&["db", "copy", "--from", &district.db_url, "--to", &region.db_url]).await;
+    assert!(refused.contains("not empty") || refused.contains("empty database"), "{refused}");
+}
+
 on_both_engines!(
     questionnaire_preview_walks_the_file_in_the_terminal,
     a_bad_roster_row_rejects_the_whole_file_with_its_line_number,

@@ -7,6 +7,7 @@
 //! carry the same versions.
 
 mod campaigns;
+mod copy;
 mod digests;
 mod drafts;
 mod responses;
