@@ -3,6 +3,7 @@
 //! Crate map:
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
 //! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
+//! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
 //! - [`privacy`]: the keyed hash of a Telegram identity.
 //! - [`roles`]: staff roles and the scope of what each may see.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
@@ -17,6 +18,7 @@ pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod expert;
 pub mod i18n;
 pub mod invitations;
 pub mod operations;
