@@ -10,6 +10,7 @@
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
+//! - [`report`]: the results report by the official НОКО criteria, and the free-text proposals.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
@@ -24,6 +25,7 @@ pub mod invitations;
 pub mod operations;
 pub mod preview;
 pub mod privacy;
+pub mod report;
 pub mod roles;
 pub mod roster;
 pub mod shutdown;
