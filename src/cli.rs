@@ -55,6 +55,21 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Results by the official НОКО criteria: per school, municipality and region; writes the
+    /// free-text proposals beside it (OUT's name with `-proposals`).
+    Report {
+        #[arg(long)]
+        campaign: String,
+        /// Output format: csv or xlsx (a results sheet and a notes sheet).
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+        /// CSV of the five audited indicators per school (municipality, school, p_inf, p_dist,
+        /// p_komf_usl, p_org_dost, p_uslug_dost), for the criteria К1–К5 and the total.
+        #[arg(long)]
+        expert: Option<PathBuf>,
+    },
     /// Check questionnaire files.
     Questionnaire {
         #[command(subcommand)]
@@ -228,6 +243,15 @@ pub enum ExportFormat {
     Xlsx,
 }
 
+impl From<ExportFormat> for operations::ExportFormat {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Csv => operations::ExportFormat::Csv,
+            ExportFormat::Xlsx => operations::ExportFormat::Xlsx,
+        }
+    }
+}
+
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
     Db::connect(&settings.database.url).await
 }
@@ -307,12 +331,40 @@ impl Cli {
             }
             Command::Export { campaign, format, out } => {
                 let db = open(&settings).await?;
-                let format = match format {
-                    ExportFormat::Csv => operations::ExportFormat::Csv,
-                    ExportFormat::Xlsx => operations::ExportFormat::Xlsx,
-                };
-                let count = operations::export_responses(&db, &campaign, &out, format).await?;
+                let count = operations::export_responses(&db, &campaign, &out, format.into()).await?;
                 println!("Wrote {count} responses to {}.", out.display());
+                Ok(())
+            }
+            Command::Report { campaign, format, out, expert } => {
+                let db = open(&settings).await?;
+                let request = operations::ReportRequest {
+                    campaign: &campaign,
+                    out: &out,
+                    format: format.into(),
+                    expert: expert.as_deref(),
+                    variant: settings.report.openness_variant,
+                    min_group_size: usize::try_from(settings.privacy.min_group_size)?,
+                };
+                let summary = operations::report(&db, request).await?;
+                println!(
+                    "Wrote the results of {} schools ({} respondents) to {}.",
+                    summary.schools,
+                    summary.respondents,
+                    out.display()
+                );
+                println!(
+                    "Wrote {} proposals to {} (a class with fewer than {} responses is not named).",
+                    summary.proposals,
+                    summary.proposals_file.display(),
+                    settings.privacy.min_group_size
+                );
+                if !summary.without_expert.is_empty() {
+                    println!(
+                        "The expert file has no row for {} schools; their criteria are left empty: {}.",
+                        summary.without_expert.len(),
+                        summary.without_expert.join("; ")
+                    );
+                }
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Close { name } } => {

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::survey::scoring::OpennessVariant;
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
@@ -14,6 +16,7 @@ pub struct Settings {
     pub survey: SurveySettings,
     pub privacy: PrivacySettings,
     pub digest: DigestSettings,
+    pub report: ReportSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -66,6 +69,14 @@ pub struct SurveySettings {
 pub struct PrivacySettings {
     /// Counts for a group (a class) are shown only from this many responses.
     pub min_group_size: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// How indicator 1.3 combines the stands (q2) and the website (q4): `per-answered`, each source
+    /// among those who used it, or `per-respondent`, both over twice the number of respondents.
+    pub openness_variant: OpennessVariant,
 }
 
 impl Default for DatabaseSettings {
@@ -146,5 +157,6 @@ mod tests {
         assert_eq!(shipped.privacy.min_group_size, defaults.privacy.min_group_size);
         assert_eq!(shipped.survey.questionnaires_dir, defaults.survey.questionnaires_dir);
         assert_eq!(shipped.digest.time, defaults.digest.time);
+        assert_eq!(shipped.report.openness_variant, defaults.report.openness_variant);
     }
 }

@@ -3,6 +3,7 @@
 //! Crate map:
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
 //! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
+//! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
 //! - [`privacy`]: the keyed hash of a Telegram identity.
 //! - [`roles`]: staff roles and the scope of what each may see.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
@@ -10,6 +11,7 @@
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
+//! - [`report`]: the results report by the official НОКО criteria, and the free-text proposals.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
 //! - [`clock`]: the time, settable for rehearsals and tests.
@@ -21,11 +23,13 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod digest;
+pub mod expert;
 pub mod i18n;
 pub mod invitations;
 pub mod operations;
 pub mod preview;
 pub mod privacy;
+pub mod report;
 pub mod roles;
 pub mod roster;
 pub mod shutdown;

@@ -1,7 +1,7 @@
 //! What the operator's command line does: one function per subcommand, free of argument parsing
 //! and printing, so tests and other front ends can call them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,10 +11,13 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 
 use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, RosterSummary};
+use crate::expert;
 use crate::i18n::Texts;
+use crate::report::{self, Report, SchoolKey};
 use crate::roles::Scope;
 use crate::roster;
 use crate::survey::Lang;
+use crate::survey::scoring::{self, ExpertScores, OpennessVariant};
 use crate::survey::{Audience, Questionnaire, Survey};
 use crate::workbook;
 
@@ -211,6 +214,122 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: Expo
     }
 }
 
+/// What `report` is asked for.
+pub struct ReportRequest<'a> {
+    pub campaign: &'a str,
+    pub out: &'a Path,
+    pub format: ExportFormat,
+    /// The expert CSV of audited indicators, for the criteria К1–К5 and the total.
+    pub expert: Option<&'a Path>,
+    pub variant: OpennessVariant,
+    /// A class with fewer responses is not named next to its proposals.
+    pub min_group_size: usize,
+}
+
+/// What `report` wrote.
+#[derive(Debug)]
+pub struct ReportSummary {
+    pub schools: usize,
+    pub respondents: u64,
+    pub proposals_file: PathBuf,
+    pub proposals: usize,
+    /// With an expert file: the roster's schools it does not list ("municipality / school"),
+    /// whose criteria are left empty.
+    pub without_expert: Vec<String>,
+}
+
+/// Writes the results report by the official НОКО criteria to `out` and the free-text proposals
+/// beside it (`<stem>-proposals.<format>`).
+pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<ReportSummary> {
+    let campaign = campaign_named(db, request.campaign).await?;
+    let survey = campaign_survey(db, campaign.id).await?;
+    for audience in survey.audiences() {
+        scoring::check(survey.questionnaire(audience).expect("listed"))
+            .with_context(|| format!("the campaign {:?} cannot be scored", campaign.name))?;
+    }
+    let roster = roster_schools(db, campaign.id).await?;
+    let expert = request.expert.map(|path| read_expert(path, &roster)).transpose()?;
+    let rows = scope_responses(db, campaign.id, Scope::Region).await?;
+    let report = Report::build(&roster, &rows, expert.as_ref(), request.variant);
+    let proposals = report::proposals(rows, request.min_group_size);
+
+    let (texts, lang) = (Texts::default(), Lang::Ru);
+    let t = |id: &str| texts.get(lang, id);
+    let table = report.table(&texts, lang);
+    let proposals_table = report::proposals_table(&proposals, request.min_group_size, &texts, lang);
+    let (report_bytes, proposals_bytes) = match request.format {
+        ExportFormat::Csv => (table.to_csv(&t("report-no-data"))?, proposals_table.to_csv(&t("report-no-data"))?),
+        ExportFormat::Xlsx => {
+            let (notes, no_data) = (t("report-sheet-notes"), t("report-no-data"));
+            (
+                table.to_xlsx(&t("report-sheet-results"), &notes, &no_data)?,
+                proposals_table.to_xlsx(&t("report-sheet-proposals"), &notes, &no_data)?,
+            )
+        }
+    };
+    let proposals_file = proposals_path(request.out, request.format);
+    if let Some(parent) = request.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    for (file, bytes) in [(request.out, report_bytes), (proposals_file.as_path(), proposals_bytes)] {
+        std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+    }
+
+    let without_expert = match &expert {
+        Some(scores) => {
+            roster.iter().filter(|key| !scores.contains_key(*key)).map(|(m, s)| format!("{m} / {s}")).collect()
+        }
+        None => Vec::new(),
+    };
+    let respondents = report.lines.last().map_or(0, |region| region.tally.respondents);
+    Ok(ReportSummary { schools: roster.len(), respondents, proposals_file, proposals: proposals.len(), without_expert })
+}
+
+/// Every school of the roster, so that one nobody answered for still has its row in the report.
+async fn roster_schools(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<SchoolKey>> {
+    let mut schools = Vec::new();
+    for municipality in db.participation_by_municipality(campaign_id).await? {
+        for school in db.participation_by_school(campaign_id, municipality.id).await? {
+            schools.push((municipality.name.clone(), school.name));
+        }
+    }
+    Ok(schools)
+}
+
+/// Reads the expert file; a school it names must be in the roster, so a misspelt name is caught
+/// rather than silently leaving a school without criteria.
+fn read_expert(path: &Path, roster: &[SchoolKey]) -> anyhow::Result<HashMap<SchoolKey, ExpertScores>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read the expert file {}", path.display()))?;
+    let not_used = || format!("the expert file {} was not used", path.display());
+    let rows = expert::parse(&bytes).with_context(not_used)?;
+    let known: HashSet<&SchoolKey> = roster.iter().collect();
+    let mut scores = HashMap::new();
+    for row in rows {
+        let key = (row.municipality, row.school);
+        if !known.contains(&key) {
+            return Err(anyhow::anyhow!(
+                "line {}: the roster has no school {:?} in the municipality {:?}",
+                row.line,
+                key.1,
+                key.0
+            ))
+            .with_context(not_used);
+        }
+        scores.insert(key, row.scores);
+    }
+    Ok(scores)
+}
+
+/// `results.csv` → `results-proposals.csv`, beside it.
+fn proposals_path(out: &Path, format: ExportFormat) -> PathBuf {
+    let stem = out.file_stem().map_or_else(|| "report".to_string(), |s| s.to_string_lossy().into_owned());
+    let extension = match format {
+        ExportFormat::Csv => "csv",
+        ExportFormat::Xlsx => "xlsx",
+    };
+    out.with_file_name(format!("{stem}-proposals.{extension}"))
+}
+
 /// A campaign's responses within a scope, in memory (for workbooks).
 pub async fn scope_responses(db: &Db, campaign_id: i64, scope: Scope) -> anyhow::Result<Vec<ExportRow>> {
     let mut rows = Vec::new();
@@ -279,6 +398,15 @@ pub async fn class_link(db: &Db, campaign_id: i64, class_id: i64, bot_username: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proposals_go_beside_the_report() {
+        assert_eq!(
+            proposals_path(Path::new("out/results.xlsx"), ExportFormat::Xlsx),
+            PathBuf::from("out/results-proposals.xlsx")
+        );
+        assert_eq!(proposals_path(Path::new("results"), ExportFormat::Csv), PathBuf::from("results-proposals.csv"));
+    }
 
     #[test]
     fn link_codes_fit_telegram_deep_links_and_differ() {

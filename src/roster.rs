@@ -46,15 +46,34 @@ const COLUMNS: [(&str, &[&str]); 5] = [
     ("timezone", &["timezone", "часовой пояс"]),
 ];
 
+/// The separator of a spreadsheet's CSV: Russian Excel writes semicolons, so whichever of `;` and
+/// `,` the header line uses more.
+pub(crate) fn delimiter(header_line: &str) -> u8 {
+    if header_line.matches(';').count() > header_line.matches(',').count() { b';' } else { b',' }
+}
+
+/// The line a spreadsheet shows for a CSV record at `position`. The csv crate does not count blank
+/// lines; a spreadsheet does, so lines come from byte offsets.
+pub(crate) fn line_number(text: &str, position: Option<&csv::Position>) -> u64 {
+    let bytes = text.as_bytes();
+    let mut start = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
+    // A record's position may sit on the blank lines skipped before it.
+    while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
+        start += 1;
+    }
+    bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
 /// Parses a roster CSV: comma or semicolon separated, UTF-8 with or without a byte order mark.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
     let text = std::str::from_utf8(bytes).map_err(|_| RosterError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let header_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(RosterError::Empty)?;
-    // Russian Excel writes semicolons; pick whichever separator the header uses more.
-    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() { b';' } else { b',' };
-    let mut reader =
-        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter(header_line))
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
 
     let headers = reader.headers().map_err(|e| row_error(1, e.to_string()))?.clone();
     let find = |name: &'static str| -> Option<usize> {
@@ -68,16 +87,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
         (required("municipality")?, required("school")?, required("class")?, required("students")?);
     let tz_col = find("timezone");
 
-    // The csv crate does not count blank lines; a spreadsheet does, so lines come from byte offsets.
-    let line_at = |position: Option<&csv::Position>| {
-        let bytes = text.as_bytes();
-        let mut start = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
-        // A record's position may sit on the blank lines skipped before it.
-        while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
-            start += 1;
-        }
-        bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64 + 1
-    };
+    let line_at = |position: Option<&csv::Position>| line_number(text, position);
     let mut rows = Vec::new();
     let mut seen: HashMap<(String, String, String), u64> = HashMap::new();
     let mut school_zones: HashMap<(String, String), (Tz, u64)> = HashMap::new();

@@ -1,9 +1,11 @@
-//! The survey engine: questionnaires, the respondent's state machine and its answers.
+//! The survey engine: questionnaires, the respondent's state machine and its answers, and the
+//! scoring of answers by the official НОКО method.
 //!
 //! Plain Rust with no Telegram, SQL, clock or file types (loading a file is a thin wrapper), so the
 //! whole flow can be unit-tested and reused by other front ends.
 
 pub mod questionnaire;
+pub mod scoring;
 pub mod state;
 
 pub use questionnaire::{Audience, Question, QuestionKind, Questionnaire, QuestionnaireError};

@@ -1,0 +1,40 @@
+# Results report by the official НОКО criteria (`anketa report`).
+report-sheet-results = Results
+report-sheet-notes = Notes
+report-sheet-proposals = Proposals
+report-col-municipality = Municipality
+report-col-school = School
+report-col-class = Class
+report-col-respondents = Respondents
+report-col-proposal = Proposal (question { $question })
+report-col-yes = { $indicator }: “Yes” to { $question }
+report-col-answered = { $indicator }: answered { $question }
+report-col-survey-part = K{ $number }: survey part
+report-col-criterion = K{ $number }
+report-col-total = Total (mean of K1–K5)
+report-col-p-inf = 1.1 Pinf (expert)
+report-col-p-dist = 1.2 Pdist (expert)
+report-col-p-komf-usl = 2.1 Pkomf.usl (expert)
+report-col-p-org-dost = 3.1 Porg.dost (expert)
+report-col-p-uslug-dost = 3.2 Puslug.dost (expert)
+report-ind-openness = 1.3 openness of information
+report-ind-comfort = 2.3 comfort of the conditions
+report-ind-accessibility = 3.3 accessibility for the disabled
+report-ind-first-contact = 4.1 courtesy at first contact
+report-ind-teaching = 4.2 courtesy of teaching staff
+report-ind-remote = 4.3 courtesy in remote contact
+report-ind-recommend = 5.1 would recommend
+report-ind-organisation = 5.2 organisational conditions
+report-ind-overall = 5.3 satisfied overall
+report-no-data = n/a
+report-all-schools = All schools
+report-region = Region
+report-note-values = Indicators and criteria are points from 0 to 100 (rounded to two decimals in CSV; criteria and the total are computed from unrounded values). Next to each indicator are its numerator (“Yes”) and denominator (those who answered the question among those who were asked it; a question skipped by the questionnaire's branching counts neither as “Yes” nor as “No”). Parents and students of a school are counted together.
+report-note-no-data = n/a: no data, nobody who was asked the question answered it (the denominator is 0). n/a is neither 0 nor 100.
+report-note-openness-per-answered = Indicator 1.3 = 0.5 × (Yes(q2) / answered(q2) + Yes(q4) / answered(q4)) × 100. When nobody answered one of the two (nobody used the stands or the website), 1.3 is the share of “Yes” to the other; when nobody answered either, n/a.
+report-note-openness-per-respondent = Indicator 1.3 = (Yes(q2) + Yes(q4)) / (2 × respondents) × 100: a respondent who used neither the stands nor the website counts as not satisfied.
+report-note-survey-parts = Survey parts of the criteria: K1 0.4 × 1.3; K2 0.5 × 2.3; K3 0.3 × 3.3; K4 0.4 × 4.1 + 0.4 × 4.2 + 0.2 × 4.3; K5 0.3 × 5.1 + 0.2 × 5.2 + 0.5 × 5.3 (K4 and K5 are survey only). When any indicator of a part is n/a, so are the part, the criterion and the total: the weights of order 344н are never redistributed.
+report-note-pooling = The “All schools” rows of a municipality and of the region pool the answers of all their schools: the schools' numerators and denominators are added and the indicators computed from the sums, not averaged over schools.
+report-note-expert = Criteria K1–K5 follow order 344н with the expert indicators from the file: K1 = 0.3 × Pinf + 0.3 × Pdist + 0.4 × 1.3; K2 = 0.5 × Pkomf.usl + 0.5 × 2.3; K3 = 0.3 × Porg.dost + 0.4 × Puslug.dost + 0.3 × 3.3; the total is the mean of K1–K5. A school without a row in the expert file has no criteria. “All schools” rows have no criteria: expert indicators are given per school and there is nothing to add up.
+report-note-no-expert = Criteria K1–K5 and the total need the expert indicators (Pinf, Pdist, Pkomf.usl, Porg.dost, Puslug.dost) the survey cannot give: pass them with --expert. This report has the survey indicators and the survey parts of the criteria only.
+report-note-proposals = The class is left out when it has fewer than { $threshold } responses; a school's proposals are left out when such responses together number fewer than { $threshold }.

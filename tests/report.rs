@@ -1,0 +1,380 @@
+//! `anketa report` run as the real binary on responses stored through the library (as the bot
+//! stores them: "yes"/"no", a question skipped by the branching absent), checked against a hand
+//! calculation: indicators with their numerators and denominators, н/д for zero denominators, 1.3
+//! with an unused source and in both variants, pooled municipality and region rows, the criteria
+//! with an expert file, and the proposals without small classes.
+
+mod support;
+
+use anketa::db::{Db, NewResponse, SubmitOutcome};
+use anketa::privacy::IdentityKey;
+use anketa::survey::Audience;
+use chrono::Utc;
+use support::TestApp;
+
+const ROSTER: &str = "municipality;school;class;students\n\
+Иркутск;Школа № 1;5А;25\n\
+Иркутск;Школа № 1;5Б;20\n\
+Иркутск;Лицей № 2;9В;30\n\
+Кунгур;Школа № 3;1А;20\n";
+
+/// (class, audience, answers). Hand counts for Школа № 1 (six respondents):
+/// q2 2/3, q4 3/4 → 1.3 = 0.5 × (2/3 + 3/4) × 100 = 70.83 (per respondent: 5 / 12 = 41.67);
+/// q5 4/6 = 66.67; q7 0/1 = 0; q8 4/6; q9 5/6 = 83.33; q11 2/3; q12 4/6; q13 3/6 = 50; q14 4/6.
+/// Лицей № 2 (three respondents, one a student): nobody used the website, nobody has a
+/// disability, nobody used remote contact: q2 1/2 → 1.3 = 50 (per respondent: 1 / 6 = 16.67);
+/// 3.3 and 4.3 н/д; q5, q8, q9, q12, q13 2/3; q14 3/3.
+/// Школа № 3: nobody answered.
+const RESPONSES: &[(&str, Audience, &str)] = &[
+    (
+        "5А",
+        Audience::Parent,
+        "q1=yes q2=yes q3=yes q4=yes q5=yes q6=no q8=yes q9=yes q10=yes q11=yes q12=yes q13=yes q14=yes q15=Больше_кружков",
+    ),
+    (
+        "5А",
+        Audience::Parent,
+        "q1=yes q2=no q3=yes q4=yes q5=yes q6=yes q7=no q8=yes q9=no q10=no q12=yes q13=no q14=yes",
+    ),
+    (
+        "5А",
+        Audience::Parent,
+        "q1=no q3=yes q4=no q5=no q6=no q8=no q9=yes q10=yes q11=yes q12=no q13=no q14=no q15=Починить_крыльцо",
+    ),
+    ("5А", Audience::Parent, "q1=no q3=no q5=yes q6=no q8=yes q9=yes q10=no q12=yes q13=yes q14=yes"),
+    ("5Б", Audience::Parent, "q1=yes q2=yes q3=no q5=yes q6=no q8=yes q9=yes q10=no q12=yes q13=yes q14=yes q15=Буфет"),
+    ("5Б", Audience::Parent, "q1=no q3=yes q4=yes q5=no q6=no q8=no q9=yes q10=yes q11=no q12=no q13=no q14=no"),
+    (
+        "9В",
+        Audience::Parent,
+        "q1=yes q2=yes q3=no q5=yes q6=no q8=yes q9=yes q10=no q12=yes q13=yes q14=yes q15=Спортзал",
+    ),
+    ("9В", Audience::Parent, "q1=yes q2=no q3=no q5=no q6=no q8=yes q9=no q10=no q12=no q13=yes q14=yes"),
+    ("9В", Audience::Student, "q1=no q3=no q5=yes q6=no q8=no q9=yes q10=no q12=yes q13=no q14=yes"),
+];
+
+/// Imports the roster, creates campaign "autumn" with both НОКО questionnaires through the CLI,
+/// and stores [`RESPONSES`] through the library.
+async fn seed(app: &TestApp) {
+    let roster = app.write("roster.csv", ROSTER);
+    app.cli(&["roster", "import", &roster]).await;
+    let today = Utc::now().date_naive();
+    let (starts, ends) =
+        ((today - chrono::Duration::days(1)).to_string(), (today + chrono::Duration::days(9)).to_string());
+    app.cli(&[
+        "campaign",
+        "create",
+        "--name",
+        "autumn",
+        "--questionnaire",
+        "noko-parents",
+        "--questionnaire",
+        "noko-students",
+        "--starts",
+        &starts,
+        "--ends",
+        &ends,
+        "--target-percent",
+        "40",
+    ])
+    .await;
+    let links = app.export_links("autumn").await;
+    let db = Db::connect(&app.db_url).await.unwrap();
+    let key = IdentityKey::new(&[3; 32]).unwrap();
+    for (n, (class, audience, answers)) in RESPONSES.iter().enumerate() {
+        let code = links.iter().find(|l| l.class == *class).unwrap().code();
+        let target = db.resolve_link(code).await.unwrap().unwrap();
+        let chat = n as i64 + 1;
+        db.start_draft(chat, code, "{}", 1, Utc::now()).await.unwrap();
+        let response = NewResponse {
+            campaign_id: target.campaign.id,
+            school_id: target.school_id,
+            class_id: target.class_id,
+            audience: *audience,
+            questionnaire_id: format!("noko-{}s", audience.code()),
+            submitted_on: today,
+            answers: answers
+                .split_whitespace()
+                .map(|a| {
+                    let (id, value) = a.split_once('=').unwrap();
+                    (id.to_string(), value.replace('_', " "))
+                })
+                .collect(),
+        };
+        let identity = key.identity(chat as u64, target.campaign.id, target.school_id);
+        let stored = db.submit_response(chat, 1, identity.as_bytes(), &response).await.unwrap();
+        assert_eq!(stored, SubmitOutcome::Stored);
+    }
+    db.close().await;
+}
+
+/// A report CSV: the header, the rows, and the notes below them.
+struct Report {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    notes: Vec<String>,
+}
+
+impl Report {
+    fn read(path: &std::path::Path) -> Report {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_path(path).unwrap();
+        let mut records = reader.records().map(|r| r.unwrap().iter().map(String::from).collect::<Vec<String>>());
+        let header = records.next().expect("a header");
+        let (rows, notes): (Vec<_>, Vec<_>) = records.partition(|r| r.len() == header.len());
+        Report { header, rows, notes: notes.into_iter().map(|mut n| n.remove(0)).collect() }
+    }
+
+    /// The cell of the row (municipality, school) under the column headed `column`, or else the
+    /// first whose header starts with it.
+    fn get(&self, municipality: &str, school: &str, column: &str) -> &str {
+        let index = self
+            .header
+            .iter()
+            .position(|h| h == column)
+            .or_else(|| self.header.iter().position(|h| h.starts_with(column)))
+            .unwrap_or_else(|| panic!("no column {column:?} in {:?}", self.header));
+        let row = self
+            .rows
+            .iter()
+            .find(|r| r[0] == municipality && r[1] == school)
+            .unwrap_or_else(|| panic!("no row {municipality} / {school}"));
+        &row[index]
+    }
+
+    /// The cells of one row under the columns whose headers start with each of `columns`.
+    fn cells(&self, municipality: &str, school: &str, columns: &[&str]) -> Vec<&str> {
+        columns.iter().map(|c| self.get(municipality, school, c)).collect()
+    }
+}
+
+const INDICATORS: [&str; 9] = ["1.3 ", "2.3 ", "3.3 ", "4.1 ", "4.2 ", "4.3 ", "5.1 ", "5.2 ", "5.3 "];
+const SURVEY_PARTS: [&str; 5] =
+    ["К1: часть по опросу", "К2: часть по опросу", "К3: часть по опросу", "К4: часть по опросу", "К5: часть по опросу"];
+
+async fn the_report_matches_a_hand_calculation(app: TestApp) {
+    seed(&app).await;
+    let expert = app.write(
+        "expert.csv",
+        "\u{feff}municipality;school;p_inf;p_dist;p_komf_usl;p_org_dost;p_uslug_dost\n\
+         Иркутск;Школа № 1;90;100;80;60;50,5\n\
+         Иркутск;Лицей № 2;70;80;90;100;100\n",
+    );
+    let out = app.path("results/report.csv");
+    let stdout = app
+        .cli(&[
+            "report",
+            "--campaign",
+            "autumn",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--expert",
+            &expert,
+        ])
+        .await;
+    assert!(stdout.contains("results of 3 schools (9 respondents)"), "{stdout}");
+    assert!(stdout.contains("no row for 1 schools") && stdout.contains("Кунгур / Школа № 3"), "{stdout}");
+    let report = Report::read(&out);
+
+    assert_eq!(&report.header[..3], ["Муниципалитет", "Образовательная организация", "Респондентов"]);
+    let school = |column: &str| report.get("Иркутск", "Школа № 1", column);
+    assert_eq!(school("Респондентов"), "6");
+    assert_eq!(
+        report.cells(
+            "Иркутск",
+            "Школа № 1",
+            &["1.3 ", "1.3: «Да» на q2", "1.3: ответили на q2", "1.3: «Да» на q4", "1.3: ответили на q4"]
+        ),
+        ["70.83", "2", "3", "3", "4"]
+    );
+    assert_eq!(
+        report.cells("Иркутск", "Школа № 1", &INDICATORS),
+        ["70.83", "66.67", "0.00", "66.67", "83.33", "66.67", "66.67", "50.00", "66.67"]
+    );
+    assert_eq!(report.cells("Иркутск", "Школа № 1", &["3.3: «Да» на q7", "3.3: ответили на q7"]), ["0", "1"]);
+    assert_eq!(report.cells("Иркутск", "Школа № 1", &["4.3: «Да» на q11", "4.3: ответили на q11"]), ["2", "3"]);
+    // К1 0.4 × 70.83; К2 0.5 × 66.67; К3 0.3 × 0; К4 0.4 × 66.67 + 0.4 × 83.33 + 0.2 × 66.67; К5 0.3 × 66.67 + 0.2 × 50 + 0.5 × 66.67.
+    assert_eq!(report.cells("Иркутск", "Школа № 1", &SURVEY_PARTS), ["28.33", "33.33", "0.00", "73.33", "63.33"]);
+    // With the expert file: К1 27 + 30 + 28.33; К2 40 + 33.33; К3 18 + 20.2 + 0; total = mean.
+    assert_eq!(
+        report.cells(
+            "Иркутск",
+            "Школа № 1",
+            &["1.1 Пинф", "3.2 Пуслуг.дост", "К1", "К2", "К3", "К4", "К5", "Итоговый балл"]
+        ),
+        ["90.00", "50.50", "85.33", "73.33", "38.20", "73.33", "63.33", "66.71"]
+    );
+
+    // Лицей № 2: zero denominators are н/д; 1.3 rests on the stands alone.
+    assert_eq!(
+        report.cells("Иркутск", "Лицей № 2", &["1.3: ответили на q4", "3.3: ответили на q7", "4.3: ответили на q11"]),
+        ["0", "0", "0"]
+    );
+    assert_eq!(
+        report.cells("Иркутск", "Лицей № 2", &INDICATORS),
+        ["50.00", "66.67", "н/д", "66.67", "66.67", "н/д", "66.67", "66.67", "100.00"]
+    );
+    assert_eq!(report.cells("Иркутск", "Лицей № 2", &SURVEY_PARTS), ["20.00", "33.33", "н/д", "н/д", "83.33"]);
+    // н/д propagates: К3 and К4 need 3.3 and 4.3, and the total needs every criterion.
+    assert_eq!(
+        report.cells("Иркутск", "Лицей № 2", &["К1", "К2", "К3", "К4", "К5", "Итоговый балл"]),
+        ["65.00", "78.33", "н/д", "н/д", "83.33", "н/д"]
+    );
+
+    // A school nobody answered for: 0 respondents, н/д everywhere, and no expert row: no criteria.
+    assert_eq!(report.get("Кунгур", "Школа № 3", "Респондентов"), "0");
+    assert!(report.cells("Кунгур", "Школа № 3", &INDICATORS).iter().all(|c| *c == "н/д"));
+    assert_eq!(report.cells("Кунгур", "Школа № 3", &["1.1 Пинф", "К1", "Итоговый балл"]), ["", "", ""]);
+
+    // Pooled rows add the schools' counts: Иркутск's 1.3 is 0.5 × (3/5 + 3/4), not the mean of 70.83 and 50.
+    for (municipality, school) in [("Иркутск", "Все школы"), ("Регион", "Все школы")] {
+        assert_eq!(report.get(municipality, school, "Респондентов"), "9");
+        assert_eq!(
+            report.cells(
+                municipality,
+                school,
+                &["1.3: «Да» на q2", "1.3: ответили на q2", "1.3: «Да» на q4", "1.3: ответили на q4"]
+            ),
+            ["3", "5", "3", "4"]
+        );
+        assert_eq!(
+            report.cells(municipality, school, &INDICATORS),
+            ["67.50", "66.67", "0.00", "66.67", "77.78", "66.67", "66.67", "55.56", "77.78"]
+        );
+        assert_eq!(report.cells(municipality, school, &SURVEY_PARTS), ["27.00", "33.33", "0.00", "71.11", "70.00"]);
+        assert_eq!(
+            report.cells(municipality, school, &["К1", "Итоговый балл"]),
+            ["", ""],
+            "no criteria for pooled rows"
+        );
+    }
+    assert_eq!(report.get("Кунгур", "Все школы", "Респондентов"), "0");
+    let order: Vec<(&str, &str)> = report.rows.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect();
+    assert_eq!(
+        order,
+        [
+            ("Иркутск", "Лицей № 2"),
+            ("Иркутск", "Школа № 1"),
+            ("Иркутск", "Все школы"),
+            ("Кунгур", "Школа № 3"),
+            ("Кунгур", "Все школы"),
+            ("Регион", "Все школы"),
+        ]
+    );
+    let notes = report.notes.join("\n");
+    assert!(notes.contains("числители и знаменатели школ складываются"), "{notes}");
+    assert!(notes.contains("0,5 × (Да(q2) / ответили(q2) + Да(q4) / ответили(q4))"), "{notes}");
+
+    // Proposals beside the report; every class of Школа № 1 is below 5 responses, so none is named;
+    // Лицей № 2's three responses are too few to hide in and are left out.
+    let proposals = Report::read(&app.path("results/report-proposals.csv"));
+    assert_eq!(proposals.header, ["Муниципалитет", "Образовательная организация", "Класс", "Предложение (вопрос q15)"]);
+    assert_eq!(
+        proposals.rows,
+        [
+            ["Иркутск", "Школа № 1", "", "Больше кружков"],
+            ["Иркутск", "Школа № 1", "", "Буфет"],
+            ["Иркутск", "Школа № 1", "", "Починить крыльцо"],
+        ]
+    );
+    assert!(proposals.notes[0].contains("меньше 5 ответов"), "{:?}", proposals.notes);
+}
+
+async fn the_other_openness_variant_and_a_smaller_group_size_in_a_workbook(app: TestApp) {
+    use calamine::{Data, Reader};
+    seed(&app).await;
+    let config =
+        app.write("report.toml", "[privacy]\nmin_group_size = 3\n\n[report]\nopenness_variant = \"per-respondent\"\n");
+    let out = app.path("report.xlsx");
+    app.cli(&[
+        "--config",
+        &config,
+        "report",
+        "--campaign",
+        "autumn",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .await;
+
+    let mut workbook = calamine::open_workbook::<calamine::Xlsx<_>, _>(&out).expect("a valid XLSX");
+    assert_eq!(workbook.sheet_names(), ["Результаты", "Пояснения"]);
+    let results = workbook.worksheet_range("Результаты").unwrap();
+    let rows: Vec<&[Data]> = results.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert!(!header.iter().any(|h| h.starts_with("К1") && !h.contains("часть")), "no criteria without --expert");
+    let value = |municipality: &str, school: &str, column: &str| -> Data {
+        let index = header.iter().position(|h| h.starts_with(column)).unwrap();
+        let row = rows.iter().find(|r| r[0] == municipality && r[1] == school).unwrap();
+        row[index].clone()
+    };
+    let points = |municipality: &str, school: &str, column: &str| match value(municipality, school, column) {
+        Data::Float(points) => points,
+        other => panic!("{municipality} / {school} / {column}: {other:?}"),
+    };
+    // (Да(q2) + Да(q4)) / (2 × respondents): 5 / 12, 1 / 6, and pooled 6 / 18.
+    assert!((points("Иркутск", "Школа № 1", "1.3 ") - 500.0 / 12.0).abs() < 1e-9);
+    assert!((points("Иркутск", "Лицей № 2", "1.3 ") - 100.0 / 6.0).abs() < 1e-9);
+    assert!((points("Регион", "Все школы", "1.3 ") - 100.0 / 3.0).abs() < 1e-9);
+    assert!((points("Иркутск", "Школа № 1", "К1: часть по опросу") - 0.4 * 500.0 / 12.0).abs() < 1e-9);
+    assert_eq!(value("Иркутск", "Лицей № 2", "3.3 "), Data::String("н/д".into()));
+    assert_eq!(value("Кунгур", "Школа № 3", "1.3 "), Data::String("н/д".into()), "no respondents at all");
+    assert_eq!(value("Иркутск", "Школа № 1", "Респондентов"), Data::Float(6.0));
+    let notes = workbook.worksheet_range("Пояснения").unwrap();
+    let notes: Vec<String> = notes.rows().map(|r| r[0].to_string()).collect();
+    assert!(notes.iter().any(|n| n.contains("(Да(q2) + Да(q4)) / (2 × число респондентов)")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("--expert")), "{notes:?}");
+
+    // From three responses a class is named: 5А (four) and 9В (three); 5Б's two are left out.
+    let mut proposals =
+        calamine::open_workbook::<calamine::Xlsx<_>, _>(app.path("report-proposals.xlsx")).expect("a valid XLSX");
+    assert_eq!(proposals.sheet_names(), ["Предложения", "Пояснения"]);
+    let sheet = proposals.worksheet_range("Предложения").unwrap();
+    let shown: Vec<Vec<String>> = sheet.rows().skip(1).map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(
+        shown,
+        [
+            ["Иркутск", "Лицей № 2", "9В", "Спортзал"],
+            ["Иркутск", "Школа № 1", "5А", "Больше кружков"],
+            ["Иркутск", "Школа № 1", "5А", "Починить крыльцо"],
+        ]
+    );
+}
+
+async fn a_bad_expert_file_is_rejected_with_its_line_number(app: TestApp) {
+    seed(&app).await;
+    let out = app.path("report.csv");
+    let out = out.to_str().unwrap();
+    let header = "municipality,school,p_inf,p_dist,p_komf_usl,p_org_dost,p_uslug_dost\n";
+    let bad = app.write(
+        "bad.csv",
+        &format!("{header}Иркутск,Школа № 1,90,100,80,60,50\n\nИркутск,Лицей № 2,70,80,120,100,100\n"),
+    );
+    let stderr =
+        app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &bad]).await;
+    assert!(
+        stderr.contains("was not used")
+            && stderr.contains("line 4: p_komf_usl must be a number from 0 to 100, got \"120\""),
+        "{stderr}"
+    );
+    let unknown = app.write("unknown.csv", &format!("{header}Иркутск,Школа № 9,90,100,80,60,50\n"));
+    let stderr =
+        app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &unknown]).await;
+    assert!(stderr.contains("line 2: the roster has no school \"Школа № 9\""), "{stderr}");
+    let columns = app.write("columns.csv", "municipality,school,p_inf\nИркутск,Школа № 1,90\n");
+    let stderr =
+        app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &columns]).await;
+    assert!(stderr.contains("no \"p_dist\" column"), "{stderr}");
+    assert!(!std::path::Path::new(out).exists(), "nothing is written when the expert file is refused");
+    let stderr = app.cli_fails(&["report", "--campaign", "spring", "--out", out]).await;
+    assert!(stderr.contains("no campaign named \"spring\""), "{stderr}");
+}
+
+on_both_engines!(
+    the_report_matches_a_hand_calculation,
+    the_other_openness_variant_and_a_smaller_group_size_in_a_workbook,
+    a_bad_expert_file_is_rejected_with_its_line_number,
+);
