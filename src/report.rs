@@ -176,7 +176,7 @@ const EXPERT_INPUTS: [(ExpertInput, &str); 5] = [
     (ExpertInput::UslugDost, "report-col-p-uslug-dost"),
 ];
 
-fn indicator_label(indicator: Indicator) -> &'static str {
+pub fn indicator_label(indicator: Indicator) -> &'static str {
     match indicator {
         Indicator::Openness => "report-ind-openness",
         Indicator::Comfort => "report-ind-comfort",

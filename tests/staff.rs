@@ -48,7 +48,7 @@ async fn an_invitation_makes_one_person_staff_once(mut app: TestApp) {
         .await;
     let commands: Vec<&str> =
         menu["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
-    assert_eq!(commands, ["stats", "links", "export", "help"]);
+    assert_eq!(commands, ["stats", "links", "results", "export", "help"]);
     assert_eq!(menu["scope"]["chat_id"], 900_001);
 
     // A second person opening the same link gets nothing.
@@ -243,11 +243,21 @@ async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestA
     assert_eq!((q1_no[3].as_str(), q1_no[4].as_str()), ("6", "1"));
     assert!(distribution.iter().all(|r| r[0] != "q2" || r[3] == "0"), "q2 was never asked");
 
+    // The indicators so far: everyone answered «Нет», so satisfaction is 0, and 3.3 (asked only of
+    // respondents with a disability) has no data.
+    let results = admin.send_text("/results").await.text;
+    assert!(results.contains("показатели по 8 ответам"), "{results}");
+    assert!(results.contains("• 5.3 Пуд (удовлетворённость в целом) — 0,0"), "{results}");
+    assert!(results.contains("• 3.3 Пдост уд (доступность для инвалидов) — н/д"), "{results}");
+    assert!(results.contains("• К5: часть по опросу — 0,0"), "{results}");
+    assert!(results.contains("• К4: часть по опросу — н/д"), "4.3 has no data: {results}");
+
     let teacher = app.api.user(900_041, "ru");
     let start = invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5Б"]).await;
     let before = app.api.seq();
     teacher.enqueue_text(&start);
     support::outputs(&teacher, before, 3).await;
+    assert!(!teacher.send_text("/results").await.text.contains("показатели по"), "teachers get their help");
     let refused = teacher.send_text("/export").await;
     assert!(refused.text.contains("меньше 5 ответов"), "{}", refused.text);
 

@@ -8,11 +8,13 @@ admin-role-school = a school administrator
 admin-role-teacher = the class teacher
 admin-help-municipality = Commands:
     /stats — how many have answered in your area; /stats <name> — one municipality or school in it
+    /results — the НОКО indicators of your area
     /export — the anonymous answers as an Excel workbook
     /help — this help
 admin-help-school = Commands:
     /stats — how many have answered, per class of your school; /stats <class> — one class
     /links — the class links as a CSV file
+    /results — the school's НОКО indicators
     /export — the anonymous answers as an Excel workbook
     /help — this help
 admin-help-teacher = Commands:
@@ -38,3 +40,8 @@ admin-export-caption = “{ $name }”: { $count ->
         [one] { $count } anonymous response
        *[other] { $count } anonymous responses
     }. Classes with fewer than { $threshold } responses are pooled without the class name.
+admin-command-results = НОКО indicators
+admin-results-header = “{ $name }” — { $scope }: indicators over { $count } responses (points 0–100)
+admin-results-footer = These are the survey indicators; the criteria К1–К5 also need the expert audit — the full report: “anketa report”.
+admin-results-too-few = “{ $name }”: { $count } responses so far; indicators are shown from { $threshold }, to keep answers anonymous.
+admin-results-not-noko = “{ $name }”: this survey's questionnaire is not the НОКО form, so no criteria are computed.

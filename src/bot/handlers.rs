@@ -32,6 +32,8 @@ pub enum Command {
     Link,
     /// Staff: the scope's anonymous responses as a workbook.
     Export,
+    /// Administrators: the НОКО indicators of their scope so far.
+    Results,
     /// Class teachers: the daily line about their class, on or off (`None`: not understood).
     Digest(Option<bool>),
 }
@@ -64,6 +66,7 @@ impl Command {
             "links" => Some(Command::Links),
             "link" => Some(Command::Link),
             "export" => Some(Command::Export),
+            "results" => Some(Command::Results),
             "digest" => Some(Command::Digest(match rest.trim().to_lowercase().as_str() {
                 "on" | "вкл" => Some(true),
                 "off" | "выкл" => Some(false),

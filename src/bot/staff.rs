@@ -12,7 +12,8 @@ use crate::digest::report::participation_line;
 use crate::i18n::percent;
 use crate::roles::{Role, Scope};
 use crate::survey::Lang;
-use crate::{invitations, operations};
+use crate::survey::scoring::{self, Indicator, Scores, Tally};
+use crate::{invitations, operations, report};
 
 /// What a `/stats` request looks at.
 enum View {
@@ -49,6 +50,9 @@ fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
             commands.push(BotCommand::new("digest", ctx.t("admin-command-digest")));
         }
         Role::Region | Role::Municipality => {}
+    }
+    if role != Role::Teacher {
+        commands.push(BotCommand::new("results", ctx.t("admin-command-results")));
     }
     commands.push(BotCommand::new("export", ctx.t("admin-command-export")));
     commands.push(BotCommand::new("help", ctx.t("survey-command-help")));
@@ -109,6 +113,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
         Command::Links if scope.role() == Role::School => send_school_links(ctx, scope).await,
         Command::Export => export(ctx, scope).await,
+        Command::Results if scope.role() != Role::Teacher => results(ctx, scope, &member).await,
         Command::Digest(choice) if scope.role() == Role::Teacher => match choice {
             Some(on) => {
                 ctx.app.db.set_daily_line(member.id, on).await?;
@@ -288,6 +293,65 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
             &args![("name", campaign.name.as_str()), ("count", rows.len() as i64), ("threshold", threshold)],
         );
         ctx.bot.send_document(ctx.chat, file).caption(caption).await?;
+    }
+    Ok(())
+}
+
+/// `/results`: the НОКО indicators and the survey parts of the criteria over the scope's responses
+/// so far, once there are at least `privacy.min_group_size` of them.
+async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::Result<()> {
+    let campaigns = ctx.app.db.open_campaigns().await?;
+    if campaigns.is_empty() {
+        return ctx.say(ctx.t("admin-no-campaigns")).await;
+    }
+    let threshold = ctx.app.settings.privacy.min_group_size;
+    let texts = &ctx.app.texts;
+    let scope_name = if scope == Scope::Region { ctx.t("admin-role-region") } else { member.scope_name() };
+    for campaign in campaigns {
+        let survey = operations::campaign_survey(&ctx.app.db, campaign.id).await?;
+        if survey.audiences().any(|a| survey.questionnaire(a).is_some_and(|q| scoring::check(q).is_err())) {
+            ctx.say(texts.get_with(ctx.lang, "admin-results-not-noko", &args![("name", campaign.name.as_str())]))
+                .await?;
+            continue;
+        }
+        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope).await?;
+        if (rows.len() as i64) < threshold {
+            let text = texts.get_with(
+                ctx.lang,
+                "admin-results-too-few",
+                &args![("name", campaign.name.as_str()), ("count", rows.len() as i64), ("threshold", threshold)],
+            );
+            ctx.say(text).await?;
+            continue;
+        }
+        let mut tally = Tally::default();
+        for row in &rows {
+            tally.add(row.answers.iter().map(|(q, v)| (q.as_str(), v.as_str())));
+        }
+        let scores = Scores::of(&tally, ctx.app.settings.report.openness_variant, None);
+        let value = |v: Option<f64>| v.map_or_else(|| texts.get(ctx.lang, "report-no-data"), |v| percent(ctx.lang, v));
+        let mut lines = vec![texts.get_with(
+            ctx.lang,
+            "admin-results-header",
+            &args![("name", campaign.name.as_str()), ("scope", scope_name.as_str()), ("count", rows.len() as i64)],
+        )];
+        for indicator in Indicator::ALL {
+            lines.push(format!(
+                "• {} — {}",
+                ctx.t(report::indicator_label(indicator)),
+                value(scores.indicators.get(indicator))
+            ));
+        }
+        lines.push(String::new());
+        for (number, part) in scores.survey_parts.iter().enumerate() {
+            let label = texts.get_with(ctx.lang, "report-col-survey-part", &args![("number", number as i64 + 1)]);
+            lines.push(format!("• {label} — {}", value(*part)));
+        }
+        lines.push(String::new());
+        lines.push(ctx.t("admin-results-footer"));
+        for part in split_message(&lines.join("\n")) {
+            ctx.say(part).await?;
+        }
     }
     Ok(())
 }
