@@ -68,93 +68,30 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
     assert!(list.contains("autumn") && list.contains("noko-parents, noko-students"), "{list}");
     assert!(list.contains("0 responses / 75 students"), "{list}");
 
-    let dup = app
-        .cli_fails(&[
-            "campaign",
-            "create",
-            "--name",
-            "autumn",
-            "--questionnaire",
-            "noko-parents",
-            "--starts",
-            "2026-01-01",
-            "--ends",
-            "2026-02-01",
-            "--target-percent",
-            "40",
-        ])
-        .await;
-    assert!(dup.contains("already exists"), "{dup}");
-    let unknown = app
-        .cli_fails(&[
-            "campaign",
-            "create",
-            "--name",
+    // Each case: the name, the questionnaires, starts, ends, target, and what the error says.
+    let cases: [(&str, &[&str], &str, &str, &str, &str); 5] = [
+        ("autumn", &["noko-parents"], "2026-01-01", "2026-02-01", "40", "already exists"),
+        (
             "x",
-            "--questionnaire",
-            "nope",
-            "--starts",
+            &["nope"],
             "2026-01-01",
-            "--ends",
             "2026-02-01",
-            "--target-percent",
             "40",
-        ])
-        .await;
-    assert!(unknown.contains("no questionnaire \"nope\"") && unknown.contains("noko-parents"), "{unknown}");
-    let twice = app
-        .cli_fails(&[
-            "campaign",
-            "create",
-            "--name",
-            "x",
-            "--questionnaire",
-            "noko-parents",
-            "--questionnaire",
-            "noko-parents",
-            "--starts",
-            "2026-01-01",
-            "--ends",
-            "2026-02-01",
-            "--target-percent",
-            "40",
-        ])
-        .await;
-    assert!(twice.contains("one per audience"), "{twice}");
-    let backwards = app
-        .cli_fails(&[
-            "campaign",
-            "create",
-            "--name",
-            "x",
-            "--questionnaire",
-            "noko-parents",
-            "--starts",
-            "2026-03-01",
-            "--ends",
-            "2026-02-01",
-            "--target-percent",
-            "40",
-        ])
-        .await;
-    assert!(backwards.contains("ends (2026-02-01) before it starts"), "{backwards}");
-    let percent = app
-        .cli_fails(&[
-            "campaign",
-            "create",
-            "--name",
-            "x",
-            "--questionnaire",
-            "noko-parents",
-            "--starts",
-            "2026-01-01",
-            "--ends",
-            "2026-02-01",
-            "--target-percent",
-            "140",
-        ])
-        .await;
-    assert!(percent.contains("between 1 and 100"), "{percent}");
+            "no questionnaire \"nope\" in questionnaires (found: noko-parents",
+        ),
+        ("x", &["noko-parents", "noko-parents"], "2026-01-01", "2026-02-01", "40", "one per audience"),
+        ("x", &["noko-parents"], "2026-03-01", "2026-02-01", "40", "ends (2026-02-01) before it starts"),
+        ("x", &["noko-parents"], "2026-01-01", "2026-02-01", "140", "between 1 and 100"),
+    ];
+    for (name, questionnaires, starts, ends, target, error) in cases {
+        let mut args = vec!["campaign", "create", "--name", name];
+        for id in questionnaires {
+            args.extend(["--questionnaire", id]);
+        }
+        args.extend(["--starts", starts, "--ends", ends, "--target-percent", target]);
+        let stderr = app.cli_fails(&args).await;
+        assert!(stderr.contains(error), "{args:?}: {stderr}");
+    }
     let missing = app.cli_fails(&["links", "export", "--campaign", "spring", "--out", "/tmp"]).await;
     assert!(missing.contains("no campaign named \"spring\""), "{missing}");
 }
