@@ -68,27 +68,47 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
     assert!(list.contains("autumn") && list.contains("noko-parents, noko-students"), "{list}");
     assert!(list.contains("0 responses / 75 students"), "{list}");
 
-    // Each case: the name, the questionnaires, starts, ends, target, and what the error says.
-    let cases: [(&str, &[&str], &str, &str, &str, &str); 5] = [
-        ("autumn", &["noko-parents"], "2026-01-01", "2026-02-01", "40", "already exists"),
+    let valid = ["--questionnaire", "noko-parents", "--starts", "2026-01-01", "--ends", "2026-02-01"];
+    let cases: [(Vec<&str>, &str); 5] = [
+        ([&["--name", "autumn"][..], &valid, &["--target-percent", "40"]].concat(), "already exists"),
         (
-            "x",
-            &["nope"],
-            "2026-01-01",
-            "2026-02-01",
-            "40",
+            vec![
+                "--name",
+                "x",
+                "--questionnaire",
+                "nope",
+                "--starts",
+                "2026-01-01",
+                "--ends",
+                "2026-02-01",
+                "--target-percent",
+                "40",
+            ],
             "no questionnaire \"nope\" in questionnaires (found: noko-parents",
         ),
-        ("x", &["noko-parents", "noko-parents"], "2026-01-01", "2026-02-01", "40", "one per audience"),
-        ("x", &["noko-parents"], "2026-03-01", "2026-02-01", "40", "ends (2026-02-01) before it starts"),
-        ("x", &["noko-parents"], "2026-01-01", "2026-02-01", "140", "between 1 and 100"),
+        (
+            [&["--name", "x", "--questionnaire", "noko-parents"][..], &valid, &["--target-percent", "40"]].concat(),
+            "one per audience",
+        ),
+        (
+            vec![
+                "--name",
+                "x",
+                "--questionnaire",
+                "noko-parents",
+                "--starts",
+                "2026-03-01",
+                "--ends",
+                "2026-02-01",
+                "--target-percent",
+                "40",
+            ],
+            "ends (2026-02-01) before it starts",
+        ),
+        ([&["--name", "x"][..], &valid, &["--target-percent", "140"]].concat(), "between 1 and 100"),
     ];
-    for (name, questionnaires, starts, ends, target, error) in cases {
-        let mut args = vec!["campaign", "create", "--name", name];
-        for id in questionnaires {
-            args.extend(["--questionnaire", id]);
-        }
-        args.extend(["--starts", starts, "--ends", ends, "--target-percent", target]);
+    for (arguments, error) in cases {
+        let args = [&["campaign", "create"][..], &arguments].concat();
         let stderr = app.cli_fails(&args).await;
         assert!(stderr.contains(error), "{args:?}: {stderr}");
     }
