@@ -7,6 +7,7 @@
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
+//! - [`qr`]: QR codes of class links as PNG and SVG.
 //! - [`operations`]: what the operator's commands do.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 
@@ -17,6 +18,7 @@ pub mod db;
 pub mod i18n;
 pub mod operations;
 pub mod privacy;
+pub mod qr;
 pub mod roster;
 pub mod shutdown;
 pub mod startup;
