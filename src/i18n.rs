@@ -7,8 +7,8 @@ use unic_langid::langid;
 
 use crate::survey::Lang;
 
-const RU: &[&str] = &[include_str!("../locales/ru/survey.ftl")];
-const EN: &[&str] = &[include_str!("../locales/en/survey.ftl")];
+const RU: &[&str] = &[include_str!("../locales/ru/survey.ftl"), include_str!("../locales/ru/poster.ftl")];
+const EN: &[&str] = &[include_str!("../locales/en/survey.ftl"), include_str!("../locales/en/poster.ftl")];
 
 /// The message bundles of every supported language.
 pub struct Texts {
@@ -124,7 +124,7 @@ mod tests {
             }
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
-                let is_id = ["survey-"].iter().any(|p| piece.starts_with(p))
+                let is_id = ["survey-", "poster-"].iter().any(|p| piece.starts_with(p))
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if is_id {
                     used.insert(piece.to_string());

@@ -8,6 +8,7 @@
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`qr`]: QR codes of class links as PNG and SVG.
+//! - [`poster`]: printable A4 class posters (PDF) with the QR code.
 //! - [`operations`]: what the operator's commands do.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 
@@ -17,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod i18n;
 pub mod operations;
+pub mod poster;
 pub mod privacy;
 pub mod qr;
 pub mod roster;
