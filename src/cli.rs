@@ -204,7 +204,8 @@ pub enum CampaignAction {
 
 #[derive(Debug, Subcommand)]
 pub enum LinksAction {
-    /// Write DIR/links.csv with one deep link per class (creating missing links).
+    /// Write DIR/links.csv with one deep link per class (creating missing links), and each
+    /// class's QR code and A4 poster under DIR/<municipality>/<school>/.
     Export {
         #[arg(long)]
         campaign: String,
@@ -324,9 +325,16 @@ impl Cli {
             }
             Command::Links { action: LinksAction::Export { campaign, out } } => {
                 let db = open(&settings).await?;
-                let (path, links) =
-                    operations::export_links(&db, &campaign, &out, &settings.telegram.bot_username).await?;
-                println!("Wrote {} class links to {}.", links.len(), path.display());
+                let progress = |done, total| eprintln!("QR codes and posters: {done} of {total} classes");
+                let export =
+                    operations::export_links(&db, &campaign, &out, &settings.telegram.bot_username, progress).await?;
+                println!("Wrote {} class links to {}.", export.classes, export.csv.display());
+                println!(
+                    "Wrote QR codes (PNG, SVG) and A4 posters (PDF) of {} classes in {} schools to {}.",
+                    export.classes,
+                    export.schools,
+                    out.display()
+                );
                 Ok(())
             }
             Command::Export { campaign, format, out } => {

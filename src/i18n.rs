@@ -13,6 +13,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/export.ftl"),
     include_str!("../locales/ru/digest.ftl"),
     include_str!("../locales/ru/report.ftl"),
+    include_str!("../locales/ru/poster.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -20,6 +21,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/export.ftl"),
     include_str!("../locales/en/digest.ftl"),
     include_str!("../locales/en/report.ftl"),
+    include_str!("../locales/en/poster.ftl"),
 ];
 
 /// The message bundles of every supported language.
@@ -142,7 +144,9 @@ mod tests {
             }
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
-                let is_id = ["survey-", "admin-", "export-", "digest-", "report-"].iter().any(|p| piece.starts_with(p))
+                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-"]
+                    .iter()
+                    .any(|p| piece.starts_with(p))
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if is_id {
                     used.insert(piece.to_string());

@@ -12,6 +12,8 @@
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
 //! - [`report`]: the results report by the official НОКО criteria, and the free-text proposals.
+//! - [`qr`]: QR codes of class links as PNG and SVG.
+//! - [`poster`]: printable A4 class posters (PDF) with the QR code.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
 //! - [`clock`]: the time, settable for rehearsals and tests.
@@ -27,8 +29,10 @@ pub mod expert;
 pub mod i18n;
 pub mod invitations;
 pub mod operations;
+pub mod poster;
 pub mod preview;
 pub mod privacy;
+pub mod qr;
 pub mod report;
 pub mod roles;
 pub mod roster;

@@ -1,8 +1,11 @@
 //! The operator's command line, run as the real binary: roster import (errors with line numbers,
-//! nothing half-imported, re-import updates), campaigns, links, questionnaire checks, and `run`'s
-//! refusal to start without an identity key.
+//! nothing half-imported, re-import updates), campaigns, links with their QR codes and posters,
+//! questionnaire checks, and `run`'s refusal to start without an identity key.
 
 mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use support::{ROSTER, TestApp};
 
@@ -116,6 +119,100 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
     assert!(missing.contains("no campaign named \"spring\""), "{missing}");
 }
 
+/// Reads a QR code PNG the way a phone camera would: find the code in the picture, decode it.
+fn decode_qr_png(path: &Path) -> String {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert!(frame.width >= 1000 && frame.width == frame.height, "{}: {}×{}", path.display(), frame.width, frame.height);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(frame.width as usize, frame.height as usize, |x, y| {
+        pixels[y * frame.line_size + x]
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "{}", path.display());
+    grids[0].decode().unwrap_or_else(|e| panic!("{}: {e:?}", path.display())).1
+}
+
+/// Pages of a PDF: its `/Type/Page` objects (not the `/Type/Pages` tree).
+fn pdf_pages(path: &Path) -> usize {
+    let pdf = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(pdf.starts_with(b"%PDF-"), "{}", path.display());
+    let needle = b"/Type/Page";
+    pdf.windows(needle.len() + 1).filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's').count()
+}
+
+/// Every file under `dir`, as paths relative to it with `/` between folders.
+fn files_under(dir: &Path) -> BTreeSet<String> {
+    let mut files = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let relative = path.strip_prefix(dir).unwrap();
+            files.insert(relative.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/"));
+        }
+    }
+    files
+}
+
+async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp) {
+    app.seed().await;
+    // A school name Windows would refuse as a folder, and a class differing only in case.
+    let more = app.write(
+        "more.csv",
+        "municipality;school;class;students\nИркутск;\"Гимназия: \"\"Вектор\"\"\";10А;20\nИркутск;Школа № 1;5а;18\n",
+    );
+    app.cli(&["roster", "import", &more]).await;
+    let out = app.path("links");
+    let output = app
+        .command(&["links", "export", "--campaign", "autumn", "--out", out.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("5 of 5 classes"), "progress on stderr: {stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("5 classes in 3 schools"), "{stdout}");
+
+    let mut reader = csv::Reader::from_path(out.join("links.csv")).unwrap();
+    let urls: BTreeMap<(String, String), String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| ((r[1].to_string(), r[2].to_string()), r[3].to_string()))
+        .collect();
+    assert_eq!(urls.len(), 5);
+
+    // (folder under DIR, file name, school, class): names a person recognises, safe on Windows.
+    let expected = [
+        ("Иркутск/Школа № 1", "5А", "Школа № 1", "5А"),
+        ("Иркутск/Школа № 1", "5а (2)", "Школа № 1", "5а"),
+        ("Иркутск/Школа № 1", "5Б", "Школа № 1", "5Б"),
+        ("Иркутск/Лицей № 2", "9В", "Лицей № 2", "9В"),
+        ("Иркутск/Гимназия_ _Вектор_", "10А", "Гимназия: \"Вектор\"", "10А"),
+    ];
+    let mut files = BTreeSet::from(["links.csv".to_string()]);
+    for (folder, name, school, class) in expected {
+        let url = &urls[&(school.to_string(), class.to_string())];
+        let stem = out.join(folder).join(name);
+        assert_eq!(&decode_qr_png(&stem.with_added_extension("png")), url, "{folder}/{name}.png");
+        let svg = std::fs::read_to_string(stem.with_added_extension("svg")).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("viewBox=") && svg.trim_end().ends_with("</svg>"), "{svg}");
+        assert_eq!(pdf_pages(&stem.with_added_extension("pdf")), 1, "{folder}/{name}.pdf");
+        files.extend(["png", "svg", "pdf"].map(|ext| format!("{folder}/{name}.{ext}")));
+    }
+    for (folder, classes) in [("Иркутск/Школа № 1", 3), ("Иркутск/Лицей № 2", 1), ("Иркутск/Гимназия_ _Вектор_", 1)]
+    {
+        assert_eq!(pdf_pages(&out.join(folder).join("posters.pdf")), classes, "{folder}/posters.pdf");
+        files.insert(format!("{folder}/posters.pdf"));
+    }
+    assert_eq!(files_under(&out), files, "nothing else, nothing missing");
+}
+
 async fn questionnaire_check_names_the_question_and_the_problem(app: TestApp) {
     for shipped in ["questionnaires/noko-parents.toml", "questionnaires/noko-students.toml"] {
         let out = app.cli(&["questionnaire", "check", shipped]).await;
@@ -215,6 +312,7 @@ on_both_engines!(
     a_bad_roster_row_rejects_the_whole_file_with_its_line_number,
     re_importing_updates_headcounts_and_never_duplicates,
     campaigns_are_checked_and_listed_and_links_are_stable,
+    links_export_writes_a_qr_code_and_a_poster_for_every_class,
     questionnaire_check_names_the_question_and_the_problem,
     run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one,
 );

@@ -1,0 +1,7 @@
+# The class poster for the school stand (PDF). Posters are printed in Russian; English is kept
+# for completeness and checks.
+
+poster-class = Class { $class }
+poster-call-to-action = Parents! Take the anonymous survey on the quality of learning conditions at school
+poster-scan = Point your phone's camera at the QR code or open the link:
+poster-anonymity = The survey is anonymous: the bot does not store your name or your Telegram account. One answer per family.
