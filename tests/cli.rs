@@ -119,31 +119,6 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
     assert!(missing.contains("no campaign named \"spring\""), "{missing}");
 }
 
-/// Reads a QR code PNG the way a phone camera would: find the code in the picture, decode it.
-fn decode_qr_png(path: &Path) -> String {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
-    decoder.set_transformations(png::Transformations::EXPAND);
-    let mut reader = decoder.read_info().unwrap();
-    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-    let frame = reader.next_frame(&mut pixels).unwrap();
-    assert!(frame.width >= 1000 && frame.width == frame.height, "{}: {}×{}", path.display(), frame.width, frame.height);
-    let mut image = rqrr::PreparedImage::prepare_from_greyscale(frame.width as usize, frame.height as usize, |x, y| {
-        pixels[y * frame.line_size + x]
-    });
-    let grids = image.detect_grids();
-    assert_eq!(grids.len(), 1, "{}", path.display());
-    grids[0].decode().unwrap_or_else(|e| panic!("{}: {e:?}", path.display())).1
-}
-
-/// Pages of a PDF: its `/Type/Page` objects (not the `/Type/Pages` tree).
-fn pdf_pages(path: &Path) -> usize {
-    let pdf = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(pdf.starts_with(b"%PDF-"), "{}", path.display());
-    let needle = b"/Type/Page";
-    pdf.windows(needle.len() + 1).filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's').count()
-}
-
 /// Every file under `dir`, as paths relative to it with `/` between folders.
 fn files_under(dir: &Path) -> BTreeSet<String> {
     let mut files = BTreeSet::new();
@@ -199,15 +174,27 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
     for (folder, name, school, class) in expected {
         let url = &urls[&(school.to_string(), class.to_string())];
         let stem = out.join(folder).join(name);
-        assert_eq!(&decode_qr_png(&stem.with_added_extension("png")), url, "{folder}/{name}.png");
+        assert_eq!(
+            &support::decode_qr(&std::fs::read(stem.with_added_extension("png")).unwrap()),
+            url,
+            "{folder}/{name}.png"
+        );
         let svg = std::fs::read_to_string(stem.with_added_extension("svg")).unwrap();
         assert!(svg.contains("<svg") && svg.contains("viewBox=") && svg.trim_end().ends_with("</svg>"), "{svg}");
-        assert_eq!(pdf_pages(&stem.with_added_extension("pdf")), 1, "{folder}/{name}.pdf");
+        assert_eq!(
+            support::pdf_pages(&std::fs::read(stem.with_added_extension("pdf")).unwrap()),
+            1,
+            "{folder}/{name}.pdf"
+        );
         files.extend(["png", "svg", "pdf"].map(|ext| format!("{folder}/{name}.{ext}")));
     }
     for (folder, classes) in [("Иркутск/Школа № 1", 3), ("Иркутск/Лицей № 2", 1), ("Иркутск/Гимназия_ _Вектор_", 1)]
     {
-        assert_eq!(pdf_pages(&out.join(folder).join("posters.pdf")), classes, "{folder}/posters.pdf");
+        assert_eq!(
+            support::pdf_pages(&std::fs::read(out.join(folder).join("posters.pdf")).unwrap()),
+            classes,
+            "{folder}/posters.pdf"
+        );
         files.insert(format!("{folder}/posters.pdf"));
     }
     assert_eq!(files_under(&out), files, "nothing else, nothing missing");

@@ -124,6 +124,9 @@ async fn a_teacher_gets_the_class_link_ready_to_forward(mut app: TestApp) {
     teacher.enqueue_text(&invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5Б"]).await);
     let forward = teacher.wait_for_text("Уважаемые родители 5Б класса").await;
     assert!(forward.text.contains(&link(&links, "5Б").url), "{}", forward.text);
+    assert_eq!(forward.kind, "photo", "the QR code, with the text to forward as its caption");
+    let qr = app.api.uploads().into_iter().find(|u| u.chat_id == Some(900_020)).expect("the QR picture");
+    assert_eq!(support::decode_qr(&qr.bytes), link(&links, "5Б").url);
     teacher.wait_for_text("Перешлите сообщение выше").await;
     let menu = app
         .api
@@ -143,8 +146,10 @@ async fn a_school_administrator_gets_the_class_links_as_a_file(mut app: TestApp)
     app.start_bot().await;
     let admin = app.api.user(900_030, "ru");
     admin.send_text(&invite(&app, &["admin", "invite", "--school", "Школа № 1"]).await).await;
-    let document = admin.send_text("/links").await;
-    assert_eq!(document.kind, "document");
+    let before = app.api.seq();
+    admin.enqueue_text("/links");
+    let documents = support::outputs(&admin, before, 2).await;
+    assert!(documents.iter().all(|d| d.kind == "document"), "{documents:?}");
     let upload = app.api.uploads().into_iter().find(|u| u.chat_id == Some(900_030)).expect("a CSV upload");
     let csv = String::from_utf8(upload.bytes).unwrap();
     assert!(csv.starts_with("class,url"), "{csv}");
@@ -152,6 +157,14 @@ async fn a_school_administrator_gets_the_class_links_as_a_file(mut app: TestApp)
         assert!(csv.contains(&format!("{class},{}", link(&links, class).url)), "{csv}");
     }
     assert!(!csv.contains("9В"), "another school's class: {csv}");
+    let posters = app
+        .api
+        .uploads()
+        .into_iter()
+        .find(|u| u.chat_id == Some(900_030) && u.bytes.starts_with(b"%PDF"))
+        .expect("the posters");
+    assert_eq!(posters.file_name.as_deref(), Some("posters-autumn.pdf"));
+    assert_eq!(support::pdf_pages(&posters.bytes), 2, "a page per class of the school");
 }
 
 async fn ambiguous_school_names_are_an_error_that_lists_the_candidates(app: TestApp) {

@@ -45,3 +45,4 @@ admin-results-header = “{ $name }” — { $scope }: indicators over { $count 
 admin-results-footer = These are the survey indicators; the criteria К1–К5 also need the expert audit — the full report: “anketa report”.
 admin-results-too-few = “{ $name }”: { $count } responses so far; indicators are shown from { $threshold }, to keep answers anonymous.
 admin-results-not-noko = “{ $name }”: this survey's questionnaire is not the НОКО form, so no criteria are computed.
+admin-posters-caption = Class posters with QR codes, to print for the stands (A4, a page per class).

@@ -10,6 +10,8 @@ use crate::args;
 use crate::db::{Campaign, Participation, StaffMember};
 use crate::digest::report::participation_line;
 use crate::i18n::percent;
+use crate::poster::{Poster, Printer};
+use crate::qr::Qr;
 use crate::roles::{Role, Scope};
 use crate::survey::Lang;
 use crate::survey::scoring::{self, Indicator, Scores, Tally};
@@ -111,7 +113,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
     match command {
         Command::Stats(target) => stats(ctx, scope, target.as_deref()).await,
         Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
-        Command::Links if scope.role() == Role::School => send_school_links(ctx, scope).await,
+        Command::Links if scope.role() == Role::School => send_school_links(ctx, scope, &member).await,
         Command::Export => export(ctx, scope).await,
         Command::Results if scope.role() != Role::Teacher => results(ctx, scope, &member).await,
         Command::Digest(choice) if scope.role() == Role::Teacher => match choice {
@@ -226,7 +228,7 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
     }
     for campaign in campaigns {
         let url = operations::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
-        let text = ctx.app.texts.get_with(
+        let caption = ctx.app.texts.get_with(
             Lang::Ru,
             "admin-teacher-forward",
             &args![
@@ -236,13 +238,17 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
                 ("ends", ctx.date(campaign.ends_on))
             ],
         );
-        ctx.say(text).await?;
+        // The QR code as a picture, with the text ready to forward as its caption.
+        let png = Qr::new(&url)?.png()?;
+        let photo = InputFile::memory(png).file_name(format!("qr-{}.png", member.class.clone().unwrap_or_default()));
+        ctx.bot.send_photo(ctx.chat, photo).caption(caption).await?;
     }
     ctx.say(ctx.t("admin-teacher-forward-hint")).await
 }
 
-/// A school administrator's class links as a CSV document, one per campaign.
-async fn send_school_links(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
+/// A school administrator's class links as a CSV document and the school's posters as a PDF
+/// ready to print, one of each per campaign.
+async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::Result<()> {
     let Scope::School { school_id, .. } = scope else { return Ok(()) };
     let campaigns = answerable_campaigns(ctx).await?;
     if campaigns.is_empty() {
@@ -252,13 +258,22 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
         let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
         let mut csv = csv::Writer::from_writer(Vec::new());
         csv.write_record(["class", "url"])?;
+        let mut codes = Vec::new();
         for class in &classes {
             let url = operations::class_link(&ctx.app.db, campaign.id, class.id, &ctx.app.bot_username).await?;
             csv.write_record([class.name.as_str(), url.as_str()])?;
+            let qr = Qr::new(&url)?;
+            codes.push((class.name.as_str(), url, qr));
         }
+        let school = member.school.clone().unwrap_or_default();
+        let posters: Vec<Poster<'_>> =
+            codes.iter().map(|(class, url, qr)| Poster { school: &school, class, link: url, qr }).collect();
+        let pdf = Printer::default().pdf(&posters)?;
         let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
         let file = InputFile::memory(bytes).file_name(format!("links-{}.csv", campaign.name));
         ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone()).await?;
+        let posters = InputFile::memory(pdf).file_name(format!("posters-{}.pdf", campaign.name));
+        ctx.bot.send_document(ctx.chat, posters).caption(ctx.t("admin-posters-caption")).await?;
     }
     Ok(())
 }

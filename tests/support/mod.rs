@@ -401,3 +401,26 @@ pub async fn outputs(user: &bot_api::TestUser, after: u64, count: usize) -> Vec<
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Reads a QR code PNG the way a phone camera would: find the code in the picture, decode it.
+pub fn decode_qr(png_bytes: &[u8]) -> String {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert!(frame.width >= 1000 && frame.width == frame.height, "print quality: {}×{}", frame.width, frame.height);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(frame.width as usize, frame.height as usize, |x, y| {
+        pixels[y * frame.line_size + x]
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the picture");
+    grids[0].decode().unwrap_or_else(|e| panic!("the QR code does not decode: {e:?}")).1
+}
+
+/// Pages of a PDF: its `/Type/Page` objects (not the `/Type/Pages` tree).
+pub fn pdf_pages(pdf: &[u8]) -> usize {
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let needle = b"/Type/Page";
+    pdf.windows(needle.len() + 1).filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's').count()
+}
