@@ -205,6 +205,7 @@ async fn run_engine(engine: Engine, args: &Args) -> anyhow::Result<Section> {
     let db = Db::connect(place.url()).await?;
     let mut section = Section::new(engine, engine_facts(&db).await?, args);
     let result = measure(&db, &place, &work, args, &mut section).await;
+    section.load.push(load_average());
     db.close().await;
     place.remove(args.keep).await?;
     result?;
@@ -882,11 +883,21 @@ impl Machine {
     }
 }
 
+/// Other work on the machine shows in every figure; the load average says whether there was any.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".to_string())
+}
+
 /// One engine's figures.
 struct Section {
     engine: Engine,
     facts: String,
     command: String,
+    /// The 1-minute load average when the run started and when it ended.
+    load: Vec<String>,
     rows: Vec<(String, String)>,
     notes: Vec<String>,
 }
@@ -897,7 +908,7 @@ impl Section {
         if !args.is_full_scale() {
             let _ = write!(command, " --responses {} --respondents {}", args.responses, args.respondents);
         }
-        Section { engine, facts, command, rows: Vec::new(), notes: Vec::new() }
+        Section { engine, facts, command, load: vec![load_average()], rows: Vec::new(), notes: Vec::new() }
     }
 
     fn row(&mut self, what: String, figure: String) {
@@ -931,6 +942,8 @@ impl Section {
         }
         let _ = writeln!(out, "  ```");
         let _ = writeln!(out);
+        let _ =
+            writeln!(out, "- load average (1 min, `/proc/loadavg`) at the start and the end: {}", self.load.join(", "));
         let _ = writeln!(out, "- engine: {}", self.facts);
         let _ = writeln!(out, "- reproduce: `{}`", self.command);
         let _ = writeln!(out);
