@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
+use sqlx::QueryBuilder;
 
 use super::{Db, on_pool};
 use crate::survey::Audience;
@@ -111,13 +112,14 @@ impl Db {
             .bind(response.submitted_on)
             .fetch_one(&mut *tx)
             .await?;
-            for (question_id, value) in &response.answers {
-                sqlx::query("INSERT INTO answers (response_id, question_id, value) VALUES ($1, $2, $3)")
-                    .bind(response_id)
-                    .bind(question_id)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await?;
+            // All answers in one statement: a round trip per answer held the write lock (SQLite)
+            // and the transaction open for a dozen round trips.
+            if !response.answers.is_empty() {
+                let mut insert = QueryBuilder::new("INSERT INTO answers (response_id, question_id, value) ");
+                insert.push_values(&response.answers, |mut row, (question_id, value)| {
+                    row.push_bind(response_id).push_bind(question_id).push_bind(value);
+                });
+                insert.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(SubmitOutcome::Stored)
