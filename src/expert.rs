@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::roster::{delimiter, line_number};
+use crate::roster::{LineCounter, delimiter};
 use crate::survey::scoring::ExpertScores;
 
 /// One school's audited indicators, with the line they came from.
@@ -64,12 +64,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ExpertRow>, ExpertError> {
 
     let mut rows = Vec::new();
     let mut seen: HashMap<(String, String), u64> = HashMap::new();
+    let mut lines = LineCounter::new(text);
     for record in reader.records() {
         let record = record.map_err(|e| {
-            let line = line_number(text, e.position());
+            let line = lines.line_at(e.position());
             row_error(line, format!("cannot be read as CSV: {e}"))
         })?;
-        let line = line_number(text, record.position());
+        let line = lines.line_at(record.position());
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }

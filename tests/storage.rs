@@ -86,7 +86,46 @@ async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: T
     assert!(db.load_draft(1).await.unwrap().is_some(), "a recent draft stays");
 }
 
+async fn the_export_reads_back_any_answer_text_exactly(app: TestApp) {
+    let (db, campaign, school, class, code) = seeded(&app.db_url).await;
+    let key = IdentityKey::new(&[9; 32]).unwrap();
+    let tricky = "q1:3:no; «Ёлка» — \"да\"\nвторая строка 🎄:";
+    let given = [vec![("q1", "yes"), ("q15", tricky), ("q3", "")], vec![]];
+    for (person, answers) in given.iter().enumerate() {
+        let response = NewResponse {
+            campaign_id: campaign,
+            school_id: school,
+            class_id: class,
+            audience: Audience::Parent,
+            questionnaire_id: "noko-parents".into(),
+            submitted_on: Utc::now().date_naive(),
+            answers: answers.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect(),
+        };
+        db.start_draft(person as i64, &code, "{}", 1, Utc::now()).await.unwrap();
+        let identity = key.identity(person as u64, campaign, school);
+        assert_eq!(
+            db.submit_response(person as i64, 1, identity.as_bytes(), &response).await.unwrap(),
+            SubmitOutcome::Stored
+        );
+    }
+    let mut exported = Vec::new();
+    let count = db
+        .export_responses(campaign, anketa::roles::Scope::Region, |row: anketa::db::ExportRow| {
+            let mut answers = row.answers;
+            answers.sort();
+            exported.push(answers);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+    let expected: Vec<Vec<(String, String)>> =
+        given.iter().map(|a| a.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect()).collect();
+    assert_eq!(exported, expected);
+}
+
 on_both_engines!(
     two_processes_submitting_for_one_person_store_exactly_one_response,
     a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged,
+    the_export_reads_back_any_answer_text_exactly,
 );

@@ -1,0 +1,1009 @@
+//! Region-scale benchmark: a whole region's roster (1,000 schools, 30,000 classes), respondents
+//! walking the shipped `noko-parents` questionnaire, submits, a database filled to 300,000
+//! responses, the counts a daily digest needs and the CSV export, on SQLite and PostgreSQL.
+//!
+//! Everything measured goes through the library's public API, the way the bot and the command line
+//! call it. Run with `cargo bench --bench region [-- --engine sqlite|postgres|both]`; the figures
+//! are printed and written to `BENCHMARKS.md` (one section per engine, replaced on each full run).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anketa::db::{Db, NewResponse, SubmitOutcome};
+use anketa::operations::{self, CampaignRequest};
+use anketa::privacy::IdentityKey;
+use anketa::roster;
+use anketa::survey::{Draft, Input, QuestionKind, Stage, Survey};
+use anyhow::{Context, bail, ensure};
+use chrono::{Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+const MUNICIPALITIES: usize = 50;
+const SCHOOLS_PER_MUNICIPALITY: usize = 20;
+const GRADES: usize = 10;
+const LETTERS: [&str; 3] = ["А", "Б", "В"];
+const DEFAULT_TIMEZONE: &str = "Europe/Moscow";
+/// Timezones given to municipalities in turn; `""` leaves the column empty (the default applies).
+const TIMEZONES: [&str; 5] = ["", "Europe/Moscow", "Asia/Irkutsk", "Asia/Yekaterinburg", "Asia/Vladivostok"];
+const CAMPAIGN: &str = "НОКО region benchmark";
+const CAMPAIGN_DAYS: u64 = 28;
+const DEFAULT_RESPONSES: usize = 300_000;
+const DEFAULT_RESPONDENTS: usize = 2_000;
+const CONCURRENCY: usize = 8;
+/// How long the fill runs with the production durability settings before the rest of it is
+/// written with fsync relaxed (the same library calls), to keep the whole run near 10 minutes.
+const FULL_SYNC_FILL_BUDGET: Duration = Duration::from_secs(60);
+/// Samples for the counting queries.
+const SCHOOL_SAMPLES: usize = 50;
+const MUNICIPALITY_SAMPLES: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+struct Args {
+    engines: Vec<Engine>,
+    responses: usize,
+    respondents: usize,
+    keep: bool,
+}
+
+impl Args {
+    fn parse() -> anyhow::Result<Args> {
+        let mut args = Args {
+            engines: vec![Engine::Sqlite, Engine::Postgres],
+            responses: DEFAULT_RESPONSES,
+            respondents: DEFAULT_RESPONDENTS,
+            keep: false,
+        };
+        let mut given = std::env::args().skip(1);
+        while let Some(arg) = given.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) => (name.to_string(), Some(value.to_string())),
+                None => (arg.clone(), None),
+            };
+            let mut value = || inline.clone().or_else(|| given.next()).with_context(|| format!("{name} needs a value"));
+            match name.as_str() {
+                "--engine" => {
+                    args.engines = match value()?.as_str() {
+                        "sqlite" => vec![Engine::Sqlite],
+                        "postgres" => vec![Engine::Postgres],
+                        "both" => vec![Engine::Sqlite, Engine::Postgres],
+                        other => bail!("--engine takes sqlite, postgres or both (got {other:?})"),
+                    }
+                }
+                "--responses" => args.responses = value()?.parse().context("--responses takes a number")?,
+                "--respondents" => args.respondents = value()?.parse().context("--respondents takes a number")?,
+                "--keep" => args.keep = true,
+                // `cargo bench` passes `--bench`; other libtest options mean nothing here either.
+                _ => {}
+            }
+        }
+        ensure!(args.respondents >= CONCURRENCY, "--respondents must be at least {CONCURRENCY}");
+        Ok(args)
+    }
+
+    /// Only runs at the design scale overwrite the figures in BENCHMARKS.md.
+    fn is_full_scale(&self) -> bool {
+        self.responses == DEFAULT_RESPONSES && self.respondents == DEFAULT_RESPONDENTS
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let machine = Machine::describe();
+    let mut sections = Vec::new();
+    for &engine in &args.engines {
+        eprintln!("== {} ==", engine.name());
+        let section = runtime.block_on(run_engine(engine, &args))?;
+        println!("{}", section.to_markdown(&machine));
+        sections.push(section);
+    }
+    if args.is_full_scale() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
+        write_benchmarks(&path, &sections, &machine)?;
+        eprintln!("figures written to {}", path.display());
+    } else {
+        eprintln!("not at the design scale (--responses/--respondents given): BENCHMARKS.md left as it is");
+    }
+    Ok(())
+}
+
+/// Where the database lives for one engine's run, removed afterwards unless `--keep`.
+enum Place {
+    Sqlite { dir: tempfile::TempDir, url: String },
+    Postgres { admin: String, name: String, url: String },
+}
+
+impl Place {
+    async fn create(engine: Engine) -> anyhow::Result<Place> {
+        Ok(match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("anketa.db").display());
+                Place::Sqlite { dir, url }
+            }
+            Engine::Postgres => {
+                let admin = std::env::var("ANKETA_BENCH_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+                let name = format!("anketa_bench_{}", std::process::id());
+                let pool = sqlx::PgPool::connect(&admin).await.with_context(|| format!("cannot reach {admin}"))?;
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
+                pool.close().await;
+                let (base, _) = admin.rsplit_once('/').context("ANKETA_BENCH_POSTGRES_URL names no database")?;
+                let url = format!("{base}/{name}");
+                Place::Postgres { admin, name, url }
+            }
+        })
+    }
+
+    fn url(&self) -> &str {
+        match self {
+            Place::Sqlite { url, .. } | Place::Postgres { url, .. } => url,
+        }
+    }
+
+    fn work_dir(&self) -> PathBuf {
+        match self {
+            Place::Sqlite { dir, .. } => dir.path().to_path_buf(),
+            Place::Postgres { .. } => std::env::temp_dir().join(format!("anketa-bench-{}", std::process::id())),
+        }
+    }
+
+    async fn remove(self, keep: bool) -> anyhow::Result<()> {
+        match self {
+            Place::Sqlite { dir, url } if keep => {
+                let _ = dir.keep();
+                eprintln!("kept {url}");
+            }
+            Place::Sqlite { .. } => {}
+            Place::Postgres { url, .. } if keep => eprintln!("kept {url}"),
+            Place::Postgres { admin, name, .. } => {
+                let pool = sqlx::PgPool::connect(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await?;
+                pool.close().await;
+                let _ =
+                    std::fs::remove_dir_all(std::env::temp_dir().join(format!("anketa-bench-{}", std::process::id())));
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn run_engine(engine: Engine, args: &Args) -> anyhow::Result<Section> {
+    let place = Place::create(engine).await?;
+    let work = place.work_dir();
+    std::fs::create_dir_all(&work)?;
+    let db = Db::connect(place.url()).await?;
+    let mut section = Section::new(engine, engine_facts(&db).await?, args);
+    let result = measure(&db, &place, &work, args, &mut section).await;
+    section.load.push(load_average());
+    db.close().await;
+    place.remove(args.keep).await?;
+    result?;
+    Ok(section)
+}
+
+async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut Section) -> anyhow::Result<()> {
+    // 1. Roster import.
+    let roster_file = work.join("roster.csv");
+    std::fs::write(&roster_file, region_csv())?;
+    eprintln!("importing the roster");
+    // What `operations::import_roster` does, in two timed halves.
+    let started = Instant::now();
+    let rows = roster::parse(&std::fs::read(&roster_file)?)?;
+    let parsed = started.elapsed();
+    let summary = db.import_roster(&rows, DEFAULT_TIMEZONE).await?;
+    let took = started.elapsed();
+    ensure!(summary.classes_added == (MUNICIPALITIES * SCHOOLS_PER_MUNICIPALITY * GRADES * LETTERS.len()) as i64);
+    section.row(
+        format!(
+            "Roster import (`roster import`): {} classes, {} schools, {} municipalities",
+            thousands(summary.classes_added as usize),
+            thousands(summary.schools as usize),
+            summary.municipalities
+        ),
+        format!(
+            "{} ({} classes/s; parsing the CSV {})",
+            seconds(took),
+            rate(summary.classes_added as usize, took),
+            millis(parsed)
+        ),
+    );
+
+    // Campaign and links, as the operator makes them.
+    let today = Utc::now().date_naive();
+    let starts_on = today - Days::new(1);
+    let questionnaires = ["noko-parents".to_string()];
+    let questionnaires_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires");
+    let campaign_id = operations::create_campaign(
+        db,
+        &questionnaires_dir,
+        CampaignRequest {
+            name: CAMPAIGN,
+            questionnaires: &questionnaires,
+            starts_on,
+            ends_on: starts_on + Days::new(CAMPAIGN_DAYS - 1),
+            target_percent: 40,
+        },
+    )
+    .await?;
+    let started = Instant::now();
+    // The links themselves, as `links export` makes them, without drawing 30,000 posters.
+    let links = db
+        .ensure_links(campaign_id, chrono::Utc::now(), || {
+            use rand::Rng;
+            rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(12).map(char::from).collect()
+        })
+        .await?;
+    section.row(
+        format!("Class links for a campaign (`Db::ensure_links`, posters not drawn): {} links", thousands(links.len())),
+        seconds(started.elapsed()),
+    );
+    // The class and school ids behind each link, as the bot finds them: `resolve_link`.
+    let links = Arc::new(links);
+    let shared = (db.clone(), links.clone());
+    let (resolved, took) = on_tasks(CONCURRENCY, links.len(), move |_, index| {
+        let (db, links) = shared.clone();
+        async move {
+            let link = &links[index];
+            let started = Instant::now();
+            let target = db.resolve_link(&link.code).await?.context("a link just made does not resolve")?;
+            let class = Class {
+                code: link.code.clone(),
+                municipality: link.municipality.clone(),
+                school_id: target.school_id,
+                class_id: target.class_id,
+                timezone: target.timezone.parse().unwrap_or(chrono_tz::Europe::Moscow),
+            };
+            Ok((class, started.elapsed()))
+        }
+    })
+    .await?;
+    let (classes, latencies): (Vec<Class>, Vec<Duration>) = resolved.into_iter().unzip();
+    section.row(
+        format!("`resolve_link`, {CONCURRENCY} tasks, each of the {} links once", thousands(classes.len())),
+        format!("{} · {} links/s", Latencies::new(latencies).summary(&[50.0, 99.0]), rate(classes.len(), took)),
+    );
+
+    let survey = campaign_survey(db, campaign_id).await?;
+    let bench = Arc::new(Bench {
+        db: db.clone(),
+        survey,
+        classes,
+        campaign_id,
+        starts_on,
+        key: IdentityKey::new(&[0x5a; 32])?,
+        next_person: AtomicI64::new(1),
+    });
+
+    // 2 and 3. Respondents walking the questionnaire, then submitting, with 1 and with 8 tasks.
+    let sequential = args.respondents / 3;
+    for (tasks, respondents) in [(1, sequential), (CONCURRENCY, args.respondents - sequential)] {
+        eprintln!("{respondents} respondents walking the questionnaire, {tasks} task(s)");
+        let (walked, steps, took) = walk_all(&bench, tasks, respondents).await?;
+        let step_count = steps.len();
+        let steps = Latencies::new(steps);
+        section.row(
+            format!(
+                "Respondent step (`load_draft` + `resolve_link` + `Draft::step` + `update_draft`), {tasks} task{}: {} respondents, {} steps",
+                if tasks == 1 { "" } else { "s" },
+                thousands(respondents),
+                thousands(step_count)
+            ),
+            format!("{} · {} steps/s", steps.summary(&[50.0, 95.0, 99.0]), rate(step_count, took)),
+        );
+        eprintln!("submitting {} responses, {tasks} task(s)", walked.len());
+        let (submits, took) = submit_all(&bench, tasks, walked).await?;
+        let count = submits.len();
+        let submits = Latencies::new(submits);
+        section.row(
+            format!(
+                "Submit (`submit_response`), {tasks} task{}: {} responses",
+                if tasks == 1 { "" } else { "s" },
+                thousands(count)
+            ),
+            format!("{} · {} submits/s", submits.summary(&[50.0, 99.0]), rate(count, took)),
+        );
+    }
+
+    // 4. Fill to the design scale: the production settings for a while, then fsync relaxed.
+    let already = args.respondents;
+    let templates = Arc::new(completed_drafts(&bench.survey, 256));
+    let target = args.responses.max(already);
+    let progress = Arc::new(AtomicUsize::new(already));
+    let deadline = Instant::now() + FULL_SYNC_FILL_BUDGET;
+    eprintln!("filling to {} responses, {CONCURRENCY} tasks", thousands(target));
+    let started = Instant::now();
+    let filled = fill(&bench, db, &templates, &progress, target, Some(deadline)).await?;
+    let took = started.elapsed();
+    let full_rate = filled as f64 / took.as_secs_f64();
+    let mut fill_figure =
+        format!("{} responses in {} ({} responses/s)", thousands(filled), seconds(took), rate(filled, took));
+    let remaining = target - progress.load(Ordering::Relaxed);
+    if remaining > 0 {
+        let _ = write!(
+            fill_figure,
+            "; all {} would take ≈ {} at that rate",
+            thousands(target - already),
+            seconds(Duration::from_secs_f64((target - already) as f64 / full_rate))
+        );
+        let relaxed = relaxed_durability(place).await?;
+        eprintln!("the rest ({}) with fsync relaxed", thousands(remaining));
+        let started = Instant::now();
+        let more = fill(&bench, &relaxed, &templates, &progress, target, None).await?;
+        let took = started.elapsed();
+        relaxed.close().await;
+        let _ = write!(
+            fill_figure,
+            "; the other {} written with {} ({} responses/s)",
+            thousands(more),
+            match place {
+                Place::Sqlite { .. } => "`synchronous=OFF`",
+                Place::Postgres { .. } => "`synchronous_commit=off`",
+            },
+            rate(more, took)
+        );
+    }
+    section.row(
+        format!("Fill to {} responses (`start_draft` + `submit_response`, {CONCURRENCY} tasks)", thousands(target)),
+        fill_figure,
+    );
+    ensure!(progress.load(Ordering::Relaxed) == target, "the fill stopped short");
+
+    // Counts a digest needs, at this scale.
+    let mut rng = StdRng::seed_from_u64(7);
+    let by_school = group(&bench.classes, |c| c.school_id.to_string());
+    let by_municipality = group(&bench.classes, |c| c.municipality.clone());
+    let mut per_school = Vec::new();
+    let mut counted = 0;
+    let schools: Vec<&Vec<i64>> = by_school.values().collect();
+    for classes in schools.choose_multiple(&mut rng, SCHOOL_SAMPLES) {
+        let started = Instant::now();
+        for &class_id in classes.iter() {
+            counted += db.class_response_count(campaign_id, class_id).await?;
+        }
+        per_school.push(started.elapsed());
+    }
+    ensure!(counted > 0, "the sampled schools have no responses");
+    let per_school = Latencies::new(per_school);
+    section.row(
+        format!("`class_response_count` for every class of one school (30 queries), {SCHOOL_SAMPLES} schools"),
+        format!(
+            "{} per school · {} per query",
+            per_school.summary(&[50.0, 99.0]),
+            millis(per_school.percentile(50.0) / 30)
+        ),
+    );
+    let mut per_municipality = Vec::new();
+    let municipalities: Vec<&Vec<i64>> = by_municipality.values().collect();
+    for classes in municipalities.choose_multiple(&mut rng, MUNICIPALITY_SAMPLES) {
+        let started = Instant::now();
+        for &class_id in classes.iter() {
+            db.class_response_count(campaign_id, class_id).await?;
+        }
+        per_municipality.push(started.elapsed());
+    }
+    let per_municipality = Latencies::new(per_municipality);
+    let classes_per_municipality = SCHOOLS_PER_MUNICIPALITY * GRADES * LETTERS.len();
+    section.row(
+        format!(
+            "Per-school counts for a municipality: no library function yet, so `class_response_count` over its {classes_per_municipality} classes, {MUNICIPALITY_SAMPLES} municipalities"
+        ),
+        format!("{} per municipality", per_municipality.summary(&[50.0, 99.0])),
+    );
+    let started = Instant::now();
+    let campaigns = operations::list_campaigns(db).await?;
+    ensure!(campaigns.first().is_some_and(|c| c.responses == target as i64), "the campaign count is off");
+    section.row("Campaign totals (`campaign list`: headcount and responses)".to_string(), millis(started.elapsed()));
+
+    // The export.
+    eprintln!("exporting {} responses", thousands(target));
+    let out = work.join("responses.csv");
+    let started = Instant::now();
+    let rows = operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Csv).await?;
+    let took = started.elapsed();
+    ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
+    let size = std::fs::metadata(&out)?.len();
+    section.row(
+        format!("Export (`export --format csv`): {} responses", thousands(rows as usize)),
+        format!("{} ({} rows/s, {:.0} MB)", seconds(took), rate(rows as usize, took), size as f64 / 1e6),
+    );
+    if let Place::Sqlite { url, .. } = place {
+        let file = url.trim_start_matches("sqlite://");
+        let size = std::fs::metadata(file)?.len();
+        section.note(format!("Database file at {} responses: {:.0} MB.", thousands(target), size as f64 / 1e6));
+    }
+    Ok(())
+}
+
+/// One class as the benchmark uses it.
+struct Class {
+    code: String,
+    municipality: String,
+    school_id: i64,
+    class_id: i64,
+    timezone: Tz,
+}
+
+struct Bench {
+    db: Db,
+    survey: Arc<Survey>,
+    classes: Vec<Class>,
+    campaign_id: i64,
+    starts_on: NaiveDate,
+    key: IdentityKey,
+    /// Chat and Telegram user ids of simulated people, never reused.
+    next_person: AtomicI64,
+}
+
+/// A draft at the review screen, ready to submit.
+struct Walked {
+    chat_id: i64,
+    user_id: u64,
+    revision: i64,
+    class: usize,
+    draft: Draft,
+}
+
+/// The roster CSV of a whole region, as Russian Excel saves it (semicolons).
+fn region_csv() -> String {
+    let mut csv = String::from("municipality;school;class;students;timezone\n");
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut school = 0;
+    for m in 0..MUNICIPALITIES {
+        let timezone = TIMEZONES[m % TIMEZONES.len()];
+        for _ in 0..SCHOOLS_PER_MUNICIPALITY {
+            school += 1;
+            for grade in 1..=GRADES {
+                for letter in LETTERS {
+                    let students = rng.gen_range(18..=30);
+                    let _ = writeln!(csv, "Район {:02};Школа № {school};{grade}{letter};{students};{timezone}", m + 1);
+                }
+            }
+        }
+    }
+    csv
+}
+
+async fn campaign_survey(db: &Db, campaign_id: i64) -> anyhow::Result<Arc<Survey>> {
+    let mut questionnaires = Vec::new();
+    for (id, text) in db.campaign_questionnaires(campaign_id).await? {
+        let questionnaire = anketa::survey::Questionnaire::from_toml(&text)
+            .map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
+        questionnaires.push(Arc::new(questionnaire));
+    }
+    Ok(Arc::new(Survey::new(questionnaires)))
+}
+
+/// What a respondent presses on the screen `draft` shows: mostly "yes", sometimes a suggestion.
+fn press(survey: &Survey, draft: &Draft, rng: &mut StdRng) -> Input {
+    let Some(question) = draft.current_question(survey) else {
+        return Input::Begin;
+    };
+    match &question.kind {
+        QuestionKind::YesNo => Input::Choose(if rng.gen_bool(0.75) { "yes" } else { "no" }.into()),
+        QuestionKind::Single { options } => Input::Choose(options.choose(rng).expect("options").code.clone()),
+        QuestionKind::Rating { min, max, .. } => Input::Choose(rng.gen_range(*min..=*max).to_string()),
+        QuestionKind::Multiple { options, min, .. } => {
+            if draft.selection.len() >= (*min).max(1) {
+                Input::Done
+            } else {
+                let free: Vec<_> = options.iter().filter(|o| !draft.selection.contains(&o.code)).collect();
+                Input::Toggle(free.choose(rng).expect("an option left").code.clone())
+            }
+        }
+        QuestionKind::Text { optional, .. } => {
+            if *optional && rng.gen_bool(0.7) {
+                Input::Skip
+            } else {
+                Input::Text("Больше кружков после уроков и горячего питания для старших классов.".into())
+            }
+        }
+    }
+}
+
+/// Drafts at the review screen, walked through the engine alone, for the fill.
+fn completed_drafts(survey: &Survey, count: usize) -> Vec<Draft> {
+    let mut rng = StdRng::seed_from_u64(3);
+    (0..count)
+        .map(|_| {
+            let mut draft = Draft::default();
+            while draft.stage != Stage::Review {
+                let input = press(survey, &draft, &mut rng);
+                draft = draft.step(survey, input).expect("the simulated press is valid");
+            }
+            draft
+        })
+        .collect()
+}
+
+/// One respondent, from opening the link to the review screen, timing each button press the way
+/// the bot's handler serves it.
+async fn walk(bench: &Bench, rng: &mut StdRng, steps: &mut Vec<Duration>) -> anyhow::Result<Walked> {
+    let db = &bench.db;
+    let person = bench.next_person.fetch_add(1, Ordering::Relaxed);
+    let class = rng.gen_range(0..bench.classes.len());
+    let revision = rng.gen_range(1..1_i64 << 40);
+    let mut screen = Draft::default();
+    db.start_draft(person, &bench.classes[class].code, &serde_json::to_string(&screen)?, revision, Utc::now()).await?;
+    while screen.stage != Stage::Review {
+        let input = press(&bench.survey, &screen, rng);
+        let started = Instant::now();
+        let stored = db.load_draft(person).await?.context("the draft is gone")?;
+        let target = db.resolve_link(&stored.link_code).await?.context("the link is gone")?;
+        ensure!(target.campaign.id == bench.campaign_id);
+        let draft: Draft = serde_json::from_str(&stored.state)?;
+        let next = draft.step(&bench.survey, input)?;
+        let state = serde_json::to_string(&next)?;
+        db.update_draft(person, stored.revision, &state, Utc::now()).await?.context("the draft changed under us")?;
+        steps.push(started.elapsed());
+        screen = next;
+    }
+    let revision = db.load_draft(person).await?.context("the draft is gone")?.revision;
+    Ok(Walked { chat_id: person, user_id: person as u64, revision, class, draft: screen })
+}
+
+/// The response a walked draft becomes, as the bot builds it on "submit".
+fn response(bench: &Bench, class: &Class, draft: &Draft, submitted_on: NaiveDate) -> anyhow::Result<NewResponse> {
+    let answers = draft.completed_answers(&bench.survey).context("the draft is not complete")?;
+    let questionnaire = draft.questionnaire(&bench.survey).context("no questionnaire")?;
+    Ok(NewResponse {
+        campaign_id: bench.campaign_id,
+        school_id: class.school_id,
+        class_id: class.class_id,
+        audience: questionnaire.audience,
+        questionnaire_id: questionnaire.id.clone(),
+        submitted_on,
+        answers: answers.iter().map(|(id, answer)| (id.clone(), answer.to_value())).collect(),
+    })
+}
+
+async fn submit(bench: &Bench, walked: &Walked, submitted_on: NaiveDate) -> anyhow::Result<Duration> {
+    let class = &bench.classes[walked.class];
+    let response = response(bench, class, &walked.draft, submitted_on)?;
+    let identity = bench.key.identity(walked.user_id, bench.campaign_id, class.school_id);
+    let started = Instant::now();
+    let outcome = bench.db.submit_response(walked.chat_id, walked.revision, identity.as_bytes(), &response).await?;
+    let took = started.elapsed();
+    ensure!(outcome == SubmitOutcome::Stored, "submit gave {outcome:?}");
+    Ok(took)
+}
+
+/// Runs `work(task, index)` for `count` items on `tasks` concurrent tasks; returns the results
+/// in no particular order and the wall time.
+async fn on_tasks<T, F, Fut>(tasks: usize, count: usize, work: F) -> anyhow::Result<(Vec<T>, Duration)>
+where
+    T: Send + 'static,
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<T>> + Send,
+{
+    let work = Arc::new(work);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for task in 0..tasks {
+        let (work, next) = (work.clone(), next.clone());
+        handles.push(tokio::spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= count {
+                    return anyhow::Ok(done);
+                }
+                done.push(work(task, index).await?);
+            }
+        }));
+    }
+    let mut results = Vec::with_capacity(count);
+    for handle in handles {
+        results.extend(handle.await??);
+    }
+    Ok((results, started.elapsed()))
+}
+
+async fn walk_all(
+    bench: &Arc<Bench>,
+    tasks: usize,
+    respondents: usize,
+) -> anyhow::Result<(Vec<Walked>, Vec<Duration>, Duration)> {
+    let shared = bench.clone();
+    let (done, took) = on_tasks(tasks, respondents, move |_, index| {
+        let bench = shared.clone();
+        async move {
+            let mut rng = StdRng::seed_from_u64(index as u64 + 1_000_000 * tasks as u64);
+            let mut steps = Vec::new();
+            let walked = walk(&bench, &mut rng, &mut steps).await?;
+            Ok((walked, steps))
+        }
+    })
+    .await?;
+    let mut walked = Vec::with_capacity(done.len());
+    let mut steps = Vec::new();
+    for (w, s) in done {
+        walked.push(w);
+        steps.extend(s);
+    }
+    Ok((walked, steps, took))
+}
+
+async fn submit_all(
+    bench: &Arc<Bench>,
+    tasks: usize,
+    walked: Vec<Walked>,
+) -> anyhow::Result<(Vec<Duration>, Duration)> {
+    let count = walked.len();
+    let walked = Arc::new(walked);
+    let shared = bench.clone();
+    on_tasks(tasks, count, move |_, index| {
+        let (bench, walked) = (shared.clone(), walked.clone());
+        async move {
+            let class = &bench.classes[walked[index].class];
+            submit(&bench, &walked[index], Utc::now().with_timezone(&class.timezone).date_naive()).await
+        }
+    })
+    .await
+}
+
+/// Stores responses through `db` (start a draft, submit it) on [`CONCURRENCY`] tasks until
+/// `progress` reaches `target` or the deadline passes; returns how many this call stored.
+async fn fill(
+    bench: &Arc<Bench>,
+    db: &Db,
+    templates: &Arc<Vec<Draft>>,
+    progress: &Arc<AtomicUsize>,
+    target: usize,
+    deadline: Option<Instant>,
+) -> anyhow::Result<usize> {
+    let before = progress.load(Ordering::Relaxed);
+    let stop = Arc::new(AtomicBool::new(false));
+    let reporter = {
+        let (progress, stop) = (progress.clone(), stop.clone());
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let mut shown = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let now = progress.load(Ordering::Relaxed);
+                if shown.elapsed() >= Duration::from_secs(5) {
+                    shown = Instant::now();
+                    let done = now - before;
+                    let per_second = done as f64 / started.elapsed().as_secs_f64();
+                    let eta = (target - now) as f64 / per_second.max(1.0);
+                    eprintln!(
+                        "  {} / {} responses ({per_second:.0}/s, {:.0} s to go)",
+                        thousands(now),
+                        thousands(target),
+                        eta
+                    );
+                }
+            }
+        })
+    };
+    let mut handles = Vec::new();
+    for task in 0..CONCURRENCY {
+        let (bench, db, templates, progress) = (bench.clone(), db.clone(), templates.clone(), progress.clone());
+        handles.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(task as u64 + 99 + before as u64);
+            let mut stored = 0;
+            while deadline.is_none_or(|d| Instant::now() < d) {
+                if progress.fetch_add(1, Ordering::Relaxed) >= target {
+                    progress.fetch_sub(1, Ordering::Relaxed);
+                    break;
+                }
+                let person = bench.next_person.fetch_add(1, Ordering::Relaxed);
+                let class_index = rng.gen_range(0..bench.classes.len());
+                let class = &bench.classes[class_index];
+                let draft = templates.choose(&mut rng).expect("templates");
+                let revision = rng.gen_range(1..1_i64 << 40);
+                db.start_draft(person, &class.code, &serde_json::to_string(draft)?, revision, Utc::now()).await?;
+                let day = bench.starts_on + Days::new(rng.gen_range(0..CAMPAIGN_DAYS));
+                let response = response(&bench, class, draft, day)?;
+                let identity = bench.key.identity(person as u64, bench.campaign_id, class.school_id);
+                let outcome = db.submit_response(person, revision, identity.as_bytes(), &response).await?;
+                ensure!(outcome == SubmitOutcome::Stored, "submit gave {outcome:?}");
+                stored += 1;
+            }
+            anyhow::Ok(stored)
+        }));
+    }
+    let mut stored = 0;
+    let mut failure = None;
+    for handle in handles {
+        match handle.await? {
+            Ok(n) => stored += n,
+            Err(e) => failure = Some(e),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    reporter.await?;
+    match failure {
+        Some(e) => Err(e),
+        None => {
+            ensure!(progress.load(Ordering::Relaxed) == before + stored);
+            Ok(stored)
+        }
+    }
+}
+
+/// A second pool on the same database with the commit-time fsync relaxed, for the part of the
+/// fill that only has to put rows in place.
+async fn relaxed_durability(place: &Place) -> anyhow::Result<Db> {
+    Ok(match place {
+        Place::Sqlite { url, .. } => {
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Off)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("secure_delete", "on");
+            Db::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
+        }
+        Place::Postgres { url, .. } => {
+            let options = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]);
+            Db::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_with(options).await?)
+        }
+    })
+}
+
+fn group(classes: &[Class], key: impl Fn(&Class) -> String) -> BTreeMap<String, Vec<i64>> {
+    let mut groups: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for class in classes {
+        groups.entry(key(class)).or_default().push(class.class_id);
+    }
+    groups
+}
+
+/// The engine's version and the settings that matter for the figures.
+async fn engine_facts(db: &Db) -> anyhow::Result<String> {
+    Ok(match db {
+        Db::Sqlite(pool) => {
+            let version: String = sqlx::query_scalar("SELECT sqlite_version()").fetch_one(pool).await?;
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await?;
+            let synchronous = ["OFF", "NORMAL", "FULL", "EXTRA"].get(synchronous as usize).copied().unwrap_or("?");
+            format!(
+                "SQLite {version} (bundled with sqlx), a file in a temp dir, WAL, synchronous={synchronous}, secure_delete, pool of 4 (as `Db::connect` opens it)"
+            )
+        }
+        Db::Postgres(pool) => {
+            let version: String = sqlx::query_scalar("SHOW server_version").fetch_one(pool).await?;
+            let commit: String = sqlx::query_scalar("SHOW synchronous_commit").fetch_one(pool).await?;
+            let shared: String = sqlx::query_scalar("SHOW shared_buffers").fetch_one(pool).await?;
+            let work_mem: String = sqlx::query_scalar("SHOW work_mem").fetch_one(pool).await?;
+            format!(
+                "PostgreSQL {version} on the same machine over TCP loopback, synchronous_commit={commit}, shared_buffers={shared}, work_mem={work_mem}, pool of 10 (as `Db::connect` opens it)"
+            )
+        }
+    })
+}
+
+struct Latencies(Vec<Duration>);
+
+impl Latencies {
+    fn new(mut samples: Vec<Duration>) -> Self {
+        samples.sort();
+        Latencies(samples)
+    }
+
+    /// Nearest-rank percentile.
+    fn percentile(&self, p: f64) -> Duration {
+        if self.0.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank = ((p / 100.0) * self.0.len() as f64).ceil() as usize;
+        self.0[rank.clamp(1, self.0.len()) - 1]
+    }
+
+    fn summary(&self, percentiles: &[f64]) -> String {
+        percentiles.iter().map(|&p| format!("p{p} {}", millis(self.percentile(p)))).collect::<Vec<_>>().join(" · ")
+    }
+}
+
+fn millis(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1e3;
+    if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.0} ms") }
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 100.0 { format!("{s:.1} s") } else { format!("{:.0} min {:.0} s", (s / 60.0).floor(), s % 60.0) }
+}
+
+fn rate(count: usize, took: Duration) -> String {
+    thousands((count as f64 / took.as_secs_f64()).round() as usize)
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The machine the figures come from.
+struct Machine {
+    date: String,
+    cpus: String,
+    cpu_model: String,
+    memory: String,
+}
+
+impl Machine {
+    fn describe() -> Machine {
+        let run = |program: &str, args: &[&str]| {
+            std::process::Command::new(program)
+                .args(args)
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_else(|| "?".to_string())
+        };
+        let cpu_model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split(':').nth(1))
+                    .map(|m| m.trim().to_string())
+            })
+            .unwrap_or_else(|| "?".to_string());
+        Machine {
+            date: Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            cpus: run("nproc", &[]),
+            cpu_model,
+            memory: run("free", &["-g"]),
+        }
+    }
+}
+
+/// Other work on the machine shows in every figure; the load average says whether there was any.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// One engine's figures.
+struct Section {
+    engine: Engine,
+    facts: String,
+    command: String,
+    /// The 1-minute load average when the run started and when it ended.
+    load: Vec<String>,
+    rows: Vec<(String, String)>,
+    notes: Vec<String>,
+}
+
+impl Section {
+    fn new(engine: Engine, facts: String, args: &Args) -> Section {
+        let mut command = format!("cargo bench --bench region -- --engine {}", engine.key());
+        if !args.is_full_scale() {
+            let _ = write!(command, " --responses {} --respondents {}", args.responses, args.respondents);
+        }
+        Section { engine, facts, command, load: vec![load_average()], rows: Vec::new(), notes: Vec::new() }
+    }
+
+    fn row(&mut self, what: String, figure: String) {
+        eprintln!("  {what}: {figure}");
+        self.rows.push((what, figure));
+    }
+
+    fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+
+    fn begin_marker(&self) -> String {
+        format!("<!-- region:{}:begin -->", self.engine.key())
+    }
+
+    fn end_marker(&self) -> String {
+        format!("<!-- region:{}:end -->", self.engine.key())
+    }
+
+    fn to_markdown(&self, machine: &Machine) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "## {}: a region on one machine", self.engine.name());
+        let _ = writeln!(out);
+        let _ = writeln!(out, "- run: {}", machine.date);
+        let _ = writeln!(out, "- machine: {} CPUs (`nproc`), {}", machine.cpus, machine.cpu_model);
+        let _ = writeln!(out, "- memory (`free -g`):");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  ```text");
+        for line in machine.memory.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+        let _ = writeln!(out, "  ```");
+        let _ = writeln!(out);
+        let _ =
+            writeln!(out, "- load average (1 min, `/proc/loadavg`) at the start and the end: {}", self.load.join(", "));
+        let _ = writeln!(out, "- engine: {}", self.facts);
+        let _ = writeln!(out, "- reproduce: `{}`", self.command);
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| measurement | figure |");
+        let _ = writeln!(out, "| --- | --- |");
+        for (what, figure) in &self.rows {
+            let _ = writeln!(out, "| {what} | {figure} |");
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out);
+            for note in &self.notes {
+                let _ = writeln!(out, "{note}");
+            }
+        }
+        out
+    }
+}
+
+const BENCHMARKS_HEADER: &str = "# Benchmarks
+
+Speed is measured here, by a separate command, never in timed tests. The design target is a whole
+region: 1,000 schools, 30,000 classes, 300,000 responses. `benches/region.rs` builds such a region
+through the library's own calls (roster import, campaign, links), walks simulated respondents
+through the shipped `noko-parents` questionnaire the way the bot's button handler does
+(`load_draft` + `resolve_link` + `Draft::step` + `update_draft` per press), submits, fills the
+database to 300,000 responses, then times the counts a digest needs and the CSV export.
+
+```sh
+cargo bench --bench region                      # both engines
+cargo bench --bench region -- --engine sqlite   # or postgres
+```
+
+PostgreSQL comes from `ANKETA_BENCH_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`);
+the benchmark creates a database of its own next to it and drops it afterwards. Each run replaces
+the section of the engine it ran on.
+";
+
+/// Replaces (or appends) each engine's section of BENCHMARKS.md, keeping everything else.
+fn write_benchmarks(path: &Path, sections: &[Section], machine: &Machine) -> anyhow::Result<()> {
+    let mut text = std::fs::read_to_string(path).unwrap_or_else(|_| BENCHMARKS_HEADER.to_string());
+    for section in sections {
+        let (begin, end) = (section.begin_marker(), section.end_marker());
+        let body = format!("{begin}\n{}{end}\n", section.to_markdown(machine));
+        match (text.find(&begin), text.find(&end)) {
+            (Some(start), Some(stop)) if start < stop => {
+                let stop = stop + end.len() + usize::from(text[stop + end.len()..].starts_with('\n'));
+                text.replace_range(start..stop, &body);
+            }
+            _ => {
+                if !text.ends_with("\n\n") {
+                    text.push('\n');
+                }
+                text.push_str(&body);
+            }
+        }
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
