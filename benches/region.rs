@@ -179,6 +179,7 @@ impl Place {
     }
 
     async fn remove(self, keep: bool) -> anyhow::Result<()> {
+        let work = self.work_dir();
         match self {
             Place::Sqlite { dir, url } if keep => {
                 let _ = dir.keep();
@@ -190,8 +191,7 @@ impl Place {
                 let pool = sqlx::PgPool::connect(&admin).await?;
                 sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await?;
                 pool.close().await;
-                let _ =
-                    std::fs::remove_dir_all(std::env::temp_dir().join(format!("anketa-bench-{}", std::process::id())));
+                let _ = std::fs::remove_dir_all(work);
             }
         }
         Ok(())
