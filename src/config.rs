@@ -12,6 +12,7 @@ use crate::survey::scoring::OpennessVariant;
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     pub telegram: TelegramSettings,
+    pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub survey: SurveySettings,
     pub privacy: PrivacySettings,
@@ -45,6 +46,54 @@ impl DigestSettings {
 pub struct TelegramSettings {
     /// The bot's username (without @), for the links `links export` writes.
     pub bot_username: String,
+    /// How updates arrive.
+    pub mode: UpdateMode,
+    /// Webhook mode: the public URL Telegram posts updates to; its path is the one the bot serves.
+    pub webhook_url: String,
+}
+
+/// How the bot gets its updates from Telegram.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpdateMode {
+    /// The bot asks (`getUpdates`): nothing to expose to the internet, one process only.
+    #[default]
+    Polling,
+    /// Telegram posts each update to `webhook_url`: any number of replicas behind a proxy.
+    Webhook,
+}
+
+impl std::str::FromStr for UpdateMode {
+    type Err = anyhow::Error;
+
+    fn from_str(value: &str) -> anyhow::Result<Self> {
+        match value.trim() {
+            "polling" => Ok(UpdateMode::Polling),
+            "webhook" => Ok(UpdateMode::Webhook),
+            other => anyhow::bail!("telegram.mode must be \"polling\" or \"webhook\" (got {other:?})"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// The address (`host:port`) of the bot's HTTP server: the webhook, `GET /healthz` and
+    /// `GET /metrics`. Empty: no server (allowed in polling mode only).
+    pub listen: String,
+}
+
+impl ServerSettings {
+    pub fn address(&self) -> anyhow::Result<Option<std::net::SocketAddr>> {
+        let listen = self.listen.trim();
+        if listen.is_empty() {
+            return Ok(None);
+        }
+        listen
+            .parse()
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("server.listen {listen:?} is not an address like 127.0.0.1:8080"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +168,15 @@ impl Settings {
         if let Some(name) = env_value("ANKETA_BOT_USERNAME") {
             settings.telegram.bot_username = name;
         }
+        if let Some(mode) = env_value("ANKETA_TELEGRAM_MODE") {
+            settings.telegram.mode = mode.parse()?;
+        }
+        if let Some(url) = env_value("ANKETA_WEBHOOK_URL") {
+            settings.telegram.webhook_url = url;
+        }
+        if let Some(listen) = env_value("ANKETA_LISTEN") {
+            settings.server.listen = listen;
+        }
         settings.telegram.bot_username = settings.telegram.bot_username.trim_start_matches('@').to_string();
         settings.survey.default_timezone.parse::<chrono_tz::Tz>().map_err(|_| {
             anyhow::anyhow!(
@@ -130,10 +188,36 @@ impl Settings {
             anyhow::bail!("survey.draft_retention_days must be at least 1");
         }
         settings.digest.time_of_day()?;
+        let listen = settings.server.address()?;
+        if settings.telegram.mode == UpdateMode::Webhook {
+            settings.telegram.webhook()?;
+            anyhow::ensure!(
+                listen.is_some(),
+                "webhook mode needs server.listen (or ANKETA_LISTEN): the address the proxy forwards to"
+            );
+        }
         if settings.privacy.min_group_size < 1 {
             anyhow::bail!("privacy.min_group_size must be at least 1");
         }
         Ok(settings)
+    }
+}
+
+impl TelegramSettings {
+    /// The webhook's public URL, checked.
+    pub fn webhook(&self) -> anyhow::Result<reqwest::Url> {
+        let url = reqwest::Url::parse(self.webhook_url.trim()).map_err(|_| {
+            anyhow::anyhow!(
+                "webhook mode needs telegram.webhook_url (or ANKETA_WEBHOOK_URL), the public https:// URL \
+                 Telegram posts to (got {:?})",
+                self.webhook_url
+            )
+        })?;
+        anyhow::ensure!(
+            matches!(url.scheme(), "https" | "http"),
+            "telegram.webhook_url must be an https:// URL (got {url})"
+        );
+        Ok(url)
     }
 }
 
@@ -158,5 +242,29 @@ mod tests {
         assert_eq!(shipped.survey.questionnaires_dir, defaults.survey.questionnaires_dir);
         assert_eq!(shipped.digest.time, defaults.digest.time);
         assert_eq!(shipped.report.openness_variant, defaults.report.openness_variant);
+        assert_eq!(shipped.telegram.mode, defaults.telegram.mode);
+        assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
+        assert_eq!(shipped.server.listen, defaults.server.listen);
+    }
+
+    fn load_text(text: &str) -> anyhow::Result<Settings> {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        Settings::load(file.path(), true)
+    }
+
+    #[test]
+    fn webhook_mode_needs_a_public_url_and_a_listening_address() {
+        let no_url = load_text("[telegram]\nmode = \"webhook\"\n[server]\nlisten = \"127.0.0.1:8080\"\n");
+        assert!(format!("{:#}", no_url.unwrap_err()).contains("ANKETA_WEBHOOK_URL"));
+        let no_listen = load_text("[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://a.example/hook\"\n");
+        assert!(format!("{:#}", no_listen.unwrap_err()).contains("ANKETA_LISTEN"));
+        let bad_mode = load_text("[telegram]\nmode = \"push\"\n");
+        assert!(bad_mode.is_err());
+        let fine = load_text(
+            "[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://a.example/hook\"\n[server]\nlisten = \"0.0.0.0:8080\"\n",
+        )
+        .unwrap();
+        assert_eq!(fine.telegram.webhook().unwrap().path(), "/hook");
     }
 }

@@ -9,6 +9,7 @@
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digest`]: the daily participation digests and their scheduler.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
+//! - [`server`]: the HTTP server — the webhook, `/healthz`, `/metrics`; [`metrics`]: what is counted.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
 //! - [`report`]: the results report by the official НОКО criteria, and the free-text proposals.
@@ -28,6 +29,7 @@ pub mod digest;
 pub mod expert;
 pub mod i18n;
 pub mod invitations;
+pub mod metrics;
 pub mod operations;
 pub mod poster;
 pub mod preview;
@@ -36,6 +38,7 @@ pub mod qr;
 pub mod report;
 pub mod roles;
 pub mod roster;
+pub mod server;
 pub mod shutdown;
 pub mod startup;
 pub mod survey;

@@ -1,25 +1,32 @@
-//! Wiring for `anketa run`: the one place that knows every part. Builds the bot, the storage and
-//! the dispatcher, starts the background purge, and stops everything on a signal.
+//! Wiring for `anketa run`: the one place that knows every part. Builds the bot, the storage, the
+//! metrics and the HTTP server, takes updates by polling or by webhook, starts the background
+//! purge and digests, and on SIGTERM/SIGINT stops taking updates, lets those in flight finish
+//! (bounded by [`SHUTDOWN_GRACE`]) and exits.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use teloxide::error_handlers::LoggingErrorHandler;
+use metrics_exporter_prometheus::PrometheusHandle;
 use teloxide::prelude::*;
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::bot::{self, App};
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, UpdateMode};
 use crate::db::Db;
-use crate::digest;
 use crate::privacy::IdentityKey;
-use crate::shutdown;
+use crate::server::{self, Webhook, WebhookSecret};
+use crate::{digest, metrics, shutdown};
 
 /// How often abandoned drafts are looked for.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// How long the updates in flight get to finish after SIGTERM or SIGINT (service managers wait
+/// longer: deploy/ sets 20 s).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The bot client from `TELOXIDE_TOKEN` and, if set, `TELOXIDE_API_URL`.
 pub fn bot_from_env() -> anyhow::Result<Bot> {
@@ -37,8 +44,17 @@ pub fn bot_from_env() -> anyhow::Result<Bot> {
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let key = IdentityKey::from_env()?;
+    let webhook_secret = match settings.telegram.mode {
+        UpdateMode::Webhook => Some(WebhookSecret::from_env()?),
+        UpdateMode::Polling => None,
+    };
     let bot = bot_from_env()?;
+    let metrics = metrics::install()?;
     let db = Db::connect(&settings.database.url).await?;
+    let listener = match settings.server.address()? {
+        Some(address) => Some(server::bind(address).await?),
+        None => None,
+    };
     let me = bot.get_me().await.context("cannot reach the Telegram Bot API with this token")?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
 
@@ -49,40 +65,133 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let purge = tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone()));
-    let digests = tokio::spawn(digest::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx));
-
-    let mut dispatcher = Dispatcher::builder(bot, bot::schema())
-        .dependencies(dptree::deps![app])
-        // Updates the schema does not handle (group chats, edits) are dropped without logging
-        // their content, which would name the sender.
-        .default_handler(|_| async {})
-        .error_handler(LoggingErrorHandler::with_custom_text("an update handler failed"))
-        .build();
-    let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
         shutdown::signal().await;
         tracing::info!("stopping: finishing the updates in flight");
+        let _ = stop_tx.send(true);
+    });
+    let background = [
+        tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone())),
+        tokio::spawn(digest::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
+        tokio::spawn(upkeep_metrics(metrics.clone(), stop_rx.clone())),
+    ];
+
+    let serving = async {
+        match webhook_secret {
+            Some(secret) => {
+                let listener = listener.context("webhook mode needs server.listen")?;
+                serve_webhook(bot, app, db.clone(), metrics, listener, secret, stop_rx.clone()).await
+            }
+            None => serve_polling(bot, app, db.clone(), metrics, listener, stop_rx.clone()).await,
+        }
+    };
+    tokio::pin!(serving);
+    let mut stopping = stop_rx.clone();
+    let served = tokio::select! {
+        served = &mut serving => served,
+        _ = stopping.wait_for(|stop| *stop) => {
+            let finished = async {
+                let served = serving.await;
+                for task in background {
+                    let _ = task.await;
+                }
+                served
+            };
+            match tokio::time::timeout(SHUTDOWN_GRACE, finished).await {
+                Ok(served) => served,
+                Err(_) => anyhow::bail!(
+                    "the updates in flight did not finish within {} s; stopped without them",
+                    SHUTDOWN_GRACE.as_secs()
+                ),
+            }
+        }
+    };
+    db.close().await;
+    served?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Polling mode: teloxide's dispatcher asks Telegram for updates and handles each chat's in order;
+/// the HTTP server, when configured, serves the health check and the metrics.
+async fn serve_polling(
+    bot: Bot,
+    app: Arc<App>,
+    db: Db,
+    metrics: PrometheusHandle,
+    listener: Option<TcpListener>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
+        .dependencies(bot::dependencies(bot, app))
+        // Updates the schema does not handle (group chats, edits) are dropped without logging
+        // their content, which would name the sender.
+        .default_handler(|_| async {})
+        .error_handler(Arc::new(|error| async move { bot::handler_failed(error) }))
+        .build();
+    let token = dispatcher.shutdown_token();
+    let mut stopping = stop.clone();
+    tokio::spawn(async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
         // The dispatcher may not be running yet; retry until it accepts the request.
         loop {
             match token.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
+                Ok(done) => return done.await,
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         }
     });
-    tracing::info!("listening for updates");
-    dispatcher.dispatch().await;
+    let http = async {
+        match listener {
+            Some(listener) => server::serve(listener, server::router(db, metrics, None), stopped(stop)).await,
+            None => Ok(()),
+        }
+    };
+    tracing::info!("listening for updates (polling)");
+    let ((), served) = tokio::join!(dispatcher.dispatch(), http);
+    served
+}
 
-    let _ = stop_tx.send(true);
-    let _ = purge.await;
-    let _ = digests.await;
-    db.close().await;
-    tracing::info!("stopped");
-    Ok(())
+/// Webhook mode: registers the public URL with the shared secret, then handles each update Telegram
+/// posts before answering it. Stopping one replica leaves the webhook registered for the others.
+async fn serve_webhook(
+    bot: Bot,
+    app: Arc<App>,
+    db: Db,
+    metrics: PrometheusHandle,
+    listener: TcpListener,
+    secret: WebhookSecret,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let url = app.settings.telegram.webhook()?;
+    bot.set_webhook(url.clone())
+        .secret_token(secret.as_str().to_string())
+        .allowed_updates(bot::HANDLED_UPDATES.to_vec())
+        .await
+        .context("cannot register the webhook with Telegram")?;
+    let webhook = Webhook {
+        path: url.path().to_string(),
+        secret,
+        schema: bot::schema(),
+        dependencies: bot::dependencies(bot, app),
+    };
+    tracing::info!(path = %webhook.path, "listening for updates (webhook)");
+    server::serve(listener, server::router(db, metrics, Some(webhook)), stopped(stop)).await
+}
+
+/// Resolves once the stop signal has been given.
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// Folds recorded samples into the histograms now and then, so memory stays flat between scrapes.
+async fn upkeep_metrics(metrics: PrometheusHandle, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(metrics::UPKEEP_EVERY) => metrics.run_upkeep(),
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Deletes drafts untouched for `days`, now and every hour, until told to stop.

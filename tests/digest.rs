@@ -201,9 +201,9 @@ async fn digest_preview_and_send_from_the_command_line(mut app: TestApp) {
     assert!(again.contains("Digests sent: 1;"), "only Moscow had none today: {again}");
 }
 
+on_every_deployment!(two_processes_racing_send_each_digest_once);
 on_both_engines!(
     due_at_nine_in_each_timezone_once_a_day_with_the_change_and_a_final_one,
-    two_processes_racing_send_each_digest_once,
     a_429_is_waited_out_and_a_blocked_administrator_is_left_alone,
     digest_preview_and_send_from_the_command_line,
 );

@@ -185,7 +185,7 @@ async fn links_before_the_start_and_after_the_end_are_refused_politely(mut app: 
     assert_eq!(drafts, 0, "refused links start nothing");
 }
 
-on_both_engines!(
+on_every_deployment!(
     multiple_choice_rating_and_free_text,
     unexpected_input_gets_a_clear_reply_and_changes_nothing,
     links_before_the_start_and_after_the_end_are_refused_politely,

@@ -15,6 +15,7 @@ use super::{App, staff};
 use crate::args;
 use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
 use crate::invitations;
+use crate::metrics;
 use crate::survey::{Draft, Input, Lang, StepError};
 
 /// Commands a respondent can type.
@@ -144,9 +145,21 @@ impl Ctx<'_> {
 
     /// Why this link cannot be answered now, if it cannot.
     async fn refusal(&self, target: &LinkTarget) -> anyhow::Result<Option<String>> {
+        if let Some(refusal) = self.campaign_refusal(target) {
+            return Ok(Some(refusal));
+        }
+        if self.already_answered(target).await? {
+            let school = args![("school", target.school.as_str())];
+            return Ok(Some(self.app.texts.get_with(self.lang, "survey-already-answered", &school)));
+        }
+        Ok(None)
+    }
+
+    /// Why the link's campaign takes no answers today, if it does not.
+    fn campaign_refusal(&self, target: &LinkTarget) -> Option<String> {
         let campaign = &target.campaign;
         let today = self.today(target);
-        let refusal = if target.revoked {
+        if target.revoked {
             Some(self.t("survey-link-invalid"))
         } else if campaign.closed {
             Some(self.t("survey-campaign-closed"))
@@ -162,16 +175,9 @@ impl Ctx<'_> {
                 "survey-campaign-ended",
                 &args![("date", self.date(campaign.ends_on))],
             ))
-        } else if self.already_answered(target).await? {
-            Some(self.app.texts.get_with(
-                self.lang,
-                "survey-already-answered",
-                &args![("school", target.school.as_str())],
-            ))
         } else {
             None
-        };
-        Ok(refusal)
+        }
     }
 
     async fn already_answered(&self, target: &LinkTarget) -> anyhow::Result<bool> {
@@ -224,6 +230,7 @@ fn language(user: &User) -> Lang {
 }
 
 pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Command) -> anyhow::Result<()> {
+    let _step = metrics::StepTimer::start();
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
@@ -249,6 +256,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
 async fn apologise_on_error(ctx: &Ctx<'_>, result: anyhow::Result<()>) -> anyhow::Result<()> {
     if let Err(error) = result {
         tracing::error!(error = format!("{error:#}"), "update failed");
+        metrics::handler_error(&error);
         let _ = ctx.say(ctx.t("survey-error")).await;
     }
     Ok(())
@@ -287,6 +295,7 @@ async fn start(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
 }
 
 pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Result<()> {
+    let _step = metrics::StepTimer::start();
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
@@ -295,37 +304,47 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
     apologise_on_error(&ctx, result).await
 }
 
+/// How often a typed answer is re-applied when another update of the same chat changed the draft
+/// meanwhile (webhook replicas handle one chat's updates concurrently).
+const TEXT_ATTEMPTS: usize = 3;
+
 async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()> {
-    let Some((stored, target)) = ctx.load().await? else {
-        let hint = if text.is_some() { "survey-no-draft" } else { "survey-unsupported-message" };
-        return ctx.say(ctx.t(hint)).await;
-    };
-    let Some(text) = text.filter(|t| !t.starts_with('/')) else {
-        let reason = if text.is_some() { "survey-use-buttons" } else { "survey-unsupported-message" };
-        ctx.say(ctx.t(reason)).await?;
-        return ctx.send(ctx.current_screen(&stored, &target).await?).await;
-    };
-    let survey = ctx.app.survey(target.campaign.id).await?;
-    let draft = ctx.decode(&stored);
-    match draft.step(&survey, Input::Text(text.to_string())) {
-        Ok(next) => {
-            let state = serde_json::to_string(&next)?;
-            match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, ctx.app.clock.now()).await? {
-                Some(revision) => ctx.send(ctx.painter(revision).draft(&survey, &next, (&target).into())).await,
-                None => ctx.say(ctx.t("survey-stale-button")).await,
+    for _ in 0..TEXT_ATTEMPTS {
+        let Some((stored, target)) = ctx.load().await? else {
+            let hint = if text.is_some() { "survey-no-draft" } else { "survey-unsupported-message" };
+            return ctx.say(ctx.t(hint)).await;
+        };
+        let Some(text) = text.filter(|t| !t.starts_with('/')) else {
+            let reason = if text.is_some() { "survey-use-buttons" } else { "survey-unsupported-message" };
+            ctx.say(ctx.t(reason)).await?;
+            return ctx.send(ctx.current_screen(&stored, &target).await?).await;
+        };
+        let survey = ctx.app.survey(target.campaign.id).await?;
+        let draft = ctx.decode(&stored);
+        match draft.step(&survey, Input::Text(text.to_string())) {
+            Ok(next) => {
+                let state = serde_json::to_string(&next)?;
+                // `None`: the draft changed since it was loaded; apply the text to the new state.
+                if let Some(revision) =
+                    ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, ctx.app.clock.now()).await?
+                {
+                    return ctx.send(ctx.painter(revision).draft(&survey, &next, (&target).into())).await;
+                }
             }
-        }
-        Err(error) => {
-            ctx.say(ctx.painter(0).step_error(&error)).await?;
-            if error == StepError::UseButtons {
-                ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, (&target).into())).await?;
+            Err(error) => {
+                ctx.say(ctx.painter(0).step_error(&error)).await?;
+                if error == StepError::UseButtons {
+                    ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, (&target).into())).await?;
+                }
+                return Ok(());
             }
-            Ok(())
         }
     }
+    ctx.say(ctx.t("survey-error")).await
 }
 
 pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyhow::Result<()> {
+    let _step = metrics::StepTimer::start();
     let lang = language(&query.from);
     let toast = match query.message.as_ref().map(|m| (m.chat().id, m.id())) {
         Some((chat, message_id)) => {
@@ -334,6 +353,7 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
                 Ok(toast) => toast,
                 Err(error) => {
                     tracing::error!(error = format!("{error:#}"), "button press failed");
+                    metrics::handler_error(&error);
                     Some(app.texts.get(lang, "survey-error"))
                 }
             }
@@ -409,9 +429,10 @@ async fn submit(
     let (Some(answers), Some(questionnaire)) = (draft.completed_answers(&survey), draft.questionnaire(&survey)) else {
         return Ok(Some(ctx.t("survey-not-expected")));
     };
-    if let Some(refusal) = ctx.refusal(target).await? {
-        // The campaign ended or closed meanwhile (or this person answered from elsewhere): the draft
-        // can never be submitted, so it goes.
+    // Whether this person answered meanwhile is settled by `submit_response` itself, after it made
+    // sure this press is the one that submits (a second press must not read its twin's response).
+    if let Some(refusal) = ctx.campaign_refusal(target) {
+        // The campaign ended or closed meanwhile: the draft can never be submitted, so it goes.
         ctx.app.db.delete_draft(ctx.chat.0).await?;
         ctx.show(on, refusal, None).await?;
         return Ok(None);
@@ -429,6 +450,7 @@ async fn submit(
     match ctx.app.db.submit_response(ctx.chat.0, stored.revision, identity.as_bytes(), &response).await? {
         SubmitOutcome::Stored => {
             tracing::info!(campaign = target.campaign.id, "response stored");
+            metrics::response_stored();
             let count = ctx.app.db.class_response_count(target.campaign.id, target.class_id).await?;
             let mut text = ctx.t("survey-thanks");
             if count >= ctx.app.settings.privacy.min_group_size {

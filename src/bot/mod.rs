@@ -9,11 +9,16 @@ pub mod screens;
 mod staff;
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
+use teloxide::dispatching::DpHandlerDescription;
 use teloxide::dispatching::UpdateHandler;
+use teloxide::dptree::HandlerDescription;
+use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
+use teloxide::types::AllowedUpdate;
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -63,12 +68,42 @@ impl App {
 
 /// The update tree.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
+    // Described as an entry, so that the update kinds asked of Telegram stay those handled below.
+    let counted = dptree::inspect_with_description(DpHandlerDescription::entry(), |update: Update| {
+        crate::metrics::update_received(&update.kind)
+    });
     let private_messages = Update::filter_message()
         .filter(|message: Message| message.chat.is_private())
         .branch(dptree::filter_map(Command::parse).endpoint(handlers::on_command))
         .endpoint(handlers::on_message);
     let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
-    dptree::entry().branch(private_messages).branch(button_presses)
+    counted.branch(private_messages).branch(button_presses)
+}
+
+/// The update kinds [`schema`] handles, for registering the webhook.
+pub const HANDLED_UPDATES: [AllowedUpdate; 2] = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
+
+/// Runs one update through `schema` with the handlers' dependencies (the bot and the [`App`]), as
+/// the polling dispatcher does; returns when its replies are sent and its changes are stored.
+/// Updates the schema does not take (group chats, edits) are dropped without logging their content,
+/// which would name the sender.
+pub async fn handle_update(schema: &UpdateHandler<anyhow::Error>, dependencies: &DependencyMap, update: Update) {
+    let mut dependencies = dependencies.clone();
+    dependencies.insert(update);
+    if let ControlFlow::Break(Err(error)) = schema.dispatch(dependencies).await {
+        handler_failed(error);
+    }
+}
+
+/// The handlers' dependencies.
+pub fn dependencies(bot: Bot, app: Arc<App>) -> DependencyMap {
+    dptree::deps![bot, app]
+}
+
+/// Logs a handler's error (never an update's content) and counts it when Telegram caused it.
+pub fn handler_failed(error: anyhow::Error) {
+    tracing::error!(error = format!("{error:#}"), "an update handler failed");
+    crate::metrics::handler_error(&error);
 }
 
 pub use handlers::register_commands;

@@ -82,6 +82,11 @@ impl Db {
         Ok(done > 0)
     }
 
+    /// How many questionnaires are unfinished (for the metrics).
+    pub async fn count_drafts(&self) -> sqlx::Result<i64> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM drafts").fetch_one(pool).await)
+    }
+
     /// Deletes drafts untouched since `before`; returns how many.
     pub async fn purge_drafts(&self, before: DateTime<Utc>) -> sqlx::Result<u64> {
         let done = on_pool!(self, pool => sqlx::query("DELETE FROM drafts WHERE updated_at < $1")

@@ -175,6 +175,7 @@ impl Digests<'_> {
                 match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart).await {
                     Delivery::Sent => {
                         self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
+                        crate::metrics::digest_sent();
                         summary.sent += 1;
                     }
                     Delivery::Blocked => {
@@ -251,6 +252,9 @@ async fn deliver(bot: &Bot, chat: ChatId, text: &str, chart: Option<Vec<u8>>) ->
                 }
                 (None, None) => Ok(()),
             };
+            if let Err(e) = &sent {
+                crate::metrics::telegram_error(e);
+            }
             match sent {
                 Ok(()) => break,
                 Err(RequestError::RetryAfter(wait)) if attempt < MAX_RETRIES => {

@@ -33,6 +33,11 @@
 //! the runtime thread (`std::thread::sleep`, `std::process::Command::output`),
 //! or the stand-in stops answering.
 //!
+//! Webhook mode works as Telegram's does: after `setWebhook` every update (and those still
+//! queued) is POSTed to the URL with the `X-Telegram-Bot-Api-Secret-Token` header, concurrently,
+//! and re-sent until the answer is a 2xx; `getUpdates` is refused with 409 meanwhile;
+//! `deleteWebhook` goes back to polling.
+//!
 //! Message ids are global to one stand-in (one counter for bot and user
 //! messages), update ids increase from 1.
 //!
@@ -251,7 +256,24 @@ struct Inner {
     open_callbacks: HashSet<String>,
     failures: HashMap<String, Failure>,
     uploads: Vec<Upload>,
+    /// Where updates are posted, once the bot called `setWebhook`.
+    webhook: Option<WebhookTarget>,
+    /// Every webhook POST and how it ended.
+    deliveries: Vec<Delivery>,
     shutting_down: bool,
+}
+
+#[derive(Clone)]
+struct WebhookTarget {
+    url: String,
+    secret: Option<String>,
+}
+
+/// One webhook POST of an update: the HTTP status, or `None` when no answer came.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub update_id: u32,
+    pub status: Option<u16>,
 }
 
 struct Shared {
@@ -261,6 +283,7 @@ struct Shared {
     /// Bumped after every enqueued update and on shutdown.
     updates_tx: watch::Sender<u64>,
     shutdown_tx: watch::Sender<bool>,
+    http: reqwest::Client,
 }
 
 impl Shared {
@@ -288,19 +311,88 @@ impl Shared {
         }
     }
 
-    fn enqueue_update(&self, kind: &str, payload: Value) -> u32 {
-        let id = {
+    fn enqueue_update(self: &Arc<Self>, kind: &str, payload: Value) -> u32 {
+        let (id, post) = {
             let mut inner = self.lock();
             inner.next_update_id += 1;
             let id = inner.next_update_id;
             let mut update = Map::new();
             update.insert("update_id".into(), json!(id));
             update.insert(kind.into(), payload);
-            inner.updates.push_back((id, Value::Object(update)));
-            id
+            let update = Value::Object(update);
+            if inner.webhook.is_some() {
+                (id, Some(update))
+            } else {
+                inner.updates.push_back((id, update));
+                (id, None)
+            }
         };
-        self.updates_tx.send_modify(|v| *v += 1);
+        match post {
+            Some(update) => self.post_update(id, update),
+            None => {
+                self.updates_tx.send_modify(|v| *v += 1);
+            }
+        }
         id
+    }
+
+    /// Posts an update to the webhook in the background, again and again until a 2xx answer (50 ms
+    /// apart, as Telegram retries too) or until the webhook is deleted (the update is queued
+    /// for `getUpdates` again) or the stand-in shuts down.
+    fn post_update(self: &Arc<Self>, id: u32, update: Value) {
+        let shared = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let target = {
+                    let mut inner = shared.lock();
+                    if inner.shutting_down {
+                        return;
+                    }
+                    match inner.webhook.clone() {
+                        Some(target) => target,
+                        None => {
+                            inner.updates.push_back((id, update));
+                            inner.updates.make_contiguous().sort_by_key(|(id, _)| *id);
+                            drop(inner);
+                            shared.updates_tx.send_modify(|v| *v += 1);
+                            return;
+                        }
+                    }
+                };
+                let mut request = shared.http.post(&target.url).json(&update).timeout(Duration::from_secs(30));
+                if let Some(secret) = &target.secret {
+                    request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+                }
+                let status = request.send().await.ok().map(|response| response.status().as_u16());
+                shared.lock().deliveries.push(Delivery { update_id: id, status });
+                if status.is_some_and(|s| (200..300).contains(&s)) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+    }
+
+    /// `setWebhook`: from now on updates are posted, the queued ones first.
+    fn set_webhook(self: &Arc<Self>, body: &Value) -> Result<Value, ApiErr> {
+        let url = body.get("url").and_then(Value::as_str).unwrap_or_default().to_string();
+        if url.is_empty() {
+            self.lock().webhook = None;
+            return Ok(json!(true));
+        }
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ApiErr::bad("bad webhook: An HTTPS URL must be provided for webhook"));
+        }
+        let secret = body.get("secret_token").and_then(Value::as_str).map(str::to_string);
+        let queued: Vec<(u32, Value)> = {
+            let mut inner = self.lock();
+            inner.webhook = Some(WebhookTarget { url, secret });
+            inner.updates.drain(..).collect()
+        };
+        for (id, update) in queued {
+            self.post_update(id, update);
+        }
+        Ok(json!(true))
     }
 
     fn record(&self, call: RecordedCall, files: Vec<FilePart>) -> u64 {
@@ -433,11 +525,14 @@ impl BotApi {
                 open_callbacks: HashSet::new(),
                 failures: HashMap::new(),
                 uploads: Vec::new(),
+                webhook: None,
+                deliveries: Vec::new(),
                 shutting_down: false,
             }),
             calls_tx,
             updates_tx,
             shutdown_tx,
+            http: reqwest::Client::new(),
         });
         let app = Router::new().fallback(handle).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(shared.clone());
         let mut shutdown_rx = shared.shutdown_tx.subscribe();
@@ -528,6 +623,11 @@ impl BotApi {
                 self.shared.dump_calls(30)
             ),
         }
+    }
+
+    /// Every webhook POST so far.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.shared.lock().deliveries.clone()
     }
 
     /// Updates not yet fetched by `getUpdates`.
@@ -1059,6 +1159,34 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         return err.response();
     }
 
+    if lc == "setwebhook" || lc == "deletewebhook" {
+        let body = if lc == "setwebhook" { call.body.clone() } else { json!({}) };
+        let outcome = shared.set_webhook(&body);
+        let ok = outcome.is_ok();
+        call.ok = ok;
+        call.response = match &outcome {
+            Ok(result) => result.clone(),
+            Err(err) => err.json(),
+        };
+        shared.record(call, files);
+        return match outcome {
+            Ok(result) => ok_response(result),
+            Err(err) => err.response(),
+        };
+    }
+    if lc == "getupdates" && shared.lock().webhook.is_some() {
+        let err = ApiErr {
+            code: 409,
+            description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to \
+                          delete the webhook first"
+                .into(),
+            retry_after: None,
+        };
+        call.ok = false;
+        call.response = err.json();
+        shared.record(call, files);
+        return err.response();
+    }
     if lc == "getupdates" {
         let body = call.body.clone();
         shared.record(call, files);
@@ -1208,11 +1336,10 @@ fn dispatch(inner: &mut Inner, method: &str, body: &Value, files: &[FilePart]) -
         "getme" => Ok(me_json()),
         "getwebhookinfo" => {
             let pending = inner.updates.len();
-            Ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": pending}))
+            let url = inner.webhook.as_ref().map(|w| w.url.clone()).unwrap_or_default();
+            Ok(json!({"url": url, "has_custom_certificate": false, "pending_update_count": pending}))
         }
-        "setwebhook"
-        | "deletewebhook"
-        | "setmycommands"
+        "setmycommands"
         | "deletemycommands"
         | "sendchataction"
         | "setmydescription"

@@ -2,18 +2,22 @@
 //! run against them (the CLI for setup, `anketa run` for the bot).
 //!
 //! Every scenario runs on both engines: [`on_both_engines!`] turns `async fn name(app: TestApp)`
-//! into the tests `name::sqlite` and `name::postgres`. PostgreSQL tests each get a fresh database
-//! on the server named by `ANKETA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
-//! and fail, never skip, when it cannot be reached.
+//! into the tests `name::sqlite` and `name::postgres`; [`on_every_deployment!`] adds
+//! `name::replicas`, the bot as three webhook replicas on one PostgreSQL database behind a
+//! [`balancer::Balancer`] that sprays the updates over them. PostgreSQL tests each get a fresh
+//! database on the server named by `ANKETA_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`) and fail, never skip, when it cannot be reached.
 
 #![allow(dead_code)]
 
+pub mod balancer;
 pub mod bot_api;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
+use balancer::Balancer;
 use bot_api::BotApi;
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
@@ -31,6 +35,37 @@ pub const ROSTER: &str = "municipality;school;class;students;timezone\n\
 pub enum Engine {
     Sqlite,
     Postgres,
+}
+
+/// The secret the webhook replicas share.
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret_0123456789";
+/// The path of the webhook URL the replicas register.
+pub const WEBHOOK_PATH: &str = "/telegram/webhook";
+/// Replicas in [`TestApp::replicas`].
+pub const REPLICAS: usize = 3;
+
+/// Declares scenarios that run on SQLite, on PostgreSQL, and on three webhook replicas sharing
+/// PostgreSQL.
+#[macro_export]
+macro_rules! on_every_deployment {
+    ($($scenario:ident),* $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Sqlite).await).await;
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Postgres).await).await;
+                }
+                #[tokio::test]
+                async fn replicas() {
+                    super::$scenario($crate::support::TestApp::replicas().await).await;
+                }
+            }
+        )*
+    };
 }
 
 /// Declares scenarios that run once on SQLite and once on PostgreSQL.
@@ -59,6 +94,10 @@ pub struct TestApp {
     pub api: BotApi,
     /// Running `anketa run` processes (several for replica tests).
     bots: Vec<Child>,
+    /// Webhook mode: the balancer in front of the replicas (started with [`TestApp::replicas`]).
+    pub balancer: Option<Balancer>,
+    /// Webhook mode: each running replica's HTTP address, in the order of `bots`.
+    pub replica_addrs: Vec<std::net::SocketAddr>,
     runs: u32,
     /// The PostgreSQL database to drop afterwards: (admin URL, database name).
     postgres: Option<(String, String)>,
@@ -161,7 +200,24 @@ impl TestApp {
                 (format!("{base}/{name}"), Some((admin, name)))
             }
         };
-        TestApp { dir, engine, db_url, api: BotApi::start().await, bots: Vec::new(), runs: 0, postgres }
+        TestApp {
+            dir,
+            engine,
+            db_url,
+            api: BotApi::start().await,
+            bots: Vec::new(),
+            balancer: None,
+            replica_addrs: Vec::new(),
+            runs: 0,
+            postgres,
+        }
+    }
+
+    /// A PostgreSQL test app whose bot runs as [`REPLICAS`] webhook replicas behind a balancer.
+    pub async fn replicas() -> TestApp {
+        let mut app = TestApp::new(Engine::Postgres).await;
+        app.balancer = Some(Balancer::start().await);
+        app
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -245,50 +301,111 @@ impl TestApp {
             .collect()
     }
 
-    /// Starts `anketa run` and waits until it polls for updates.
+    /// Starts the bot: `anketa run` polling, or the webhook replicas. Waits until it takes updates.
     pub async fn start_bot(&mut self) {
         assert!(self.bots.is_empty(), "the bot is already running");
         self.start_bot_with(&[]).await;
     }
 
-    /// Starts one more `anketa run` with extra environment (e.g. `ANKETA_CLOCK`).
+    /// Starts one more `anketa run` polling with extra environment (e.g. `ANKETA_CLOCK`), or, for
+    /// [`TestApp::replicas`], all the replicas with it.
     pub async fn start_bot_with(&mut self, env: &[(&str, &str)]) {
+        if self.balancer.is_none() {
+            let seq = self.api.seq();
+            self.spawn_bot(env);
+            self.api.wait_for_call_after(seq, "getUpdates", |_| true, Duration::from_secs(20)).await;
+            return;
+        }
+        for _ in 0..REPLICAS {
+            self.start_replica(env).await;
+        }
+    }
+
+    /// Starts one webhook replica on a free port, adds it to the balancer and waits until it has
+    /// registered the webhook and answers its health check.
+    pub async fn start_replica(&mut self, env: &[(&str, &str)]) {
+        let url = self.balancer.as_ref().expect("a replicas app").url(WEBHOOK_PATH);
+        let seq = self.api.seq();
+        let mut env: Vec<(&str, &str)> = env.to_vec();
+        env.extend([
+            ("ANKETA_TELEGRAM_MODE", "webhook"),
+            ("ANKETA_LISTEN", "127.0.0.1:0"),
+            ("ANKETA_WEBHOOK_URL", url.as_str()),
+            ("ANKETA_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ]);
+        let run = self.spawn_bot(&env);
+        self.api.wait_for_call_after(seq, "setWebhook", |_| true, Duration::from_secs(20)).await;
+        let addr = self.listening_address(run).await;
+        let health = reqwest::get(format!("http://{addr}/healthz")).await.expect("the replica answers");
+        assert_eq!(health.status(), 200, "a fresh replica is healthy");
+        self.replica_addrs.push(addr);
+        self.balancer.as_ref().unwrap().add_backend(addr);
+    }
+
+    /// Spawns `anketa run` logging to `bot-<run>.log`; returns the run number.
+    fn spawn_bot(&mut self, env: &[(&str, &str)]) -> u32 {
         self.runs += 1;
         let log = std::fs::File::create(self.path(&format!("bot-{}.log", self.runs))).unwrap();
-        let seq = self.api.seq();
         let mut command = self.command(&["run"]);
         command.envs(env.iter().copied()).stdout(Stdio::null()).stderr(log);
         self.bots.push(command.spawn().expect("spawn anketa run"));
-        self.api.wait_for_call_after(seq, "getUpdates", |_| true, Duration::from_secs(20)).await;
+        self.runs
+    }
+
+    /// The address a run's HTTP server logged it listens on.
+    pub async fn listening_address(&self, run: u32) -> std::net::SocketAddr {
+        let log = self.path(&format!("bot-{run}.log"));
+        for _ in 0..200 {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(addr) = text.lines().find_map(|l| l.split("address=").nth(1)) {
+                return addr.split_whitespace().next().unwrap().parse().expect("a socket address");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the bot did not log its listening address:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+    }
+
+    /// Drops the test's PostgreSQL database under the running bot (an outage it cannot recover from).
+    pub async fn drop_database(&mut self) {
+        let (admin, name) = self.postgres.take().expect("a PostgreSQL test");
+        let pool = sqlx::PgPool::connect(&admin).await.expect("connect to PostgreSQL");
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&pool).await.expect("drop the database");
+        pool.close().await;
     }
 
     /// `kill -9` every running bot: no chance to flush anything.
     pub async fn kill_bot(&mut self) {
         assert!(!self.bots.is_empty(), "the bot is running");
+        self.replica_addrs.clear();
         for mut child in self.bots.drain(..) {
             child.start_kill().expect("SIGKILL");
             child.wait().await.expect("reap the bot");
         }
     }
 
-    /// SIGTERM to every running bot; the exit status of the last.
+    /// SIGTERM to every running bot; each must exit 0 within 20 s. The exit status of the last.
     pub async fn stop_bot(&mut self) -> std::process::ExitStatus {
         let children: Vec<Child> = self.bots.drain(..).collect();
         assert!(!children.is_empty(), "the bot is running");
+        self.replica_addrs.clear();
         for child in &children {
-            // SAFETY: sending a signal to our own child process.
-            unsafe { libc_kill(child.id().expect("running") as i32, 15) };
+            terminate(child);
         }
         let mut status = None;
-        for mut child in children {
-            let exit = tokio::time::timeout(Duration::from_secs(20), child.wait())
-                .await
-                .expect("the bot stops within 20 s of SIGTERM")
-                .expect("reap the bot");
-            assert!(exit.success(), "SIGTERM ends the bot with exit 0, got {exit}");
-            status = Some(exit);
+        for child in children {
+            status = Some(wait_for_clean_exit(child).await);
         }
         status.expect("at least one bot")
+    }
+
+    /// SIGTERM to the bot started `index`-th among the running ones (a replica); waits for exit 0.
+    pub async fn stop_one(&mut self, index: usize) {
+        let child = self.bots.remove(index);
+        if index < self.replica_addrs.len() {
+            self.replica_addrs.remove(index);
+        }
+        terminate(&child);
+        wait_for_clean_exit(child).await;
     }
 
     /// Everything the bot logged, over all its runs.
@@ -369,6 +486,20 @@ fn uuid_like() -> String {
 unsafe extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, signal: i32) -> i32;
+}
+
+fn terminate(child: &Child) {
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc_kill(child.id().expect("running") as i32, 15) };
+}
+
+async fn wait_for_clean_exit(mut child: Child) -> std::process::ExitStatus {
+    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the bot stops within 20 s of SIGTERM")
+        .expect("reap the bot");
+    assert!(exit.success(), "SIGTERM ends the bot with exit 0, got {exit}");
+    exit
 }
 
 fn describe(output: &Output) -> String {

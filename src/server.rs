@@ -1,0 +1,165 @@
+//! The bot's HTTP server: the webhook Telegram posts updates to (webhook mode), `GET /healthz` for
+//! load balancers and supervisors, and `GET /metrics` for Prometheus.
+//!
+//! A webhook request is answered only after its update has been handled: its replies are sent and
+//! its changes stored. Telegram re-sends an update it got no `200` for, so a replica that stops
+//! (or dies) mid-way loses nothing: the update comes again, to whichever replica the proxy picks.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use subtle::ConstantTimeEq;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dptree::di::DependencyMap;
+use teloxide::types::Update;
+use tokio::net::TcpListener;
+
+use crate::db::Db;
+
+/// The header Telegram repeats the webhook's secret token in.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// How long a health check waits for the database.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The secret all replicas share and Telegram sends with every update: without it anybody who
+/// finds the URL could post forged updates. Parsed once from `ANKETA_WEBHOOK_SECRET`.
+#[derive(Clone)]
+pub struct WebhookSecret(String);
+
+impl WebhookSecret {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let value = std::env::var("ANKETA_WEBHOOK_SECRET").unwrap_or_default();
+        WebhookSecret::parse(value.trim())
+    }
+
+    /// Telegram's rule: 1–256 characters of `A-Z`, `a-z`, `0-9`, `_` and `-`.
+    pub fn parse(value: &str) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            (1..=256).contains(&value.len())
+                && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            "webhook mode needs ANKETA_WEBHOOK_SECRET: 1 to 256 characters of A-Z, a-z, 0-9, _ and -, the \
+             same on every replica (e.g. `openssl rand -hex 32`)"
+        );
+        Ok(WebhookSecret(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Compared in constant time, so response timing tells nothing about the secret.
+    fn matches(&self, headers: &HeaderMap) -> bool {
+        headers.get(SECRET_HEADER).is_some_and(|given| bool::from(given.as_bytes().ct_eq(self.0.as_bytes())))
+    }
+}
+
+/// What the webhook route needs to handle an update.
+pub struct Webhook {
+    /// The path of the public webhook URL.
+    pub path: String,
+    pub secret: WebhookSecret,
+    pub schema: UpdateHandler<anyhow::Error>,
+    pub dependencies: DependencyMap,
+}
+
+#[derive(Clone)]
+struct Probe {
+    db: Db,
+    metrics: PrometheusHandle,
+}
+
+/// The routes: always `/healthz` and `/metrics`, the webhook when given.
+pub fn router(db: Db, metrics: PrometheusHandle, webhook: Option<Webhook>) -> Router {
+    let mut router = Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(render_metrics))
+        .with_state(Probe { db, metrics });
+    if let Some(webhook) = webhook {
+        let path = webhook.path.clone();
+        router = router.merge(Router::new().route(&path, post(receive_update)).with_state(Arc::new(webhook)));
+    }
+    router
+}
+
+/// Binds the listening address (before anything is announced to Telegram, so a taken port stops
+/// the start instead of losing updates).
+pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    let listener =
+        TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address} (server.listen)"))?;
+    // The bound address, which differs from the configured one for port 0.
+    tracing::info!(address = %listener.local_addr()?, "HTTP server listening");
+    Ok(listener)
+}
+
+/// Serves until `stop` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(stop).await.context("the HTTP server failed")
+}
+
+async fn receive_update(State(webhook): State<Arc<Webhook>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    if !webhook.secret.matches(&headers) {
+        tracing::warn!("refused a webhook request without the right secret token");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let update: Update = match serde_json::from_slice(&body) {
+        Ok(update) => update,
+        Err(error) => {
+            tracing::warn!(error = %error, "a webhook request carried no Telegram update");
+            return StatusCode::BAD_REQUEST;
+        }
+    };
+    crate::bot::handle_update(&webhook.schema, &webhook.dependencies, update).await;
+    StatusCode::OK
+}
+
+async fn health(State(probe): State<Probe>) -> (StatusCode, &'static str) {
+    match tokio::time::timeout(HEALTH_TIMEOUT, probe.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok\n"),
+        Ok(Err(error)) => {
+            tracing::warn!(error = format!("{error:#}"), "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n"),
+    }
+}
+
+async fn render_metrics(State(probe): State<Probe>) -> impl IntoResponse {
+    match probe.db.count_drafts().await {
+        Ok(count) => crate::metrics::drafts_open(count),
+        Err(error) => tracing::warn!(error = %error, "metrics: cannot count the open drafts"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], probe.metrics.render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_follows_telegrams_rule_and_must_match_exactly() {
+        for bad in ["", "with space", "ключ", &"a".repeat(257)] {
+            assert!(WebhookSecret::parse(bad).is_err(), "{bad:?}");
+        }
+        let secret = WebhookSecret::parse("Abc_123-x").unwrap();
+        let mut headers = HeaderMap::new();
+        assert!(!secret.matches(&headers));
+        headers.insert(SECRET_HEADER, "Abc_123-".parse().unwrap());
+        assert!(!secret.matches(&headers));
+        headers.insert(SECRET_HEADER, "Abc_123-x".parse().unwrap());
+        assert!(secret.matches(&headers));
+    }
+}

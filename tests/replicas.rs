@@ -1,0 +1,270 @@
+//! Webhook mode and scale-out through the real binary: three replicas on one PostgreSQL database
+//! behind a balancer that sprays the updates of the same chats over all of them. Respondents (some
+//! double-tapping) each complete once with exactly the answers they gave; a replica stopped under
+//! load exits 0 and loses nothing; requests without the shared secret are refused; `/healthz`
+//! follows the database and `/metrics` counts what happened.
+
+mod support;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use support::bot_api::{BotMessage, Failure, TestUser};
+use support::{Link, TestApp, WEBHOOK_PATH, WEBHOOK_SECRET};
+
+/// A virtual parent answering `noko-parents` at random (seeded): yes/no questions, a proposal
+/// typed or skipped, some buttons tapped twice at once. Returns the answers given, in order,
+/// as the export writes them.
+async fn answer_at_random(user: TestUser, link: Link, seed: u64, double_taps: bool) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut given = Vec::new();
+    let mut screen = user.send_text(&link.start_command()).await;
+    let mut steps = 0;
+    loop {
+        steps += 1;
+        assert!(steps < 60, "the questionnaire does not end: {}", screen.text);
+        if screen.text.contains("Спасибо") {
+            return given;
+        }
+        let (button, answer) = if screen.has_button("Начать") {
+            ("Начать", None)
+        } else if screen.has_button("Родитель") {
+            ("Родитель", None)
+        } else if screen.has_button("Да") && screen.has_button("Нет") {
+            if rng.gen_bool(0.5) { ("Да", Some("yes")) } else { ("Нет", Some("no")) }
+        } else if screen.has_button("Пропустить") {
+            if rng.gen_bool(0.5) {
+                let proposal = format!("Предложение {seed}");
+                screen = user.send_text(&proposal).await;
+                given.push(proposal);
+                continue;
+            }
+            ("Пропустить", None)
+        } else if screen.has_button("Отправить") {
+            ("Отправить", None)
+        } else {
+            panic!("an unexpected screen: {screen:?}");
+        };
+        screen = if double_taps && rng.gen_bool(0.3) {
+            tap_twice(&user, &screen, button).await
+        } else {
+            tap(&user, button).await
+        };
+        given.extend(answer.map(str::to_string));
+    }
+}
+
+async fn tap(user: &TestUser, button: &str) -> BotMessage {
+    let answer = user.press(button).await;
+    assert_eq!(answer.text, None, "pressing {button:?} gave a notice");
+    user.last_message()
+}
+
+/// Two presses of one button at once: one is applied, the other is told the button is old.
+async fn tap_twice(user: &TestUser, screen: &BotMessage, button: &str) -> BotMessage {
+    let data = screen.button(button).unwrap().callback_data.clone().unwrap();
+    let first = user.enqueue_press(screen.message_id, &data);
+    let second = user.enqueue_press(screen.message_id, &data);
+    let answers = [user.wait_answer(&first).await, user.wait_answer(&second).await];
+    let applied = answers.iter().filter(|a| a.text.is_none()).count();
+    assert_eq!(applied, 1, "exactly one of two presses of {button:?} is applied: {answers:?}");
+    user.last_message()
+}
+
+/// The non-empty answer cells of each exported row, in question order.
+async fn exported_answers(app: &TestApp) -> Vec<Vec<String>> {
+    let (header, rows) = app.export().await;
+    let questions: Vec<usize> = header.iter().enumerate().filter(|(_, h)| h.starts_with('q')).map(|(i, _)| i).collect();
+    rows.iter().map(|row| questions.iter().map(|&i| row[i].clone()).filter(|a| !a.is_empty()).collect()).collect()
+}
+
+/// The sum of a metric's samples whose labels contain `labels`, over the replicas.
+async fn metric(replicas: &[SocketAddr], name: &str, labels: &str) -> f64 {
+    let mut total = 0.0;
+    for addr in replicas {
+        let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
+        for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (series, value) = line.rsplit_once(' ').unwrap();
+            let (metric, series_labels) = series.split_once('{').unwrap_or((series, ""));
+            if metric == name && series_labels.contains(labels) {
+                total += value.parse::<f64>().unwrap();
+            }
+        }
+    }
+    total
+}
+
+fn sorted(mut answers: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    answers.sort();
+    answers
+}
+
+#[tokio::test]
+async fn respondents_sprayed_over_three_replicas_each_complete_once_with_their_answers() {
+    let mut app = TestApp::replicas().await;
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+
+    let respondents = (0..12).map(|n| {
+        let user = app.api.user(8_100_000_000 + n, "ru");
+        answer_at_random(user, links[n as usize % links.len()].clone(), n as u64, n % 2 == 1)
+    });
+    let given = futures_util::future::join_all(respondents).await;
+
+    assert_eq!(sorted(exported_answers(&app).await), sorted(given.clone()), "each response once, as given");
+    let answered = app.balancer.as_ref().unwrap().answered();
+    assert!(answered.iter().all(|(_, n)| *n > 10), "every replica took a share of the updates: {answered:?}");
+    let sql = app.sql().await;
+    assert_eq!(sql.count("SELECT COUNT(*) FROM drafts").await, 0);
+    assert_eq!(sql.count("SELECT COUNT(*) FROM participations").await, 12);
+    sql.close().await;
+
+    // The metrics add up over the replicas.
+    let replicas = app.replica_addrs.clone();
+    assert_eq!(metric(&replicas, "anketa_responses_stored_total", "").await, 12.0);
+    assert_eq!(metric(&replicas, "anketa_drafts_open", "").await, 0.0);
+    let messages = metric(&replicas, "anketa_updates_total", "kind=\"message\"").await;
+    let presses = metric(&replicas, "anketa_updates_total", "kind=\"callback_query\"").await;
+    let steps = metric(&replicas, "anketa_step_duration_seconds_count", "").await;
+    let delivered = app.api.deliveries().iter().filter(|d| d.status == Some(200)).count() as f64;
+    assert_eq!(messages + presses, delivered, "every delivered update is counted once");
+    assert_eq!(steps, delivered, "every update is timed");
+    let fast = metric(&replicas, "anketa_step_duration_seconds_bucket", "le=\"10\"").await;
+    assert_eq!(fast, steps, "the histogram has every step under its top bucket");
+    app.stop_bot().await;
+}
+
+#[tokio::test]
+async fn a_replica_stopped_under_load_exits_cleanly_and_loses_nothing() {
+    let mut app = TestApp::replicas().await;
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+
+    let respondents: Vec<_> = (0..12)
+        .map(|n| {
+            let user = app.api.user(8_200_000_000 + n, "ru");
+            tokio::spawn(answer_at_random(user, links[n as usize % links.len()].clone(), 100 + n as u64, false))
+        })
+        .collect();
+    // Stop one replica while the respondents are mid-way, then bring a fresh one in.
+    app.api.wait_for_call_after(0, "answerCallbackQuery", |_| true, std::time::Duration::from_secs(10)).await;
+    app.stop_one(0).await;
+    app.start_replica(&[]).await;
+    let mut given = Vec::new();
+    for respondent in respondents {
+        given.push(respondent.await.expect("a respondent finished"));
+    }
+
+    assert_eq!(sorted(exported_answers(&app).await), sorted(given), "no answer lost or doubled");
+    // Every update was handled exactly once: one 200 for each, whatever the retries.
+    let mut handled: HashMap<u32, usize> = HashMap::new();
+    for delivery in app.api.deliveries().into_iter().filter(|d| d.status == Some(200)) {
+        *handled.entry(delivery.update_id).or_default() += 1;
+    }
+    assert!(handled.values().all(|n| *n == 1), "an update was handled twice");
+    assert!(app.bot_logs().contains("stopping: finishing the updates in flight"));
+    app.stop_bot().await;
+}
+
+#[tokio::test]
+async fn webhook_requests_without_the_shared_secret_are_refused() {
+    let mut app = TestApp::replicas().await;
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let replica = app.replica_addrs[0];
+    let update = |id: i64| {
+        json!({"update_id": id, "message": {
+            "message_id": id, "date": 1_700_000_000, "text": links[0].start_command(),
+            "chat": {"id": 8_300_000_001_i64, "type": "private", "first_name": "M"},
+            "from": {"id": 8_300_000_001_i64, "is_bot": false, "first_name": "M", "language_code": "ru"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]
+        }})
+    };
+    let http = reqwest::Client::new();
+    let url = format!("http://{replica}{WEBHOOK_PATH}");
+    let through_balancer = app.balancer.as_ref().unwrap().url(WEBHOOK_PATH);
+    for (target, secret) in [(&url, None), (&url, Some("wrong-secret")), (&through_balancer, None)] {
+        let mut request = http.post(target.as_str()).json(&update(900));
+        if let Some(secret) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 401, "{target} with {secret:?}");
+    }
+    let sql = app.sql().await;
+    assert_eq!(sql.count("SELECT COUNT(*) FROM drafts").await, 0, "a refused update changes nothing");
+    assert!(app.api.calls("sendMessage").is_empty(), "and gets no reply");
+
+    let accepted = http
+        .post(&url)
+        .header("X-Telegram-Bot-Api-Secret-Token", WEBHOOK_SECRET)
+        .json(&update(901))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    // Answered only after the update was handled: the welcome was sent and the draft stored.
+    assert_eq!(app.api.calls("sendMessage").len(), 1);
+    assert_eq!(sql.count("SELECT COUNT(*) FROM drafts").await, 1);
+    sql.close().await;
+    let garbage = http.post(&url).header("X-Telegram-Bot-Api-Secret-Token", WEBHOOK_SECRET).body("{").send();
+    assert_eq!(garbage.await.unwrap().status(), 400);
+    app.stop_bot().await;
+}
+
+#[tokio::test]
+async fn healthz_follows_the_database_and_metrics_count_telegram_errors() {
+    let mut app = TestApp::replicas().await;
+    app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let replicas = app.replica_addrs.clone();
+
+    // A 429 from Telegram while answering is counted by its code.
+    app.api.set_failure("sendMessage", Some(Failure::TooManyRequests { retry_after: 1 }));
+    let user = app.api.user(8_400_000_001, "ru");
+    user.enqueue_text("/start");
+    // The reply failed; the apology that follows it went through.
+    user.wait_for_text("Что-то пошло не так").await;
+    assert_eq!(metric(&replicas, "anketa_telegram_api_errors_total", "code=\"429\"").await, 1.0);
+    let mut text = String::new();
+    for addr in &replicas {
+        let metrics = reqwest::get(format!("http://{addr}/metrics")).await.unwrap();
+        assert!(metrics.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        text.push_str(&metrics.text().await.unwrap());
+    }
+    assert!(text.contains("# TYPE anketa_step_duration_seconds histogram"), "{text}");
+    assert!(text.contains("anketa_drafts_open"), "{text}");
+
+    for addr in &replicas {
+        let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+        assert_eq!(health.status(), 200);
+    }
+    // The database goes away: every replica says so.
+    let sql = app.sql().await;
+    sql.close().await;
+    app.drop_database().await;
+    for addr in &replicas {
+        let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+        assert_eq!(health.status(), 503, "{addr} reports the database gone");
+    }
+    app.stop_bot().await;
+}
+
+#[tokio::test]
+async fn polling_mode_serves_healthz_and_metrics_when_asked_to() {
+    let mut app = TestApp::new(support::Engine::Sqlite).await;
+    app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot_with(&[("ANKETA_LISTEN", "127.0.0.1:0")]).await;
+    let addr = app.listening_address(1).await;
+    let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok\n");
+    app.api.user(8_500_000_001, "ru").send_text("/help").await;
+    assert_eq!(metric(&[addr], "anketa_updates_total", "kind=\"message\"").await, 1.0);
+    // The webhook path does not exist in polling mode.
+    let posted = reqwest::Client::new().post(format!("http://{addr}{WEBHOOK_PATH}")).send().await.unwrap();
+    assert_eq!(posted.status(), 404);
+    app.stop_bot().await;
+}
