@@ -838,9 +838,14 @@ impl TestUser {
     /// Wait (10 s) for the bot's `answerCallbackQuery` with this id (an
     /// answer recorded before the call counts too).
     pub async fn wait_answer(&self, callback_id: &str) -> CallbackAnswer {
+        self.wait_answer_within(callback_id, DEFAULT_WAIT).await
+    }
+
+    /// [`TestUser::wait_answer`] with another timeout (for a bot that is made to wait).
+    pub async fn wait_answer_within(&self, callback_id: &str, timeout: Duration) -> CallbackAnswer {
         let found = self
             .shared
-            .wait(DEFAULT_WAIT, |inner| {
+            .wait(timeout, |inner| {
                 inner
                     .calls
                     .iter()
@@ -858,7 +863,7 @@ impl TestUser {
             Some(a) => a,
             None => panic!(
                 "Bot API stand-in: the bot did not answer callback query {callback_id} within \
-                 {DEFAULT_WAIT:?}; recent calls:\n{}",
+                 {timeout:?}; recent calls:\n{}",
                 self.shared.dump_calls(30)
             ),
         }

@@ -373,6 +373,24 @@ impl TestApp {
         pool.close().await;
     }
 
+    /// Makes the test's PostgreSQL database read-only (or writable again) for every connection,
+    /// the bot's included: the setting applies to new sessions, so the open ones are ended.
+    pub async fn set_read_only(&self, read_only: bool) {
+        let (admin, name) = self.postgres.as_ref().expect("a PostgreSQL test");
+        let pool = sqlx::PgPool::connect(admin).await.expect("connect to PostgreSQL");
+        let setting =
+            if read_only { "SET default_transaction_read_only = on" } else { "RESET default_transaction_read_only" };
+        sqlx::query(&format!("ALTER DATABASE {name} {setting}")).execute(&pool).await.unwrap();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+
     /// `kill -9` every running bot: no chance to flush anything.
     pub async fn kill_bot(&mut self) {
         assert!(!self.bots.is_empty(), "the bot is running");
