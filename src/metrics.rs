@@ -91,14 +91,6 @@ pub fn telegram_error(error: &RequestError) {
     counter!(TELEGRAM_ERRORS, "code" => error_code(error)).increment(1);
 }
 
-/// Counts a failed update handler's error if a Bot API call caused it (database errors and bugs
-/// show in the log, not here).
-pub fn handler_error(error: &anyhow::Error) {
-    if let Some(error) = error.chain().find_map(|cause| cause.downcast_ref::<RequestError>()) {
-        telegram_error(error);
-    }
-}
-
 /// Telegram's HTTP status for an error, read off the description teloxide keeps ("Forbidden: bot
 /// was blocked by the user" is a 403); transport failures by kind.
 fn error_code(error: &RequestError) -> &'static str {

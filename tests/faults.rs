@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use sqlx::Connection;
-use support::bot_api::{BotMessage, TestUser};
+use support::bot_api::{BotMessage, Failure, TestUser};
 use support::{Engine, TestApp};
 
 const TRY_AGAIN: &str = "Попробуйте ещё раз через минуту";
@@ -77,5 +77,49 @@ async fn a_read_only_postgresql_database_gets_a_try_again_and_the_bot_recovers()
 
     assert_eq!(press_and_wait(&user, &screen, "Да").await, None);
     assert!(user.last_message().text.starts_with("Вопрос 2 из"), "{}", user.last_message().text);
+    app.stop_bot().await;
+}
+
+/// Telegram's passing failures while a parent answers: a 429 on editing, a proxy's 502 on
+/// answering a button and on sending, a slow answer, a 429 on polling. Every reply still arrives,
+/// each failure is met once (nothing gives up, nothing spins). teloxide itself waits 10 s after
+/// any 5xx, hence the long waits here.
+#[tokio::test]
+async fn telegram_failures_lose_no_reply() {
+    let mut app = TestApp::new(Engine::Sqlite).await;
+    let (user, first) = at_the_first_question(&mut app, 8_600_000_003).await;
+
+    app.api.set_failure("editMessageText", Some(Failure::TooManyRequests { retry_after: 1 }));
+    assert_eq!(press_and_wait(&user, &first, "Да").await, None);
+    let second = user.last_message();
+    assert!(second.text.starts_with("Вопрос 2 из"), "the edit was retried: {}", second.text);
+
+    app.api.set_failure("answerCallbackQuery", Some(Failure::BadGateway { times: 1 }));
+    assert_eq!(press_and_wait(&user, &second, "Да").await, None, "the answer arrives after a 502");
+    let third = user.last_message();
+    assert!(third.text.starts_with("Вопрос 3 из"), "{}", third.text);
+
+    app.api.set_failure("editMessageText", Some(Failure::Slow { times: 1, delay_ms: 3_000 }));
+    assert_eq!(press_and_wait(&user, &third, "Нет").await, None);
+
+    app.api.set_failure("getUpdates", Some(Failure::TooManyRequests { retry_after: 1 }));
+    app.api.set_failure("sendMessage", Some(Failure::BadGateway { times: 1 }));
+    let after = app.api.seq();
+    user.enqueue_text("/help");
+    let mut replies = Vec::new();
+    for _ in 0..600 {
+        replies = user.outputs_after(after);
+        if !replies.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(replies.iter().any(|r| r.text.contains("/start")), "the help reply was re-sent: {replies:?}");
+
+    let failed = app.api.all_calls().iter().filter(|c| !c.ok).count();
+    assert_eq!(failed, 4, "each injected failure was met once");
+    let sql = app.sql().await;
+    assert_eq!(sql.count("SELECT COUNT(*) FROM drafts").await, 1);
+    sql.close().await;
     app.stop_bot().await;
 }

@@ -11,7 +11,7 @@ use teloxide::{ApiError, RequestError};
 
 use super::callback::{Action, CallbackData};
 use super::screens::{Painter, Screen, fit};
-use super::{App, staff};
+use super::{App, sending, staff};
 use crate::args;
 use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
 use crate::invitations;
@@ -97,12 +97,12 @@ impl Ctx<'_> {
     }
 
     pub(super) async fn say(&self, text: impl Into<String>) -> anyhow::Result<()> {
-        self.bot.send_message(self.chat, fit(text.into())).await?;
+        sending::send(self.bot.send_message(self.chat, fit(text.into()))).await?;
         Ok(())
     }
 
     async fn send(&self, screen: Screen) -> anyhow::Result<()> {
-        self.bot.send_message(self.chat, screen.text).reply_markup(screen.keyboard).await?;
+        sending::send(self.bot.send_message(self.chat, screen.text).reply_markup(screen.keyboard)).await?;
         Ok(())
     }
 
@@ -118,16 +118,16 @@ impl Ctx<'_> {
             if let Some(keyboard) = &keyboard {
                 edit = edit.reply_markup(keyboard.clone());
             }
-            match edit.await {
+            match sending::send(edit).await {
                 Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(()),
                 Err(e) => tracing::debug!(error = %e, "cannot edit the screen, sending a new one"),
             }
         }
-        let send = self.bot.send_message(self.chat, text);
-        match keyboard {
-            Some(keyboard) => send.reply_markup(keyboard).await?,
-            None => send.await?,
-        };
+        let mut message = self.bot.send_message(self.chat, text);
+        if let Some(keyboard) = keyboard {
+            message = message.reply_markup(keyboard);
+        }
+        sending::send(message).await?;
         Ok(())
     }
 
@@ -256,7 +256,6 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
 async fn apologise_on_error(ctx: &Ctx<'_>, result: anyhow::Result<()>) -> anyhow::Result<()> {
     if let Err(error) = result {
         tracing::error!(error = format!("{error:#}"), "update failed");
-        metrics::handler_error(&error);
         let _ = ctx.say(ctx.t("survey-error")).await;
     }
     Ok(())
@@ -353,7 +352,6 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
                 Ok(toast) => toast,
                 Err(error) => {
                     tracing::error!(error = format!("{error:#}"), "button press failed");
-                    metrics::handler_error(&error);
                     Some(app.texts.get(lang, "survey-error"))
                 }
             }
@@ -364,7 +362,7 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
     if let Some(text) = toast {
         answer = answer.text(super::screens::shorten(&text, 200));
     }
-    answer.await?;
+    sending::send(answer).await?;
     Ok(())
 }
 
@@ -484,7 +482,7 @@ pub async fn register_commands(bot: &Bot, app: &App) -> anyhow::Result<()> {
         if let Some(code) = code {
             request = request.language_code(code);
         }
-        request.await?;
+        sending::send(request).await?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use teloxide::types::{BotCommand, BotCommandScope, InputFile, Recipient};
 
 use super::handlers::{Command, Ctx};
 use super::screens::split_message;
+use super::sending;
 use crate::args;
 use crate::db::{Campaign, Participation, StaffMember};
 use crate::digest::report::participation_line;
@@ -75,9 +76,8 @@ pub(super) async fn accept(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
     let Some(role) = member.scope().map(Scope::role) else { anyhow::bail!("staff member {} has no scope", member.id) };
     tracing::info!(role = role.code(), "invitation accepted");
     let menu = menu(ctx, role);
-    if let Err(e) =
-        ctx.bot.set_my_commands(menu).scope(BotCommandScope::Chat { chat_id: Recipient::Id(ctx.chat) }).await
-    {
+    let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ctx.chat) };
+    if let Err(e) = sending::send(ctx.bot.set_my_commands(menu).scope(scope)).await {
         tracing::warn!(error = %e, "cannot set the staff command menu");
     }
     let welcome = ctx.app.texts.get_with(
@@ -241,7 +241,7 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
         // The QR code as a picture, with the text ready to forward as its caption.
         let png = Qr::new(&url)?.png()?;
         let photo = InputFile::memory(png).file_name(format!("qr-{}.png", member.class.clone().unwrap_or_default()));
-        ctx.bot.send_photo(ctx.chat, photo).caption(caption).await?;
+        sending::send(ctx.bot.send_photo(ctx.chat, photo).caption(caption)).await?;
     }
     ctx.say(ctx.t("admin-teacher-forward-hint")).await
 }
@@ -271,9 +271,9 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
         let pdf = Printer::default().pdf(&posters)?;
         let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
         let file = InputFile::memory(bytes).file_name(format!("links-{}.csv", campaign.name));
-        ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone()).await?;
+        sending::send(ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone())).await?;
         let posters = InputFile::memory(pdf).file_name(format!("posters-{}.pdf", campaign.name));
-        ctx.bot.send_document(ctx.chat, posters).caption(ctx.t("admin-posters-caption")).await?;
+        sending::send(ctx.bot.send_document(ctx.chat, posters).caption(ctx.t("admin-posters-caption"))).await?;
     }
     Ok(())
 }
@@ -307,7 +307,7 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
             "admin-export-caption",
             &args![("name", campaign.name.as_str()), ("count", rows.len() as i64), ("threshold", threshold)],
         );
-        ctx.bot.send_document(ctx.chat, file).caption(caption).await?;
+        sending::send(ctx.bot.send_document(ctx.chat, file).caption(caption)).await?;
     }
     Ok(())
 }

@@ -93,6 +93,11 @@ pub enum Failure {
     /// Answer every call of the method with `403 Forbidden: bot was blocked by
     /// the user` until cleared with `set_failure(method, None)`.
     Forbidden,
+    /// Answer the next `times` calls of the method with a front proxy's `502 Bad
+    /// Gateway` HTML page (not Telegram's JSON), as during a Telegram outage.
+    BadGateway { times: u32 },
+    /// Answer the next `times` calls after a pause of `delay_ms`, then normally.
+    Slow { times: u32, delay_ms: u64 },
 }
 
 /// A bot message as the user sees it.
@@ -1109,6 +1114,19 @@ impl ApiErr {
     }
 }
 
+/// What nginx in front of the Bot API answers when Telegram's back end is down.
+const BAD_GATEWAY_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad \
+                                Gateway</h1></center><hr><center>nginx</center></body></html>";
+
+/// One use of a failure injected `times` times.
+fn count_down(failures: &mut HashMap<String, Failure>, method: &str, times: u32) {
+    if times <= 1 {
+        failures.remove(method);
+    } else {
+        failures.insert(method.to_string(), Failure::BadGateway { times: times - 1 });
+    }
+}
+
 fn ok_response(result: Value) -> Response {
     axum::Json(json!({"ok": true, "result": result})).into_response()
 }
@@ -1138,6 +1156,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let mut call = RecordedCall { seq: 0, method, body, ok: true, response: Value::Null, chat_id };
 
     // Injected failures.
+    let mut delay = None;
     let failure = {
         let mut inner = shared.lock();
         match inner.failures.get(&lc).cloned() {
@@ -1154,13 +1173,34 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                 description: "Forbidden: bot was blocked by the user".into(),
                 retry_after: None,
             }),
+            Some(Failure::BadGateway { times }) => {
+                count_down(&mut inner.failures, &lc, times);
+                Some(ApiErr { code: 502, description: BAD_GATEWAY_PAGE.into(), retry_after: None })
+            }
+            Some(Failure::Slow { times, delay_ms }) => {
+                let slow = Failure::Slow { times: times.saturating_sub(1), delay_ms };
+                if times <= 1 {
+                    inner.failures.remove(&lc);
+                } else {
+                    inner.failures.insert(lc.clone(), slow);
+                }
+                delay = Some(Duration::from_millis(delay_ms));
+                None
+            }
             None => None,
         }
     };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     if let Some(err) = failure {
         call.ok = false;
         call.response = err.json();
         shared.record(call, files);
+        if err.code == 502 {
+            let page = [(header::CONTENT_TYPE, "text/html")];
+            return (StatusCode::BAD_GATEWAY, page, BAD_GATEWAY_PAGE).into_response();
+        }
         return err.response();
     }
 
