@@ -12,8 +12,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::{Debug, Display};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
 use anketa::bot::callback::{Action, CallbackData, MAX_CALLBACK_BYTES};
@@ -36,6 +36,10 @@ use proptest::test_runner::{Config, TestRunner};
 
 const PARENTS: &str = include_str!("../questionnaires/noko-parents.toml");
 const STUDENTS: &str = include_str!("../questionnaires/noko-students.toml");
+
+/// The shipped questionnaires as TOML tables, parsed once: the mutation targets start from these.
+static SHIPPED_DOCS: LazyLock<[toml::Table; 2]> =
+    LazyLock::new(|| [PARENTS, STUDENTS].map(|text| text.parse().expect("the shipped files are TOML")));
 
 // ---------------------------------------------------------------------------------------------
 // Running
@@ -415,40 +419,49 @@ fn arb_value() -> impl Strategy<Value = toml::Value> {
     })
 }
 
+/// A question's key with a value of the type it takes (so the validator, not serde, has to object),
+/// or any key with any value.
+fn arb_question_field() -> impl Strategy<Value = (&'static str, toml::Value)> {
+    let number = || prop_oneof![Just(0_i64), Just(-1), Just(11), Just(4001), 0_i64..12, any::<i64>()];
+    let kinds = vec!["yes_no", "single", "multiple", "rating", "text"];
+    prop_oneof![
+        arb_text_value().prop_map(|id| ("id", toml::Value::String(id))),
+        select(kinds).prop_map(|kind| ("kind", toml::Value::String(kind.into()))),
+        (select(vec!["text", "short", "min_label", "max_label"]), arb_localized()),
+        arb_options().prop_map(|options| ("options", options)),
+        (select(vec!["min", "max", "max_length"]), number().prop_map(toml::Value::Integer)),
+        any::<bool>().prop_map(|optional| ("optional", toml::Value::Boolean(optional))),
+        (select(QUESTION_KEYS.to_vec()), arb_value()),
+    ]
+}
+
 fn arb_mutation() -> impl Strategy<Value = Mutation> {
     let question = proptest::option::of(0_usize..20);
+    let point_at = (
+        0_usize..20,
+        prop_oneof![(0_usize..20).prop_map(Ok), arb_text_value().prop_map(Err)],
+        vec(select(vec!["yes", "no", "maybe", "1", "a"]).prop_map(String::from), 0..3),
+        any::<bool>(),
+    )
+        .prop_map(|(question, target, codes, any_of)| Mutation::PointAt { question, target, codes, any_of });
     prop_oneof![
-        (question.clone(), any::<Index>()).prop_map(|(question, key)| Mutation::DropKey { question, key }),
-        (question.clone(), select(TOP_KEYS.to_vec()), select(QUESTION_KEYS.to_vec()), arb_value()).prop_map(
-            |(question, top, key, value)| Mutation::SetValue {
-                key: if question.is_some() { key } else { top },
-                question,
-                value
-            }
-        ),
-        (0_usize..20, 0_usize..20).prop_map(|(from, to)| Mutation::Duplicate { from, to }),
-        (0_usize..20).prop_map(Mutation::Remove),
-        (0_usize..20, 0_usize..20).prop_map(|(i, j)| Mutation::Swap(i, j)),
-        (
-            0_usize..20,
-            prop_oneof![(0_usize..20).prop_map(Ok), arb_text_value().prop_map(Err)],
-            vec(select(vec!["yes", "no", "maybe", "1", "a"]).prop_map(String::from), 0..3),
-            any::<bool>(),
-        )
-            .prop_map(|(question, target, codes, any_of)| Mutation::PointAt {
-                question,
-                target,
-                codes,
-                any_of
-            }),
+        1 => (question, any::<Index>()).prop_map(|(question, key)| Mutation::DropKey { question, key }),
+        1 => (select(TOP_KEYS.to_vec()), arb_value())
+            .prop_map(|(key, value)| Mutation::SetValue { question: None, key, value }),
+        3 => (0_usize..20, arb_question_field())
+            .prop_map(|(i, (key, value))| Mutation::SetValue { question: Some(i), key, value }),
+        1 => (0_usize..20, 0_usize..20).prop_map(|(from, to)| Mutation::Duplicate { from, to }),
+        1 => (0_usize..20).prop_map(Mutation::Remove),
+        1 => (0_usize..20, 0_usize..20).prop_map(|(i, j)| Mutation::Swap(i, j)),
+        2 => point_at,
     ]
 }
 
 #[test]
 fn questionnaire_structured_mutations() {
-    let strategy = (select(vec![PARENTS, STUDENTS]), vec(arb_mutation(), 1..6));
+    let strategy = (0_usize..2, vec(arb_mutation(), 1..6));
     fuzz("questionnaire: structured mutations", cases(), strategy, |(base, mutations)| {
-        let mut doc: toml::Table = base.parse().map_err(fail)?;
+        let mut doc = SHIPPED_DOCS[base].clone();
         for mutation in &mutations {
             apply(&mut doc, mutation);
         }
@@ -495,9 +508,9 @@ fn arb_fault() -> impl Strategy<Value = Fault> {
 
 #[test]
 fn questionnaire_faults_are_named() {
-    let strategy = (select(vec![PARENTS, STUDENTS]), arb_fault());
+    let strategy = (0_usize..2, arb_fault());
     fuzz("questionnaire: single faults", cases(), strategy, |(base, fault)| {
-        let mut doc: toml::Table = base.parse().map_err(fail)?;
+        let mut doc = SHIPPED_DOCS[base].clone();
         let id = |doc: &toml::Table, i: usize| question_id(doc, i).as_str().unwrap_or_default().to_string();
         let show_if = |target: toml::Value, equals: &str| {
             let mut condition = toml::Table::new();
@@ -795,7 +808,35 @@ fn arb_input(codes: Vec<String>) -> BoxedStrategy<Input> {
     .boxed()
 }
 
-fn arb_session() -> impl Strategy<Value = (SurveySpec, Vec<Input>)> {
+/// A step of a generated session: an input as generated, or the input the screen offers at this
+/// index (an answer, a tick, "done", the start button), so that sessions get deep into a
+/// questionnaire instead of bouncing off the welcome screen.
+#[derive(Debug, Clone)]
+enum Move {
+    Raw(Input),
+    Fitting(Index),
+}
+
+fn fitting(survey: &Survey, draft: &Draft, pick: Index) -> Input {
+    let offers: Vec<Input> = match (&draft.stage, draft.current_question(survey)) {
+        (Stage::Welcome, _) => vec![Input::Begin],
+        (Stage::ChoosingAudience, _) => survey.audiences().map(Input::ChooseAudience).collect(),
+        (Stage::Question(_), Some(question)) => match &question.kind {
+            QuestionKind::Multiple { options, .. } => {
+                options.iter().map(|o| Input::Toggle(o.code.clone())).chain([Input::Done]).collect()
+            }
+            QuestionKind::Text { max_length, optional } => {
+                let text = Input::Text("ответ ".chars().take(*max_length).collect());
+                if *optional { vec![text, Input::Skip] } else { vec![text] }
+            }
+            _ => question.answer_codes().unwrap_or_default().into_iter().map(Input::Choose).collect(),
+        },
+        _ => vec![Input::Back],
+    };
+    offers[pick.index(offers.len())].clone()
+}
+
+fn arb_session() -> impl Strategy<Value = (SurveySpec, Vec<Move>)> {
     arb_survey().prop_flat_map(|spec| {
         let survey = spec.build();
         let mut codes: BTreeSet<String> = BTreeSet::new();
@@ -805,7 +846,11 @@ fn arb_session() -> impl Strategy<Value = (SurveySpec, Vec<Input>)> {
         }
         // A survey of free-text questions only still gets button presses, to refuse.
         codes.insert("yes".into());
-        (Just(spec), vec(arb_input(codes.into_iter().collect()), 0..160))
+        let step = prop_oneof![
+            3 => any::<Index>().prop_map(Move::Fitting),
+            2 => arb_input(codes.into_iter().collect()).prop_map(Move::Raw),
+        ];
+        (Just(spec), vec(step, 0..160))
     })
 }
 
@@ -1029,21 +1074,25 @@ fn check_step(
 fn state_machine_sequences() {
     let reviews = AtomicUsize::new(0);
     let steps = AtomicUsize::new(0);
-    fuzz("state machine: input sequences", sequences(), arb_session(), |(spec, inputs)| {
+    fuzz("state machine: input sequences", sequences(), arb_session(), |(spec, moves)| {
         let survey = spec.build();
         let mut draft = Draft::default();
         check_draft(&survey, &draft)?;
         let mut reviewed = false;
-        for input in &inputs {
+        for step in &moves {
+            let input = match step {
+                Move::Raw(input) => input.clone(),
+                Move::Fitting(pick) => fitting(&survey, &draft, *pick),
+            };
             let result = draft.step(&survey, input.clone());
-            check_step(&survey, &draft, input, &result)?;
+            check_step(&survey, &draft, &input, &result)?;
             if let Ok(next) = result {
                 check_draft(&survey, &next)?;
                 draft = next;
             }
             reviewed |= draft.stage == Stage::Review;
         }
-        steps.fetch_add(inputs.len(), Ordering::Relaxed);
+        steps.fetch_add(moves.len(), Ordering::Relaxed);
         reviews.fetch_add(usize::from(reviewed), Ordering::Relaxed);
         Ok(())
     });
@@ -1086,9 +1135,18 @@ fn callback_data_round_trips() {
 #[test]
 fn callback_data_from_anyone() {
     let near_valid = (
-        prop_oneof!["-?[0-9]{0,21}", Just("+7".to_string()), Just("007".to_string())],
-        "[a-z]{0,2}",
-        proptest::option::of(prop_oneof!["[ -~]{0,70}", "\\PC{0,10}", "[A-Za-z0-9_-]{40,70}"]),
+        prop_oneof![any::<i64>().prop_map(|r| r.to_string()), "-?[0-9]{0,21}", Just("+7".into()), Just("007".into())],
+        prop_oneof![
+            select(vec!["b", "a", "c", "t", "d", "s", "k", "u", "r", "n"]).prop_map(String::from),
+            "[a-z]{0,2}"
+        ],
+        proptest::option::of(prop_oneof![
+            "[a-z0-9_-]{1,30}",
+            "parent|student|teacher",
+            "[ -~]{0,70}",
+            "\\PC{0,10}",
+            "[A-Za-z0-9_-]{40,70}"
+        ]),
     )
         .prop_map(|(revision, kind, argument)| match argument {
             Some(argument) => format!("{revision}:{kind}:{argument}"),
@@ -1122,7 +1180,9 @@ fn is_link_code(code: &str) -> bool {
 fn start_payloads_from_anyone() {
     let start = select(vec!["/start", "/START", "/Start@AnketaBot", "/start@x", " /start"]);
     let separator = select(vec![" ", "  ", "\t", "\n", "\u{a0}"]);
-    let shaped = (start.clone(), separator, any::<String>()).prop_map(|(s, sep, rest)| format!("{s}{sep}{rest}"));
+    let rest =
+        prop_oneof![any::<String>(), "[A-Za-z0-9_-]{0,70}", "[A-Za-z0-9_-]{0,30}[^A-Za-z0-9_-][A-Za-z0-9_-]{0,30}"];
+    let shaped = (start.clone(), separator, rest).prop_map(|(s, sep, rest)| format!("{s}{sep}{rest}"));
     let strategy = prop_oneof![shaped, any::<String>(), (start, "\\PC{0,80}").prop_map(|(s, r)| format!("{s} {r}"))];
     fuzz("deep link: arbitrary /start text", cases(), strategy, |text| {
         if let Some(Command::Start(Some(LinkPayload::Code(code)))) = Command::from_text(&text) {
@@ -1164,7 +1224,8 @@ fn start_payloads_accept_exactly_link_codes() {
 #[derive(Debug, Clone)]
 struct Layout {
     semicolon: bool,
-    crlf: bool,
+    /// Line ends: Unix, Windows, or the old Mac's bare CR (Excel's «CSV (Macintosh)»).
+    newline: &'static str,
     bom: bool,
     leading_blank: bool,
     /// Column order, as a permutation of the file's columns.
@@ -1175,13 +1236,14 @@ struct Layout {
 
 fn arb_layout(columns: usize) -> impl Strategy<Value = Layout> {
     (
-        any::<(bool, bool, bool, bool)>(),
+        any::<(bool, bool, bool)>(),
+        select(vec!["\n", "\r\n", "\r"]),
         Just((0..columns).collect::<Vec<_>>()).prop_shuffle(),
         vec((any::<Index>(), 0_u8..4), columns),
     )
-        .prop_map(|((semicolon, crlf, bom, leading_blank), order, spelling)| Layout {
+        .prop_map(|((semicolon, bom, leading_blank), newline, order, spelling)| Layout {
             semicolon,
-            crlf,
+            newline,
             bom,
             leading_blank,
             order,
@@ -1205,7 +1267,7 @@ impl Record {
 /// a spreadsheet would; returns the text and the line each record starts on. `blank_after[n]`
 /// empty lines follow record `n`.
 fn write_csv(layout: &Layout, records: &[Record], blank_after: &[usize]) -> (String, Vec<u64>) {
-    let newline = if layout.crlf { "\r\n" } else { "\n" };
+    let newline = layout.newline;
     let mut text = String::new();
     if layout.bom {
         text.push('\u{feff}');
@@ -1223,12 +1285,15 @@ fn write_csv(layout: &Layout, records: &[Record], blank_after: &[usize]) -> (Str
         fields.truncate(record.width);
         let mut writer = csv::WriterBuilder::new()
             .delimiter(if layout.semicolon { b';' } else { b',' })
-            .terminator(if layout.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+            .terminator(match newline {
+                "\r\n" => csv::Terminator::CRLF,
+                other => csv::Terminator::Any(other.as_bytes()[0]),
+            })
             .from_writer(Vec::new());
         writer.write_record(&fields).expect("in memory");
         let written = String::from_utf8(writer.into_inner().expect("in memory")).expect("UTF-8 in, UTF-8 out");
         text.push_str(&written);
-        line += written.matches('\n').count() as u64;
+        line += line_breaks(&written);
         for _ in 0..blank_after.get(n).copied().unwrap_or(0) {
             text.push_str(newline);
             line += 1;
@@ -1440,9 +1505,17 @@ fn arb_csvish(headers: Vec<&'static str>, cells: Vec<&'static str>) -> impl Stra
     ]
 }
 
-/// The number of lines a spreadsheet shows for `bytes`, if they are text.
+/// Line breaks as an editor counts them: LF, CR LF, or a bare CR.
+fn line_breaks(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let breaks =
+        bytes.iter().enumerate().filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')));
+    breaks.count() as u64
+}
+
+/// The number of lines in `bytes`, if they are text.
 fn line_count(bytes: &[u8]) -> Option<u64> {
-    std::str::from_utf8(bytes).ok().map(|text| text.matches('\n').count() as u64 + 1)
+    std::str::from_utf8(bytes).ok().map(|text| line_breaks(text) + 1)
 }
 
 #[test]
