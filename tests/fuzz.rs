@@ -56,7 +56,7 @@ fn sequences() -> u32 {
 
 /// Cases for the database target: each creates a campaign and stores real responses.
 fn storage_cases() -> u32 {
-    (cases() / 1000).max(6)
+    (cases() / 1000).max(16)
 }
 
 /// Runs `test` on `cases` generated inputs; a failure panics with the smallest failing input found.
