@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::roster::{LineCounter, delimiter};
+use crate::roster::{LineCounter, delimiter, first_line};
 use crate::survey::scoring::ExpertScores;
 
 /// One school's audited indicators, with the line they came from.
@@ -45,7 +45,7 @@ const VALUES: [&str; 5] = ["p_inf", "p_dist", "p_komf_usl", "p_org_dost", "p_usl
 pub fn parse(bytes: &[u8]) -> Result<Vec<ExpertRow>, ExpertError> {
     let text = std::str::from_utf8(bytes).map_err(|_| ExpertError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let header_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(ExpertError::Empty)?;
+    let header_line = first_line(text).ok_or(ExpertError::Empty)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(header_line))
         .flexible(true)

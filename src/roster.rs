@@ -52,11 +52,16 @@ pub(crate) fn delimiter(header_line: &str) -> u8 {
     if header_line.matches(';').count() > header_line.matches(',').count() { b';' } else { b',' }
 }
 
+/// The first line with something on it, whichever line ends the file uses.
+pub(crate) fn first_line(text: &str) -> Option<&str> {
+    text.split(['\r', '\n']).find(|l| !l.trim().is_empty())
+}
+
 /// Parses a roster CSV: comma or semicolon separated, UTF-8 with or without a byte order mark.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
     let text = std::str::from_utf8(bytes).map_err(|_| RosterError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let header_line = text.lines().find(|l| !l.trim().is_empty()).ok_or(RosterError::Empty)?;
+    let header_line = first_line(text).ok_or(RosterError::Empty)?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(header_line))
         .flexible(true)
@@ -147,7 +152,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterRow>, RosterError> {
 /// Line numbers as a spreadsheet shows them. The csv crate does not count blank lines, so lines
 /// come from byte offsets; records arrive in order, so counting resumes where it stopped instead of
 /// starting again from the top of the file for every record (which made a region's roster of
-/// 30,000 classes take seconds to parse).
+/// 30,000 classes take seconds to parse). A line ends with LF, CR LF or a bare CR (the csv crate
+/// reads all three, and Excel's «CSV (Macintosh)» writes the last).
 pub(crate) struct LineCounter<'a> {
     bytes: &'a [u8],
     /// Where counting stopped, and the line there.
@@ -170,7 +176,11 @@ impl<'a> LineCounter<'a> {
         if start < self.offset {
             (self.offset, self.line) = (0, 1);
         }
-        self.line += bytes[self.offset..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        // `start` never sits between the CR and LF of one line end: those were skipped above.
+        let breaks = (self.offset..start)
+            .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .count();
+        self.line += breaks as u64;
         self.offset = start;
         self.line
     }
@@ -224,6 +234,18 @@ mod tests {
         }
         file.push_str("A;S;x;0\r\n");
         assert_eq!(parse(file.as_bytes()).unwrap_err().to_string().split(':').next(), Some("line 507"));
+    }
+
+    #[test]
+    fn counts_bare_cr_line_ends() {
+        // Found by tests/fuzz.rs: with the old Mac's line ends every row was reported as line 1.
+        let file = "municipality;school;class;students\rA;S;1А;20\r\rA;S;1Б;0\r";
+        assert_eq!(
+            parse(file.as_bytes()).unwrap_err(),
+            row_error(4, "the number of students must be a positive whole number, got \"0\"")
+        );
+        let rows = parse(b"municipality,school,class,students\rA,S,1,20\r\nA,S,2,20\nA,S,3,20").unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3, 4]);
     }
 
     #[test]

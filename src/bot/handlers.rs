@@ -49,7 +49,13 @@ pub enum LinkPayload {
 
 impl Command {
     pub fn parse(message: Message) -> Option<Command> {
-        let text = message.text()?.trim();
+        Self::from_text(message.text()?)
+    }
+
+    /// Reads a command from a message's text; `None` for anything that is not one of ours.
+    /// Kept apart from [`Command::parse`] so it can be checked without a Telegram message.
+    pub fn from_text(text: &str) -> Option<Command> {
+        let text = text.trim();
         let (head, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
         let name = head.strip_prefix('/')?.split('@').next()?;
         match name.to_ascii_lowercase().as_str() {

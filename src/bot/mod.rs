@@ -28,7 +28,7 @@ use crate::i18n::Texts;
 use crate::privacy::IdentityKey;
 use crate::survey::{Questionnaire, Survey};
 
-pub use handlers::Command;
+pub use handlers::{Command, LinkPayload};
 
 /// Everything a handler needs, shared by all of them.
 pub struct App {

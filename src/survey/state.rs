@@ -283,14 +283,13 @@ impl Draft {
     }
 
     fn go_back(&mut self, survey: &Survey) {
-        match self.history.pop() {
-            Some(previous) => {
-                self.stage = Stage::Question(previous);
-                self.prefill_selection(survey);
-            }
-            None if survey.has_several_audiences() => self.stage = Stage::ChoosingAudience,
-            None => self.stage = Stage::Welcome,
-        }
+        self.stage = match self.history.pop() {
+            Some(previous) => Stage::Question(previous),
+            None if survey.has_several_audiences() => Stage::ChoosingAudience,
+            None => Stage::Welcome,
+        };
+        // Unconfirmed ticks belong to the question left behind; off the questions there are none.
+        self.prefill_selection(survey);
     }
 
     /// A multiple-choice question shows the options confirmed earlier, if any.
@@ -560,6 +559,27 @@ text = {{ ru = "Предложения" }}
             run(&parents_only, vec![]).step(&parents_only, Input::ChooseAudience(Audience::Student)),
             Err(StepError::NotExpected)
         );
+    }
+
+    #[test]
+    fn going_back_off_the_questions_drops_unconfirmed_ticks() {
+        // Found by tests/fuzz.rs: a questionnaire opening with a multiple-choice question kept the
+        // ticks in the draft after "back" to the welcome screen.
+        let text = r#"
+id = "m"
+audience = "parent"
+title = { ru = "Опрос" }
+preamble = { ru = "Вступление" }
+[[questions]]
+id = "q1"
+kind = "multiple"
+text = { ru = "Что улучшить?" }
+options = [{ code = "food", text = { ru = "Питание" } }, { code = "gym", text = { ru = "Спортзал" } }]
+"#;
+        let survey = Survey::new([Arc::new(Questionnaire::from_toml(text).unwrap())]);
+        let welcome = run(&survey, vec![Input::Begin, toggle("food"), Input::Back]);
+        assert_eq!(welcome.stage, Stage::Welcome);
+        assert!(welcome.selection.is_empty(), "ticks with no question on screen: {:?}", welcome.selection);
     }
 
     #[test]
