@@ -88,6 +88,8 @@ pub struct Faults {
     pub bad_requests: AtomicU64,
     /// Webhook deliveries the bot refused or that failed.
     pub webhook_failures: AtomicU64,
+    /// Updates a long poll handed over that an earlier one already had.
+    pub redelivered: AtomicU64,
 }
 
 pub struct Shared {
@@ -230,7 +232,9 @@ impl Shared {
                             body.push(',');
                         }
                         body.push_str(&update.json);
-                        if !update.handed {
+                        if update.handed {
+                            self.faults.redelivered.fetch_add(1, Ordering::Relaxed);
+                        } else {
                             update.handed = true;
                             handed.push(update.chat);
                         }
