@@ -329,12 +329,14 @@ async fn run_scenario(
     let record = std::mem::take(&mut *record.lock().expect("record"));
     let mut stamps: Vec<Instant> = record.steps.iter().map(|(at, _)| *at).collect();
     stamps.sort();
-    let sustained = match stamps.len() {
-        n if n >= 10 => {
-            let (first, last) = (n / 10, n * 9 / 10);
-            (last - first) as f64 / (stamps[last] - stamps[first]).as_secs_f64().max(1e-9)
+    let sustained = match scenario {
+        // The rate the bot kept up during the paced window (steps still in flight after it are
+        // not counted).
+        Scenario::Steady(_) => {
+            let end = started + Duration::from_secs(args.seconds);
+            stamps.iter().filter(|&&at| at <= end).count() as f64 / args.seconds.max(1) as f64
         }
-        n => n as f64 / took.as_secs_f64(),
+        _ => middle_rate(&stamps, took),
     };
     let mut latencies: Vec<Duration> = record.steps.iter().map(|(_, d)| *d).collect();
     latencies.sort();
@@ -368,6 +370,17 @@ async fn run_scenario(
         open_drafts,
         stand_in_faults,
     })
+}
+
+/// Steps per second over the middle 80 % of the steps (the ramp and the tail left out).
+fn middle_rate(stamps: &[Instant], took: Duration) -> f64 {
+    match stamps.len() {
+        n if n >= 10 => {
+            let (first, last) = (n / 10, n * 9 / 10);
+            (last - first) as f64 / (stamps[last] - stamps[first]).as_secs_f64().max(1e-9)
+        }
+        n => n as f64 / took.as_secs_f64(),
+    }
 }
 
 /// Unfinished surveys left in the bot's database.
@@ -441,7 +454,7 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "steps/s: over the middle 80 % of the run's steps (the ramp and the tail left out); latency: from the stand-in handing the update over (`getUpdates` response or webhook POST) to the bot's next screen for that chat."
+        "steps/s: over the middle 80 % of the run's steps (the ramp and the tail left out), for a steady rate the replies within its window; latency: from the stand-in handing the update over (`getUpdates` response or webhook POST) to the bot's next screen for that chat."
     );
     for run in runs {
         let mut notes = Vec::new();

@@ -169,15 +169,21 @@ impl StandIn {
 
     /// Hands an update of `kind` (`message`, `callback_query`) with this JSON payload to the bot.
     pub fn deliver(&self, chat: i64, kind: &str, payload: &str) {
-        let id = self.shared.next_update_id.fetch_add(1, Ordering::Relaxed);
-        let json = format!(r#"{{"update_id":{id},"{kind}":{payload}}}"#);
+        let update = |id: i64| format!(r#"{{"update_id":{id},"{kind}":{payload}}}"#);
         let transport = self.shared.transport.lock().expect("transport").clone();
         match &*transport {
             Transport::Polling => {
-                self.shared.queue.lock().expect("queue").push_back(Queued { id, chat, json, handed: false });
+                // The id is taken under the queue's lock: the queue must stay in id order, or the
+                // bot's next offset (the last id it got + 1) would confirm updates it never saw and
+                // have it see others twice.
+                let mut queue = self.shared.queue.lock().expect("queue");
+                let id = self.shared.next_update_id.fetch_add(1, Ordering::Relaxed);
+                queue.push_back(Queued { id, chat, json: update(id), handed: false });
+                drop(queue);
                 self.shared.arrived.notify_one();
             }
             Transport::Webhook { url, secret, client } => {
+                let json = update(self.shared.next_update_id.fetch_add(1, Ordering::Relaxed));
                 if let Some(state) = self.shared.shard(chat).get_mut(&chat) {
                     state.handed = Some(Instant::now());
                 }
