@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use bots::{Mode, Peer, Seed, Webhook};
-use respondent::{Record, World};
+use respondent::{Kind, Record, World};
 use stand_in::{StandIn, Transport};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +175,10 @@ struct Run {
     took: Duration,
     /// Step latencies, sorted.
     latencies: Vec<Duration>,
-    /// Steps per second over the middle 80 % of the steps (the ramp and the tail left out).
+    /// p50 and p99 by kind of step.
+    by_kind: Vec<(Kind, Duration, Duration)>,
+    /// Steps per second the bot kept up: [`middle_rate`], or for a steady rate the replies within
+    /// its window.
     sustained: f64,
     record: Record,
     bot_cpu: Duration,
@@ -193,11 +196,7 @@ impl Run {
     }
 
     fn percentile(&self, p: f64) -> Duration {
-        if self.latencies.is_empty() {
-            return Duration::ZERO;
-        }
-        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
-        self.latencies[rank.clamp(1, self.latencies.len()) - 1]
+        percentile(&self.latencies, p)
     }
 
     fn errors(&self) -> u64 {
@@ -327,7 +326,7 @@ async fn run_scenario(
         _ => None,
     };
     let record = std::mem::take(&mut *record.lock().expect("record"));
-    let mut stamps: Vec<Instant> = record.steps.iter().map(|(at, _)| *at).collect();
+    let mut stamps: Vec<Instant> = record.steps.iter().map(|(at, _, _)| *at).collect();
     stamps.sort();
     let sustained = match scenario {
         // The rate the bot kept up during the paced window (steps still in flight after it are
@@ -338,8 +337,19 @@ async fn run_scenario(
         }
         _ => middle_rate(&stamps, took),
     };
-    let mut latencies: Vec<Duration> = record.steps.iter().map(|(_, d)| *d).collect();
+    let mut latencies: Vec<Duration> = record.steps.iter().map(|(_, d, _)| *d).collect();
     latencies.sort();
+    let mut by_kind: BTreeMap<Kind, Vec<Duration>> = BTreeMap::new();
+    for (_, latency, kind) in &record.steps {
+        by_kind.entry(*kind).or_default().push(*latency);
+    }
+    let by_kind = by_kind
+        .into_iter()
+        .map(|(kind, mut latencies)| {
+            latencies.sort();
+            (kind, percentile(&latencies, 50.0), percentile(&latencies, 99.0))
+        })
+        .collect();
     let faults = &stand_in.shared().faults;
     let mut stand_in_faults = BTreeMap::new();
     for (method, count) in faults.unknown_methods.lock().expect("faults").drain() {
@@ -361,6 +371,7 @@ async fn run_scenario(
         startup,
         took,
         latencies,
+        by_kind,
         sustained,
         record,
         bot_cpu,
@@ -370,6 +381,15 @@ async fn run_scenario(
         open_drafts,
         stand_in_faults,
     })
+}
+
+/// Nearest-rank percentile of sorted samples.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 /// Steps per second over the middle 80 % of the steps (the ramp and the tail left out).
@@ -459,11 +479,19 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
     for run in runs {
         let mut notes = Vec::new();
         notes.push(format!("the generator and stand-in used {:.1} s of CPU", run.generator_cpu.as_secs_f64()));
-        if run.record.completed > 0 {
+        notes.push(format!(
+            "p50/p99 by step: {}",
+            run.by_kind
+                .iter()
+                .map(|(kind, p50, p99)| format!("{kind:?} {}/{}", millis(*p50), millis(*p99)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if run.what.starts_with("burst") {
             notes.push(format!(
                 "{} questionnaires completed, {:.1} steps each",
                 thousands(run.record.completed),
-                run.steps() as f64 / run.record.completed as f64
+                run.steps() as f64 / run.record.completed.max(1) as f64
             ));
         }
         if let Some(open) = run.open_drafts {
@@ -477,13 +505,11 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
         for (what, count) in run.record.errors.iter().chain(&run.stand_in_faults) {
             notes.push(format!("error ×{count}: {what}"));
         }
-        let _ = writeln!(
-            out,
-            "- {} ({}): {}.",
-            run.peer.name(),
-            run.what.split(':').next().unwrap_or(""),
-            notes.join("; ")
-        );
+        let label = match run.what.split_once(" for ") {
+            Some((steady, _)) => steady,
+            None => run.what.split(':').next().unwrap_or_default(),
+        };
+        let _ = writeln!(out, "- {} ({label}): {}.", run.peer.name(), notes.join("; "));
     }
     let burst = |peer: Peer| runs.iter().find(|r| r.peer == peer && r.what.starts_with("burst"));
     if let (Some(ceiling), Some(anketa)) = (ceiling, burst(Peer::Anketa)) {

@@ -30,8 +30,8 @@ const SUGGESTION: &str = "Больше кружков после уроков и
 /// Everything measured while respondents ran.
 #[derive(Default)]
 pub struct Record {
-    /// (when the reply came, the step's latency), one per step.
-    pub steps: Vec<(Instant, Duration)>,
+    /// (when the reply came, the step's latency, what the step was), one per step.
+    pub steps: Vec<(Instant, Duration, Kind)>,
     pub completed: usize,
     /// Respondents that reached their goal without completing (open drafts).
     pub parked: usize,
@@ -45,6 +45,19 @@ impl Record {
 }
 
 pub type Shared = Arc<Mutex<Record>>;
+
+/// What a step was, for latencies by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// `/start <code>`.
+    Start,
+    /// A button press that moves through the questionnaire.
+    Press,
+    /// The typed answer to the free-text question.
+    Text,
+    /// The submit button.
+    Submit,
+}
 
 /// How far a respondent goes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -145,7 +158,8 @@ impl<'a> Respondent<'a> {
 
     /// Waits for the bot's reply to the update just sent: the next screen, and for a button press
     /// the answer to the callback query as well.
-    async fn reply(&mut self, pressed: bool) -> Result<Screen, Failure> {
+    async fn reply(&mut self, kind: Kind) -> Result<Screen, Failure> {
+        let pressed = matches!(kind, Kind::Press | Kind::Submit);
         let deadline = tokio::time::Instant::now() + PATIENCE;
         let mut screen = None;
         let mut answered = !pressed;
@@ -157,7 +171,7 @@ impl<'a> Respondent<'a> {
             match event {
                 Event::Screen(s) => {
                     if let Some(latency) = s.latency {
-                        self.record.lock().expect("record").steps.push((Instant::now(), latency));
+                        self.record.lock().expect("record").steps.push((Instant::now(), latency, kind));
                     }
                     screen.get_or_insert(s);
                 }
@@ -179,7 +193,7 @@ impl<'a> Respondent<'a> {
         let Some(screen) = self.screen.take() else {
             let code = self.world.codes.choose(&mut self.rng).expect("codes").clone();
             self.send_text(&format!("/start {code}"));
-            self.screen = Some(self.reply(false).await?);
+            self.screen = Some(self.reply(Kind::Start).await?);
             return Ok(false);
         };
         let choices: Vec<&String> = screen.buttons.iter().filter(|d| action(d).starts_with("c:")).collect();
@@ -206,11 +220,11 @@ impl<'a> Respondent<'a> {
         let next = match data {
             Some(data) => {
                 self.press(&screen, &data);
-                self.reply(true).await?
+                self.reply(if submitting { Kind::Submit } else { Kind::Press }).await?
             }
             None => {
                 self.send_text(SUGGESTION);
-                self.reply(false).await?
+                self.reply(Kind::Text).await?
             }
         };
         match (submitting, next.buttons.is_empty()) {
