@@ -1,0 +1,76 @@
+//! The reference ceiling: as many bare SQLite transactions as the bot made dialog steps, each the
+//! write one step makes (`Db::update_draft`: one UPDATE of a draft row with a JSON state of the
+//! realistic size), on the same kind of file with the same pragmas and pool (`Db::connect`), with
+//! no Telegram, HTTP or dispatcher in the way. The bot's steps/s are reported as a fraction of it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anketa::db::Db;
+use anketa::operations;
+use anketa::survey::{Draft, Input};
+use anyhow::Context;
+use chrono::Utc;
+use tokio::task::JoinSet;
+
+use crate::bots::Seed;
+
+/// Concurrent writers, as the bot's handlers of different chats are.
+const TASKS: usize = 8;
+/// Draft rows the updates cycle over.
+const ROWS: usize = 1_000;
+
+pub struct Ceiling {
+    pub transactions: usize,
+    pub took: Duration,
+    pub state_bytes: usize,
+}
+
+impl Ceiling {
+    pub fn per_second(&self) -> f64 {
+        self.transactions as f64 / self.took.as_secs_f64()
+    }
+}
+
+/// A draft halfway through `noko-parents`: begun, seven questions answered.
+async fn realistic_state(db: &Db, code: &str) -> anyhow::Result<String> {
+    let target = db.resolve_link(code).await?.context("a seeded link resolves")?;
+    let survey = operations::campaign_survey(db, target.campaign.id).await?;
+    let mut draft = Draft::default().step(&survey, Input::Begin)?;
+    for n in 0..7 {
+        draft = draft.step(&survey, Input::Choose(if n % 3 == 0 { "no" } else { "yes" }.into()))?;
+    }
+    Ok(serde_json::to_string(&draft)?)
+}
+
+/// Runs `transactions` draft updates on a fresh copy of the seeded database.
+pub async fn measure(seed: &Seed, transactions: usize) -> anyhow::Result<Ceiling> {
+    let file = seed.copy("ceiling")?;
+    let db = Db::connect(&format!("sqlite://{}", file.display())).await?;
+    let state = Arc::new(realistic_state(&db, &seed.codes[0]).await?);
+    for chat in 0..ROWS {
+        db.start_draft(chat as i64 + 1, &seed.codes[chat % seed.codes.len()], &state, 1, Utc::now()).await?;
+    }
+    let started = Instant::now();
+    let mut tasks = JoinSet::new();
+    for task in 0..TASKS {
+        let (db, state) = (db.clone(), state.clone());
+        let mine: Vec<i64> = (0..ROWS).filter(|r| r % TASKS == task).map(|r| r as i64 + 1).collect();
+        let count = transactions / TASKS + usize::from(task < transactions % TASKS);
+        tasks.spawn(async move {
+            let mut revisions = vec![1_i64; mine.len()];
+            for n in 0..count {
+                let i = n % mine.len();
+                let next = db.update_draft(mine[i], revisions[i], &state, Utc::now()).await?;
+                revisions[i] = next.context("the draft moved under its only writer")?;
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    let took = started.elapsed();
+    db.close().await;
+    Ok(Ceiling { transactions, took, state_bytes: state.len() })
+}

@@ -1,0 +1,366 @@
+//! Virtual respondents and the three load shapes they make (burst, steady rate, open drafts).
+//!
+//! A respondent is one Telegram user in a private chat (chat id = user id). It opens a class link
+//! (`/start <code>`), then acts on the last inline keyboard the bot showed it, like a person
+//! waiting for each reply before the next tap. It knows nothing of the questionnaire: it reads the
+//! buttons' callback data (`<revision>:<action>`, the format both bots under test use) and
+//! chooses among them — never "back", "submit" once offered, otherwise a random choice (fixed
+//! seed); a screen whose only way on is "skip" (or nothing) is a free-text question, answered
+//! with a typed sentence or skipped.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+
+use crate::stand_in::{Event, Screen, StandIn};
+
+/// Chat and user ids of virtual respondents start here (clear of anything real-looking).
+const FIRST_CHAT: i64 = 7_000_000_000;
+/// How long a respondent waits for the bot before giving up on it.
+const PATIENCE: Duration = Duration::from_secs(30);
+const SUGGESTION: &str = "Больше кружков после уроков и горячего питания для старших классов.";
+
+/// Everything measured while respondents ran.
+#[derive(Default)]
+pub struct Record {
+    /// (when the reply came, the step's latency, what the step was), one per step.
+    pub steps: Vec<(Instant, Duration, Kind)>,
+    pub completed: usize,
+    /// Respondents that reached their goal without completing (open drafts).
+    pub parked: usize,
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl Record {
+    fn error(&mut self, what: String) {
+        *self.errors.entry(what).or_default() += 1;
+    }
+}
+
+pub type Shared = Arc<Mutex<Record>>;
+
+/// What a step was, for latencies by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// `/start <code>`.
+    Start,
+    /// A button press that moves through the questionnaire.
+    Press,
+    /// The typed answer to the free-text question.
+    Text,
+    /// The submit button.
+    Submit,
+}
+
+/// How far a respondent goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Goal {
+    /// To the end: submit.
+    Complete,
+    /// Opens the link, begins, answers this many questions, then leaves the draft open.
+    Park { answers: u32 },
+}
+
+/// What the generator needs to know of the world: the class link codes.
+pub struct World {
+    pub stand_in: StandIn,
+    pub codes: Vec<String>,
+    pub seed: u64,
+}
+
+enum Failure {
+    /// The bot did not answer in time.
+    Silent,
+    Error(String),
+}
+
+struct Respondent<'a> {
+    world: &'a World,
+    chat: i64,
+    events: mpsc::UnboundedReceiver<Event>,
+    rng: StdRng,
+    next_query: u64,
+    next_message: u64,
+    screen: Option<Screen>,
+    record: &'a Shared,
+}
+
+impl Drop for Respondent<'_> {
+    fn drop(&mut self) {
+        self.world.stand_in.close(self.chat);
+    }
+}
+
+/// The action part of a button's callback data.
+fn action(data: &str) -> &str {
+    data.split_once(':').map_or("", |(_, action)| action)
+}
+
+impl<'a> Respondent<'a> {
+    fn new(world: &'a World, index: usize, record: &'a Shared) -> Respondent<'a> {
+        let chat = FIRST_CHAT + index as i64;
+        Respondent {
+            world,
+            chat,
+            events: world.stand_in.open(chat),
+            rng: StdRng::seed_from_u64(world.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            next_query: 0,
+            next_message: 0,
+            screen: None,
+            record,
+        }
+    }
+
+    fn person(&self) -> String {
+        format!(r#"{{"id":{},"is_bot":false,"first_name":"R","language_code":"ru"}}"#, self.chat)
+    }
+
+    fn send_text(&mut self, text: &str) {
+        self.next_message += 1;
+        let mut payload = format!(
+            r#"{{"message_id":{},"date":{},"chat":{{"id":{},"type":"private","first_name":"R"}},"from":{},"text":{}"#,
+            self.next_message,
+            unix_now(),
+            self.chat,
+            self.person(),
+            serde_json::to_string(text).expect("a string"),
+        );
+        if let Some(command) = text.strip_prefix('/') {
+            let length = 1 + command.split(' ').next().unwrap_or_default().len();
+            payload.push_str(&format!(r#","entities":[{{"type":"bot_command","offset":0,"length":{length}}}]"#));
+        }
+        payload.push('}');
+        self.world.stand_in.deliver(self.chat, "message", &payload);
+    }
+
+    fn press(&mut self, screen: &Screen, data: &str) {
+        self.next_query += 1;
+        let markup = screen.markup.as_deref().map(|m| format!(r#","reply_markup":{m}"#)).unwrap_or_default();
+        let payload = format!(
+            r#"{{"id":"{chat}:{query}","from":{person},"message":{{"message_id":{message},"date":{date},"chat":{{"id":{chat},"type":"private","first_name":"R"}},"from":{{"id":1000,"is_bot":true,"first_name":"Anketa","username":"anketa_load_bot"}},"text":{text}{markup}}},"chat_instance":"{chat}","data":{data}}}"#,
+            chat = self.chat,
+            query = self.next_query,
+            person = self.person(),
+            message = screen.message_id,
+            date = unix_now(),
+            text = screen.text,
+            data = serde_json::to_string(data).expect("a string"),
+        );
+        self.world.stand_in.deliver(self.chat, "callback_query", &payload);
+    }
+
+    /// Waits for the bot's reply to the update just sent: the next screen, and for a button press
+    /// the answer to the callback query as well.
+    async fn reply(&mut self, kind: Kind) -> Result<Screen, Failure> {
+        let pressed = matches!(kind, Kind::Press | Kind::Submit);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut screen = None;
+        let mut answered = !pressed;
+        while screen.is_none() || !answered {
+            let event = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .map_err(|_| Failure::Silent)?
+                .ok_or(Failure::Silent)?;
+            match event {
+                Event::Screen(s) => {
+                    if let Some(latency) = s.latency {
+                        self.record.lock().expect("record").steps.push((Instant::now(), latency, kind));
+                    }
+                    screen.get_or_insert(s);
+                }
+                Event::Answer { toast: Some(toast) } => return Err(Failure::Error(format!("toast: {toast}"))),
+                Event::Answer { toast: None } => {
+                    answered = true;
+                    if screen.is_none() {
+                        return Err(Failure::Error("a button press answered without a new screen".into()));
+                    }
+                }
+            }
+        }
+        Ok(screen.expect("the loop waits for it"))
+    }
+
+    /// One step: what a person does on the current screen, and the bot's reply to it.
+    /// Returns whether the survey was submitted.
+    async fn step(&mut self) -> Result<bool, Failure> {
+        let Some(screen) = self.screen.take() else {
+            let code = self.world.codes.choose(&mut self.rng).expect("codes").clone();
+            self.send_text(&format!("/start {code}"));
+            self.screen = Some(self.reply(Kind::Start).await?);
+            return Ok(false);
+        };
+        let choices: Vec<&String> = screen.buttons.iter().filter(|d| action(d).starts_with("c:")).collect();
+        let find = |wanted: &str| screen.buttons.iter().find(|d| action(d) == wanted).cloned();
+        let (data, submitting) = if let Some(submit) = find("u") {
+            (Some(submit), true)
+        } else if let Some(choice) = choices.choose(&mut self.rng) {
+            (Some((*choice).clone()), false)
+        } else if let Some(begin) = find("b").or_else(|| find("r")) {
+            (Some(begin), false)
+        } else if let Some(audience) =
+            screen.buttons.iter().filter(|d| action(d).starts_with("a:")).collect::<Vec<_>>().choose(&mut self.rng)
+        {
+            (Some((*audience).clone()), false)
+        } else if screen.buttons.iter().all(|d| matches!(action(d), "s" | "k")) {
+            // A free-text question: type an answer, or skip it when that is offered.
+            match find("s").filter(|_| self.rng.gen_bool(0.5)) {
+                Some(skip) => (Some(skip), false),
+                None => (None, false),
+            }
+        } else {
+            return Err(Failure::Error(format!("a screen the respondent cannot answer: {:?}", screen.buttons)));
+        };
+        let next = match data {
+            Some(data) => {
+                self.press(&screen, &data);
+                self.reply(if submitting { Kind::Submit } else { Kind::Press }).await?
+            }
+            None => {
+                self.send_text(SUGGESTION);
+                self.reply(Kind::Text).await?
+            }
+        };
+        match (submitting, next.buttons.is_empty()) {
+            (true, true) => Ok(true),
+            (false, false) => {
+                self.screen = Some(next);
+                Ok(false)
+            }
+            (true, false) => Err(Failure::Error("submitting showed another screen".into())),
+            (false, true) => Err(Failure::Error("a reply without buttons before the end".into())),
+        }
+    }
+
+    fn fail(&self, failure: Failure) {
+        let what = match failure {
+            Failure::Silent => format!("no reply within {} s", PATIENCE.as_secs()),
+            Failure::Error(e) => e,
+        };
+        self.record.lock().expect("record").error(what);
+    }
+
+    /// Runs to the goal without pauses.
+    async fn run(mut self, goal: Goal) {
+        let mut answers = 0;
+        loop {
+            match self.step().await {
+                Ok(true) => {
+                    self.record.lock().expect("record").completed += 1;
+                    return;
+                }
+                Ok(false) => {
+                    let at_question = self.screen.as_ref().is_some_and(|s| {
+                        s.buttons.iter().all(|d| !matches!(action(d), "b" | "r") && !action(d).starts_with("a:"))
+                    });
+                    if let Goal::Park { answers: wanted } = goal {
+                        if at_question && answers == wanted {
+                            self.record.lock().expect("record").parked += 1;
+                            return;
+                        }
+                        if at_question {
+                            answers += 1;
+                        }
+                    }
+                }
+                Err(failure) => return self.fail(failure),
+            }
+        }
+    }
+
+    /// Steps only when the pacer says so: before each step it queues for a turn.
+    async fn run_paced(mut self, turns: mpsc::UnboundedSender<oneshot::Sender<()>>) {
+        loop {
+            match self.step().await {
+                Ok(true) => {
+                    self.record.lock().expect("record").completed += 1;
+                    return;
+                }
+                Ok(false) => {}
+                Err(failure) => return self.fail(failure),
+            }
+            let (go, wait) = oneshot::channel();
+            if turns.send(go).is_err() || wait.await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// `count` respondents start within `ramp` (evenly spread) and each answers to the end as fast as
+/// the bot replies.
+pub async fn burst(world: Arc<World>, count: usize, ramp: Duration, record: Shared) {
+    let started = tokio::time::Instant::now();
+    let mut tasks = JoinSet::new();
+    for index in 0..count {
+        let (world, record) = (world.clone(), record.clone());
+        let at = started + ramp.mul_f64(index as f64 / count.max(1) as f64);
+        tasks.spawn(async move {
+            tokio::time::sleep_until(at).await;
+            Respondent::new(&world, index, &record).run(Goal::Complete).await;
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Dialog steps at `rate` per second for `length`: each tick gives the next step to a respondent
+/// waiting for its turn, or brings a new respondent (whose first step is `/start`).
+pub async fn steady(world: Arc<World>, rate: f64, length: Duration, record: Shared) {
+    let (turns_tx, mut turns) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
+    let mut tasks = JoinSet::new();
+    let mut next_index = 0;
+    let mut issued = 0usize;
+    let started = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    while started.elapsed() < length {
+        tick.tick().await;
+        let due = (started.elapsed().as_secs_f64() * rate) as usize;
+        while issued < due {
+            issued += 1;
+            let handed = match turns.try_recv() {
+                Ok(go) => go.send(()).is_ok(),
+                Err(_) => false,
+            };
+            if !handed {
+                let (world, record, turns_tx) = (world.clone(), record.clone(), turns_tx.clone());
+                let index = next_index;
+                next_index += 1;
+                tasks.spawn(async move { Respondent::new(&world, index, &record).run_paced(turns_tx).await });
+            }
+        }
+    }
+    drop(turns_tx);
+    drop(turns);
+    while tasks.join_next().await.is_some() {}
+}
+
+/// `count` respondents, `concurrency` at a time, each opening a link, beginning and answering one
+/// question, then leaving the draft open.
+pub async fn drafts(world: Arc<World>, count: usize, concurrency: usize, record: Shared) {
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = JoinSet::new();
+    for _ in 0..concurrency {
+        let (world, record, next) = (world.clone(), record.clone(), next.clone());
+        tasks.spawn(async move {
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= count {
+                    return;
+                }
+                Respondent::new(&world, index, &record).run(Goal::Park { answers: 1 }).await;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
