@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
 pub use campaigns::{Campaign, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
@@ -68,12 +68,17 @@ impl Db {
                 .context("ANKETA_DATABASE_URL is not a valid SQLite URL (expected sqlite://FILE)")?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
+                // With WAL, NORMAL syncs at checkpoints, not at every commit: a killed process
+                // loses nothing (the log is in the OS), a power cut may lose the last commits.
+                .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 // Deleted drafts are overwritten, not left readable in free pages.
                 .pragma("secure_delete", "on");
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                // A local file does not drop connections: no ping before every query.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open the SQLite database {url}"))?;
