@@ -87,6 +87,8 @@ async fn stats_stay_within_each_scope(mut app: TestApp) {
     let teacher = app.api.user(900_011, "en");
     let start = invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5А"]).await;
     teacher.send_text(&start).await;
+    // The welcome is followed by the class link to forward; wait for it before asking anything.
+    teacher.wait_for_text("Уважаемые родители").await;
     let municipal = app.api.user(900_012, "ru");
     municipal.send_text(&invite(&app, &["admin", "invite", "--municipality", "Иркутск"]).await).await;
 
