@@ -50,9 +50,7 @@ fn describe() {
 pub fn update_received(kind: &UpdateKind) {
     let kind = match kind {
         UpdateKind::Message(_) => "message",
-        UpdateKind::EditedMessage(_) => "edited_message",
         UpdateKind::CallbackQuery(_) => "callback_query",
-        UpdateKind::MyChatMember(_) => "my_chat_member",
         UpdateKind::Error(_) => "unparsed",
         _ => "other",
     };

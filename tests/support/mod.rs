@@ -44,27 +44,34 @@ pub const WEBHOOK_PATH: &str = "/telegram/webhook";
 /// Replicas in [`TestApp::replicas`].
 pub const REPLICAS: usize = 3;
 
+/// One test module per scenario, one `#[tokio::test]` per `deployment => TestApp` given.
+#[macro_export]
+macro_rules! scenario_tests {
+    ([$($scenario:ident),*] $deployments:tt) => {
+        $( $crate::scenario_tests!(@one $scenario $deployments); )*
+    };
+    (@one $scenario:ident { $($deployment:ident => $app:expr),* }) => {
+        mod $scenario {
+            $(
+                #[tokio::test]
+                async fn $deployment() {
+                    super::$scenario($app).await;
+                }
+            )*
+        }
+    };
+}
+
 /// Declares scenarios that run on SQLite, on PostgreSQL, and on three webhook replicas sharing
 /// PostgreSQL.
 #[macro_export]
 macro_rules! on_every_deployment {
     ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Sqlite).await).await;
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Postgres).await).await;
-                }
-                #[tokio::test]
-                async fn replicas() {
-                    super::$scenario($crate::support::TestApp::replicas().await).await;
-                }
-            }
-        )*
+        $crate::scenario_tests!([$($scenario),*] {
+            sqlite => $crate::support::TestApp::new($crate::support::Engine::Sqlite).await,
+            postgres => $crate::support::TestApp::new($crate::support::Engine::Postgres).await,
+            replicas => $crate::support::TestApp::replicas().await
+        });
     };
 }
 
@@ -72,18 +79,10 @@ macro_rules! on_every_deployment {
 #[macro_export]
 macro_rules! on_both_engines {
     ($($scenario:ident),* $(,)?) => {
-        $(
-            mod $scenario {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Sqlite).await).await;
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$scenario($crate::support::TestApp::new($crate::support::Engine::Postgres).await).await;
-                }
-            }
-        )*
+        $crate::scenario_tests!([$($scenario),*] {
+            sqlite => $crate::support::TestApp::new($crate::support::Engine::Sqlite).await,
+            postgres => $crate::support::TestApp::new($crate::support::Engine::Postgres).await
+        });
     };
 }
 
