@@ -65,10 +65,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     }
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let signalled = stop_tx.clone();
     tokio::spawn(async move {
         shutdown::signal().await;
         tracing::info!("stopping: finishing the updates in flight");
-        let _ = stop_tx.send(true);
+        let _ = signalled.send(true);
     });
     let background = [
         tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone())),
@@ -89,27 +90,28 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let mut stopping = stop_rx.clone();
     let served = tokio::select! {
         served = &mut serving => served,
-        _ = stopping.wait_for(|stop| *stop) => {
-            let finished = async {
-                let served = serving.await;
-                for task in background {
-                    let _ = task.await;
-                }
-                served
-            };
-            match tokio::time::timeout(SHUTDOWN_GRACE, finished).await {
-                Ok(served) => served,
-                Err(_) => anyhow::bail!(
-                    "the updates in flight did not finish within {} s; stopped without them",
-                    SHUTDOWN_GRACE.as_secs()
-                ),
-            }
+        _ = stopping.wait_for(|stop| *stop) => tokio::time::timeout(SHUTDOWN_GRACE, &mut serving)
+            .await
+            .unwrap_or_else(|_| Err(unfinished())),
+    };
+    // Updates are over (stopped, or the serving failed): the background work ends too, and a digest
+    // being sent is finished and recorded before the database closes.
+    let _ = stop_tx.send(true);
+    let background = async {
+        for task in background {
+            let _ = task.await;
         }
     };
+    let finished = tokio::time::timeout(SHUTDOWN_GRACE, background).await.map_err(|_| unfinished());
     db.close().await;
     served?;
+    finished?;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn unfinished() -> anyhow::Error {
+    anyhow::anyhow!("the work in flight did not finish within {} s; stopped without it", SHUTDOWN_GRACE.as_secs())
 }
 
 /// Polling mode: teloxide's dispatcher asks Telegram for updates and handles each chat's in order;
