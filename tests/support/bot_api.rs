@@ -38,6 +38,10 @@
 //! and re-sent until the answer is a 2xx; `getUpdates` is refused with 409 meanwhile;
 //! `deleteWebhook` goes back to polling.
 //!
+//! Injected network faults ([`Failure::Dropped`], [`Failure::Hung`]) act on the TCP connection:
+//! the listener hands each request a switch for its connection, and a cut connection fails every
+//! read and write, so hyper closes it without sending a byte of the response.
+//!
 //! Message ids are global to one stand-in (one counter for bot and user
 //! messages), update ids increase from 1.
 //!
@@ -48,14 +52,21 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
+use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::serve::{IncomingStream, Listener};
 use serde_json::{Map, Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -98,6 +109,29 @@ pub enum Failure {
     BadGateway { times: u32 },
     /// Answer the next `times` calls after a pause of `delay_ms`, then normally.
     Slow { times: u32, delay_ms: u64 },
+    /// Take the next `times` calls of the method in full, then close the connection without any
+    /// HTTP response (a proxy restarting, a NAT forgetting the connection). The call is not carried
+    /// out: nothing is sent, no update is handed out.
+    Dropped { times: u32 },
+    /// Never answer the next `times` calls of the method: the connection stays open and silent
+    /// until the stand-in shuts down, when it is closed without a response. The bot's HTTP
+    /// client has to give up on it. The call is not carried out.
+    Hung { times: u32 },
+}
+
+impl Failure {
+    /// The same failure with one use less, or `None` after its last use.
+    fn used_once(&self) -> Option<Failure> {
+        let less = |times: u32| times.checked_sub(1).filter(|t| *t > 0);
+        match self {
+            Failure::TooManyRequests { .. } => None,
+            Failure::Forbidden => Some(Failure::Forbidden),
+            Failure::BadGateway { times } => less(*times).map(|times| Failure::BadGateway { times }),
+            Failure::Slow { times, delay_ms } => less(*times).map(|times| Failure::Slow { times, delay_ms: *delay_ms }),
+            Failure::Dropped { times } => less(*times).map(|times| Failure::Dropped { times }),
+            Failure::Hung { times } => less(*times).map(|times| Failure::Hung { times }),
+        }
+    }
 }
 
 /// A bot message as the user sees it.
@@ -539,10 +573,14 @@ impl BotApi {
             shutdown_tx,
             http: reqwest::Client::new(),
         });
-        let app = Router::new().fallback(handle).layer(DefaultBodyLimit::max(BODY_LIMIT)).with_state(shared.clone());
+        let app = Router::new()
+            .fallback(handle)
+            .layer(DefaultBodyLimit::max(BODY_LIMIT))
+            .with_state(shared.clone())
+            .into_make_service_with_connect_info::<Cut>();
         let mut shutdown_rx = shared.shutdown_tx.subscribe();
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
+            let _ = axum::serve(CuttableListener(listener), app)
                 .with_graceful_shutdown(async move {
                     let _ = shutdown_rx.wait_for(|down| *down).await;
                 })
@@ -874,6 +912,36 @@ impl TestUser {
         }
     }
 
+    /// Wait (up to `timeout`) until the bot's `answerCallbackQuery` with this id succeeded:
+    /// unlike [`TestUser::wait_answer_within`], a failed attempt (an injected failure) does not
+    /// count.
+    pub async fn wait_answered_within(&self, callback_id: &str, timeout: Duration) -> CallbackAnswer {
+        let found = self
+            .shared
+            .wait(timeout, |inner| {
+                inner
+                    .calls
+                    .iter()
+                    .find(|c| {
+                        c.ok && c.method.eq_ignore_ascii_case("answerCallbackQuery")
+                            && str_of(&c.body, "callback_query_id").as_deref() == Some(callback_id)
+                    })
+                    .map(|c| CallbackAnswer {
+                        text: str_of(&c.body, "text"),
+                        show_alert: bool_of(&c.body, "show_alert").unwrap_or(false),
+                    })
+            })
+            .await;
+        match found {
+            Some(a) => a,
+            None => panic!(
+                "Bot API stand-in: callback query {callback_id} was not answered successfully within \
+                 {timeout:?}; recent calls:\n{}",
+                self.shared.dump_calls(30)
+            ),
+        }
+    }
+
     /// The chat as the user sees it now: bot messages in order, after edits
     /// and deletions.
     pub fn messages(&self) -> Vec<BotMessage> {
@@ -1086,6 +1154,109 @@ fn json_of(v: &Value, key: &str) -> Option<Value> {
 }
 
 // ---------------------------------------------------------------------------
+// Connections a handler can cut
+// ---------------------------------------------------------------------------
+
+/// The stand-in's listener: plain TCP, but each connection carries a [`Cut`] switch.
+struct CuttableListener(TcpListener);
+
+impl Listener for CuttableListener {
+    type Io = CuttableStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (CuttableStream, SocketAddr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    return (CuttableStream { stream, cut: Cut(Arc::new(AtomicBool::new(false))) }, addr);
+                }
+                // Out of file descriptors and the like: wait a little, as axum's own listener does.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+}
+
+/// The switch of one connection, handed to its requests as `ConnectInfo<Cut>`: once cut, every
+/// read and write of the connection fails, so hyper closes it without writing anything more.
+#[derive(Clone)]
+struct Cut(Arc<AtomicBool>);
+
+impl Cut {
+    fn cut(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn is_cut(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Connected<IncomingStream<'_, CuttableListener>> for Cut {
+    fn connect_info(stream: IncomingStream<'_, CuttableListener>) -> Cut {
+        stream.io().cut.clone()
+    }
+}
+
+struct CuttableStream {
+    stream: TcpStream,
+    cut: Cut,
+}
+
+fn cut_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "cut by the Bot API stand-in")
+}
+
+impl AsyncRead for CuttableStream {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        if self.cut.is_cut() {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for CuttableStream {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        if self.cut.is_cut() {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.cut.is_cut() {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.cut.is_cut() {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+// ---------------------------------------------------------------------------
 // HTTP handling
 // ---------------------------------------------------------------------------
 
@@ -1118,20 +1289,11 @@ impl ApiErr {
 const BAD_GATEWAY_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad \
                                 Gateway</h1></center><hr><center>nginx</center></body></html>";
 
-/// One use of a failure injected `times` times.
-fn count_down(failures: &mut HashMap<String, Failure>, method: &str, times: u32) {
-    if times <= 1 {
-        failures.remove(method);
-    } else {
-        failures.insert(method.to_string(), Failure::BadGateway { times: times - 1 });
-    }
-}
-
 fn ok_response(result: Value) -> Response {
     axum::Json(json!({"ok": true, "result": result})).into_response()
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo<Cut>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = match segments.as_slice() {
@@ -1157,39 +1319,58 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
 
     // Injected failures.
     let mut delay = None;
+    let mut cut_off = None;
     let failure = {
         let mut inner = shared.lock();
-        match inner.failures.get(&lc).cloned() {
-            Some(Failure::TooManyRequests { retry_after }) => {
-                inner.failures.remove(&lc);
-                Some(ApiErr {
-                    code: 429,
-                    description: format!("Too Many Requests: retry after {retry_after}"),
-                    retry_after: Some(retry_after),
-                })
-            }
+        let injected = inner.failures.get(&lc).cloned();
+        if let Some(injected) = &injected {
+            match injected.used_once() {
+                Some(left) => inner.failures.insert(lc.clone(), left),
+                None => inner.failures.remove(&lc),
+            };
+        }
+        match injected {
+            Some(Failure::TooManyRequests { retry_after }) => Some(ApiErr {
+                code: 429,
+                description: format!("Too Many Requests: retry after {retry_after}"),
+                retry_after: Some(retry_after),
+            }),
             Some(Failure::Forbidden) => Some(ApiErr {
                 code: 403,
                 description: "Forbidden: bot was blocked by the user".into(),
                 retry_after: None,
             }),
-            Some(Failure::BadGateway { times }) => {
-                count_down(&mut inner.failures, &lc, times);
+            Some(Failure::BadGateway { .. }) => {
                 Some(ApiErr { code: 502, description: BAD_GATEWAY_PAGE.into(), retry_after: None })
             }
-            Some(Failure::Slow { times, delay_ms }) => {
-                let slow = Failure::Slow { times: times.saturating_sub(1), delay_ms };
-                if times <= 1 {
-                    inner.failures.remove(&lc);
-                } else {
-                    inner.failures.insert(lc.clone(), slow);
-                }
+            Some(Failure::Slow { delay_ms, .. }) => {
                 delay = Some(Duration::from_millis(delay_ms));
+                None
+            }
+            Some(Failure::Dropped { .. }) => {
+                cut_off = Some(false);
+                None
+            }
+            Some(Failure::Hung { .. }) => {
+                cut_off = Some(true);
                 None
             }
             None => None,
         }
     };
+    if let Some(hang) = cut_off {
+        call.ok = false;
+        let what = if hang { "never answered" } else { "connection closed without a response" };
+        call.response = json!({"ok": false, "description": format!("(stand-in: {what})")});
+        shared.record(call, files);
+        if hang {
+            let mut shutdown = shared.shutdown_tx.subscribe();
+            let _ = shutdown.wait_for(|down| *down).await;
+        }
+        // Whatever hyper makes of this response, it cannot write a byte of it.
+        cut.cut();
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }

@@ -12,6 +12,7 @@
 
 pub mod balancer;
 pub mod bot_api;
+pub mod disk;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -100,6 +101,8 @@ pub struct TestApp {
     runs: u32,
     /// The PostgreSQL database to drop afterwards: (admin URL, database name).
     postgres: Option<(String, String)>,
+    /// SQLite: the database file (in `dir` unless placed elsewhere with [`TestApp::sqlite_in`]).
+    sqlite_file: PathBuf,
 }
 
 /// A connection for assertions about what is stored, on either engine.
@@ -183,9 +186,20 @@ impl Link {
 
 impl TestApp {
     pub async fn new(engine: Engine) -> TestApp {
+        TestApp::create(engine, None).await
+    }
+
+    /// A SQLite test app whose database file (with its write-ahead log) lives in `db_dir`, e.g. a
+    /// small file system of its own; the logs and the other files stay in the app's temp dir.
+    pub async fn sqlite_in(db_dir: &Path) -> TestApp {
+        TestApp::create(Engine::Sqlite, Some(db_dir)).await
+    }
+
+    async fn create(engine: Engine, db_dir: Option<&Path>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
+        let sqlite_file = db_dir.unwrap_or(dir.path()).join("anketa.db");
         let (db_url, postgres) = match engine {
-            Engine::Sqlite => (format!("sqlite://{}", dir.path().join("anketa.db").display()), None),
+            Engine::Sqlite => (format!("sqlite://{}", sqlite_file.display()), None),
             Engine::Postgres => {
                 let admin = std::env::var("ANKETA_TEST_POSTGRES_URL")
                     .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
@@ -209,6 +223,7 @@ impl TestApp {
             replica_addrs: Vec::new(),
             runs: 0,
             postgres,
+            sqlite_file,
         }
     }
 
@@ -224,7 +239,7 @@ impl TestApp {
     }
 
     pub fn db_file(&self) -> PathBuf {
-        self.path("anketa.db")
+        self.sqlite_file.clone()
     }
 
     /// The `anketa` binary with the test environment, run from the repository root.
@@ -390,6 +405,14 @@ impl TestApp {
         pool.close().await;
     }
 
+    /// Panics unless every bot started is still running (none crashed or exited).
+    pub fn assert_running(&mut self) {
+        assert!(!self.bots.is_empty(), "a bot was started");
+        let exits: Vec<_> =
+            self.bots.iter_mut().filter_map(|bot| bot.try_wait().expect("query the bot process")).collect();
+        assert!(exits.is_empty(), "the bot exited ({exits:?}); its log:\n{}", self.bot_logs());
+    }
+
     /// `kill -9` every running bot: no chance to flush anything.
     pub async fn kill_bot(&mut self) {
         assert!(!self.bots.is_empty(), "the bot is running");
@@ -440,10 +463,10 @@ impl TestApp {
             Engine::Sqlite => {
                 let significant = id.to_be_bytes().iter().position(|&b| b != 0).unwrap_or(7);
                 let as_integer = &id.to_be_bytes()[significant.saturating_sub(1)..];
-                ["anketa.db", "anketa.db-wal"].iter().any(|file| {
-                    let path = self.path(file);
-                    file_contains(&path, id.to_string().as_bytes()) || file_contains(&path, as_integer)
-                })
+                let wal = PathBuf::from(format!("{}-wal", self.sqlite_file.display()));
+                [self.sqlite_file.clone(), wal]
+                    .iter()
+                    .any(|path| file_contains(path, id.to_string().as_bytes()) || file_contains(path, as_integer))
             }
             Engine::Postgres => {
                 let sql = self.sql().await;
