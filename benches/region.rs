@@ -778,7 +778,7 @@ async fn relaxed_durability(place: &Place) -> anyhow::Result<Db> {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("secure_delete", "on");
-            Db::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
+            Db::from_sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
         }
         Place::Postgres { url, .. } => {
             let options = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]);
@@ -798,7 +798,7 @@ fn group(classes: &[Class], key: impl Fn(&Class) -> String) -> BTreeMap<String, 
 /// The engine's version and the settings that matter for the figures.
 async fn engine_facts(db: &Db) -> anyhow::Result<String> {
     Ok(match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             let version: String = sqlx::query_scalar("SELECT sqlite_version()").fetch_one(pool).await?;
             let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await?;
             let synchronous = ["OFF", "NORMAL", "FULL", "EXTRA"].get(synchronous as usize).copied().unwrap_or("?");

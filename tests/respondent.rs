@@ -97,7 +97,7 @@ async fn two_parents_complete_the_noko_questionnaire_and_the_export_has_exactly_
     for user in [&a, &b] {
         let id = user.id();
         let decimal = id.to_string();
-        assert!(!app.stores_user_id(id).await, "the database holds user id {id}");
+        assert!(!app.keeps_user_id(id).await, "the database holds user id {id}");
         assert!(!app.bot_logs().contains(&decimal), "the log names user {id}");
     }
     assert!(!app.bot_logs().contains("Больше кружков"), "the log carries an answer");

@@ -205,12 +205,10 @@ impl Ctx<'_> {
 
     /// The chat's draft with where it leads, if the link still resolves.
     async fn load(&self) -> anyhow::Result<Option<(StoredDraft, LinkTarget)>> {
-        let Some(stored) = self.app.db.load_draft(self.chat.0).await? else {
-            return Ok(None);
-        };
-        match self.app.db.resolve_link(&stored.link_code).await? {
-            Some(target) => Ok(Some((stored, target))),
-            None => {
+        match self.app.db.load_draft_with_target(self.chat.0).await? {
+            None => Ok(None),
+            Some((stored, Some(target))) => Ok(Some((stored, target))),
+            Some((_, None)) => {
                 self.app.db.delete_draft(self.chat.0).await?;
                 Ok(None)
             }

@@ -60,7 +60,42 @@ pub struct LinkTarget {
     pub revoked: bool,
 }
 
-const CAMPAIGN_COLUMNS: &str = "c.id, c.name, c.starts_on, c.ends_on, c.target_percent, c.closed";
+/// The columns of a [`Campaign`] `c`, as a literal for `concat!`.
+macro_rules! campaign_columns {
+    () => {
+        "c.id, c.name, c.starts_on, c.ends_on, c.target_percent, c.closed"
+    };
+}
+const CAMPAIGN_COLUMNS: &str = campaign_columns!();
+
+/// The columns of a [`LinkTarget`], as a literal for `concat!`; they come from a link `l` joined
+/// to its campaign `c`, class `k` and school `s` by [`link_target_joins!`].
+macro_rules! link_target_columns {
+    () => {
+        concat!(
+            "l.code, ",
+            $crate::db::campaigns::campaign_columns!(),
+            ", s.id AS school_id, s.name AS school, s.timezone, k.id AS class_id, k.name AS class, k.headcount,
+             (l.revoked_at IS NOT NULL) AS revoked"
+        )
+    };
+}
+
+/// From a link `l` to its campaign, class and school, with `JOIN` or `LEFT JOIN`.
+macro_rules! link_target_joins {
+    ($join:literal) => {
+        concat!(
+            " ",
+            $join,
+            " campaigns c ON c.id = l.campaign_id ",
+            $join,
+            " classes k ON k.id = l.class_id ",
+            $join,
+            " schools s ON s.id = k.school_id"
+        )
+    };
+}
+pub(super) use {campaign_columns, link_target_columns, link_target_joins};
 
 /// Why a campaign could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -272,16 +307,13 @@ impl Db {
 
     /// Resolves a deep-link code to its campaign, school and class.
     pub async fn resolve_link(&self, code: &str) -> sqlx::Result<Option<LinkTarget>> {
-        let sql = format!(
-            "SELECT l.code, {CAMPAIGN_COLUMNS}, s.id AS school_id, s.name AS school, s.timezone,
-                    k.id AS class_id, k.name AS class, k.headcount,
-                    (l.revoked_at IS NOT NULL) AS revoked
-             FROM class_links l
-             JOIN campaigns c ON c.id = l.campaign_id
-             JOIN classes k ON k.id = l.class_id
-             JOIN schools s ON s.id = k.school_id
-             WHERE l.code = $1"
+        const SQL: &str = concat!(
+            "SELECT ",
+            link_target_columns!(),
+            " FROM class_links l",
+            link_target_joins!("JOIN"),
+            " WHERE l.code = $1"
         );
-        on_pool!(self, pool => sqlx::query_as(&sql).bind(code).fetch_optional(pool).await)
+        on_pool!(self, pool => sqlx::query_as(SQL).bind(code).fetch_optional(pool).await)
     }
 }

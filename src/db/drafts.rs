@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, on_pool};
+use sqlx::{FromRow, Row};
+
+use super::campaigns::{link_target_columns, link_target_joins};
+use super::{Db, LinkTarget, on_pool};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredDraft {
@@ -19,6 +22,32 @@ impl Db {
             .bind(chat_id)
             .fetch_optional(pool)
             .await)
+    }
+
+    /// The chat's draft and where its link leads (`None` if the link no longer resolves), in one
+    /// query: this runs at every step.
+    pub async fn load_draft_with_target(
+        &self,
+        chat_id: i64,
+    ) -> sqlx::Result<Option<(StoredDraft, Option<LinkTarget>)>> {
+        const SQL: &str = concat!(
+            "SELECT d.link_code, d.state, d.revision, ",
+            link_target_columns!(),
+            " FROM drafts d LEFT JOIN class_links l ON l.code = d.link_code",
+            link_target_joins!("LEFT JOIN"),
+            " WHERE d.chat_id = $1"
+        );
+        on_pool!(self, pool => {
+            let Some(row) = sqlx::query(SQL).bind(chat_id).fetch_optional(pool).await? else {
+                return Ok(None);
+            };
+            let draft = StoredDraft::from_row(&row)?;
+            let target = match row.try_get::<Option<i64>, _>("class_id")? {
+                Some(_) => Some(LinkTarget::from_row(&row)?),
+                None => None,
+            };
+            Ok(Some((draft, target)))
+        })
     }
 
     /// Starts a draft for this chat, replacing any other. `revision` must not repeat a revision
@@ -77,7 +106,7 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))?;
         if done > 0 {
-            self.scrub_deleted().await;
+            self.scrub_deleted();
         }
         Ok(done > 0)
     }
@@ -95,7 +124,7 @@ impl Db {
             .await
             .map(|r| r.rows_affected()))?;
         if done > 0 {
-            self.scrub_deleted().await;
+            self.scrub_deleted();
         }
         Ok(done)
     }

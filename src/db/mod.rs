@@ -16,6 +16,8 @@ mod staff;
 mod stats;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -34,15 +36,24 @@ pub use stats::Participation;
 /// A connection pool to the configured database engine.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, PendingScrub),
     Postgres(PgPool),
 }
+
+/// How long after a draft is deleted SQLite's write-ahead log is scrubbed of it at the latest.
+/// One checkpoint then covers every deletion of that moment: checkpointing after each submit
+/// cost a sixth of the bot's throughput, as it blocks all writers while it runs.
+pub const SCRUB_DELAY: Duration = Duration::from_millis(100);
+
+/// Whether a scrub of the write-ahead log is scheduled (SQLite); shared by a pool's clones.
+#[derive(Clone, Debug, Default)]
+pub struct PendingScrub(Arc<AtomicBool>);
 
 /// Runs the same query code on whichever pool `$db` holds: `$pool` is bound to the concrete pool.
 macro_rules! on_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite($pool, _) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
@@ -82,17 +93,24 @@ impl Db {
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open the SQLite database {url}"))?;
-            Db::Sqlite(pool)
+            Db::from_sqlite(pool)
         } else {
             anyhow::bail!("ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})");
         };
         db.migrate().await?;
+        // A process killed within SCRUB_DELAY of a deletion left it in the log: scrub it now.
+        db.checkpoint().await;
         Ok(db)
+    }
+
+    /// A SQLite pool opened elsewhere (with the pragmas of [`Db::connect`]).
+    pub fn from_sqlite(pool: SqlitePool) -> Db {
+        Db::Sqlite(pool, PendingScrub::default())
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Db::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         }
         .context("cannot apply the database migrations")
@@ -106,16 +124,42 @@ impl Db {
 
     /// Makes deleted rows unreadable on disk: SQLite keeps old page images in the write-ahead log
     /// until a checkpoint, so after a draft (which holds a chat id) is deleted the log is
-    /// checkpointed and truncated. Best effort: a busy checkpoint is retried by the next call.
-    pub(crate) async fn scrub_deleted(&self) {
-        if let Db::Sqlite(pool) = self
+    /// checkpointed and truncated, within [`SCRUB_DELAY`], by a task of its own so the respondent
+    /// does not wait for it. Deletions while one is scheduled join it; one committed while a
+    /// checkpoint runs schedules the next.
+    pub(crate) fn scrub_deleted(&self) {
+        if let Db::Sqlite(_, PendingScrub(pending)) = self
+            && !pending.swap(true, Ordering::AcqRel)
+        {
+            let db = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(SCRUB_DELAY).await;
+                if let Db::Sqlite(_, PendingScrub(pending)) = &db {
+                    pending.store(false, Ordering::Release);
+                }
+                db.checkpoint().await;
+            });
+        }
+    }
+
+    /// Checkpoints SQLite's write-ahead log into the database file and truncates it. Best effort:
+    /// a busy checkpoint is retried by the next scrub.
+    async fn checkpoint(&self) {
+        if let Db::Sqlite(pool, _) = self
+            && !pool.is_closed()
             && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await
         {
             tracing::warn!(error = %e, "cannot checkpoint the SQLite write-ahead log");
         }
     }
 
+    /// Closes the pool, after the scrub a recent deletion is waiting for.
     pub async fn close(&self) {
+        if let Db::Sqlite(_, PendingScrub(pending)) = self
+            && pending.swap(false, Ordering::AcqRel)
+        {
+            self.checkpoint().await;
+        }
         on_pool!(self, pool => pool.close().await)
     }
 }

@@ -115,7 +115,7 @@ impl Db {
     ) -> sqlx::Result<SubmitOutcome> {
         let outcome = self.store_response(chat_id, expected_revision, identity, response).await?;
         if outcome != SubmitOutcome::DraftChanged {
-            self.scrub_deleted().await;
+            self.scrub_deleted();
         }
         Ok(outcome)
     }

@@ -455,6 +455,22 @@ impl TestApp {
             .collect()
     }
 
+    /// Whether the database still holds the Telegram id anywhere once the bot has had the time it
+    /// takes to scrub a deleted draft from SQLite's write-ahead log (`anketa::db::SCRUB_DELAY`),
+    /// checked until a generous deadline so a slow machine does not fail the test.
+    pub async fn keeps_user_id(&self, id: i64) -> bool {
+        let deadline = tokio::time::Instant::now() + anketa::db::SCRUB_DELAY * 50;
+        loop {
+            if !self.stores_user_id(id).await {
+                return false;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return true;
+            }
+            tokio::time::sleep(anketa::db::SCRUB_DELAY).await;
+        }
+    }
+
     /// Whether the database holds the Telegram id anywhere. SQLite: the bytes of the database
     /// file and its write-ahead log (the id as text, or as the big-endian integer SQLite stores).
     /// PostgreSQL: every row of every table, as text.
