@@ -25,7 +25,7 @@ const GRADES: usize = 10;
 const LETTERS: [&str; 3] = ["А", "Б", "В"];
 /// At least 32 bytes, as `ANKETA_IDENTITY_KEY` requires.
 const IDENTITY_KEY: &str = "load-benchmark-identity-key-0123456789abcdef";
-const CAMPAIGN: &str = "НОКО load benchmark";
+pub const CAMPAIGN: &str = "НОКО load benchmark";
 
 /// Which bot answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +109,10 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seed> {
             rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(12).map(char::from).collect()
         })
         .await?;
+    // Every run copies the template's main file alone: the log must be in it first.
+    if let Db::Sqlite(pool, _) = &db {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+    }
     db.close().await;
     let codes: Vec<String> = links.into_iter().map(|l| l.code).collect();
     ensure!(!codes.is_empty(), "no class links");
@@ -195,25 +199,10 @@ pub async fn start(
     webhook: Option<&Webhook>,
 ) -> anyhow::Result<Bot> {
     let log = seed.dir.join(format!("{run}.log"));
-    let (mut command, db_file) = match peer {
+    let (command, db_file) = match peer {
         Peer::Anketa => {
             let db_file = seed.copy(run)?;
-            let mut command = Command::new(env!("CARGO_BIN_EXE_anketa"));
-            command
-                .arg("run")
-                .env("ANKETA_DATABASE_URL", format!("sqlite://{}", db_file.display()))
-                .env("ANKETA_IDENTITY_KEY", IDENTITY_KEY)
-                .env("ANKETA_BOT_USERNAME", stand_in::BOT_USERNAME)
-                .env("TELOXIDE_TOKEN", stand_in::TOKEN)
-                .env("TELOXIDE_API_URL", format!("{}/", stand_in.url()));
-            if let Some(webhook) = webhook {
-                command
-                    .env("ANKETA_TELEGRAM_MODE", "webhook")
-                    .env("ANKETA_LISTEN", &webhook.listen)
-                    .env("ANKETA_WEBHOOK_URL", &webhook.url)
-                    .env("ANKETA_WEBHOOK_SECRET", &webhook.secret);
-            }
-            (command, db_file)
+            (anketa_command(&db_file, stand_in, webhook), db_file)
         }
         Peer::Aiogram => {
             let python = aiogram_python().await?;
@@ -241,15 +230,45 @@ pub async fn start(
             (command, db_file)
         }
     };
+    launch(command, log, db_file, stand_in, webhook).await
+}
+
+/// `anketa run` on `db_file`, its Bot API at `stand_in`.
+fn anketa_command(db_file: &Path, stand_in: &StandIn, webhook: Option<&Webhook>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_anketa"));
+    command
+        .arg("run")
+        .env("ANKETA_DATABASE_URL", format!("sqlite://{}", db_file.display()))
+        .env("ANKETA_IDENTITY_KEY", IDENTITY_KEY)
+        .env("ANKETA_BOT_USERNAME", stand_in::BOT_USERNAME)
+        .env("TELOXIDE_TOKEN", stand_in::TOKEN)
+        .env("TELOXIDE_API_URL", format!("{}/", stand_in.url()));
+    if let Some(webhook) = webhook {
+        command
+            .env("ANKETA_TELEGRAM_MODE", "webhook")
+            .env("ANKETA_LISTEN", &webhook.listen)
+            .env("ANKETA_WEBHOOK_URL", &webhook.url)
+            .env("ANKETA_WEBHOOK_SECRET", &webhook.secret);
+    }
+    command
+}
+
+async fn launch(
+    mut command: Command,
+    log: PathBuf,
+    db_file: PathBuf,
+    stand_in: &StandIn,
+    webhook: Option<&Webhook>,
+) -> anyhow::Result<Bot> {
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log)?)
+        .stderr(std::fs::File::options().create(true).append(true).open(&log)?)
         .kill_on_drop(true);
     let spawned = Instant::now();
-    let child = command.spawn().with_context(|| format!("start the {} bot", peer.name()))?;
+    let child = command.spawn().context("start the bot")?;
     let pid = child.id().context("the bot has a pid")?;
     let mut bot = Bot { child, pid, spawned, log, db_file };
     bot.wait_ready(stand_in, webhook).await?;
@@ -262,7 +281,9 @@ impl Bot {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = self.child.try_wait()? {
-                bail!("the bot exited ({status}) before it was ready; see {}", self.log.display());
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                bail!("the bot exited ({status}) before it was ready: {}", tail.join(" / "));
             }
             let listening = match webhook {
                 None => true,
@@ -293,6 +314,17 @@ impl Bot {
                 * 1024
         };
         (field("VmHWM:"), field("VmRSS:"))
+    }
+
+    /// `kill -9`, then Anketa started again on the same database (polling); returns the new
+    /// process once it polls, and how long that took from the kill.
+    pub async fn crash_and_restart(mut self, stand_in: &StandIn) -> anyhow::Result<(Bot, Duration)> {
+        let killed = Instant::now();
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        stand_in.expect_restart();
+        let bot = launch(anketa_command(&self.db_file, stand_in, None), self.log, self.db_file, stand_in, None).await?;
+        Ok((bot, killed.elapsed()))
     }
 
     /// SIGTERM, then up to 20 s to finish; killed if it does not.

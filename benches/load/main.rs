@@ -9,15 +9,17 @@
 //! cargo bench --bench load -- --scenario burst --respondents 2000
 //! cargo bench --bench load -- --scenario steady --rate 1000,500 --seconds 30
 //! cargo bench --bench load -- --scenario drafts --drafts 100000
+//! cargo bench --bench load -- --scenario crash --kills 20      # kill -9 under 1,000 respondents
 //! cargo bench --bench load -- --peer both --write            # with aiogram; writes BENCHMARKS.md
 //! ```
 //!
 //! This file owns the options, the order of the runs and the report; `stand_in` the Bot API,
 //! `respondent` the virtual people and load shapes, `bots` the processes under test, `ceiling`
-//! the SQLite reference.
+//! the SQLite reference, `crash` the `kill -9` scenario and what it must leave behind.
 
 mod bots;
 mod ceiling;
+mod crash;
 mod respondent;
 mod stand_in;
 
@@ -41,8 +43,8 @@ enum Scenario {
 }
 
 struct Args {
-    /// burst, steady, drafts, in this order.
-    scenarios: [bool; 3],
+    /// burst, steady, drafts, crash, in this order.
+    scenarios: [bool; 4],
     peers: Vec<Peer>,
     mode: Mode,
     respondents: usize,
@@ -51,6 +53,8 @@ struct Args {
     seconds: u64,
     drafts: usize,
     concurrency: usize,
+    crash_respondents: usize,
+    kills: usize,
     seed: u64,
     write: bool,
     keep: bool,
@@ -74,7 +78,7 @@ impl Args {
 
     fn parse() -> anyhow::Result<Args> {
         let mut args = Args {
-            scenarios: [true; 3],
+            scenarios: [true; 4],
             peers: vec![Peer::Anketa],
             mode: Mode::Polling,
             respondents: 2_000,
@@ -83,6 +87,8 @@ impl Args {
             seconds: 30,
             drafts: 100_000,
             concurrency: 500,
+            crash_respondents: 1_000,
+            kills: 20,
             seed: 6,
             write: false,
             keep: false,
@@ -97,11 +103,12 @@ impl Args {
             match name.as_str() {
                 "--scenario" => {
                     args.scenarios = match value()?.as_str() {
-                        "burst" => [true, false, false],
-                        "steady" => [false, true, false],
-                        "drafts" => [false, false, true],
-                        "all" => [true; 3],
-                        other => bail!("--scenario takes burst, steady, drafts or all (got {other:?})"),
+                        "burst" => [true, false, false, false],
+                        "steady" => [false, true, false, false],
+                        "drafts" => [false, false, true, false],
+                        "crash" => [false, false, false, true],
+                        "all" => [true; 4],
+                        other => bail!("--scenario takes burst, steady, drafts, crash or all (got {other:?})"),
                     }
                 }
                 "--peer" => {
@@ -131,6 +138,10 @@ impl Args {
                 "--seconds" => args.seconds = value()?.parse().context("--seconds takes a number")?,
                 "--drafts" => args.drafts = value()?.parse().context("--drafts takes a number")?,
                 "--concurrency" => args.concurrency = value()?.parse().context("--concurrency takes a number")?,
+                "--crash-respondents" => {
+                    args.crash_respondents = value()?.parse().context("--crash-respondents takes a number")?
+                }
+                "--kills" => args.kills = value()?.parse().context("--kills takes a number")?,
                 "--seed" => args.seed = value()?.parse().context("--seed takes a number")?,
                 "--write" => args.write = true,
                 "--keep" => args.keep = true,
@@ -144,7 +155,7 @@ impl Args {
     /// The options that reproduce this run.
     fn command(&self) -> String {
         let mut command = "cargo bench --bench load --".to_string();
-        let names = ["burst", "steady", "drafts"];
+        let names = ["burst", "steady", "drafts", "crash"];
         let chosen: Vec<&str> = names.iter().zip(self.scenarios).filter(|(_, on)| *on).map(|(n, _)| *n).collect();
         if chosen.len() == 1 {
             let _ = write!(command, " --scenario {}", chosen[0]);
@@ -156,12 +167,14 @@ impl Args {
         }
         let _ = write!(
             command,
-            " --mode {} --respondents {} --rate {} --seconds {} --drafts {}",
+            " --mode {} --respondents {} --rate {} --seconds {} --drafts {} --crash-respondents {} --kills {}",
             self.mode.key(),
             self.respondents,
             self.rates.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
             self.seconds,
-            self.drafts
+            self.drafts,
+            self.crash_respondents,
+            self.kills
         );
         command
     }
@@ -237,7 +250,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
             runs.push(run);
         }
     }
-    let report = report(&args, &machine, &seed, &runs, ceiling.as_ref());
+    let crashed = match args.scenarios[3] {
+        true => Some(crash::run(&seed, &stand_in, &world, args.crash_respondents, args.kills).await?),
+        false => None,
+    };
+    let mut report = report(&args, &machine, &seed, &runs, ceiling.as_ref());
+    if let Some(crashed) = &crashed {
+        report.push_str(&crashed.report());
+    }
     println!("{report}");
     if args.write {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
@@ -246,6 +266,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.keep {
         eprintln!("kept {}", work.keep().display());
+    }
+    if crashed.is_some_and(|c| !c.holds()) {
+        bail!("the crash scenario lost or doubled something (see above)");
     }
     Ok(())
 }
@@ -445,6 +468,9 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
         args.mode.key()
     );
     let _ = writeln!(out);
+    if runs.is_empty() {
+        return out;
+    }
     let _ = writeln!(
         out,
         "| scenario | bot | start-up | steps | steps/s | completed/s | step p50 · p95 · p99 | errors | bot CPU | peak RSS |"

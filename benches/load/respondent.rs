@@ -26,6 +26,12 @@ const FIRST_CHAT: i64 = 7_000_000_000;
 /// How long a respondent waits for the bot before giving up on it.
 const PATIENCE: Duration = Duration::from_secs(30);
 const SUGGESTION: &str = "Больше кружков после уроков и горячего питания для старших классов.";
+/// Crash scenario: how long a respondent waits for the bot before tapping again, as a person
+/// does when nothing happens, and how often it taps again before giving up.
+const RETAP_AFTER: Duration = Duration::from_secs(4);
+const MOST_RETAPS: u32 = 15;
+/// Crash scenario: a person reads each screen for this long (milliseconds, at random).
+const THINKING_MS: std::ops::Range<u64> = 100..900;
 
 /// Everything measured while respondents ran.
 #[derive(Default)]
@@ -36,6 +42,13 @@ pub struct Record {
     /// Respondents that reached their goal without completing (open drafts).
     pub parked: usize,
     pub errors: BTreeMap<String, u64>,
+    /// Crash scenario: updates sent again after the bot stayed silent, as a person taps again.
+    pub retaps: u64,
+    /// Crash scenario: surveys the bot no longer knew after a submit, so the link was opened again.
+    pub reopened: u64,
+    /// Crash scenario: the answer codes (and typed text) of each respondent that finished, in
+    /// the order given.
+    pub given: Vec<Vec<String>>,
 }
 
 impl Record {
@@ -96,6 +109,28 @@ impl Drop for Respondent<'_> {
     fn drop(&mut self) {
         self.world.stand_in.close(self.chat);
     }
+}
+
+/// What a crash-scenario respondent made of the bot's replies to one move.
+enum Progress {
+    /// The next screen.
+    Screen(Screen),
+    /// Thanks, or "you have already answered": the response is stored.
+    Finished,
+    /// "This survey was already sent or cancelled": the survey is gone from the bot, so the
+    /// person opens the class link again to learn which.
+    Reopen,
+}
+
+/// The revision part of a button's callback data (all buttons of a screen share it).
+fn revision(screen: &Screen) -> i64 {
+    screen.buttons.first().and_then(|d| d.split_once(':')).and_then(|(r, _)| r.parse().ok()).unwrap_or(0)
+}
+
+/// The question number of a «Вопрос 3 из 15» screen.
+fn question_number(screen: &Screen) -> Option<u32> {
+    let (_, rest) = screen.text.split_once("Вопрос ")?;
+    rest.split(' ').next()?.parse().ok()
 }
 
 /// The action part of a button's callback data.
@@ -187,15 +222,9 @@ impl<'a> Respondent<'a> {
         Ok(screen.expect("the loop waits for it"))
     }
 
-    /// One step: what a person does on the current screen, and the bot's reply to it.
-    /// Returns whether the survey was submitted.
-    async fn step(&mut self) -> Result<bool, Failure> {
-        let Some(screen) = self.screen.take() else {
-            let code = self.world.codes.choose(&mut self.rng).expect("codes").clone();
-            self.send_text(&format!("/start {code}"));
-            self.screen = Some(self.reply(Kind::Start).await?);
-            return Ok(false);
-        };
+    /// What a person does on this screen: the button to press (`None`: type the free-text
+    /// answer) and whether it submits.
+    fn choose(&mut self, screen: &Screen) -> Result<(Option<String>, bool), Failure> {
         let choices: Vec<&String> = screen.buttons.iter().filter(|d| action(d).starts_with("c:")).collect();
         let find = |wanted: &str| screen.buttons.iter().find(|d| action(d) == wanted).cloned();
         let (data, submitting) = if let Some(submit) = find("u") {
@@ -217,6 +246,19 @@ impl<'a> Respondent<'a> {
         } else {
             return Err(Failure::Error(format!("a screen the respondent cannot answer: {:?}", screen.buttons)));
         };
+        Ok((data, submitting))
+    }
+
+    /// One step: what a person does on the current screen, and the bot's reply to it.
+    /// Returns whether the survey was submitted.
+    async fn step(&mut self) -> Result<bool, Failure> {
+        let Some(screen) = self.screen.take() else {
+            let code = self.world.codes.choose(&mut self.rng).expect("codes").clone();
+            self.send_text(&format!("/start {code}"));
+            self.screen = Some(self.reply(Kind::Start).await?);
+            return Ok(false);
+        };
+        let (data, submitting) = self.choose(&screen)?;
         let next = match data {
             Some(data) => {
                 self.press(&screen, &data);
@@ -272,6 +314,123 @@ impl<'a> Respondent<'a> {
                 Err(failure) => return self.fail(failure),
             }
         }
+    }
+
+    /// Answers to the end while the bot is killed and restarted under it: taps again when the bot
+    /// stays silent, opens the link again when the bot no longer knows a submitted survey, and
+    /// checks that no answer it gave was forgotten (the question number never goes back, the
+    /// bot never forgets a survey before the submit).
+    async fn run_through_crashes(mut self) {
+        let code = self.world.codes.choose(&mut self.rng).expect("codes").clone();
+        let mut given = Vec::new();
+        let mut number = 0;
+        let mut screen: Option<Screen> = None;
+        loop {
+            let thinking = self.rng.gen_range(THINKING_MS);
+            tokio::time::sleep(Duration::from_millis(thinking)).await;
+            let Some(current) = screen.take() else {
+                let start = format!("/start {code}");
+                match self.until_progress(|r| r.send_text(&start), |_| true, Kind::Start).await {
+                    Ok(Progress::Screen(next)) => screen = Some(next),
+                    Ok(Progress::Finished) => return self.finished(given),
+                    Ok(Progress::Reopen) => {
+                        return self.fail(Failure::Error("a /start was answered as a button".into()));
+                    }
+                    Err(failure) => return self.fail(failure),
+                }
+                continue;
+            };
+            let (data, submitting) = match self.choose(&current) {
+                Ok(choice) => choice,
+                Err(failure) => return self.fail(failure),
+            };
+            let pressed = revision(&current);
+            let resuming = data.as_deref().is_some_and(|d| action(d) == "r");
+            // The next screen has a newer revision; resuming shows the draft as it is.
+            let moved_on = |next: &Screen| {
+                revision(next) > pressed || (resuming && !next.buttons.iter().any(|d| action(d) == "r"))
+            };
+            let progress = match &data {
+                Some(data) => {
+                    let kind = if submitting { Kind::Submit } else { Kind::Press };
+                    self.until_progress(|r| r.press(&current, data), moved_on, kind).await
+                }
+                None => self.until_progress(|r| r.send_text(SUGGESTION), moved_on, Kind::Text).await,
+            };
+            match progress {
+                Ok(Progress::Screen(next)) => {
+                    match data.as_deref().map(action) {
+                        Some(choice) if choice.starts_with("c:") => given.push(choice[2..].to_string()),
+                        None => given.push(SUGGESTION.to_string()),
+                        _ => {}
+                    }
+                    if let Some(now) = question_number(&next) {
+                        if now < number {
+                            return self.fail(Failure::Error(format!("went back from question {number} to {now}")));
+                        }
+                        number = now;
+                    }
+                    screen = Some(next);
+                }
+                Ok(Progress::Finished) => return self.finished(given),
+                Ok(Progress::Reopen) if submitting => {
+                    self.record.lock().expect("record").reopened += 1;
+                    screen = None;
+                }
+                Ok(Progress::Reopen) => return self.fail(Failure::Error("the bot forgot an unfinished survey".into())),
+                Err(failure) => return self.fail(failure),
+            }
+        }
+    }
+
+    fn finished(&self, given: Vec<String>) {
+        let mut record = self.record.lock().expect("record");
+        record.completed += 1;
+        record.given.push(given);
+    }
+
+    /// Sends a move (again and again while the bot is silent) until the bot's replies show
+    /// progress: a screen `moved_on` accepts, the end, or that the survey is gone.
+    async fn until_progress(
+        &mut self,
+        send: impl Fn(&mut Self),
+        moved_on: impl Fn(&Screen) -> bool,
+        kind: Kind,
+    ) -> Result<Progress, Failure> {
+        for attempt in 0..=MOST_RETAPS {
+            if attempt > 0 {
+                self.record.lock().expect("record").retaps += 1;
+            }
+            send(self);
+            let deadline = tokio::time::Instant::now() + RETAP_AFTER;
+            while let Ok(event) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+                match event.ok_or(Failure::Silent)? {
+                    Event::Screen(next) => {
+                        if let Some(latency) = next.latency {
+                            self.record.lock().expect("record").steps.push((Instant::now(), latency, kind));
+                        }
+                        if next.buttons.is_empty() {
+                            if next.text.contains("Спасибо! Ваши ответы") || next.text.contains("уже ответили")
+                            {
+                                return Ok(Progress::Finished);
+                            }
+                            // A hint ("answer with the buttons"); the screen it means follows.
+                        } else if moved_on(&next) {
+                            return Ok(Progress::Screen(next));
+                        }
+                    }
+                    // Sent or cancelled, or a twin press stored it: the link tells which.
+                    Event::Answer { toast: Some(toast) }
+                        if toast.contains("уже отправлена или отменена") || toast.contains("уже сохранены") =>
+                    {
+                        return Ok(Progress::Reopen);
+                    }
+                    // A stale button (the current screen follows) or a plain answer.
+                    Event::Answer { .. } => {}
+                }
+            }
+        }
+        Err(Failure::Error(format!("no progress after {} taps", MOST_RETAPS + 1)))
     }
 
     /// Steps only when the pacer says so: before each step it queues for a turn.
@@ -342,6 +501,22 @@ pub async fn steady(world: Arc<World>, rate: f64, length: Duration, record: Shar
     }
     drop(turns_tx);
     drop(turns);
+    while tasks.join_next().await.is_some() {}
+}
+
+/// `count` respondents start within `ramp` and answer to the end, reading each screen a moment,
+/// while the bot under them is killed and restarted (see `crash` in main.rs).
+pub async fn through_crashes(world: Arc<World>, count: usize, ramp: Duration, record: Shared) {
+    let started = tokio::time::Instant::now();
+    let mut tasks = JoinSet::new();
+    for index in 0..count {
+        let (world, record) = (world.clone(), record.clone());
+        let at = started + ramp.mul_f64(index as f64 / count.max(1) as f64);
+        tasks.spawn(async move {
+            tokio::time::sleep_until(at).await;
+            Respondent::new(&world, index, &record).run_through_crashes().await;
+        });
+    }
     while tasks.join_next().await.is_some() {}
 }
 

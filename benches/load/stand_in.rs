@@ -151,6 +151,12 @@ impl StandIn {
         }
     }
 
+    /// The bot is being restarted: it is ready again when it next polls. Unconfirmed updates stay
+    /// queued for it, as Telegram keeps them.
+    pub fn expect_restart(&self) {
+        *self.shared.ready_at.lock().expect("ready") = None;
+    }
+
     /// When the bot became ready for updates, if it has.
     pub fn ready_at(&self) -> Option<Instant> {
         *self.shared.ready_at.lock().expect("ready")
