@@ -577,7 +577,9 @@ async fn walk(bench: &Bench, rng: &mut StdRng, steps: &mut Vec<Duration>) -> any
         let draft: Draft = serde_json::from_str(&stored.state)?;
         let next = draft.step(&bench.survey, input)?;
         let state = serde_json::to_string(&next)?;
-        db.update_draft(person, stored.revision, &state, Utc::now()).await?.context("the draft changed under us")?;
+        db.update_draft(person, stored.revision, &state, None, Utc::now())
+            .await?
+            .context("the draft changed under us")?;
         steps.push(started.elapsed());
         screen = next;
     }

@@ -185,7 +185,56 @@ async fn links_before_the_start_and_after_the_end_are_refused_politely(mut app: 
     assert_eq!(drafts, 0, "refused links start nothing");
 }
 
+/// Two free-text questions in a row: where a message handed over twice could answer both.
+const TWO_TEXTS: &str = r#"
+id = "two-texts"
+audience = "parent"
+title = { ru = "Два вопроса", en = "Two questions" }
+preamble = { ru = "Напишите пару слов.", en = "Write a few words." }
+
+[[questions]]
+id = "liked"
+kind = "text"
+max_length = 200
+text = { ru = "Что понравилось?", en = "What did you like?" }
+
+[[questions]]
+id = "wished"
+kind = "text"
+max_length = 200
+text = { ru = "Чего не хватило?", en = "What was missing?" }
+"#;
+
+async fn a_message_handed_over_again_answers_only_its_own_question(mut app: TestApp) {
+    let file = app.write("two-texts.toml", TWO_TEXTS);
+    let links = app.seed_with(&["--questionnaire", &file], 0, 5).await;
+    app.start_bot().await;
+    let user = app.api.user(2_000_000_004, "ru");
+    user.send_text(&links[0].start_command()).await;
+    assert_eq!(notice(&user, "Начать").await, None);
+    let second = user.send_text("Дружный класс").await;
+    assert!(second.text.starts_with("Вопрос 2 из 2"), "{}", second.text);
+
+    // Telegram hands the same message over again, as after a restart before it was confirmed.
+    let after = user.resend_last_message();
+    let shown = user.wait_output_after(after).await;
+    assert!(shown.text.starts_with("Вопрос 2 из 2"), "the second question is still open: {}", shown.text);
+    let state: serde_json::Value =
+        serde_json::from_str(&app.sql().await.text("SELECT state FROM drafts").await).unwrap();
+    assert_eq!(state["answers"].as_object().map(|a| a.len()), Some(1), "the repeat answered nothing: {state}");
+    assert_eq!(state["stage"]["question"], "wished", "{state}");
+
+    let review = user.send_text("Больше прогулок").await;
+    assert!(review.text.contains("Дружный класс") && review.text.contains("Больше прогулок"), "{}", review.text);
+    assert_eq!(notice(&user, "Отправить").await, None);
+    let (header, rows) = app.export().await;
+    assert_eq!(header[5..], ["liked", "wished"]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][5..], ["Дружный класс", "Больше прогулок"]);
+}
+
 on_every_deployment!(
+    a_message_handed_over_again_answers_only_its_own_question,
     multiple_choice_rating_and_free_text,
     unexpected_input_gets_a_clear_reply_and_changes_nothing,
     links_before_the_start_and_after_the_end_are_refused_politely,

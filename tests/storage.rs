@@ -75,8 +75,8 @@ async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: T
     let (db, ..) = seeded(&app.db_url).await;
     let code = "code1";
     db.start_draft(1, code, "{\"a\":1}", 10, Utc::now()).await.unwrap();
-    assert_eq!(db.update_draft(1, 10, "{\"a\":2}", Utc::now()).await.unwrap(), Some(11));
-    assert_eq!(db.update_draft(1, 10, "{\"a\":3}", Utc::now()).await.unwrap(), None, "stale revision");
+    assert_eq!(db.update_draft(1, 10, "{\"a\":2}", None, Utc::now()).await.unwrap(), Some(11));
+    assert_eq!(db.update_draft(1, 10, "{\"a\":3}", None, Utc::now()).await.unwrap(), None, "stale revision");
     assert_eq!(db.load_draft(1).await.unwrap().unwrap().state, "{\"a\":2}");
 
     db.start_draft(2, code, "{}", 5, Utc::now() - chrono::Duration::days(40)).await.unwrap();

@@ -61,7 +61,7 @@ pub async fn measure(seed: &Seed, transactions: usize) -> anyhow::Result<Ceiling
             let mut revisions = vec![1_i64; mine.len()];
             for n in 0..count {
                 let i = n % mine.len();
-                let next = db.update_draft(mine[i], revisions[i], &state, Utc::now()).await?;
+                let next = db.update_draft(mine[i], revisions[i], &state, None, Utc::now()).await?;
                 revisions[i] = next.context("the draft moved under its only writer")?;
             }
             anyhow::Ok(())

@@ -303,7 +303,7 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
         return Ok(());
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
-    let result = answer_message(&ctx, message.text()).await;
+    let result = answer_message(&ctx, message.id, message.text()).await;
     apologise_on_error(&ctx, result).await
 }
 
@@ -311,7 +311,8 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
 /// meanwhile (webhook replicas handle one chat's updates concurrently).
 const TEXT_ATTEMPTS: usize = 3;
 
-async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()> {
+async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -> anyhow::Result<()> {
+    let message = i64::from(message.0);
     for _ in 0..TEXT_ATTEMPTS {
         let Some((stored, target)) = ctx.load().await? else {
             let hint = if text.is_some() { "survey-no-draft" } else { "survey-unsupported-message" };
@@ -322,14 +323,22 @@ async fn answer_message(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<()>
             ctx.say(ctx.t(reason)).await?;
             return ctx.send(ctx.current_screen(&stored, &target).await?).await;
         };
+        if stored.last_text_message.is_some_and(|last| message <= last) {
+            // Telegram handed this message over again (the bot stopped before it was confirmed):
+            // it answered its question already, so it must not answer the next one too.
+            return ctx.send(ctx.current_screen(&stored, &target).await?).await;
+        }
         let survey = ctx.app.survey(target.campaign.id).await?;
         let draft = ctx.decode(&stored);
         match draft.step(&survey, Input::Text(text.to_string())) {
             Ok(next) => {
                 let state = serde_json::to_string(&next)?;
                 // `None`: the draft changed since it was loaded; apply the text to the new state.
-                if let Some(revision) =
-                    ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, ctx.app.clock.now()).await?
+                if let Some(revision) = ctx
+                    .app
+                    .db
+                    .update_draft(ctx.chat.0, stored.revision, &state, Some(message), ctx.app.clock.now())
+                    .await?
                 {
                     return ctx.send(ctx.painter(revision).draft(&survey, &next, (&target).into())).await;
                 }
@@ -406,7 +415,7 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
         Action::Step(input) => match draft.step(&survey, input) {
             Ok(next) => {
                 let state = serde_json::to_string(&next)?;
-                match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, ctx.app.clock.now()).await? {
+                match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, None, ctx.app.clock.now()).await? {
                     Some(revision) => {
                         let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
                         ctx.show(on, screen.text, Some(screen.keyboard)).await?;

@@ -45,7 +45,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         "class_links",
         &[("code", Text), ("campaign_id", Int), ("class_id", Int), ("created_at", Time), ("revoked_at", Time)],
     ),
-    ("drafts", &[("chat_id", Int), ("link_code", Text), ("state", Text), ("revision", Int), ("updated_at", Time)]),
+    (
+        "drafts",
+        &[
+            ("chat_id", Int),
+            ("link_code", Text),
+            ("state", Text),
+            ("revision", Int),
+            ("updated_at", Time),
+            ("last_text_message", Int),
+        ],
+    ),
     ("participations", &[("campaign_id", Int), ("identity", Bytes)]),
     (
         "responses",

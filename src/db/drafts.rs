@@ -14,11 +14,15 @@ pub struct StoredDraft {
     /// The engine's draft as JSON.
     pub state: String,
     pub revision: i64,
+    /// The Telegram id of the last message whose text was applied (see [`Db::update_draft`]).
+    pub last_text_message: Option<i64>,
 }
 
 impl Db {
     pub async fn load_draft(&self, chat_id: i64) -> sqlx::Result<Option<StoredDraft>> {
-        on_pool!(self, pool => sqlx::query_as("SELECT link_code, state, revision FROM drafts WHERE chat_id = $1")
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT link_code, state, revision, last_text_message FROM drafts WHERE chat_id = $1",
+        )
             .bind(chat_id)
             .fetch_optional(pool)
             .await)
@@ -31,7 +35,7 @@ impl Db {
         chat_id: i64,
     ) -> sqlx::Result<Option<(StoredDraft, Option<LinkTarget>)>> {
         const SQL: &str = concat!(
-            "SELECT d.link_code, d.state, d.revision, ",
+            "SELECT d.link_code, d.state, d.revision, d.last_text_message, ",
             link_target_columns!(),
             " FROM drafts d LEFT JOIN class_links l ON l.code = d.link_code",
             link_target_joins!("LEFT JOIN"),
@@ -76,20 +80,24 @@ impl Db {
     }
 
     /// Stores the next state if the draft is still at `expected_revision`; returns the new
-    /// revision, or `None` when something else changed or removed the draft first.
+    /// revision, or `None` when something else changed or removed the draft first. A typed answer
+    /// names its message (`text_message`), so the same message handed over again is recognised.
     pub async fn update_draft(
         &self,
         chat_id: i64,
         expected_revision: i64,
         state: &str,
+        text_message: Option<i64>,
         now: DateTime<Utc>,
     ) -> sqlx::Result<Option<i64>> {
         let done = on_pool!(self, pool => sqlx::query(
-            "UPDATE drafts SET state = $1, revision = revision + 1, updated_at = $2
-             WHERE chat_id = $3 AND revision = $4",
+            "UPDATE drafts SET state = $1, revision = revision + 1, updated_at = $2,
+                 last_text_message = COALESCE($3, last_text_message)
+             WHERE chat_id = $4 AND revision = $5",
         )
         .bind(state)
         .bind(now)
+        .bind(text_message)
         .bind(chat_id)
         .bind(expected_revision)
         .execute(pool)

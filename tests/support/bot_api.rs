@@ -300,6 +300,8 @@ struct Inner {
     /// Every webhook POST and how it ended.
     deliveries: Vec<Delivery>,
     shutting_down: bool,
+    /// Each user's last message, to hand over again as Telegram does after a restart.
+    last_messages: HashMap<i64, Value>,
 }
 
 #[derive(Clone)]
@@ -567,6 +569,7 @@ impl BotApi {
                 webhook: None,
                 deliveries: Vec::new(),
                 shutting_down: false,
+                last_messages: HashMap::new(),
             }),
             calls_tx,
             updates_tx,
@@ -810,6 +813,19 @@ impl TestUser {
     /// call recorded before it (for [`TestUser::wait_output_after`]).
     pub fn enqueue_text(&self, text: &str) -> u64 {
         self.enqueue_message(self.text_payload(text))
+    }
+
+    /// Hand this user's last message to the bot once more, unchanged (same message id), as
+    /// Telegram does with an update the bot had not confirmed when it stopped. Returns the seq of
+    /// the last call recorded before it.
+    pub fn resend_last_message(&self) -> u64 {
+        let (after, msg) = {
+            let inner = self.shared.lock();
+            let msg = inner.last_messages.get(&self.id).cloned().expect("the user sent a message before");
+            (inner.seq, msg)
+        };
+        self.shared.enqueue_update("message", msg);
+        after
     }
 
     /// Press the button whose text contains `button_text` on the NEWEST bot
@@ -1072,6 +1088,7 @@ impl TestUser {
                     m.insert(k.clone(), v.clone());
                 }
             }
+            inner.last_messages.insert(self.id, msg.clone());
             (inner.seq, msg)
         };
         self.shared.enqueue_update("message", msg);
