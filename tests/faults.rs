@@ -208,6 +208,7 @@ async fn dropped_connections_lose_no_reply() {
     }
     assert_eq!(calls.iter().filter(|c| !c.ok).count(), 7, "no other call failed");
     assert!(user.last_message().text.contains("/start"), "{}", user.last_message().text);
+    assert!(app.bot_logs().contains("connection closed before message completed"), "the log says why it retried");
     app.assert_running();
     let sql = app.sql().await;
     assert_eq!(sql.count("SELECT COUNT(*) FROM drafts").await, 1);

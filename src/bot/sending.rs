@@ -27,13 +27,30 @@ where
         crate::metrics::telegram_error(&error);
         match pause_before_retry(&error, retry) {
             Some(pause) if retry < RETRIES => {
-                tracing::info!(error = %error, retry_in_ms = pause.as_millis() as u64, "a Telegram call failed; retrying");
+                tracing::info!(
+                    error = %with_causes(&error),
+                    retry_in_ms = pause.as_millis() as u64,
+                    "a Telegram call failed; retrying"
+                );
                 tokio::time::sleep(pause).await;
                 retry += 1;
             }
             _ => return Err(error),
         }
     }
+}
+
+/// The error with its causes: a network error's own text ("error sending request") does not
+/// say whether the connection was refused, cut or timed out.
+fn with_causes(error: &RequestError) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 /// How long to wait before retrying after `error`, if it may pass.
