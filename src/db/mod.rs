@@ -40,9 +40,9 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// How long after a draft is deleted SQLite's write-ahead log is scrubbed of it at the latest.
-/// One checkpoint then covers every deletion of that moment: checkpointing after each submit
-/// cost a sixth of the bot's throughput, as it blocks all writers while it runs.
+/// How long after a draft is deleted SQLite's write-ahead log is scrubbed of it (the scrub itself
+/// then takes a few milliseconds). One checkpoint covers every deletion of that moment: a
+/// checkpoint blocks all writers while it runs, and one after every submit held up every step.
 pub const SCRUB_DELAY: Duration = Duration::from_millis(100);
 
 /// Whether a scrub of the write-ahead log is scheduled (SQLite); shared by a pool's clones.
@@ -99,7 +99,9 @@ impl Db {
         };
         db.migrate().await?;
         // A process killed within SCRUB_DELAY of a deletion left it in the log: scrub it now.
-        db.checkpoint().await;
+        if !db.checkpoint().await {
+            db.scrub_deleted();
+        }
         Ok(db)
     }
 
@@ -137,19 +139,33 @@ impl Db {
                 if let Db::Sqlite(_, PendingScrub(pending)) = &db {
                     pending.store(false, Ordering::Release);
                 }
-                db.checkpoint().await;
+                if !db.checkpoint().await {
+                    db.scrub_deleted();
+                }
             });
         }
     }
 
-    /// Checkpoints SQLite's write-ahead log into the database file and truncates it. Best effort:
-    /// a busy checkpoint is retried by the next scrub.
-    async fn checkpoint(&self) {
-        if let Db::Sqlite(pool, _) = self
-            && !pool.is_closed()
-            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await
-        {
-            tracing::warn!(error = %e, "cannot checkpoint the SQLite write-ahead log");
+    /// Checkpoints SQLite's write-ahead log into the database file and truncates it; returns
+    /// `false` when readers kept it busy, so that it is scrubbed again later.
+    async fn checkpoint(&self) -> bool {
+        let Db::Sqlite(pool, _) = self else { return true };
+        if pool.is_closed() {
+            return true;
+        }
+        // One row: whether the checkpoint was blocked (1), then the log's frames and those moved.
+        match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await {
+            Ok((0, _, _)) => true,
+            Ok(_) => {
+                tracing::warn!("the SQLite write-ahead log is busy; it is scrubbed again shortly");
+                false
+            }
+            // A failing database (full, read-only) is not retried in a loop: the next deletion
+            // or start scrubs again.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot checkpoint the SQLite write-ahead log");
+                true
+            }
         }
     }
 
@@ -158,7 +174,7 @@ impl Db {
         if let Db::Sqlite(_, PendingScrub(pending)) = self
             && pending.swap(false, Ordering::AcqRel)
         {
-            self.checkpoint().await;
+            let _ = self.checkpoint().await;
         }
         on_pool!(self, pool => pool.close().await)
     }
