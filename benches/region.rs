@@ -14,11 +14,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anketa::db::{Db, NewResponse, SubmitOutcome};
+use anketa::config::Settings;
+use anketa::db::{Db, DigestRecipient, NewResponse, StaffMember, SubmitOutcome};
+use anketa::digest::Digests;
+use anketa::i18n::Texts;
 use anketa::operations::{self, CampaignRequest};
 use anketa::privacy::IdentityKey;
 use anketa::roster;
-use anketa::survey::{Draft, Input, QuestionKind, Stage, Survey};
+use anketa::survey::{Draft, Input, Lang, QuestionKind, Stage, Survey};
 use anyhow::{Context, bail, ensure};
 use chrono::{Days, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -438,6 +441,67 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     ensure!(campaigns.first().is_some_and(|c| c.responses == target as i64), "the campaign count is off");
     section.row("Campaign totals (`campaign list`: headcount and responses)".to_string(), millis(started.elapsed()));
 
+    // Every digest of the region, as the scheduler builds them: text and bar chart for the
+    // region's administrator, each municipality's and each school's.
+    eprintln!("building every digest");
+    let campaign = db.campaign_by_name(CAMPAIGN).await?.context("the benchmark's campaign")?;
+    let (texts, settings) = (Texts::default(), Settings::default());
+    let digests = Digests { db, texts: &texts, settings: &settings };
+    let recipients = administrators(db).await?;
+    let mut built = Vec::new();
+    let mut chart_bytes = 0;
+    let started = Instant::now();
+    for recipient in &recipients {
+        let one = Instant::now();
+        let digest =
+            digests.prepare(recipient, &campaign, campaign.starts_on, Lang::Ru).await?.context("a digest is due")?;
+        built.push(one.elapsed());
+        chart_bytes += digest.chart.map_or(0, |c| c.len());
+    }
+    let took = started.elapsed();
+    let built = Latencies::new(built);
+    section.row(
+        format!(
+            "Every digest of the region (`Digests::prepare`: counts, text and bar chart), one after another: {} administrators (region, {MUNICIPALITIES} municipalities, {} schools)",
+            thousands(recipients.len()),
+            thousands(MUNICIPALITIES * SCHOOLS_PER_MUNICIPALITY)
+        ),
+        format!(
+            "{} ({} per digest; charts {:.0} KB on average)",
+            seconds(took),
+            built.summary(&[50.0, 99.0]),
+            chart_bytes as f64 / 1e3 / recipients.len() as f64
+        ),
+    );
+
+    // The results report by the official criteria.
+    eprintln!("writing the results report");
+    let out = work.join("results.xlsx");
+    let started = Instant::now();
+    let report = operations::report(
+        db,
+        operations::ReportRequest {
+            campaign: CAMPAIGN,
+            out: &out,
+            format: operations::ExportFormat::Xlsx,
+            expert: None,
+            variant: settings.report.openness_variant,
+            min_group_size: settings.privacy.min_group_size as usize,
+        },
+    )
+    .await?;
+    let took = started.elapsed();
+    ensure!(report.respondents == target as u64, "the report counted {} respondents", report.respondents);
+    section.row(
+        format!(
+            "Results report (`report --format xlsx`): {} responses, {} schools, {} proposals",
+            thousands(target),
+            thousands(report.schools),
+            thousands(report.proposals)
+        ),
+        format!("{} ({:.1} MB with the proposals file)", seconds(took), file_mb(&[&out, &report.proposals_file])),
+    );
+
     // The export.
     eprintln!("exporting {} responses", thousands(target));
     let out = work.join("responses.csv");
@@ -450,12 +514,70 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
         format!("Export (`export --format csv`): {} responses", thousands(rows as usize)),
         format!("{} ({} rows/s, {:.0} MB)", seconds(took), rate(rows as usize, took), size as f64 / 1e6),
     );
+    let out = work.join("responses.xlsx");
+    let started = Instant::now();
+    let rows = operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Xlsx).await?;
+    let took = started.elapsed();
+    ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
+    section.row(
+        format!(
+            "Export (`export --format xlsx`: responses, answer distributions, questions): {} responses",
+            thousands(rows as usize)
+        ),
+        format!("{} ({} rows/s, {:.0} MB)", seconds(took), rate(rows as usize, took), file_mb(&[&out])),
+    );
     if let Place::Sqlite { url, .. } = place {
         let file = url.trim_start_matches("sqlite://");
         let size = std::fs::metadata(file)?.len();
         section.note(format!("Database file at {} responses: {:.0} MB.", thousands(target), size as f64 / 1e6));
     }
     Ok(())
+}
+
+/// Every administrator a region has: its own, each municipality's and each school's (as staff
+/// members who accepted an invitation; digests need nothing else of them).
+async fn administrators(db: &Db) -> anyhow::Result<Vec<DigestRecipient>> {
+    const SQL: &str = "SELECT s.id, s.name, s.timezone, m.id, m.name FROM schools s
+                       JOIN municipalities m ON m.id = s.municipality_id ORDER BY m.id, s.id";
+    let schools: Vec<(i64, String, String, i64, String)> = match db {
+        Db::Sqlite(pool, _) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        Db::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+    };
+    let member = |role: &str, municipality: Option<(i64, &str)>, school: Option<(i64, &str)>| StaffMember {
+        id: 0,
+        user_id: 0,
+        chat_id: 0,
+        name: String::new(),
+        role: role.to_string(),
+        municipality_id: municipality.map(|(id, _)| id),
+        school_id: school.map(|(id, _)| id),
+        class_id: None,
+        municipality: municipality.map(|(_, name)| name.to_string()),
+        school: school.map(|(_, name)| name.to_string()),
+        class: None,
+        revoked: false,
+    };
+    let mut recipients = vec![DigestRecipient { member: member("region", None, None), timezone: None }];
+    let mut municipalities = Vec::new();
+    for (_, _, _, id, name) in &schools {
+        if !municipalities.contains(id) {
+            municipalities.push(*id);
+            recipients
+                .push(DigestRecipient { member: member("municipality", Some((*id, name)), None), timezone: None });
+        }
+    }
+    for (id, name, timezone, municipality_id, municipality) in &schools {
+        recipients.push(DigestRecipient {
+            member: member("school", Some((*municipality_id, municipality)), Some((*id, name))),
+            timezone: Some(timezone.clone()),
+        });
+    }
+    Ok(recipients)
+}
+
+/// The size of these files together, in MB.
+fn file_mb(files: &[&Path]) -> f64 {
+    files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum::<u64>() as f64 / 1e6
 }
 
 /// One class as the benchmark uses it.

@@ -480,7 +480,7 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
         let completed_per_second = run.record.completed as f64 / run.took.as_secs_f64();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} in {} | {} | {} | {} · {} · {} | {} | {:.1} s ({:.0} µs/step) | {} MB |",
+            "| {} | {} | {} | {} in {} | {} | {} | {} · {} · {} | {} | {:.1} s ({}) | {} MB |",
             run.what,
             run.peer.name(),
             millis(run.startup),
@@ -493,7 +493,10 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
             millis(run.percentile(99.0)),
             run.errors(),
             run.bot_cpu.as_secs_f64(),
-            run.bot_cpu.as_secs_f64() * 1e6 / run.steps().max(1) as f64,
+            match run.steps() {
+                0 => "no step".to_string(),
+                steps => format!("{:.0} µs/step", run.bot_cpu.as_secs_f64() * 1e6 / steps as f64),
+            },
             mb(run.peak_rss),
         );
     }

@@ -53,11 +53,12 @@ pub struct RunSummary {
     pub failed: usize,
 }
 
-/// A recipient's role-specific view of one campaign.
-struct Prepared {
-    text: String,
+/// A recipient's role-specific view of one campaign, ready to send.
+pub struct Prepared {
+    pub text: String,
     /// The bar chart (not for a teacher's one-line digest).
-    chart: Option<Vec<u8>>,
+    pub chart: Option<Vec<u8>>,
+    /// Responses per row, kept with the delivery for tomorrow's "change since".
     counts: HashMap<i64, i64>,
 }
 
@@ -71,8 +72,8 @@ impl Digests<'_> {
             .unwrap_or(chrono_tz::Europe::Moscow)
     }
 
-    /// The digest text a recipient gets today for a campaign.
-    async fn prepare(
+    /// The digest a recipient gets today for a campaign (`None`: nothing for them in it).
+    pub async fn prepare(
         &self,
         recipient: &DigestRecipient,
         campaign: &Campaign,
