@@ -459,6 +459,11 @@ fn unix_now() -> u64 {
 /// `count` respondents start within `ramp` (evenly spread) and each answers to the end as fast as
 /// the bot replies.
 pub async fn burst(world: Arc<World>, count: usize, ramp: Duration, record: Shared) {
+    start_within(world, count, ramp, record, false).await;
+}
+
+/// Respondents starting evenly spread over `ramp`; through crashes, or as fast as the bot replies.
+async fn start_within(world: Arc<World>, count: usize, ramp: Duration, record: Shared, through_crashes: bool) {
     let started = tokio::time::Instant::now();
     let mut tasks = JoinSet::new();
     for index in 0..count {
@@ -466,7 +471,11 @@ pub async fn burst(world: Arc<World>, count: usize, ramp: Duration, record: Shar
         let at = started + ramp.mul_f64(index as f64 / count.max(1) as f64);
         tasks.spawn(async move {
             tokio::time::sleep_until(at).await;
-            Respondent::new(&world, index, &record).run(Goal::Complete).await;
+            let respondent = Respondent::new(&world, index, &record);
+            match through_crashes {
+                true => respondent.run_through_crashes().await,
+                false => respondent.run(Goal::Complete).await,
+            }
         });
     }
     while tasks.join_next().await.is_some() {}
@@ -507,17 +516,7 @@ pub async fn steady(world: Arc<World>, rate: f64, length: Duration, record: Shar
 /// `count` respondents start within `ramp` and answer to the end, reading each screen a moment,
 /// while the bot under them is killed and restarted (see `crash` in main.rs).
 pub async fn through_crashes(world: Arc<World>, count: usize, ramp: Duration, record: Shared) {
-    let started = tokio::time::Instant::now();
-    let mut tasks = JoinSet::new();
-    for index in 0..count {
-        let (world, record) = (world.clone(), record.clone());
-        let at = started + ramp.mul_f64(index as f64 / count.max(1) as f64);
-        tasks.spawn(async move {
-            tokio::time::sleep_until(at).await;
-            Respondent::new(&world, index, &record).run_through_crashes().await;
-        });
-    }
-    while tasks.join_next().await.is_some() {}
+    start_within(world, count, ramp, record, true).await;
 }
 
 /// `count` respondents, `concurrency` at a time, each opening a link, beginning and answering one

@@ -902,36 +902,17 @@ impl TestUser {
 
     /// [`TestUser::wait_answer`] with another timeout (for a bot that is made to wait).
     pub async fn wait_answer_within(&self, callback_id: &str, timeout: Duration) -> CallbackAnswer {
-        let found = self
-            .shared
-            .wait(timeout, |inner| {
-                inner
-                    .calls
-                    .iter()
-                    .find(|c| {
-                        c.method.eq_ignore_ascii_case("answerCallbackQuery")
-                            && str_of(&c.body, "callback_query_id").as_deref() == Some(callback_id)
-                    })
-                    .map(|c| CallbackAnswer {
-                        text: str_of(&c.body, "text"),
-                        show_alert: bool_of(&c.body, "show_alert").unwrap_or(false),
-                    })
-            })
-            .await;
-        match found {
-            Some(a) => a,
-            None => panic!(
-                "Bot API stand-in: the bot did not answer callback query {callback_id} within \
-                 {timeout:?}; recent calls:\n{}",
-                self.shared.dump_calls(30)
-            ),
-        }
+        self.wait_answer_where(callback_id, timeout, false).await
     }
 
     /// Wait (up to `timeout`) until the bot's `answerCallbackQuery` with this id succeeded:
     /// unlike [`TestUser::wait_answer_within`], a failed attempt (an injected failure) does not
     /// count.
     pub async fn wait_answered_within(&self, callback_id: &str, timeout: Duration) -> CallbackAnswer {
+        self.wait_answer_where(callback_id, timeout, true).await
+    }
+
+    async fn wait_answer_where(&self, callback_id: &str, timeout: Duration, succeeded: bool) -> CallbackAnswer {
         let found = self
             .shared
             .wait(timeout, |inner| {
@@ -939,7 +920,8 @@ impl TestUser {
                     .calls
                     .iter()
                     .find(|c| {
-                        c.ok && c.method.eq_ignore_ascii_case("answerCallbackQuery")
+                        (c.ok || !succeeded)
+                            && c.method.eq_ignore_ascii_case("answerCallbackQuery")
                             && str_of(&c.body, "callback_query_id").as_deref() == Some(callback_id)
                     })
                     .map(|c| CallbackAnswer {
@@ -951,8 +933,9 @@ impl TestUser {
         match found {
             Some(a) => a,
             None => panic!(
-                "Bot API stand-in: callback query {callback_id} was not answered successfully within \
-                 {timeout:?}; recent calls:\n{}",
+                "Bot API stand-in: the bot did not answer callback query {callback_id}{} within {timeout:?}; \
+                 recent calls:\n{}",
+                if succeeded { " successfully" } else { "" },
                 self.shared.dump_calls(30)
             ),
         }
