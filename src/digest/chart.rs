@@ -83,6 +83,8 @@ pub fn participation_png(title: &str, rows: &[Participation], target_percent: i6
         let mut encoder = png::Encoder::new(&mut png, WIDTH, HEIGHT);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_compression(png::Compression::Fast);
         encoder.write_header()?.write_image_data(&pixels)?;
     }
     Ok(png)

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use futures_util::StreamExt;
 use teloxide::prelude::*;
 use teloxide::types::InputFile;
 use teloxide::{ApiError, RequestError};
@@ -30,6 +31,9 @@ const ROUND_EVERY: Duration = Duration::from_secs(30);
 const PACE: Duration = Duration::from_millis(40);
 /// How many times a 429 "retry after" is honoured for one message before giving up for this round.
 const MAX_RETRIES: usize = 5;
+/// How many digests are built (counts, text, chart) while the one before them is being sent: the
+/// charts are drawn on blocking threads, so a round uses every core while sending stays paced.
+pub const BUILD_AHEAD: usize = 4;
 
 /// Which recipients a run covers (`digest send --school/--municipality`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,9 +130,11 @@ impl Digests<'_> {
             date,
         };
         let counts = rows.iter().map(|r| (r.id, r.responses)).collect();
+        let text = report::text(self.texts, lang, &data);
         let title = format!("«{}» — {scope_name}, {}", campaign.name, data.date);
-        let chart = chart::participation_png(&title, &rows, campaign.target_percent)?;
-        Ok(Some(Prepared { text: report::text(self.texts, lang, &data), chart: Some(chart), counts }))
+        let target = campaign.target_percent;
+        let chart = tokio::task::spawn_blocking(move || chart::participation_png(&title, &rows, target)).await??;
+        Ok(Some(Prepared { text, chart: Some(chart), counts }))
     }
 
     /// The digests due at `now` (all of today's, whatever the time, when `any_time`): each one
@@ -137,10 +143,9 @@ impl Digests<'_> {
         let send_at = self.settings.digest.time_of_day()?;
         let recipients = self.db.digest_recipients().await?;
         let campaigns = self.db.open_campaigns().await?;
-        let mut summary = RunSummary::default();
+        let mut due = Vec::new();
         for recipient in &recipients {
-            let member = &recipient.member;
-            let Some(scope) = member.scope() else { continue };
+            let Some(scope) = recipient.member.scope() else { continue };
             if let Only::Within(within) = only
                 && !within.covers(scope)
             {
@@ -153,46 +158,79 @@ impl Digests<'_> {
             }
             for campaign in &campaigns {
                 let final_day = campaign.ends_on.succ_opt().unwrap_or(campaign.ends_on);
-                if today < campaign.starts_on || today > final_day {
-                    continue;
-                }
-                if !self.db.claim_digest(member.id, campaign.id, today, now).await? {
-                    continue;
-                }
-                // Digests are written in Russian: staff of Russian schools, and no language code
-                // is at hand outside an update.
-                let prepared = match self.prepare(recipient, campaign, today, Lang::Ru).await {
-                    Ok(Some(prepared)) => prepared,
-                    Ok(None) => {
-                        self.db.release_digest(member.id, campaign.id, today).await?;
-                        continue;
-                    }
-                    Err(e) => {
-                        self.db.release_digest(member.id, campaign.id, today).await?;
-                        return Err(e);
-                    }
-                };
-                let counts = serde_json::to_string(&prepared.counts)?;
-                match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart).await {
-                    Delivery::Sent => {
-                        self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
-                        crate::metrics::digest_sent();
-                        summary.sent += 1;
-                    }
-                    Delivery::Blocked => {
-                        tracing::info!(staff = member.id, "a staff member blocked the bot; no more digests to them");
-                        self.db.finish_digest(member.id, campaign.id, today, "blocked", &counts, now).await?;
-                        self.db.mark_unreachable(member.id).await?;
-                        summary.blocked += 1;
-                    }
-                    Delivery::Failed => {
-                        self.db.release_digest(member.id, campaign.id, today).await?;
-                        summary.failed += 1;
-                    }
+                if today >= campaign.starts_on && today <= final_day {
+                    due.push((recipient.clone(), campaign.clone(), today));
                 }
             }
         }
-        Ok(summary)
+        // Claimed and built a few ahead, sent one by one in order.
+        let mut built = futures_util::stream::iter(due)
+            .map(|(recipient, campaign, today)| self.claim_and_prepare(recipient, campaign, today, now))
+            .buffered(BUILD_AHEAD);
+        let mut summary = RunSummary::default();
+        // A digest that cannot be built (its claim released) does not hold up the others, which
+        // are already claimed; the round reports the first such error at its end.
+        let mut failure = None;
+        while let Some(next) = built.next().await {
+            let (member, campaign, today, prepared) = match next {
+                Ok(Some(built)) => built,
+                Ok(None) => continue,
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    continue;
+                }
+            };
+            let counts = serde_json::to_string(&prepared.counts)?;
+            match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart).await {
+                Delivery::Sent => {
+                    self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
+                    crate::metrics::digest_sent();
+                    summary.sent += 1;
+                }
+                Delivery::Blocked => {
+                    tracing::info!(staff = member.id, "a staff member blocked the bot; no more digests to them");
+                    self.db.finish_digest(member.id, campaign.id, today, "blocked", &counts, now).await?;
+                    self.db.mark_unreachable(member.id).await?;
+                    summary.blocked += 1;
+                }
+                Delivery::Failed => {
+                    self.db.release_digest(member.id, campaign.id, today).await?;
+                    summary.failed += 1;
+                }
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(summary),
+        }
+    }
+
+    /// Claims one digest and builds it; `None` when another process has it or there is nothing
+    /// to send (the claim is then released).
+    async fn claim_and_prepare(
+        &self,
+        recipient: DigestRecipient,
+        campaign: Campaign,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<(crate::db::StaffMember, Campaign, NaiveDate, Prepared)>> {
+        let member = &recipient.member;
+        if !self.db.claim_digest(member.id, campaign.id, today, now).await? {
+            return Ok(None);
+        }
+        // Digests are written in Russian: staff of Russian schools, and no language code is at
+        // hand outside an update.
+        match self.prepare(&recipient, &campaign, today, Lang::Ru).await {
+            Ok(Some(prepared)) => Ok(Some((recipient.member, campaign, today, prepared))),
+            Ok(None) => {
+                self.db.release_digest(member.id, campaign.id, today).await?;
+                Ok(None)
+            }
+            Err(e) => {
+                self.db.release_digest(member.id, campaign.id, today).await?;
+                Err(e)
+            }
+        }
     }
 
     /// The digest texts a school's administrator would get today, without sending anything.
