@@ -1,6 +1,7 @@
 //! Region-scale benchmark: a whole region's roster (1,000 schools, 30,000 classes), respondents
 //! walking the shipped `noko-parents` questionnaire, submits, a database filled to 300,000
-//! responses, the counts a daily digest needs and the CSV export, on SQLite and PostgreSQL.
+//! responses, the counts a daily digest needs, every digest of the region, the results report and
+//! the export (CSV and XLSX), on SQLite and PostgreSQL.
 //!
 //! Everything measured goes through the library's public API, the way the bot and the command line
 //! call it. Run with `cargo bench --bench region [-- --engine sqlite|postgres|both]`; the figures
@@ -317,7 +318,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
         let steps = Latencies::new(steps);
         section.row(
             format!(
-                "Respondent step (`load_draft` + `resolve_link` + `Draft::step` + `update_draft`), {tasks} task{}: {} respondents, {} steps",
+                "Respondent step (`load_draft_with_target` + `Draft::step` + `update_draft`), {tasks} task{}: {} respondents, {} steps",
                 if tasks == 1 { "" } else { "s" },
                 thousands(respondents),
                 thousands(step_count)
@@ -701,9 +702,8 @@ async fn walk(bench: &Bench, rng: &mut StdRng, steps: &mut Vec<Duration>) -> any
     while screen.stage != Stage::Review {
         let input = press(&bench.survey, &screen, rng);
         let started = Instant::now();
-        let stored = db.load_draft(person).await?.context("the draft is gone")?;
-        let target = db.resolve_link(&stored.link_code).await?.context("the link is gone")?;
-        ensure!(target.campaign.id == bench.campaign_id);
+        let (stored, target) = db.load_draft_with_target(person).await?.context("the draft is gone")?;
+        ensure!(target.context("the link is gone")?.campaign.id == bench.campaign_id);
         let draft: Draft = serde_json::from_str(&stored.state)?;
         let next = draft.step(&bench.survey, input)?;
         let state = serde_json::to_string(&next)?;
@@ -1119,8 +1119,9 @@ Speed is measured here, by a separate command, never in timed tests. The design 
 region: 1,000 schools, 30,000 classes, 300,000 responses. `benches/region.rs` builds such a region
 through the library's own calls (roster import, campaign, links), walks simulated respondents
 through the shipped `noko-parents` questionnaire the way the bot's button handler does
-(`load_draft` + `resolve_link` + `Draft::step` + `update_draft` per press), submits, fills the
-database to 300,000 responses, then times the counts a digest needs and the CSV export.
+(`load_draft_with_target` + `Draft::step` + `update_draft` per press), submits, fills the
+database to 300,000 responses, then times the counts, every digest of the region, the results
+report and the export.
 
 ```sh
 cargo bench --bench region                      # both engines

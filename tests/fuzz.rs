@@ -1,8 +1,8 @@
 //! Bad input at volume (issue 6): property tests that feed the parsers at the bot's edges (the
 //! questionnaire TOML, the roster and expert CSV, callback data, `/start` payloads) and the survey
 //! state machine arbitrary and mutated input, and check that nothing panics and that what each one
-//! promises holds. The last target checks "one response per person" on a real SQLite file, with
-//! submits interleaved and run concurrently.
+//! promises holds. The last target checks "one response per person" on a real SQLite file and a
+//! real PostgreSQL database, with submits interleaved and run concurrently.
 //!
 //! This uses proptest because cargo-fuzz needs a nightly compiler. `ANKETA_FUZZ_CASES` sets the cases
 //! per parser target (default 256, which keeps `cargo test` quick). The state machine runs a tenth
@@ -15,6 +15,8 @@ use std::fmt::{Debug, Display};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Instant;
+
+mod support;
 
 use anketa::bot::callback::{Action, CallbackData, MAX_CALLBACK_BYTES};
 use anketa::bot::{Command, LinkPayload};
@@ -1747,21 +1749,34 @@ async fn submit(
 }
 
 #[test]
-fn one_response_per_person_and_school() {
+fn one_response_per_person_and_school_on_sqlite() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("fuzz.db").display());
+    one_response_per_person_and_school(&runtime, "storage on SQLite: one response per person", &url);
+}
+
+#[test]
+fn one_response_per_person_and_school_on_postgres() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let app = runtime.block_on(support::TestApp::new(support::Engine::Postgres));
+    one_response_per_person_and_school(&runtime, "storage on PostgreSQL: one response per person", &app.db_url);
+    runtime.block_on(async move { drop(app) });
+}
+
+/// Two connection pools on the database at `url`, one campaign per case.
+fn one_response_per_person_and_school(runtime: &tokio::runtime::Runtime, name: &str, url: &str) {
     let (first, second) = runtime.block_on(async {
-        let first = Db::connect(&url).await.expect("SQLite");
+        let first = Db::connect(url).await.expect("the database");
         let file = "municipality,school,class,students\nM,S0,1А,20\nM,S1,1А,20\n";
         first.import_roster(&roster::parse(file.as_bytes()).expect("a roster"), "Europe/Moscow").await.expect("import");
-        (first, Db::connect(&url).await.expect("SQLite"))
+        (first, Db::connect(url).await.expect("the database"))
     });
     let key = IdentityKey::new(&[7; 32]).expect("a key");
     let campaigns = AtomicUsize::new(0);
     let chats = AtomicI64::new(0);
     let chat = || chats.fetch_add(1, Ordering::Relaxed);
-    fuzz("storage: one response per person", storage_cases(), vec(arb_submission(), 1..16), |submissions| {
+    fuzz(name, storage_cases(), vec(arb_submission(), 1..16), |submissions| {
         runtime.block_on(async {
             let n = campaigns.fetch_add(1, Ordering::Relaxed);
             let today = Utc::now().date_naive();

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Db, is_unique_violation, on_pool};
+use super::{BeginWrite, Db, is_unique_violation, on_pool};
 use crate::survey::Audience;
 
 /// A campaign to create; its questionnaires are copied in as they are now.
@@ -110,7 +110,7 @@ impl Db {
     pub async fn create_campaign(&self, new: &NewCampaign, now: DateTime<Utc>) -> Result<i64, CampaignError> {
         // An async block, so `?` ends the block (to be mapped below), not the function.
         let result: Result<i64, sqlx::Error> = on_pool!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO campaigns (name, starts_on, ends_on, target_percent, closed, created_at)
                  VALUES ($1, $2, $3, $4, FALSE, $5) RETURNING id",
@@ -177,7 +177,7 @@ impl Db {
         mut new_code: impl FnMut() -> String,
     ) -> sqlx::Result<Vec<ClassLink>> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let missing: Vec<i64> = sqlx::query_scalar(
                 "SELECT k.id FROM classes k WHERE NOT EXISTS (
                      SELECT 1 FROM class_links l
@@ -243,7 +243,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> sqlx::Result<Option<String>> {
         on_pool!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let revoked = sqlx::query(
                 "UPDATE class_links SET revoked_at = $1 WHERE campaign_id = $2 AND class_id = $3 AND revoked_at IS NULL",
             )

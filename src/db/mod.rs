@@ -180,6 +180,29 @@ impl Db {
     }
 }
 
+/// Opens a transaction that writes. On SQLite it takes the write lock at `BEGIN IMMEDIATE`: a
+/// transaction that reads first and writes later fails at once (`SQLITE_BUSY_SNAPSHOT`, which no
+/// busy timeout waits out) when another connection wrote or checkpointed in between, as the bot
+/// does all the time while `links export` or `roster import` runs.
+pub(crate) trait BeginWrite {
+    type Engine: sqlx::Database;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, Self::Engine>>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Engine = sqlx::Sqlite;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>>> + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Engine = sqlx::Postgres;
+    fn begin_write(&self) -> impl Future<Output = sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>>> + Send {
+        self.begin()
+    }
+}
+
 /// Storage errors the application reacts to; anything else is an [`sqlx::Error`] with context.
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use sqlx::QueryBuilder;
 
-use super::{Db, on_pool};
+use super::{BeginWrite, Db, on_pool};
 use crate::roles::Scope;
 use crate::survey::Audience;
 
@@ -128,7 +128,7 @@ impl Db {
         response: &NewResponse,
     ) -> sqlx::Result<SubmitOutcome> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Writing first takes SQLite's write lock at once instead of upgrading a read lock later.
             let removed = sqlx::query("DELETE FROM drafts WHERE chat_id = $1 AND revision = $2")
                 .bind(chat_id)

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 
-use super::{Db, on_pool};
+use super::{BeginWrite, Db, on_pool};
 use crate::roster::RosterRow;
 
 /// What an import changed.
@@ -21,7 +21,7 @@ impl Db {
     /// timezones updated; nothing is ever duplicated or deleted.
     pub async fn import_roster(&self, rows: &[RosterRow], default_timezone: &str) -> anyhow::Result<RosterSummary> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let classes_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM classes").fetch_one(&mut *tx).await?;
             let mut municipalities: HashMap<&str, i64> = HashMap::new();
             let mut schools: HashMap<(i64, &str), i64> = HashMap::new();

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Db, on_pool};
+use super::{BeginWrite, Db, on_pool};
 use crate::roles::{Role, Scope};
 
 /// An invitation to create: its code, role and the scope's ids.
@@ -122,7 +122,7 @@ impl Db {
         now: DateTime<Utc>,
     ) -> sqlx::Result<Acceptance> {
         let staff_id: Option<i64> = on_pool!(self, pool => async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let claimed = sqlx::query(
                 "UPDATE invitations SET accepted_at = $1
                  WHERE code = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
