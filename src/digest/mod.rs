@@ -173,7 +173,7 @@ impl Digests<'_> {
         let mut failure = None;
         while let Some(next) = built.next().await {
             let (member, campaign, today, prepared) = match next {
-                Ok(Some(built)) => built,
+                Ok(Some(ready)) => ready,
                 Ok(None) => continue,
                 Err(e) => {
                     failure.get_or_insert(e);
