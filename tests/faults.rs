@@ -12,7 +12,7 @@ use std::time::Duration;
 use sqlx::Connection;
 use support::bot_api::{BotMessage, Failure, TestUser};
 use support::disk::{SmallDisk, Tablespace};
-use support::{Engine, TestApp};
+use support::{Engine, TestApp, outputs_within};
 
 const TRY_AGAIN: &str = "Попробуйте ещё раз через минуту";
 
@@ -50,19 +50,6 @@ async fn wait_for_failed_calls(app: &TestApp, method: &str, count: usize, wait: 
     let deadline = tokio::time::Instant::now() + wait;
     while failed_calls(app, method) < count {
         assert!(tokio::time::Instant::now() < deadline, "{count} failed {method} calls within {wait:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits (up to `wait`) for the bot's outputs to the user after call number `after`.
-async fn replies_after(user: &TestUser, after: u64, wait: Duration) -> Vec<BotMessage> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let replies = user.outputs_after(after);
-        if !replies.is_empty() {
-            return replies;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no reply within {wait:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -197,7 +184,7 @@ async fn dropped_connections_lose_no_reply() {
     app.api.set_failure("sendMessage", Some(Failure::Dropped { times: 3 }));
     let after = app.api.seq();
     user.enqueue_text("/help");
-    let replies = replies_after(&user, after, Duration::from_secs(20)).await;
+    let replies = outputs_within(&user, after, 1, Duration::from_secs(20)).await;
     assert!(replies.len() == 1 && replies[0].text.contains("/start"), "the help reply, once: {replies:?}");
 
     let calls = app.api.all_calls();
@@ -270,14 +257,7 @@ async fn telegram_failures_lose_no_reply() {
     app.api.set_failure("sendMessage", Some(Failure::BadGateway { times: 1 }));
     let after = app.api.seq();
     user.enqueue_text("/help");
-    let mut replies = Vec::new();
-    for _ in 0..600 {
-        replies = user.outputs_after(after);
-        if !replies.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let replies = outputs_within(&user, after, 1, Duration::from_secs(60)).await;
     assert!(replies.iter().any(|r| r.text.contains("/start")), "the help reply was re-sent: {replies:?}");
 
     let failed = app.api.all_calls().iter().filter(|c| !c.ok).count();

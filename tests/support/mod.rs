@@ -578,7 +578,17 @@ pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
 /// Waits (10 s) until the bot has sent or edited `count` messages in the user's chat after call
 /// number `after`, and returns them.
 pub async fn outputs(user: &bot_api::TestUser, after: u64, count: usize) -> Vec<bot_api::BotMessage> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    outputs_within(user, after, count, Duration::from_secs(10)).await
+}
+
+/// [`outputs`] with another timeout (for a bot that retries Telegram).
+pub async fn outputs_within(
+    user: &bot_api::TestUser,
+    after: u64,
+    count: usize,
+    wait: Duration,
+) -> Vec<bot_api::BotMessage> {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
         let seen = user.outputs_after(after);
         if seen.len() >= count {
