@@ -24,8 +24,7 @@ use anketa::privacy::IdentityKey;
 use anketa::roster;
 use anketa::survey::{Draft, Input, Lang, QuestionKind, Stage, Survey};
 use anyhow::{Context, bail, ensure};
-use chrono::{Days, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{Days, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -286,7 +285,6 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
                 municipality: link.municipality.clone(),
                 school_id: target.school_id,
                 class_id: target.class_id,
-                timezone: target.timezone.parse().unwrap_or(chrono_tz::Europe::Moscow),
             };
             Ok((class, started.elapsed()))
         }
@@ -304,7 +302,6 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
         survey,
         classes,
         campaign_id,
-        starts_on,
         key: IdentityKey::new(&[0x5a; 32])?,
         next_person: AtomicI64::new(1),
     });
@@ -382,6 +379,23 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
         fill_figure,
     );
     ensure!(progress.load(Ordering::Relaxed) == target, "the fill stopped short");
+
+    // The campaign's end: every school's ballot box released (shuffled, in groups of five or more).
+    let started = Instant::now();
+    let today = Utc::now().date_naive();
+    let mut released = 0;
+    for school in db.sealed_schools().await? {
+        released += db.settle_school(school.campaign_id, school.school_id, 5, today, true).await?;
+    }
+    let took = started.elapsed();
+    ensure!(db.sealed_count(campaign_id).await? == 0, "answers left in the box");
+    section.row(
+        format!(
+            "Release every school's ballot box at the campaign's end (`settle_school`): {} responses",
+            thousands(released as usize)
+        ),
+        format!("{} ({} responses/s)", seconds(took), rate(released as usize, took)),
+    );
 
     // A default PostgreSQL server's autovacuum would have analysed the filled tables by now; a
     // server with it turned off plans the counts and the export on no statistics at all.
@@ -595,7 +609,6 @@ struct Class {
     municipality: String,
     school_id: i64,
     class_id: i64,
-    timezone: Tz,
 }
 
 struct Bench {
@@ -603,7 +616,6 @@ struct Bench {
     survey: Arc<Survey>,
     classes: Vec<Class>,
     campaign_id: i64,
-    starts_on: NaiveDate,
     key: IdentityKey,
     /// Chat and Telegram user ids of simulated people, never reused.
     next_person: AtomicI64,
@@ -698,27 +710,28 @@ async fn walk(bench: &Bench, rng: &mut StdRng, steps: &mut Vec<Duration>) -> any
     let class = rng.gen_range(0..bench.classes.len());
     let revision = rng.gen_range(1..1_i64 << 40);
     let mut screen = Draft::default();
-    db.start_draft(person, &bench.classes[class].code, &serde_json::to_string(&screen)?, revision, Utc::now()).await?;
+    let chat = bench.key.chat_key(person);
+    db.start_draft(&chat, &bench.classes[class].code, &serde_json::to_string(&screen)?, revision, Utc::now()).await?;
     while screen.stage != Stage::Review {
         let input = press(&bench.survey, &screen, rng);
         let started = Instant::now();
-        let (stored, target) = db.load_draft_with_target(person).await?.context("the draft is gone")?;
+        let (stored, target) = db.load_draft_with_target(&chat).await?.context("the draft is gone")?;
         ensure!(target.context("the link is gone")?.campaign.id == bench.campaign_id);
         let draft: Draft = serde_json::from_str(&stored.state)?;
         let next = draft.step(&bench.survey, input)?;
         let state = serde_json::to_string(&next)?;
-        db.update_draft(person, stored.revision, &state, None, Utc::now())
+        db.update_draft(&chat, stored.revision, &state, None, Utc::now())
             .await?
             .context("the draft changed under us")?;
         steps.push(started.elapsed());
         screen = next;
     }
-    let revision = db.load_draft(person).await?.context("the draft is gone")?.revision;
+    let revision = db.load_draft(&chat).await?.context("the draft is gone")?.revision;
     Ok(Walked { chat_id: person, user_id: person as u64, revision, class, draft: screen })
 }
 
 /// The response a walked draft becomes, as the bot builds it on "submit".
-fn response(bench: &Bench, class: &Class, draft: &Draft, submitted_on: NaiveDate) -> anyhow::Result<NewResponse> {
+fn response(bench: &Bench, class: &Class, draft: &Draft) -> anyhow::Result<NewResponse> {
     let answers = draft.completed_answers(&bench.survey).context("the draft is not complete")?;
     let questionnaire = draft.questionnaire(&bench.survey).context("no questionnaire")?;
     Ok(NewResponse {
@@ -727,17 +740,19 @@ fn response(bench: &Bench, class: &Class, draft: &Draft, submitted_on: NaiveDate
         class_id: class.class_id,
         audience: questionnaire.audience,
         questionnaire_id: questionnaire.id.clone(),
-        submitted_on,
         answers: answers.iter().map(|(id, answer)| (id.clone(), answer.to_value())).collect(),
     })
 }
 
-async fn submit(bench: &Bench, walked: &Walked, submitted_on: NaiveDate) -> anyhow::Result<Duration> {
+async fn submit(bench: &Bench, walked: &Walked) -> anyhow::Result<Duration> {
     let class = &bench.classes[walked.class];
-    let response = response(bench, class, &walked.draft, submitted_on)?;
+    let response = response(bench, class, &walked.draft)?;
     let identity = bench.key.identity(walked.user_id, bench.campaign_id, class.school_id);
     let started = Instant::now();
-    let outcome = bench.db.submit_response(walked.chat_id, walked.revision, identity.as_bytes(), &response).await?;
+    let outcome = bench
+        .db
+        .submit_response(&bench.key.chat_key(walked.chat_id), walked.revision, identity.as_bytes(), &response)
+        .await?;
     let took = started.elapsed();
     ensure!(outcome == SubmitOutcome::Stored, "submit gave {outcome:?}");
     Ok(took)
@@ -810,10 +825,7 @@ async fn submit_all(
     let shared = bench.clone();
     on_tasks(tasks, count, move |_, index| {
         let (bench, walked) = (shared.clone(), walked.clone());
-        async move {
-            let class = &bench.classes[walked[index].class];
-            submit(&bench, &walked[index], Utc::now().with_timezone(&class.timezone).date_naive()).await
-        }
+        async move { submit(&bench, &walked[index]).await }
     })
     .await
 }
@@ -869,11 +881,11 @@ async fn fill(
                 let class = &bench.classes[class_index];
                 let draft = templates.choose(&mut rng).expect("templates");
                 let revision = rng.gen_range(1..1_i64 << 40);
-                db.start_draft(person, &class.code, &serde_json::to_string(draft)?, revision, Utc::now()).await?;
-                let day = bench.starts_on + Days::new(rng.gen_range(0..CAMPAIGN_DAYS));
-                let response = response(&bench, class, draft, day)?;
+                let chat = bench.key.chat_key(person);
+                db.start_draft(&chat, &class.code, &serde_json::to_string(draft)?, revision, Utc::now()).await?;
+                let response = response(&bench, class, draft)?;
                 let identity = bench.key.identity(person as u64, bench.campaign_id, class.school_id);
-                let outcome = db.submit_response(person, revision, identity.as_bytes(), &response).await?;
+                let outcome = db.submit_response(&chat, revision, identity.as_bytes(), &response).await?;
                 ensure!(outcome == SubmitOutcome::Stored, "submit gave {outcome:?}");
                 stored += 1;
             }

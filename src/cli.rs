@@ -6,6 +6,7 @@ use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::ballot_box::BallotBox;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -257,6 +258,26 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
     Db::connect(&settings.database.url).await
 }
 
+/// Releases what the ballot box may release now (a campaign that has ended releases everything),
+/// so that the command reads what the bot would; says how many answers stay sealed.
+async fn settle(db: &Db, settings: &Settings, campaign: &str) -> anyhow::Result<()> {
+    let timezone = settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+    let min_group = usize::try_from(settings.privacy.min_group_size)?;
+    BallotBox::new(db.clone(), min_group, timezone, Clock::from_env()?).settle_all().await?;
+    if let Some(campaign) = db.campaign_by_name(campaign).await? {
+        let sealed = db.sealed_count(campaign.id).await?;
+        if sealed > 0 {
+            eprintln!(
+                "Ещё {sealed} ответов ждут в урне: ответы класса выходят группами не меньше {min_group} \
+                 (privacy.min_group_size), остальные — когда кампания закончится. \
+                 / {sealed} answers are still sealed: a class's answers leave the box in groups of at least \
+                 {min_group}, the rest when the campaign is over."
+            );
+        }
+    }
+    Ok(())
+}
+
 impl Cli {
     pub async fn execute(self) -> anyhow::Result<()> {
         let explicit = std::env::args().any(|a| a == "--config" || a.starts_with("--config="));
@@ -339,12 +360,14 @@ impl Cli {
             }
             Command::Export { campaign, format, out } => {
                 let db = open(&settings).await?;
+                settle(&db, &settings, &campaign).await?;
                 let count = operations::export_responses(&db, &campaign, &out, format.into()).await?;
                 println!("Wrote {count} responses to {}.", out.display());
                 Ok(())
             }
             Command::Report { campaign, format, out, expert } => {
                 let db = open(&settings).await?;
+                settle(&db, &settings, &campaign).await?;
                 let request = operations::ReportRequest {
                     campaign: &campaign,
                     out: &out,
@@ -378,6 +401,7 @@ impl Cli {
             Command::Campaign { action: CampaignAction::Close { name } } => {
                 let db = open(&settings).await?;
                 operations::close_campaign(&db, &name).await?;
+                settle(&db, &settings, &name).await?;
                 println!("Campaign {name:?} closed: its links now tell people the survey is over.");
                 Ok(())
             }

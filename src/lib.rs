@@ -4,7 +4,9 @@
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
 //! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
 //! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
-//! - [`privacy`]: the keyed hash of a Telegram identity.
+//! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
+//! - [`releases`]: the release rule — which sealed answers leave the box together, and for whom;
+//!   [`ballot_box`]: when they leave it.
 //! - [`roles`]: staff roles and the scope of what each may see.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digest`]: the daily participation digests and their scheduler.
@@ -20,6 +22,7 @@
 //! - [`clock`]: the time, settable for rehearsals and tests.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 
+pub mod ballot_box;
 pub mod bot;
 pub mod cli;
 pub mod clock;
@@ -35,6 +38,7 @@ pub mod poster;
 pub mod preview;
 pub mod privacy;
 pub mod qr;
+pub mod releases;
 pub mod report;
 pub mod roles;
 pub mod roster;

@@ -14,7 +14,7 @@ use teloxide::{ApiError, RequestError};
 
 const UPDATES: &str = "anketa_updates_total";
 const STEP_SECONDS: &str = "anketa_step_duration_seconds";
-const RESPONSES: &str = "anketa_responses_stored_total";
+const RESPONSES: &str = "anketa_responses_released_total";
 const DRAFTS_OPEN: &str = "anketa_drafts_open";
 const DIGESTS: &str = "anketa_digests_sent_total";
 const TELEGRAM_ERRORS: &str = "anketa_telegram_api_errors_total";
@@ -41,7 +41,7 @@ fn describe() {
         metrics::Unit::Seconds,
         "Time to handle one private-chat update (a dialog step), replies to Telegram included."
     );
-    metrics::describe_counter!(RESPONSES, "Questionnaires completed and stored.");
+    metrics::describe_counter!(RESPONSES, "Completed questionnaires released from the ballot box (in groups).");
     metrics::describe_gauge!(DRAFTS_OPEN, "Unfinished questionnaires in the database (all replicas).");
     metrics::describe_counter!(DIGESTS, "Daily digests delivered to staff.");
     metrics::describe_counter!(TELEGRAM_ERRORS, "Failed Telegram Bot API calls, by HTTP status or failure kind.");
@@ -72,8 +72,12 @@ impl Drop for StepTimer {
     }
 }
 
-pub fn response_stored() {
-    counter!(RESPONSES).increment(1);
+/// Moves per release of the ballot box, never per submit: a counter that moved at each response
+/// would date it.
+pub fn responses_released(count: u64) {
+    if count > 0 {
+        counter!(RESPONSES).increment(count);
+    }
 }
 
 pub fn digest_sent() {

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
-use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, RosterSummary};
+use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, Reader, RosterSummary};
 use crate::expert;
 use crate::i18n::Texts;
 use crate::poster::{Poster, Printer};
@@ -387,8 +387,9 @@ pub enum ExportFormat {
     Xlsx,
 }
 
-/// Exports a campaign's responses: CSV streams one row per response; XLSX adds a sheet of answer
-/// distributions and one of question texts.
+/// Exports a campaign's released responses for the region's operator, each with the day of its
+/// release: CSV streams one row per response; XLSX adds a sheet of answer distributions and one of
+/// question texts. Answers still sealed in the ballot box are not in it (see [`crate::releases`]).
 pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: ExportFormat) -> anyhow::Result<u64> {
     let campaign = campaign_named(db, campaign).await?;
     let survey = campaign_survey(db, campaign.id).await?;
@@ -400,11 +401,9 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: Expo
         ExportFormat::Csv => {
             let mut writer =
                 csv::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
-            let mut header = vec!["municipality", "school", "class", "audience", "submitted_on"];
-            header.extend(columns.iter().map(String::as_str));
-            writer.write_record(&header)?;
+            writer.write_record(ExportRow::header(&columns, true))?;
             let count = db
-                .export_responses(campaign.id, Scope::Region, |row: ExportRow| {
+                .export_responses(campaign.id, Scope::Region, Reader::Operator, |row: ExportRow| {
                     writer.write_record(row.record(&columns))?;
                     Ok(())
                 })
@@ -413,8 +412,8 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: Expo
             Ok(count)
         }
         ExportFormat::Xlsx => {
-            let rows = scope_responses(db, campaign.id, Scope::Region).await?;
-            let bytes = workbook::build(&Texts::default(), Lang::Ru, &survey, &columns, &rows)?;
+            let rows = scope_responses(db, campaign.id, Scope::Region, Reader::Operator).await?;
+            let bytes = workbook::build(&Texts::default(), Lang::Ru, &survey, &columns, &rows, Reader::Operator)?;
             std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
             Ok(rows.len() as u64)
         }
@@ -456,7 +455,7 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
     }
     let roster = roster_schools(db, campaign.id).await?;
     let expert = request.expert.map(|path| read_expert(path, &roster)).transpose()?;
-    let rows = scope_responses(db, campaign.id, Scope::Region).await?;
+    let rows = scope_responses(db, campaign.id, Scope::Region, Reader::Operator).await?;
     let report = Report::build(&roster, &rows, expert.as_ref(), request.variant);
     let proposals = report::proposals(rows, request.min_group_size);
 
@@ -537,10 +536,15 @@ fn proposals_path(out: &Path, format: ExportFormat) -> PathBuf {
     out.with_file_name(format!("{stem}-proposals.{extension}"))
 }
 
-/// A campaign's responses within a scope, in memory (for workbooks).
-pub async fn scope_responses(db: &Db, campaign_id: i64, scope: Scope) -> anyhow::Result<Vec<ExportRow>> {
+/// A campaign's responses within a scope as `reader` may see them, in memory (for workbooks).
+pub async fn scope_responses(
+    db: &Db,
+    campaign_id: i64,
+    scope: Scope,
+    reader: Reader,
+) -> anyhow::Result<Vec<ExportRow>> {
     let mut rows = Vec::new();
-    db.export_responses(campaign_id, scope, |row| {
+    db.export_responses(campaign_id, scope, reader, |row| {
         rows.push(row);
         Ok(())
     })

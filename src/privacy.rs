@@ -85,6 +85,30 @@ impl IdentityKey {
         mac.update(format!("anketa/identity/v1\0{campaign_id}\0{school_id}\0{user_id}").as_bytes());
         IdentityHash(mac.finalize().into_bytes().into())
     }
+
+    /// The key of a chat's draft: drafts are found by the chat an update comes from, yet nothing
+    /// stored holds the chat id, not even a b-tree's interior page after the draft is gone.
+    pub fn chat_key(&self, chat_id: i64) -> ChatKey {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(format!("anketa/chat/v1\0{chat_id}").as_bytes());
+        ChatKey(mac.finalize().into_bytes().into())
+    }
+}
+
+/// A draft's key: HMAC-SHA256 of the chat id under the identity key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ChatKey([u8; 32]);
+
+impl ChatKey {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ChatKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChatKey([redacted])")
+    }
 }
 
 /// Individual answers are shown only for groups of at least `threshold` responses: a class below

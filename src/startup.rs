@@ -59,6 +59,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(bot = %me.username(), "connected to Telegram");
 
     let clock = Clock::from_env()?;
+    let rekeyed = db.rekey_old_drafts(&key).await.context("cannot rekey the unfinished answers of an older version")?;
+    if rekeyed > 0 {
+        tracing::info!(drafts = rekeyed, "unfinished answers rekeyed by chat hash");
+    }
     let app = Arc::new(App::new(db.clone(), key, settings.clone(), me.username().to_string(), clock));
     if let Err(e) = bot::register_commands(&bot, &app).await {
         tracing::warn!(error = %e, "cannot register the command menu");
@@ -75,6 +79,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone())),
         tokio::spawn(digest::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
         tokio::spawn(upkeep_metrics(metrics.clone(), stop_rx.clone())),
+        tokio::spawn(app.ballots.clone().keep(stop_rx.clone())),
     ];
 
     let serving = async {

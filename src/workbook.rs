@@ -4,7 +4,7 @@
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::args;
-use crate::db::ExportRow;
+use crate::db::{ExportRow, Reader};
 use crate::i18n::Texts;
 use crate::survey::{Lang, Question, QuestionKind, Survey};
 
@@ -63,13 +63,14 @@ fn label(question: &Question, lang: Lang) -> String {
     question.short.as_ref().map_or_else(|| question.text.get(lang).to_string(), |s| s.get(lang).to_string())
 }
 
-/// Builds the workbook.
+/// Builds the workbook; the operator's has each response's release day, staff's has no date.
 pub fn build(
     texts: &Texts,
     lang: Lang,
     survey: &Survey,
     columns: &[String],
     rows: &[ExportRow],
+    reader: Reader,
 ) -> Result<Vec<u8>, XlsxError> {
     let t = |id: &str| texts.get(lang, id);
     let bold = Format::new().set_bold();
@@ -77,10 +78,7 @@ pub fn build(
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(t("export-sheet-responses"))?;
-    let mut header: Vec<String> =
-        ["municipality", "school", "class", "audience", "submitted_on"].map(String::from).to_vec();
-    header.extend(columns.iter().cloned());
-    write_row(sheet, 0, &header, Some(&bold))?;
+    write_row(sheet, 0, &ExportRow::header(columns, reader == Reader::Operator), Some(&bold))?;
     for (i, row) in rows.iter().enumerate() {
         write_row(sheet, i as u32 + 1, &row.record(columns), None)?;
     }

@@ -22,7 +22,7 @@ use anketa::bot::callback::{Action, CallbackData, MAX_CALLBACK_BYTES};
 use anketa::bot::{Command, LinkPayload};
 use anketa::db::{Db, NewCampaign, NewResponse, SubmitOutcome};
 use anketa::expert::{self, ExpertError, ExpertRow};
-use anketa::privacy::IdentityKey;
+use anketa::privacy::{ChatKey, IdentityKey};
 use anketa::roster::{self, RosterError, RosterRow};
 use anketa::survey::questionnaire::{MAX_CODE_LEN, MAX_OPTION_CHARS, MAX_QUESTION_CHARS, MAX_TEXT_LENGTH};
 use anketa::survey::scoring::ExpertScores;
@@ -1716,6 +1716,9 @@ enum Submission {
     Together(Person, Person),
     /// A submit of a draft that has moved on since the summary was drawn.
     Stale(Person),
+    /// A submit through one pool while the other releases the school's ballot box (the campaign
+    /// over or not): nothing may be lost or doubled between the box and the responses.
+    WhileSettling(Person, bool),
 }
 
 fn arb_person() -> impl Strategy<Value = Person> {
@@ -1727,6 +1730,7 @@ fn arb_submission() -> impl Strategy<Value = Submission> {
         3 => (arb_person(), any::<bool>()).prop_map(|(p, second)| Submission::Alone(p, second)),
         2 => (arb_person(), arb_person()).prop_map(|(a, b)| Submission::Together(a, b)),
         1 => arb_person().prop_map(Submission::Stale),
+        2 => (arb_person(), any::<bool>()).prop_map(|(p, over)| Submission::WhileSettling(p, over)),
     ]
 }
 
@@ -1739,13 +1743,13 @@ struct Class {
 /// Starts a draft for a new chat and submits it, `stale` with the wrong revision.
 async fn submit(
     db: &Db,
-    chat: i64,
+    chat: ChatKey,
     class: &Class,
     identity: &[u8],
     stale: bool,
 ) -> Result<SubmitOutcome, TestCaseError> {
-    db.start_draft(chat, &class.code, "{}", 1, Utc::now()).await.map_err(fail)?;
-    db.submit_response(chat, if stale { 2 } else { 1 }, identity, &class.response).await.map_err(fail)
+    db.start_draft(&chat, &class.code, "{}", 1, Utc::now()).await.map_err(fail)?;
+    db.submit_response(&chat, if stale { 2 } else { 1 }, identity, &class.response).await.map_err(fail)
 }
 
 #[test]
@@ -1775,7 +1779,7 @@ fn one_response_per_person_and_school(runtime: &tokio::runtime::Runtime, name: &
     let key = IdentityKey::new(&[7; 32]).expect("a key");
     let campaigns = AtomicUsize::new(0);
     let chats = AtomicI64::new(0);
-    let chat = || chats.fetch_add(1, Ordering::Relaxed);
+    let chat = || key.chat_key(chats.fetch_add(1, Ordering::Relaxed));
     fuzz(name, storage_cases(), vec(arb_submission(), 1..16), |submissions| {
         runtime.block_on(async {
             let n = campaigns.fetch_add(1, Ordering::Relaxed);
@@ -1805,7 +1809,6 @@ fn one_response_per_person_and_school(runtime: &tokio::runtime::Runtime, name: &
                     class_id: target.class_id,
                     audience: Audience::Parent,
                     questionnaire_id: "noko-parents".into(),
-                    submitted_on: today,
                     answers: vec![("q1".into(), "no".into())],
                 };
                 classes.push((target.school, Class { code: link.code, response }));
@@ -1854,8 +1857,33 @@ fn one_response_per_person_and_school(runtime: &tokio::runtime::Runtime, name: &
                         let outcome = submit(&first, chat(), &classes[p.school], identity(p).as_bytes(), true).await?;
                         prop_assert_eq!(outcome, SubmitOutcome::DraftChanged);
                     }
+                    Submission::WhileSettling(p, over) => {
+                        let (school, id) = (classes[p.school].response.school_id, identity(p));
+                        let (outcome, settled) = tokio::join!(
+                            submit(&first, chat(), &classes[p.school], id.as_bytes(), false),
+                            second.settle_school(campaign, school, 2, today, over),
+                        );
+                        settled.map_err(fail)?;
+                        let expected =
+                            if answered.insert(p) { SubmitOutcome::Stored } else { SubmitOutcome::AlreadyAnswered };
+                        prop_assert_eq!(outcome?, expected, "{:?}", p);
+                    }
                 }
             }
+            // Every answer is in the box or released, once: settle what is left and count.
+            for class in &classes {
+                first.settle_school(campaign, class.response.school_id, 2, today, true).await.map_err(fail)?;
+            }
+            prop_assert_eq!(first.sealed_count(campaign).await.map_err(fail)?, 0);
+            let mut released = 0;
+            first
+                .export_responses(campaign, anketa::roles::Scope::Region, anketa::db::Reader::Operator, |_| {
+                    released += 1;
+                    Ok(())
+                })
+                .await
+                .map_err(fail)?;
+            prop_assert_eq!(released, answered.len(), "every stored answer released once");
             for (school, class) in classes.iter().enumerate() {
                 let stored = first.class_response_count(campaign, class.response.class_id).await.map_err(fail)?;
                 let people = answered.iter().filter(|p| p.school == school).count();

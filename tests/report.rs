@@ -84,15 +84,14 @@ async fn seed(app: &TestApp) {
     for (n, (class, audience, answers)) in RESPONSES.iter().enumerate() {
         let code = links.iter().find(|l| l.class == *class).unwrap().code();
         let target = db.resolve_link(code).await.unwrap().unwrap();
-        let chat = n as i64 + 1;
-        db.start_draft(chat, code, "{}", 1, Utc::now()).await.unwrap();
+        let chat = key.chat_key(n as i64 + 1);
+        db.start_draft(&chat, code, "{}", 1, Utc::now()).await.unwrap();
         let response = NewResponse {
             campaign_id: target.campaign.id,
             school_id: target.school_id,
             class_id: target.class_id,
             audience: *audience,
             questionnaire_id: format!("noko-{}s", audience.code()),
-            submitted_on: today,
             answers: answers
                 .split_whitespace()
                 .map(|a| {
@@ -101,8 +100,8 @@ async fn seed(app: &TestApp) {
                 })
                 .collect(),
         };
-        let identity = key.identity(chat as u64, target.campaign.id, target.school_id);
-        let stored = db.submit_response(chat, 1, identity.as_bytes(), &response).await.unwrap();
+        let identity = key.identity(n as u64 + 1, target.campaign.id, target.school_id);
+        let stored = db.submit_response(&chat, 1, identity.as_bytes(), &response).await.unwrap();
         assert_eq!(stored, SubmitOutcome::Stored);
     }
     db.close().await;

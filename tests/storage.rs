@@ -49,24 +49,25 @@ async fn two_processes_submitting_for_one_person_store_exactly_one_response(app:
         class_id: class,
         audience: Audience::Parent,
         questionnaire_id: "noko-parents".into(),
-        submitted_on: Utc::now().date_naive(),
         answers: vec![("q1".into(), "no".into())],
     });
     for round in 0..20_i64 {
         // The same person, twice: e.g. two devices, each with its own draft, pressing submit at once.
         let identity = key.identity(1_000 + round as u64, campaign, school);
-        let (chat_a, chat_b) = (round * 2 + 1, round * 2 + 2);
-        for chat in [chat_a, chat_b] {
+        let (chat_a, chat_b) = (key.chat_key(round * 2 + 1), key.chat_key(round * 2 + 2));
+        for chat in [&chat_a, &chat_b] {
             first.start_draft(chat, &code, "{}", 7, Utc::now()).await.unwrap();
         }
         let (a, b) = tokio::join!(
-            first.submit_response(chat_a, 7, identity.as_bytes(), &response),
-            second.submit_response(chat_b, 7, identity.as_bytes(), &response),
+            first.submit_response(&chat_a, 7, identity.as_bytes(), &response),
+            second.submit_response(&chat_b, 7, identity.as_bytes(), &response),
         );
         let mut outcomes = [a.unwrap(), b.unwrap()];
         outcomes.sort_by_key(|o| *o == SubmitOutcome::Stored);
         assert_eq!(outcomes, [SubmitOutcome::AlreadyAnswered, SubmitOutcome::Stored], "round {round}");
-        assert!(first.load_draft(chat_a).await.unwrap().is_none() && first.load_draft(chat_b).await.unwrap().is_none());
+        assert!(
+            first.load_draft(&chat_a).await.unwrap().is_none() && first.load_draft(&chat_b).await.unwrap().is_none()
+        );
     }
     assert_eq!(first.class_response_count(campaign, class).await.unwrap(), 20);
 }
@@ -74,16 +75,18 @@ async fn two_processes_submitting_for_one_person_store_exactly_one_response(app:
 async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: TestApp) {
     let (db, ..) = seeded(&app.db_url).await;
     let code = "code1";
-    db.start_draft(1, code, "{\"a\":1}", 10, Utc::now()).await.unwrap();
-    assert_eq!(db.update_draft(1, 10, "{\"a\":2}", None, Utc::now()).await.unwrap(), Some(11));
-    assert_eq!(db.update_draft(1, 10, "{\"a\":3}", None, Utc::now()).await.unwrap(), None, "stale revision");
-    assert_eq!(db.load_draft(1).await.unwrap().unwrap().state, "{\"a\":2}");
+    let key = IdentityKey::new(&[9; 32]).unwrap();
+    let (one, two) = (key.chat_key(1), key.chat_key(2));
+    db.start_draft(&one, code, "{\"a\":1}", 10, Utc::now()).await.unwrap();
+    assert_eq!(db.update_draft(&one, 10, "{\"a\":2}", None, Utc::now()).await.unwrap(), Some(11));
+    assert_eq!(db.update_draft(&one, 10, "{\"a\":3}", None, Utc::now()).await.unwrap(), None, "stale revision");
+    assert_eq!(db.load_draft(&one).await.unwrap().unwrap().state, "{\"a\":2}");
 
-    db.start_draft(2, code, "{}", 5, Utc::now() - chrono::Duration::days(40)).await.unwrap();
+    db.start_draft(&two, code, "{}", 5, Utc::now() - chrono::Duration::days(40)).await.unwrap();
     let purged = db.purge_drafts(Utc::now() - chrono::Duration::days(30)).await.unwrap();
     assert_eq!(purged, 1);
-    assert!(db.load_draft(2).await.unwrap().is_none());
-    assert!(db.load_draft(1).await.unwrap().is_some(), "a recent draft stays");
+    assert!(db.load_draft(&two).await.unwrap().is_none());
+    assert!(db.load_draft(&one).await.unwrap().is_some(), "a recent draft stays");
 }
 
 async fn the_export_reads_back_any_answer_text_exactly(app: TestApp) {
@@ -98,29 +101,37 @@ async fn the_export_reads_back_any_answer_text_exactly(app: TestApp) {
             class_id: class,
             audience: Audience::Parent,
             questionnaire_id: "noko-parents".into(),
-            submitted_on: Utc::now().date_naive(),
             answers: answers.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect(),
         };
-        db.start_draft(person as i64, &code, "{}", 1, Utc::now()).await.unwrap();
+        let chat = key.chat_key(person as i64);
+        db.start_draft(&chat, &code, "{}", 1, Utc::now()).await.unwrap();
         let identity = key.identity(person as u64, campaign, school);
-        assert_eq!(
-            db.submit_response(person as i64, 1, identity.as_bytes(), &response).await.unwrap(),
-            SubmitOutcome::Stored
-        );
+        assert_eq!(db.submit_response(&chat, 1, identity.as_bytes(), &response).await.unwrap(), SubmitOutcome::Stored);
     }
+    // The campaign is over: everything leaves the box, in one release of the school's two.
+    let released = db.settle_school(campaign, school, 5, Utc::now().date_naive(), true).await.unwrap();
+    assert_eq!(released, 2);
     let mut exported = Vec::new();
     let count = db
-        .export_responses(campaign, anketa::roles::Scope::Region, |row: anketa::db::ExportRow| {
-            let mut answers = row.answers;
-            answers.sort();
-            exported.push(answers);
-            Ok(())
-        })
+        .export_responses(
+            campaign,
+            anketa::roles::Scope::Region,
+            anketa::db::Reader::Operator,
+            |row: anketa::db::ExportRow| {
+                let mut answers = row.answers;
+                answers.sort();
+                exported.push(answers);
+                Ok(())
+            },
+        )
         .await
         .unwrap();
     assert_eq!(count, 2);
+    exported.sort();
     let expected: Vec<Vec<(String, String)>> =
         given.iter().map(|a| a.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect()).collect();
+    let mut expected = expected;
+    expected.sort();
     assert_eq!(exported, expected);
 }
 

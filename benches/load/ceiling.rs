@@ -48,20 +48,23 @@ pub async fn measure(seed: &Seed, transactions: usize) -> anyhow::Result<Ceiling
     let file = seed.copy("ceiling")?;
     let db = Db::connect(&format!("sqlite://{}", file.display())).await?;
     let state = Arc::new(realistic_state(&db, &seed.codes[0]).await?);
+    let key = anketa::privacy::IdentityKey::new(&[7; 32])?;
+    let chats: Arc<Vec<anketa::privacy::ChatKey>> =
+        Arc::new((0..ROWS).map(|chat| key.chat_key(chat as i64 + 1)).collect());
     for chat in 0..ROWS {
-        db.start_draft(chat as i64 + 1, &seed.codes[chat % seed.codes.len()], &state, 1, Utc::now()).await?;
+        db.start_draft(&chats[chat], &seed.codes[chat % seed.codes.len()], &state, 1, Utc::now()).await?;
     }
     let started = Instant::now();
     let mut tasks = JoinSet::new();
     for task in 0..TASKS {
-        let (db, state) = (db.clone(), state.clone());
-        let mine: Vec<i64> = (0..ROWS).filter(|r| r % TASKS == task).map(|r| r as i64 + 1).collect();
+        let (db, state, chats) = (db.clone(), state.clone(), chats.clone());
+        let mine: Vec<usize> = (0..ROWS).filter(|r| r % TASKS == task).collect();
         let count = transactions / TASKS + usize::from(task < transactions % TASKS);
         tasks.spawn(async move {
             let mut revisions = vec![1_i64; mine.len()];
             for n in 0..count {
                 let i = n % mine.len();
-                let next = db.update_draft(mine[i], revisions[i], &state, None, Utc::now()).await?;
+                let next = db.update_draft(&chats[mine[i]], revisions[i], &state, None, Utc::now()).await?;
                 revisions[i] = next.context("the draft moved under its only writer")?;
             }
             anyhow::Ok(())

@@ -16,6 +16,7 @@ use crate::args;
 use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
 use crate::invitations;
 use crate::metrics;
+use crate::privacy::ChatKey;
 use crate::survey::{Draft, Input, Lang, StepError};
 
 /// Commands a respondent can type.
@@ -96,6 +97,11 @@ pub(super) struct Ctx<'a> {
 impl Ctx<'_> {
     pub(super) fn t(&self, id: &str) -> String {
         self.app.texts.get(self.lang, id)
+    }
+
+    /// The key of this chat's draft (no chat id is stored).
+    fn draft_key(&self) -> ChatKey {
+        self.app.key.chat_key(self.chat.0)
     }
 
     fn painter(&self, revision: i64) -> Painter<'_> {
@@ -198,18 +204,18 @@ impl Ctx<'_> {
         // A random first revision keeps buttons of a discarded draft from matching the new one.
         let revision = rand::thread_rng().gen_range(1..1_i64 << 40);
         let state = serde_json::to_string(&draft)?;
-        self.app.db.start_draft(self.chat.0, &target.code, &state, revision, self.app.clock.now()).await?;
+        self.app.db.start_draft(&self.draft_key(), &target.code, &state, revision, self.app.clock.now()).await?;
         let screen = self.painter(revision).draft(&survey, &draft, target.into());
         self.show(on, screen.text, Some(screen.keyboard)).await
     }
 
     /// The chat's draft with where it leads, if the link still resolves.
     async fn load(&self) -> anyhow::Result<Option<(StoredDraft, LinkTarget)>> {
-        match self.app.db.load_draft_with_target(self.chat.0).await? {
+        match self.app.db.load_draft_with_target(&self.draft_key()).await? {
             None => Ok(None),
             Some((stored, Some(target))) => Ok(Some((stored, target))),
             Some((_, None)) => {
-                self.app.db.delete_draft(self.chat.0).await?;
+                self.app.db.delete_draft(&self.draft_key()).await?;
                 Ok(None)
             }
         }
@@ -247,7 +253,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
             None => start(&ctx, &code).await,
         },
         Command::Cancel => {
-            let cancelled = app.db.delete_draft(ctx.chat.0).await?;
+            let cancelled = app.db.delete_draft(&ctx.draft_key()).await?;
             ctx.say(ctx.t(if cancelled { "survey-cancelled" } else { "survey-nothing-to-cancel" })).await
         }
         Command::Help => staff::help(&ctx).await,
@@ -337,7 +343,7 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
                 if let Some(revision) = ctx
                     .app
                     .db
-                    .update_draft(ctx.chat.0, stored.revision, &state, Some(message), ctx.app.clock.now())
+                    .update_draft(&ctx.draft_key(), stored.revision, &state, Some(message), ctx.app.clock.now())
                     .await?
                 {
                     return ctx.send(ctx.painter(revision).draft(&survey, &next, (&target).into())).await;
@@ -415,7 +421,12 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
         Action::Step(input) => match draft.step(&survey, input) {
             Ok(next) => {
                 let state = serde_json::to_string(&next)?;
-                match ctx.app.db.update_draft(ctx.chat.0, stored.revision, &state, None, ctx.app.clock.now()).await? {
+                match ctx
+                    .app
+                    .db
+                    .update_draft(&ctx.draft_key(), stored.revision, &state, None, ctx.app.clock.now())
+                    .await?
+                {
                     Some(revision) => {
                         let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
                         ctx.show(on, screen.text, Some(screen.keyboard)).await?;
@@ -444,7 +455,7 @@ async fn submit(
     // sure this press is the one that submits (a second press must not read its twin's response).
     if let Some(refusal) = ctx.campaign_refusal(target) {
         // The campaign ended or closed meanwhile: the draft can never be submitted, so it goes.
-        ctx.app.db.delete_draft(ctx.chat.0).await?;
+        ctx.app.db.delete_draft(&ctx.draft_key()).await?;
         ctx.show(on, refusal, None).await?;
         return Ok(None);
     }
@@ -454,14 +465,13 @@ async fn submit(
         class_id: target.class_id,
         audience: questionnaire.audience,
         questionnaire_id: questionnaire.id.clone(),
-        submitted_on: ctx.today(target),
         answers: answers.iter().map(|(id, answer)| (id.clone(), answer.to_value())).collect(),
     };
     let identity = ctx.app.key.identity(ctx.user.id.0, target.campaign.id, target.school_id);
-    match ctx.app.db.submit_response(ctx.chat.0, stored.revision, identity.as_bytes(), &response).await? {
+    match ctx.app.db.submit_response(&ctx.draft_key(), stored.revision, identity.as_bytes(), &response).await? {
         SubmitOutcome::Stored => {
-            tracing::info!(campaign = target.campaign.id, "response stored");
-            metrics::response_stored();
+            // No log line and no counter here: either would date the response.
+            ctx.app.ballots.settle_soon(target.campaign.id, target.school_id);
             let count = ctx.app.db.class_response_count(target.campaign.id, target.class_id).await?;
             let mut text = ctx.t("survey-thanks");
             if count >= ctx.app.settings.privacy.min_group_size {

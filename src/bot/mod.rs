@@ -21,6 +21,7 @@ use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
 use teloxide::types::AllowedUpdate;
 
+use crate::ballot_box::BallotBox;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
@@ -39,13 +40,18 @@ pub struct App {
     /// The bot's username (from Telegram), for the links it hands out.
     pub bot_username: String,
     pub clock: Clock,
+    /// Where submitted answers wait for their release.
+    pub ballots: BallotBox,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
 }
 
 impl App {
     pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String, clock: Clock) -> Self {
-        App { db, key, texts: Texts::default(), settings, bot_username, clock, surveys: RwLock::default() }
+        let timezone = settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+        let min_group = usize::try_from(settings.privacy.min_group_size).unwrap_or(1);
+        let ballots = BallotBox::new(db.clone(), min_group, timezone, clock);
+        App { db, key, texts: Texts::default(), settings, bot_username, clock, ballots, surveys: RwLock::default() }
     }
 
     /// The campaign's questionnaires, as they were when the campaign was created.

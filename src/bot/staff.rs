@@ -8,7 +8,7 @@ use super::handlers::{Command, Ctx};
 use super::screens::split_message;
 use super::sending;
 use crate::args;
-use crate::db::{Campaign, Participation, StaffMember};
+use crate::db::{Campaign, Participation, Reader, StaffMember};
 use crate::digest::report::participation_line;
 use crate::i18n::percent;
 use crate::poster::{Poster, Printer};
@@ -278,8 +278,9 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
     Ok(())
 }
 
-/// `/export`: the scope's anonymous responses of each open campaign as a workbook, with classes
-/// below the privacy threshold pooled or left out.
+/// `/export`: the scope's anonymous responses of each open campaign as a workbook: only releases
+/// shown to staff, each of at least `privacy.min_group_size` new responses, rows in random order
+/// within a class, no dates (see [`crate::releases`]).
 async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
     let campaigns = ctx.app.db.open_campaigns().await?;
     if campaigns.is_empty() {
@@ -287,8 +288,7 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
     }
     let threshold = ctx.app.settings.privacy.min_group_size;
     for campaign in campaigns {
-        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope).await?;
-        let rows = crate::privacy::hide_small_groups(rows, usize::try_from(threshold)?);
+        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope, Reader::Staff).await?;
         if rows.is_empty() {
             let text = ctx.app.texts.get_with(
                 ctx.lang,
@@ -300,7 +300,7 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
         }
         let survey = operations::campaign_survey(&ctx.app.db, campaign.id).await?;
         let columns = operations::question_columns(&survey);
-        let bytes = crate::workbook::build(&ctx.app.texts, ctx.lang, &survey, &columns, &rows)?;
+        let bytes = crate::workbook::build(&ctx.app.texts, ctx.lang, &survey, &columns, &rows, Reader::Staff)?;
         let file = InputFile::memory(bytes).file_name(format!("{}.xlsx", campaign.name));
         let caption = ctx.app.texts.get_with(
             ctx.lang,
@@ -313,7 +313,8 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
 }
 
 /// `/results`: the НОКО indicators and the survey parts of the criteria over the scope's responses
-/// so far, once there are at least `privacy.min_group_size` of them.
+/// released to staff so far (so they change in steps of at least `privacy.min_group_size`
+/// responses), once there are at least that many.
 async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::Result<()> {
     let campaigns = ctx.app.db.open_campaigns().await?;
     if campaigns.is_empty() {
@@ -329,7 +330,7 @@ async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::R
                 .await?;
             continue;
         }
-        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope).await?;
+        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope, Reader::Staff).await?;
         if (rows.len() as i64) < threshold {
             let text = texts.get_with(
                 ctx.lang,

@@ -48,7 +48,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     (
         "drafts",
         &[
-            ("chat_id", Int),
+            ("chat_key", Bytes),
             ("link_code", Text),
             ("state", Text),
             ("revision", Int),
@@ -56,9 +56,9 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("last_text_message", Int),
         ],
     ),
-    ("participations", &[("campaign_id", Int), ("identity", Bytes)]),
+    ("participations", &[("campaign_id", Int), ("school_id", Int), ("identity", Bytes)]),
     (
-        "responses",
+        "ballots",
         &[
             ("id", Int),
             ("campaign_id", Int),
@@ -66,9 +66,33 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("class_id", Int),
             ("audience", Text),
             ("questionnaire_id", Text),
-            ("submitted_on", Date),
+            ("answers", Text),
         ],
     ),
+    (
+        "releases",
+        &[
+            ("id", Int),
+            ("campaign_id", Int),
+            ("school_id", Int),
+            ("class_id", Int),
+            ("released_on", Date),
+            ("shown_to_staff", Bool),
+        ],
+    ),
+    (
+        "responses",
+        &[
+            ("id", Int),
+            ("release_id", Int),
+            ("campaign_id", Int),
+            ("school_id", Int),
+            ("class_id", Int),
+            ("audience", Text),
+            ("questionnaire_id", Text),
+        ],
+    ),
+    ("class_tallies", &[("campaign_id", Int), ("class_id", Int), ("responses", Int)]),
     ("answers", &[("response_id", Int), ("question_id", Text), ("value", Text)]),
     (
         "invitations",
@@ -117,7 +141,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
 ];
 
 /// Tables whose `id` the database generates: PostgreSQL's sequence must continue after the copy.
-const GENERATED_IDS: &[&str] = &["municipalities", "schools", "classes", "campaigns", "responses", "staff"];
+const GENERATED_IDS: &[&str] = &["municipalities", "schools", "classes", "campaigns", "releases", "staff"];
 
 enum Value {
     Int(Option<i64>),
@@ -159,6 +183,11 @@ impl Db {
         anyhow::ensure!(
             target.is_empty().await?,
             "the target database already holds a roster or campaigns; copy only into a new, empty database"
+        );
+        anyhow::ensure!(
+            !self.has_old_drafts().await?,
+            "the source database holds unfinished answers of an older version: start `anketa run` on it once (it \
+             rekeys them with the identity key), stop it, then copy"
         );
         on_pool!(target, target_pool => {
             let mut tx = target_pool.begin().await?;

@@ -1,5 +1,6 @@
 //! Unfinished responses, one per chat, with a revision for optimistic concurrency: every change
 //! names the revision it was computed from, so a stale button or a racing update changes nothing.
+//! A draft is found by its [`ChatKey`], a keyed hash of the chat: no chat id is stored.
 
 use chrono::{DateTime, Utc};
 
@@ -7,6 +8,7 @@ use sqlx::{FromRow, Row};
 
 use super::campaigns::{link_target_columns, link_target_joins};
 use super::{Db, LinkTarget, on_pool};
+use crate::privacy::{ChatKey, IdentityKey};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredDraft {
@@ -19,11 +21,11 @@ pub struct StoredDraft {
 }
 
 impl Db {
-    pub async fn load_draft(&self, chat_id: i64) -> sqlx::Result<Option<StoredDraft>> {
+    pub async fn load_draft(&self, chat: &ChatKey) -> sqlx::Result<Option<StoredDraft>> {
         on_pool!(self, pool => sqlx::query_as(
-            "SELECT link_code, state, revision, last_text_message FROM drafts WHERE chat_id = $1",
+            "SELECT link_code, state, revision, last_text_message FROM drafts WHERE chat_key = $1",
         )
-            .bind(chat_id)
+            .bind(chat.as_bytes())
             .fetch_optional(pool)
             .await)
     }
@@ -32,17 +34,17 @@ impl Db {
     /// query: this runs at every step.
     pub async fn load_draft_with_target(
         &self,
-        chat_id: i64,
+        chat: &ChatKey,
     ) -> sqlx::Result<Option<(StoredDraft, Option<LinkTarget>)>> {
         const SQL: &str = concat!(
             "SELECT d.link_code, d.state, d.revision, d.last_text_message, ",
             link_target_columns!(),
             " FROM drafts d LEFT JOIN class_links l ON l.code = d.link_code",
             link_target_joins!("LEFT JOIN"),
-            " WHERE d.chat_id = $1"
+            " WHERE d.chat_key = $1"
         );
         on_pool!(self, pool => {
-            let Some(row) = sqlx::query(SQL).bind(chat_id).fetch_optional(pool).await? else {
+            let Some(row) = sqlx::query(SQL).bind(chat.as_bytes()).fetch_optional(pool).await? else {
                 return Ok(None);
             };
             let draft = StoredDraft::from_row(&row)?;
@@ -58,18 +60,18 @@ impl Db {
     /// this chat has seen (the caller picks it at random) so buttons of a discarded draft stay dead.
     pub async fn start_draft(
         &self,
-        chat_id: i64,
+        chat: &ChatKey,
         link_code: &str,
         state: &str,
         revision: i64,
         now: DateTime<Utc>,
     ) -> sqlx::Result<()> {
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO drafts (chat_id, link_code, state, revision, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (chat_id) DO UPDATE SET link_code = excluded.link_code, state = excluded.state,
+            "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (chat_key) DO UPDATE SET link_code = excluded.link_code, state = excluded.state,
                  revision = excluded.revision, updated_at = excluded.updated_at",
         )
-        .bind(chat_id)
+        .bind(chat.as_bytes())
         .bind(link_code)
         .bind(state)
         .bind(revision)
@@ -84,7 +86,7 @@ impl Db {
     /// names its message (`text_message`), so the same message handed over again is recognised.
     pub async fn update_draft(
         &self,
-        chat_id: i64,
+        chat: &ChatKey,
         expected_revision: i64,
         state: &str,
         text_message: Option<i64>,
@@ -93,12 +95,12 @@ impl Db {
         let done = on_pool!(self, pool => sqlx::query(
             "UPDATE drafts SET state = $1, revision = revision + 1, updated_at = $2,
                  last_text_message = COALESCE($3, last_text_message)
-             WHERE chat_id = $4 AND revision = $5",
+             WHERE chat_key = $4 AND revision = $5",
         )
         .bind(state)
         .bind(now)
         .bind(text_message)
-        .bind(chat_id)
+        .bind(chat.as_bytes())
         .bind(expected_revision)
         .execute(pool)
         .await
@@ -107,9 +109,9 @@ impl Db {
     }
 
     /// Discards the chat's draft; returns whether there was one.
-    pub async fn delete_draft(&self, chat_id: i64) -> sqlx::Result<bool> {
-        let done = on_pool!(self, pool => sqlx::query("DELETE FROM drafts WHERE chat_id = $1")
-            .bind(chat_id)
+    pub async fn delete_draft(&self, chat: &ChatKey) -> sqlx::Result<bool> {
+        let done = on_pool!(self, pool => sqlx::query("DELETE FROM drafts WHERE chat_key = $1")
+            .bind(chat.as_bytes())
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
@@ -135,5 +137,55 @@ impl Db {
             self.scrub_deleted();
         }
         Ok(done)
+    }
+
+    /// Whether drafts written before drafts were keyed by [`ChatKey`] wait to be rekeyed.
+    pub async fn has_old_drafts(&self) -> sqlx::Result<bool> {
+        let tables: i64 = on_pool!(self, pool => sqlx::query_scalar(match self {
+            Db::Sqlite(..) => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'drafts_by_chat_id'",
+            Db::Postgres(_) => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'drafts_by_chat_id'",
+        })
+        .fetch_one(pool)
+        .await)?;
+        Ok(tables > 0)
+    }
+
+    /// Moves drafts written before drafts were keyed by [`ChatKey`] (kept by the migration under
+    /// their chat ids) to their keys, then drops the old table: one transaction, so a respondent
+    /// mid-way through the survey loses nothing in the upgrade. Needs the identity key, which
+    /// only `run` has; returns how many drafts were moved.
+    pub async fn rekey_old_drafts(&self, key: &IdentityKey) -> anyhow::Result<u64> {
+        if !self.has_old_drafts().await? {
+            return Ok(0);
+        }
+        let moved = on_pool!(self, pool => {
+            let mut tx = super::BeginWrite::begin_write(pool).await?;
+            let old: Vec<(i64, String, String, i64, DateTime<Utc>, Option<i64>)> = sqlx::query_as(
+                "SELECT chat_id, link_code, state, revision, updated_at, last_text_message FROM drafts_by_chat_id",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            for (chat_id, link_code, state, revision, updated_at, last_text_message) in &old {
+                sqlx::query(
+                    "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at, last_text_message)
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chat_key) DO NOTHING",
+                )
+                .bind(key.chat_key(*chat_id).as_bytes())
+                .bind(link_code)
+                .bind(state)
+                .bind(revision)
+                .bind(updated_at)
+                .bind(last_text_message)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("DROP TABLE drafts_by_chat_id").execute(&mut *tx).await?;
+            tx.commit().await?;
+            old.len() as u64
+        });
+        if moved > 0 {
+            self.scrub_deleted();
+        }
+        Ok(moved)
     }
 }

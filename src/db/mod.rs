@@ -28,7 +28,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use campaigns::{Campaign, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
 pub use digests::DigestRecipient;
 pub use drafts::StoredDraft;
-pub use responses::{ExportRow, NewResponse, SubmitOutcome};
+pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
 pub use roster::RosterSummary;
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
 pub use stats::Participation;

@@ -1,12 +1,22 @@
-//! Submitting a response (participation record, anonymous response, draft removal: one
-//! transaction) and reading responses back for counts and exports.
+//! The register and the ballot box. Submitting (draft removal, participation, sealed ballot, class
+//! tally: one transaction); releasing sealed ballots into `responses` by the rule of
+//! [`crate::releases`], shuffled under random ids; reading released responses back for exports.
+//!
+//! What ties a person to their answers is the submit transaction; everything after it erases that
+//! tie. On PostgreSQL every row a transaction writes carries its id (`xmin`), and the heap keeps
+//! insertion order (`ctid`, the order of `pg_dump`), so [`Db::settle_school`] rewrites the school's
+//! remaining ballots and its whole register in one transaction of its own, in random order. On
+//! SQLite the register is a `WITHOUT ROWID` table in hash order and ballots have random ids.
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
+use rand::seq::SliceRandom;
 use sqlx::QueryBuilder;
 
 use super::{BeginWrite, Db, on_pool};
+use crate::privacy::ChatKey;
+use crate::releases::{self, Made, Sealed};
 use crate::roles::Scope;
 use crate::survey::Audience;
 
@@ -18,7 +28,6 @@ pub struct NewResponse {
     pub class_id: i64,
     pub audience: Audience,
     pub questionnaire_id: String,
-    pub submitted_on: NaiveDate,
     /// (question id, stored value) for the questions the respondent was shown.
     pub answers: Vec<(String, String)>,
 }
@@ -32,28 +41,42 @@ pub enum SubmitOutcome {
     DraftChanged,
 }
 
+/// Who reads responses: staff see only releases shown to staff and no dates; the operator of the
+/// region (the command line) sees every release with its day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Staff,
+    Operator,
+}
+
 /// One response as exported: where it came from and its answers by question id.
 #[derive(Debug, Clone, Default)]
 pub struct ExportRow {
     pub municipality: String,
     pub school: String,
+    /// Empty where the response is pooled under the school (its class was too small to be named).
     pub class: String,
     pub audience: String,
-    pub submitted_on: String,
+    /// The day of the response's release, for the operator only.
+    pub released_on: Option<NaiveDate>,
     pub answers: Vec<(String, String)>,
 }
 
 impl ExportRow {
-    /// The row as exported: where it came from, then the answer to each question column (empty
-    /// where the question was not asked).
+    /// The column names of an export: where a response came from, its release day when `dated`,
+    /// then the question ids.
+    pub fn header(columns: &[String], dated: bool) -> Vec<String> {
+        let place = ["municipality", "school", "class", "audience"].into_iter();
+        let day = dated.then_some("released_on");
+        place.chain(day).map(String::from).chain(columns.iter().cloned()).collect()
+    }
+
+    /// The row under [`ExportRow::header`]: the answer to each question column (empty where the
+    /// question was not asked).
     pub fn record(&self, columns: &[String]) -> Vec<String> {
-        let mut record = vec![
-            self.municipality.clone(),
-            self.school.clone(),
-            self.class.clone(),
-            self.audience.clone(),
-            self.submitted_on.clone(),
-        ];
+        let mut record =
+            vec![self.municipality.clone(), self.school.clone(), self.class.clone(), self.audience.clone()];
+        record.extend(self.released_on.map(|day| day.to_string()));
         record.extend(columns.iter().map(|id| self.answer(id).unwrap_or_default().to_string()));
         record
     }
@@ -67,29 +90,37 @@ impl ExportRow {
 struct ExportLine {
     municipality: String,
     school: String,
-    class: String,
+    class: Option<String>,
     audience: String,
-    submitted_on: NaiveDate,
-    /// The response's answers packed by [`EXPORT_SQL`], `None` when there are none.
+    released_on: NaiveDate,
+    /// The response's answers packed by [`pack_answers`], `None` when there are none.
     answers: Option<String>,
 }
 
-/// One row per response, its answers packed into one column as `question_id:byte_length:value`
-/// repeated (question ids never contain `:`; the length makes any value safe). Joining the answer
-/// rows instead made the engine sort every answer (4 million rows for a region) with the names
-/// repeated on each, and sent them all over.
-const EXPORT_SQL: &str = "SELECT m.name AS municipality, s.name AS school, k.name AS class, r.audience, r.submitted_on,
+/// One row per response, its answers packed into one column (see [`pack_answers`]). Joining the
+/// answer rows instead made the engine sort every answer (4 million rows for a region) with the
+/// names repeated on each. Rows go by school and class, then by their random id: no time order.
+const EXPORT_SQL: &str =
+    "SELECT m.name AS municipality, s.name AS school, k.name AS class, r.audience, rel.released_on,
         (SELECT string_agg(a.question_id || ':' || octet_length(a.value) || ':' || a.value, '')
            FROM answers a WHERE a.response_id = r.id) AS answers
      FROM responses r
-     JOIN classes k ON k.id = r.class_id
+     JOIN releases rel ON rel.id = r.release_id
+     LEFT JOIN classes k ON k.id = r.class_id
      JOIN schools s ON s.id = r.school_id
      JOIN municipalities m ON m.id = s.municipality_id
      WHERE r.campaign_id = $1 AND ($2 IS NULL OR s.municipality_id = $2)
        AND ($3 IS NULL OR r.school_id = $3) AND ($4 IS NULL OR r.class_id = $4)
-     ORDER BY m.name, s.name, k.name, r.id";
+       AND ($5 OR rel.shown_to_staff)
+     ORDER BY m.name, s.name, COALESCE(k.name, ''), r.id";
 
-/// Reads the answers packed by [`EXPORT_SQL`]; `None` if they are not in that form.
+/// Packs answers into one text as `question_id:byte_length:value` repeated (question ids never
+/// contain `:`; the length makes any value safe): the form of a sealed ballot and of an export line.
+fn pack_answers(answers: &[(String, String)]) -> String {
+    answers.iter().map(|(question, value)| format!("{question}:{}:{value}", value.len())).collect()
+}
+
+/// Reads answers packed by [`pack_answers`]; `None` if they are not in that form.
 fn unpack_answers(mut packed: &str) -> Option<Vec<(String, String)>> {
     let mut answers = Vec::new();
     while !packed.is_empty() {
@@ -103,17 +134,50 @@ fn unpack_answers(mut packed: &str) -> Option<Vec<(String, String)>> {
     Some(answers)
 }
 
+/// A random positive id: ids of ballots and responses carry no order.
+fn random_id() -> i64 {
+    rand::random::<i64>() & i64::MAX
+}
+
+/// A ballot on its way out of the box, or a released response taken back into a new release.
+#[derive(sqlx::FromRow)]
+struct Outgoing {
+    audience: String,
+    questionnaire_id: String,
+    answers: Option<String>,
+}
+
+/// `rows` in random order, each with a fresh random id.
+fn shuffled<T>(mut rows: Vec<T>) -> Vec<(i64, T)> {
+    rows.shuffle(&mut rand::thread_rng());
+    rows.into_iter().map(|row| (random_id(), row)).collect()
+}
+
+/// A school with sealed ballots, and what decides whether its campaign is over there.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SealedSchool {
+    pub campaign_id: i64,
+    pub school_id: i64,
+    pub timezone: String,
+    pub ends_on: NaiveDate,
+    pub closed: bool,
+}
+
+/// Binds at most this many rows in one statement (SQLite allows 32,766 parameters).
+const ROWS_PER_INSERT: usize = 1_000;
+
 impl Db {
-    /// Stores a response once per (campaign, identity), removing the draft in the same transaction.
-    /// The unique key on participations is what guarantees "once", across processes too.
+    /// Records that this person answered and seals their answers in the box, once per (campaign,
+    /// identity), removing the draft in the same transaction. The unique key on participations is
+    /// what guarantees "once", across processes too.
     pub async fn submit_response(
         &self,
-        chat_id: i64,
+        chat: &ChatKey,
         expected_revision: i64,
         identity: &[u8],
         response: &NewResponse,
     ) -> sqlx::Result<SubmitOutcome> {
-        let outcome = self.store_response(chat_id, expected_revision, identity, response).await?;
+        let outcome = self.store_response(chat, expected_revision, identity, response).await?;
         if outcome != SubmitOutcome::DraftChanged {
             self.scrub_deleted();
         }
@@ -122,7 +186,7 @@ impl Db {
 
     async fn store_response(
         &self,
-        chat_id: i64,
+        chat: &ChatKey,
         expected_revision: i64,
         identity: &[u8],
         response: &NewResponse,
@@ -130,8 +194,8 @@ impl Db {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             // Writing first takes SQLite's write lock at once instead of upgrading a read lock later.
-            let removed = sqlx::query("DELETE FROM drafts WHERE chat_id = $1 AND revision = $2")
-                .bind(chat_id)
+            let removed = sqlx::query("DELETE FROM drafts WHERE chat_key = $1 AND revision = $2")
+                .bind(chat.as_bytes())
                 .bind(expected_revision)
                 .execute(&mut *tx)
                 .await?;
@@ -140,9 +204,10 @@ impl Db {
                 return Ok(SubmitOutcome::DraftChanged);
             }
             let inserted = sqlx::query(
-                "INSERT INTO participations (campaign_id, identity) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                "INSERT INTO participations (campaign_id, school_id, identity) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(response.campaign_id)
+            .bind(response.school_id)
             .bind(identity)
             .execute(&mut *tx)
             .await?;
@@ -150,27 +215,27 @@ impl Db {
                 tx.commit().await?;
                 return Ok(SubmitOutcome::AlreadyAnswered);
             }
-            let response_id: i64 = sqlx::query_scalar(
-                "INSERT INTO responses (campaign_id, school_id, class_id, audience, questionnaire_id, submitted_on)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            sqlx::query(
+                "INSERT INTO ballots (id, campaign_id, school_id, class_id, audience, questionnaire_id, answers)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
+            .bind(random_id())
             .bind(response.campaign_id)
             .bind(response.school_id)
             .bind(response.class_id)
             .bind(response.audience.code())
             .bind(&response.questionnaire_id)
-            .bind(response.submitted_on)
-            .fetch_one(&mut *tx)
+            .bind(pack_answers(&response.answers))
+            .execute(&mut *tx)
             .await?;
-            // All answers in one statement: a round trip per answer held the write lock (SQLite)
-            // and the transaction open for a dozen round trips.
-            if !response.answers.is_empty() {
-                let mut insert = QueryBuilder::new("INSERT INTO answers (response_id, question_id, value) ");
-                insert.push_values(&response.answers, |mut row, (question_id, value)| {
-                    row.push_bind(response_id).push_bind(question_id).push_bind(value);
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
+            sqlx::query(
+                "INSERT INTO class_tallies (campaign_id, class_id, responses) VALUES ($1, $2, 1)
+                 ON CONFLICT (campaign_id, class_id) DO UPDATE SET responses = class_tallies.responses + 1",
+            )
+            .bind(response.campaign_id)
+            .bind(response.class_id)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(SubmitOutcome::Stored)
         })
@@ -188,9 +253,10 @@ impl Db {
         .map(|n| n > 0)
     }
 
+    /// How many of the class have answered (released or still sealed).
     pub async fn class_response_count(&self, campaign_id: i64, class_id: i64) -> sqlx::Result<i64> {
         on_pool!(self, pool => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM responses WHERE campaign_id = $1 AND class_id = $2",
+            "SELECT COALESCE((SELECT responses FROM class_tallies WHERE campaign_id = $1 AND class_id = $2), 0)",
         )
         .bind(campaign_id)
         .bind(class_id)
@@ -198,11 +264,195 @@ impl Db {
         .await)
     }
 
-    /// Streams a campaign's responses within `scope`, ordered by municipality, school, class, to `sink`.
+    /// How many answers of the campaign are still sealed, waiting for their release.
+    pub async fn sealed_count(&self, campaign_id: i64) -> sqlx::Result<i64> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM ballots WHERE campaign_id = $1")
+            .bind(campaign_id)
+            .fetch_one(pool)
+            .await)
+    }
+
+    /// The schools that have sealed ballots, with their campaign's end.
+    pub async fn sealed_schools(&self) -> sqlx::Result<Vec<SealedSchool>> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT b.campaign_id, b.school_id, s.timezone, c.ends_on, c.closed
+             FROM (SELECT DISTINCT campaign_id, school_id FROM ballots) b
+             JOIN schools s ON s.id = b.school_id JOIN campaigns c ON c.id = b.campaign_id
+             ORDER BY b.campaign_id, b.school_id",
+        )
+        .fetch_all(pool)
+        .await)
+    }
+
+    /// Releases what [`releases::plan`] says of one school's sealed ballots, in one transaction,
+    /// and on PostgreSQL rewrites the school's remaining ballots and register in random order (see
+    /// the module's doc). Returns how many new responses were released.
+    pub async fn settle_school(
+        &self,
+        campaign_id: i64,
+        school_id: i64,
+        min_group: usize,
+        today: NaiveDate,
+        over: bool,
+    ) -> anyhow::Result<u64> {
+        let postgres = matches!(self, Db::Postgres(_));
+        let released = on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            if postgres {
+                // One settling of a school at a time, whichever replica runs it.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind((campaign_id << 32) ^ school_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let sealed: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT id, class_id FROM ballots WHERE campaign_id = $1 AND school_id = $2")
+                    .bind(campaign_id)
+                    .bind(school_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let made: Vec<(i64, Option<i64>)> =
+                sqlx::query_as("SELECT id, class_id FROM releases WHERE campaign_id = $1 AND school_id = $2")
+                    .bind(campaign_id)
+                    .bind(school_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let sealed: Vec<Sealed> =
+                sealed.into_iter().map(|(ballot_id, class_id)| Sealed { ballot_id, class_id }).collect();
+            let made: Vec<Made> = made.into_iter().map(|(release_id, class_id)| Made { release_id, class_id }).collect();
+            let mut released = 0u64;
+            for plan in releases::plan(&sealed, &made, min_group, over) {
+                let mut rows: Vec<Outgoing> = Vec::new();
+                for ids in plan.ballots.chunks(ROWS_PER_INSERT) {
+                    let mut select = QueryBuilder::new(
+                        "SELECT audience, questionnaire_id, answers FROM ballots WHERE id IN (",
+                    );
+                    let mut list = select.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    select.push(")");
+                    rows.extend(select.build_query_as::<Outgoing>().fetch_all(&mut *tx).await?);
+                    let mut delete = QueryBuilder::new("DELETE FROM ballots WHERE id IN (");
+                    let mut list = delete.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    delete.push(")");
+                    delete.build().execute(&mut *tx).await?;
+                }
+                released += rows.len() as u64;
+                if let Some(earlier) = plan.absorbs {
+                    rows.extend(
+                        sqlx::query_as::<_, Outgoing>(
+                            "SELECT r.audience, r.questionnaire_id,
+                                    (SELECT string_agg(a.question_id || ':' || octet_length(a.value) || ':' || a.value, '')
+                                       FROM answers a WHERE a.response_id = r.id) AS answers
+                             FROM responses r WHERE r.release_id = $1",
+                        )
+                        .bind(earlier)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                    );
+                    sqlx::query("DELETE FROM responses WHERE release_id = $1").bind(earlier).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM releases WHERE id = $1").bind(earlier).execute(&mut *tx).await?;
+                }
+                let release_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO releases (campaign_id, school_id, class_id, released_on, shown_to_staff)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(campaign_id)
+                .bind(school_id)
+                .bind(plan.class_id)
+                .bind(today)
+                .bind(plan.shown_to_staff)
+                .fetch_one(&mut *tx)
+                .await?;
+                let rows = shuffled(rows);
+                for chunk in rows.chunks(ROWS_PER_INSERT) {
+                    let mut insert = QueryBuilder::new(
+                        "INSERT INTO responses (id, release_id, campaign_id, school_id, class_id, audience, questionnaire_id) ",
+                    );
+                    insert.push_values(chunk, |mut row, (id, sealed)| {
+                        row.push_bind(*id)
+                            .push_bind(release_id)
+                            .push_bind(campaign_id)
+                            .push_bind(school_id)
+                            .push_bind(plan.class_id)
+                            .push_bind(&sealed.audience)
+                            .push_bind(&sealed.questionnaire_id);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                let mut answers = Vec::new();
+                for (id, sealed) in &rows {
+                    let packed = sealed.answers.as_deref().unwrap_or_default();
+                    // Never the answers themselves in the message: an error may be logged.
+                    let unpacked = unpack_answers(packed).context("a sealed ballot's answers cannot be read")?;
+                    answers.extend(unpacked.into_iter().map(|(question, value)| (*id, question, value)));
+                }
+                for chunk in answers.chunks(ROWS_PER_INSERT) {
+                    let mut insert = QueryBuilder::new("INSERT INTO answers (response_id, question_id, value) ");
+                    insert.push_values(chunk, |mut row, (id, question, value)| {
+                        row.push_bind(*id).push_bind(question).push_bind(value);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+            }
+            if postgres {
+                // Rewrites the school's sealed ballots (new random ids) and its register in random
+                // order, so that none keeps the `xmin` or the heap position its submit gave it.
+                let ballots: Vec<(i64, String, String, String)> = sqlx::query_as(
+                    "DELETE FROM ballots WHERE campaign_id = $1 AND school_id = $2
+                     RETURNING class_id, audience, questionnaire_id, answers",
+                )
+                .bind(campaign_id)
+                .bind(school_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for chunk in shuffled(ballots).chunks(ROWS_PER_INSERT) {
+                    let mut insert = QueryBuilder::new(
+                        "INSERT INTO ballots (id, campaign_id, school_id, class_id, audience, questionnaire_id, answers) ",
+                    );
+                    insert.push_values(chunk, |mut row, (id, (class_id, audience, questionnaire_id, answers))| {
+                        row.push_bind(*id)
+                            .push_bind(campaign_id)
+                            .push_bind(school_id)
+                            .push_bind(*class_id)
+                            .push_bind(audience)
+                            .push_bind(questionnaire_id)
+                            .push_bind(answers);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                let register: Vec<Vec<u8>> = sqlx::query_scalar(
+                    "DELETE FROM participations WHERE campaign_id = $1 AND school_id = $2 RETURNING identity",
+                )
+                .bind(campaign_id)
+                .bind(school_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for chunk in shuffled(register).chunks(ROWS_PER_INSERT) {
+                    let mut insert = QueryBuilder::new("INSERT INTO participations (campaign_id, school_id, identity) ");
+                    insert.push_values(chunk, |mut row, (_, identity)| {
+                        row.push_bind(campaign_id).push_bind(school_id).push_bind(identity);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+            }
+            tx.commit().await?;
+            released
+        });
+        Ok(released)
+    }
+
+    /// Streams a campaign's responses within `scope`, as `reader` may see them, ordered by
+    /// municipality, school, class and random id, to `sink`.
     pub async fn export_responses(
         &self,
         campaign_id: i64,
         scope: Scope,
+        reader: Reader,
         mut sink: impl FnMut(ExportRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<u64> {
         let mut count = 0;
@@ -213,19 +463,20 @@ impl Db {
                 .bind(municipality_id)
                 .bind(school_id)
                 .bind(class_id)
+                .bind(reader == Reader::Operator)
                 .fetch(pool);
             while let Some(line) = lines.try_next().await? {
                 let answers = match &line.answers {
                     None => Vec::new(),
-                    Some(packed) => unpack_answers(packed)
-                        .with_context(|| format!("the stored answers cannot be read: {packed:?}"))?,
+                    // Never the answers themselves in the message: an error may be logged.
+                    Some(packed) => unpack_answers(packed).context("a stored response's answers cannot be read")?,
                 };
                 sink(ExportRow {
                     municipality: line.municipality,
                     school: line.school,
-                    class: line.class,
+                    class: line.class.unwrap_or_default(),
                     audience: line.audience,
-                    submitted_on: line.submitted_on.to_string(),
+                    released_on: (reader == Reader::Operator).then_some(line.released_on),
                     answers,
                 })?;
                 count += 1;
@@ -237,14 +488,13 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use super::unpack_answers;
+    use super::{pack_answers, unpack_answers};
 
     #[test]
     fn packed_answers_unpack_whatever_the_values_hold() {
         let pairs = [("q1", "yes"), ("q15", "a:b:12:c"), ("q16", "Ещё — «да»"), ("q17", "")];
-        let packed: String = pairs.iter().map(|(q, v)| format!("{q}:{}:{v}", v.len())).collect();
-        let expected: Vec<(String, String)> = pairs.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect();
-        assert_eq!(unpack_answers(&packed), Some(expected));
+        let owned: Vec<(String, String)> = pairs.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect();
+        assert_eq!(unpack_answers(&pack_answers(&owned)), Some(owned));
         assert_eq!(unpack_answers(""), Some(Vec::new()));
         for broken in ["q1", "q1:3", "q1:4:yes", "q1:x:yes", "q1:1:Ё"] {
             assert_eq!(unpack_answers(broken), None, "{broken:?}");

@@ -1,5 +1,6 @@
 //! Participation counts by class, school and municipality: what staff see in `/stats` and what
-//! the daily digests will be built from. Counts only, never answers.
+//! the daily digests are built from. Counts only, never answers: they come from the class tallies
+//! kept at submit, live, while answers wait in the box for their release.
 
 use super::{Db, on_pool};
 
@@ -23,7 +24,7 @@ impl Db {
     pub async fn participation_by_class(&self, campaign_id: i64, school_id: i64) -> sqlx::Result<Vec<Participation>> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT k.id, k.name, k.headcount,
-                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = $1 AND r.class_id = k.id) AS responses
+                    COALESCE((SELECT t.responses FROM class_tallies t WHERE t.campaign_id = $1 AND t.class_id = k.id), 0) AS responses
              FROM classes k WHERE k.school_id = $2 ORDER BY k.name",
         )
         .bind(campaign_id)
@@ -41,7 +42,8 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT s.id, s.name,
                     CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k WHERE k.school_id = s.id), 0) AS BIGINT) AS headcount,
-                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = $1 AND r.school_id = s.id) AS responses
+                    CAST(COALESCE((SELECT SUM(t.responses) FROM class_tallies t JOIN classes k ON k.id = t.class_id
+                                   WHERE t.campaign_id = $1 AND k.school_id = s.id), 0) AS BIGINT) AS responses
              FROM schools s WHERE s.municipality_id = $2 ORDER BY s.name",
         )
         .bind(campaign_id)
@@ -56,8 +58,9 @@ impl Db {
             "SELECT m.id, m.name,
                     CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k JOIN schools s ON s.id = k.school_id
                                    WHERE s.municipality_id = m.id), 0) AS BIGINT) AS headcount,
-                    (SELECT COUNT(*) FROM responses r JOIN schools s ON s.id = r.school_id
-                     WHERE r.campaign_id = $1 AND s.municipality_id = m.id) AS responses
+                    CAST(COALESCE((SELECT SUM(t.responses) FROM class_tallies t JOIN classes k ON k.id = t.class_id
+                                   JOIN schools s ON s.id = k.school_id
+                                   WHERE t.campaign_id = $1 AND s.municipality_id = m.id), 0) AS BIGINT) AS responses
              FROM municipalities m ORDER BY m.name",
         )
         .bind(campaign_id)
