@@ -456,7 +456,7 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
     let roster = roster_schools(db, campaign.id).await?;
     let expert = request.expert.map(|path| read_expert(path, &roster)).transpose()?;
     let rows = scope_responses(db, campaign.id, Scope::Region, Reader::Operator).await?;
-    let report = Report::build(&roster, &rows, expert.as_ref(), request.variant);
+    let report = Report::build(&roster, &rows, expert.as_ref(), request.variant, request.min_group_size as u64);
     let proposals = report::proposals(rows, request.min_group_size);
 
     let (texts, lang) = (Texts::default(), Lang::Ru);

@@ -52,6 +52,9 @@ pub struct Report {
     pub variant: OpennessVariant,
     /// Whether an expert file was given, and so whether the criteria columns exist.
     pub with_expert: bool,
+    /// A school with fewer respondents (but some) shows its count and no figure drawn from its
+    /// answers: with so few, the counts of «Да» would be the answers of people one can name.
+    pub min_group: u64,
     pub lines: Vec<Line>,
 }
 
@@ -67,6 +70,7 @@ impl Report {
         rows: &[ExportRow],
         expert: Option<&HashMap<SchoolKey, ExpertScores>>,
         variant: OpennessVariant,
+        min_group: u64,
     ) -> Report {
         let mut schools: BTreeMap<SchoolKey, Tally> =
             roster.iter().map(|key| (key.clone(), Tally::default())).collect();
@@ -95,7 +99,7 @@ impl Report {
             lines.push(pooled_line(Level::Municipality, name, pooled));
         }
         lines.push(pooled_line(Level::Region, String::new(), region));
-        Report { variant, with_expert: expert.is_some(), lines }
+        Report { variant, with_expert: expert.is_some(), min_group, lines }
     }
 
     /// The report as a table: the header, one row per line, and the notes.
@@ -128,6 +132,7 @@ impl Report {
         }));
         notes.push(t("report-note-survey-parts"));
         notes.push(t("report-note-pooling"));
+        notes.push(texts.get_with(lang, "report-note-too-few", &args![("threshold", self.min_group as i64)]));
         notes.push(t(if self.with_expert { "report-note-expert" } else { "report-note-no-expert" }));
         Table { header, rows, notes }
     }
@@ -138,8 +143,23 @@ impl Report {
             Level::Municipality => (line.municipality.clone(), texts.get(lang, "report-all-schools")),
             Level::Region => (texts.get(lang, "report-region"), texts.get(lang, "report-all-schools")),
         };
-        let scores = line.scores(self.variant);
         let mut cells = vec![Cell::Text(municipality), Cell::Text(school), Cell::Count(line.tally.respondents)];
+        let respondents = line.tally.respondents;
+        if line.level == Level::School && respondents > 0 && respondents < self.min_group {
+            let too_few = Cell::Text(texts.get(lang, "report-too-few"));
+            let answers =
+                Indicator::ALL.iter().map(|i| 1 + 2 * i.questions().count()).sum::<usize>() + Criterion::ALL.len();
+            cells.extend(std::iter::repeat_n(too_few.clone(), answers));
+            if self.with_expert {
+                match line.expert {
+                    Some(expert) => cells.extend(EXPERT_INPUTS.map(|(input, _)| Cell::Points(Some(expert.get(input))))),
+                    None => cells.extend(std::iter::repeat_n(Cell::Blank, EXPERT_INPUTS.len())),
+                }
+                cells.extend(std::iter::repeat_n(too_few, Criterion::ALL.len() + 1));
+            }
+            return cells;
+        }
+        let scores = line.scores(self.variant);
         for indicator in Indicator::ALL {
             cells.push(Cell::Points(scores.indicators.get(indicator)));
             for question in indicator.questions() {
@@ -344,7 +364,7 @@ mod tests {
             response("A", "S2", "1", &[("q5", "no")]),
             response("A", "S2", "1", &[("q5", "no")]),
         ];
-        let report = Report::build(&roster, &rows, None, OpennessVariant::PerAnswered);
+        let report = Report::build(&roster, &rows, None, OpennessVariant::PerAnswered, 1);
         let order: Vec<(Level, &str, &str, u64)> = report
             .lines
             .iter()
@@ -377,7 +397,7 @@ mod tests {
             ExpertScores { inf: 1.0, dist: 2.0, komf_usl: 3.0, org_dost: 4.0, uslug_dost: 5.0 },
         )]);
         for expert in [None, Some(&expert)] {
-            let table = Report::build(&roster, &rows, expert, OpennessVariant::PerAnswered).table(&texts, Lang::Ru);
+            let table = Report::build(&roster, &rows, expert, OpennessVariant::PerAnswered, 1).table(&texts, Lang::Ru);
             // 3 + 1.3 (value and two pairs) + 8 × (value and a pair) + 5 survey parts [+ 5 inputs, 5 criteria, total].
             let expected = 3 + 5 + 8 * 3 + 5 + if expert.is_some() { 11 } else { 0 };
             assert_eq!(table.header.len(), expected);
@@ -386,6 +406,18 @@ mod tests {
             assert_eq!(table.header[4], "1.3: «Да» на q2");
             assert_eq!(table.rows[0][3], Cell::Points(Some(100.0)));
             assert_eq!(table.rows[1][3], Cell::Points(None), "S2: н/д");
+            // With a threshold of 2, S1's one respondent shows as a count and «мало ответов».
+            let table = Report::build(&roster, &rows, expert, OpennessVariant::PerAnswered, 2).table(&texts, Lang::Ru);
+            assert!(table.rows.iter().all(|row| row.len() == expected));
+            assert_eq!(table.rows[0][2], Cell::Count(1));
+            let too_few = Cell::Text("мало ответов".into());
+            assert_eq!(table.rows[0][3..3 + 5 + 8 * 3 + 5], vec![too_few.clone(); 5 + 8 * 3 + 5]);
+            if expert.is_some() {
+                assert_eq!(table.rows[0][37], Cell::Points(Some(1.0)), "the audit's own figures stay");
+                assert_eq!(table.rows[0][42..], vec![too_few; 6]);
+            }
+            assert_eq!(table.rows[1][3], Cell::Points(None), "S2 has nobody: н/д, nothing to hide");
+            assert_eq!(table.rows[2][3], Cell::Points(Some(100.0)), "the municipality's row includes S1");
         }
     }
 

@@ -233,9 +233,12 @@ fn read_workbook(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
 async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestApp) {
     let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
-    for n in 0..6 {
+    for n in 0..5 {
         respond(&app.api.user(710_000 + n, "ru"), link(&links, "5А")).await;
     }
+    // The fifth answer of 5А releases the class's five from the ballot box.
+    app.wait_released(5).await;
+    respond(&app.api.user(710_005, "ru"), link(&links, "5А")).await;
     for n in 0..2 {
         respond(&app.api.user(720_000 + n, "ru"), link(&links, "5Б")).await;
     }
@@ -243,25 +246,25 @@ async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestA
     admin.send_text(&invite(&app, &["admin", "invite", "--school", "Школа № 1"]).await).await;
     let document = admin.send_text("/export").await;
     assert_eq!(document.kind, "document");
-    assert!(document.text.contains("6 анонимных ответов"), "{}", document.text);
+    assert!(document.text.contains("5 анонимных ответов"), "{}", document.text);
     let upload = app.api.uploads().into_iter().rev().find(|u| u.chat_id == Some(900_040)).unwrap();
     assert_eq!(upload.file_name.as_deref(), Some("autumn.xlsx"));
     let sheets = read_workbook(upload.bytes);
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["Ответы", "Распределение", "Вопросы"]);
     let responses = &sheets[0].1;
-    assert_eq!(responses[0][..6], ["municipality", "school", "class", "audience", "submitted_on", "q1"]);
-    assert_eq!(responses.len(), 7, "6 rows of 5А; 5Б's two cannot be hidden in a pool of five");
-    assert!(responses[1..].iter().all(|r| r[2] == "5А" && r[5] == "no" && r[6].is_empty()));
+    assert_eq!(responses[0][..5], ["municipality", "school", "class", "audience", "q1"], "no date for staff");
+    assert_eq!(responses.len(), 6, "5А's released five; its sixth and 5Б's two wait in the box");
+    assert!(responses[1..].iter().all(|r| r[2] == "5А" && r[4] == "no" && r[5].is_empty()));
     let distribution = &sheets[1].1;
     let q1_no = distribution.iter().find(|r| r[0] == "q1" && r[2] == "Нет").expect("q1 «Нет» row");
-    assert_eq!((q1_no[3].as_str(), q1_no[4].as_str()), ("6", "1"));
+    assert_eq!((q1_no[3].as_str(), q1_no[4].as_str()), ("5", "1"));
     assert!(distribution.iter().all(|r| r[0] != "q2" || r[3] == "0"), "q2 was never asked");
 
     // The indicators so far: everyone answered «Нет», so satisfaction is 0, and 3.3 (asked only of
     // respondents with a disability) has no data.
     let results = admin.send_text("/results").await.text;
-    assert!(results.contains("показатели по 8 ответам"), "{results}");
+    assert!(results.contains("показатели по 5 ответам"), "{results}");
     assert!(results.contains("• 5.3 Пуд (удовлетворённость в целом) — 0,0"), "{results}");
     assert!(results.contains("• 3.3 Пдост уд (доступность для инвалидов) — н/д"), "{results}");
     assert!(results.contains("• К5: часть по опросу — 0,0"), "{results}");
@@ -276,11 +279,19 @@ async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestA
     let refused = teacher.send_text("/export").await;
     assert!(refused.text.contains("меньше 5 ответов"), "{}", refused.text);
 
-    // The operator's workbook has everything.
+    // The operator's workbook has what is released, with its day; once the campaign is closed,
+    // everything: the sixth of 5А and 5Б's two join 5А's release, which loses its class name and
+    // is no longer shown to staff (next to what they saw, it would show the three by difference).
     let out = app.path("all.xlsx");
     app.cli(&["export", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
-    let sheets = read_workbook(std::fs::read(out).unwrap());
+    let sheets = read_workbook(std::fs::read(&out).unwrap());
+    assert_eq!(sheets[0].1[0][4], "released_on");
+    assert_eq!(sheets[0].1.len(), 6);
+    app.cli(&["campaign", "close", "autumn"]).await;
+    app.cli(&["export", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
+    let sheets = read_workbook(std::fs::read(&out).unwrap());
     assert_eq!(sheets[0].1.len(), 9);
+    assert!(sheets[0].1[1..].iter().all(|r| r[2].is_empty()), "pooled under the school");
 }
 
 on_both_engines!(

@@ -508,14 +508,32 @@ impl TestApp {
         }
     }
 
-    /// Reads the export of campaign "autumn" as (header, rows).
+    /// Closes campaign "autumn" (which releases every answer from the ballot box) and reads its
+    /// export as (header, rows).
     pub async fn export(&self) -> (Vec<String>, Vec<Vec<String>>) {
+        // Already closed by an earlier call: that is fine.
+        let _ = self.command(&["campaign", "close", "autumn"]).output().await.expect("run anketa");
         let out = self.path("export.csv");
         self.cli(&["export", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()]).await;
         let mut reader = csv::Reader::from_path(&out).unwrap();
         let header = reader.headers().unwrap().iter().map(String::from).collect();
         let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
         (header, rows)
+    }
+
+    /// Waits (10 s) until the ballot box has released `count` responses in all.
+    pub async fn wait_released(&self, count: i64) {
+        let sql = self.sql().await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let released = sql.count("SELECT COUNT(*) FROM responses").await;
+            if released == count {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{released} responses released, not {count}");
+            tokio::time::sleep(anketa::ballot_box::SETTLE_DELAY).await;
+        }
+        sql.close().await;
     }
 
     /// An SQL connection to the test database, for assertions about what is stored.
