@@ -294,7 +294,71 @@ async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestA
     assert!(sheets[0].1[1..].iter().all(|r| r[2].is_empty()), "pooled under the school");
 }
 
+/// What a staff member's `/export` shows: the rows of the workbook (header first), or none.
+async fn exported_rows(app: &TestApp, user: &TestUser) -> Vec<Vec<String>> {
+    let before = app.api.uploads().len();
+    let reply = user.send_text("/export").await;
+    if reply.kind != "document" {
+        assert!(reply.text.contains("меньше 5 ответов"), "{}", reply.text);
+        return Vec::new();
+    }
+    let upload = app.api.uploads().into_iter().skip(before).find(|u| u.chat_id == Some(user.id())).unwrap();
+    read_workbook(upload.bytes).remove(0).1
+}
+
+/// How many responses a staff member's `/results` is computed over.
+async fn results_count(user: &TestUser) -> usize {
+    let text = user.send_text("/results").await.text;
+    let count = text
+        .split_once("показатели по ")
+        .or_else(|| text.split_once("пока "))
+        .and_then(|(_, rest)| rest.split_whitespace().next()?.parse().ok());
+    count.unwrap_or_else(|| panic!("no count in {text:?}"))
+}
+
+/// The staff adversary: a school administrator and a class teacher look at `/export` and
+/// `/results` after every single response (as someone who saw a parent write "done" in the class
+/// chat would). Each screen either stays as it was or changes by at least five responses, rows
+/// carry no date, and rows come in no telling order.
+async fn staff_screens_change_only_by_whole_groups(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let admin = app.api.user(900_060, "ru");
+    admin.send_text(&invite(&app, &["admin", "invite", "--school", "Школа № 1"]).await).await;
+    let teacher = app.api.user(900_061, "ru");
+    let start = invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5А"]).await;
+    let before = app.api.seq();
+    teacher.enqueue_text(&start);
+    support::outputs(&teacher, before, 3).await;
+
+    let mut seen = (Vec::new(), 0, Vec::new());
+    let classes = ["5А", "5Б", "5А", "5А", "5Б", "5А", "5А", "5Б", "5Б", "5А", "5Б", "5А"];
+    for (n, class) in classes.iter().enumerate() {
+        respond(&app.api.user(730_000 + n as i64, "ru"), link(&links, class)).await;
+        // Time for the ballot box to settle the school, had this response completed a group.
+        tokio::time::sleep(anketa::ballot_box::SETTLE_DELAY * 5).await;
+        let now = (exported_rows(&app, &admin).await, results_count(&admin).await, exported_rows(&app, &teacher).await);
+        let changes = [
+            ("the school's /export", seen.0.len().saturating_sub(1), now.0.len().saturating_sub(1)),
+            ("the school's /results", seen.1, now.1),
+            ("the class's /export", seen.2.len().saturating_sub(1), now.2.len().saturating_sub(1)),
+        ];
+        for (screen, was, is) in changes {
+            assert!(is == was || is >= was + 5, "after response {n}, {screen} went from {was} to {is}");
+        }
+        for rows in [&now.0, &now.2] {
+            if let Some(header) = rows.first() {
+                assert!(!header.iter().any(|h| h.contains("_on") || h.contains("date")), "{header:?}");
+            }
+        }
+        seen = now;
+    }
+    // By the end something was shown: 5А's seven and 5Б's five crossed five.
+    assert!(seen.0.len() - 1 >= 10 && seen.1 >= 10 && seen.2.len() - 1 >= 5, "{} {} {}", seen.0.len(), seen.1, seen.2.len());
+}
+
 on_both_engines!(
+    staff_screens_change_only_by_whole_groups,
     export_workbooks_hide_groups_below_the_privacy_threshold,
     an_invitation_makes_one_person_staff_once,
     stats_stay_within_each_scope,
