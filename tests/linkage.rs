@@ -480,3 +480,150 @@ fn answers_match(stored: &Answers, pressed: &[String]) -> bool {
 }
 
 on_both_engines!(no_reader_of_the_database_and_the_key_can_tie_a_respondent_to_their_answers);
+
+/// The version whose schema stored responses in submission order and drafts under chat ids.
+const BALLOT_BOX_MIGRATION: i64 = 20261202000001;
+
+/// A running campaign's database as the version before the ballot box left it: six responses
+/// with sequential ids and their days, their register, and one person half-way through.
+async fn a_running_campaigns_database_is_migrated_without_its_order_or_chat_ids(mut app: TestApp) {
+    use std::sync::Arc;
+
+    use anketa::survey::{Draft, Input, Questionnaire, Survey};
+    use chrono::Utc;
+
+    let engine = if app.engine == Engine::Sqlite { "sqlite" } else { "postgres" };
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+    let mut migrator = sqlx::migrate::Migrator::new(folder).await.unwrap();
+    migrator.migrations = migrator.migrations.iter().filter(|m| m.version < BALLOT_BOX_MIGRATION).cloned().collect();
+    let pool = match app.engine {
+        Engine::Sqlite => {
+            let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&app.db_url)
+                .unwrap()
+                .create_if_missing(true);
+            Pool::Sqlite(sqlx::SqlitePool::connect_with(options).await.unwrap())
+        }
+        Engine::Postgres => Pool::Postgres(sqlx::PgPool::connect(&app.db_url).await.unwrap()),
+    };
+    on_pool!(&pool, p => migrator.run(p).await.unwrap());
+
+    let definition =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires/noko-parents.toml")).unwrap();
+    let today = Utc::now().date_naive();
+    let key = identity_key();
+    let half_way = 7_777_000_001_i64;
+    let survey = Survey::new([Arc::new(Questionnaire::from_toml(&definition).unwrap())]);
+    let draft = [Input::Begin, Input::Choose("yes".into()), Input::Choose("no".into())]
+        .into_iter()
+        .fold(Draft::default(), |draft, input| draft.step(&survey, input).unwrap());
+    let given: Vec<Answers> = (0..6)
+        .map(|n| {
+            let mut answers = vec![
+                ("q1".to_string(), if n % 2 == 0 { "yes" } else { "no" }.to_string()),
+                ("q15".into(), format!("Ответ {n}")),
+            ];
+            answers.sort();
+            answers
+        })
+        .collect();
+    on_pool!(&pool, p => {
+        sqlx::query("INSERT INTO municipalities (id, name) VALUES (1, 'Иркутск')").execute(p).await.unwrap();
+        sqlx::query("INSERT INTO schools (id, municipality_id, name, timezone) VALUES (1, 1, 'Школа № 1', 'Asia/Irkutsk')")
+            .execute(p)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO classes (id, school_id, name, headcount) VALUES (1, 1, '5А', 25)").execute(p).await.unwrap();
+        sqlx::query("INSERT INTO campaigns (id, name, starts_on, ends_on, target_percent, closed, created_at)
+             VALUES (1, 'autumn', $1, $2, 40, FALSE, $3)")
+            .bind(today - chrono::Duration::days(3))
+            .bind(today + chrono::Duration::days(10))
+            .bind(Utc::now())
+            .execute(p)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO campaign_questionnaires (campaign_id, audience, questionnaire_id, definition)
+             VALUES (1, 'parent', 'noko-parents', $1)")
+            .bind(&definition)
+            .execute(p)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO class_links (code, campaign_id, class_id, created_at) VALUES ('Migrated5Acode', 1, 1, $1)")
+            .bind(Utc::now())
+            .execute(p)
+            .await
+            .unwrap();
+        for (n, answers) in given.iter().enumerate() {
+            sqlx::query("INSERT INTO responses (id, campaign_id, school_id, class_id, audience, questionnaire_id, submitted_on)
+                 VALUES ($1, 1, 1, 1, 'parent', 'noko-parents', $2)")
+                .bind(n as i64 + 1)
+                .bind(today - chrono::Duration::days(2 - n as i64 / 3))
+                .execute(p)
+                .await
+                .unwrap();
+            for (question, value) in answers {
+                sqlx::query("INSERT INTO answers (response_id, question_id, value) VALUES ($1, $2, $3)")
+                    .bind(n as i64 + 1)
+                    .bind(question)
+                    .bind(value)
+                    .execute(p)
+                    .await
+                    .unwrap();
+            }
+            let identity = key.identity(respondent_id(n) as u64, 1, 1);
+            sqlx::query("INSERT INTO participations (campaign_id, identity) VALUES (1, $1)")
+                .bind(identity.as_bytes())
+                .execute(p)
+                .await
+                .unwrap();
+        }
+        sqlx::query("INSERT INTO drafts (chat_id, link_code, state, revision, updated_at) VALUES ($1, 'Migrated5Acode', $2, 5, $3)")
+            .bind(half_way)
+            .bind(serde_json::to_string(&draft).unwrap())
+            .bind(Utc::now())
+            .execute(p)
+            .await
+            .unwrap();
+        p.close().await;
+    });
+
+    // The new version starts on it: migrates, rekeys the draft, releases the box.
+    app.start_bot().await;
+    let link = Link {
+        school: "Школа № 1".into(),
+        class: "5А".into(),
+        url: format!("https://t.me/{}?start=Migrated5Acode", support::bot_api::BOT_USERNAME),
+    };
+    let person = app.api.user(half_way, "ru");
+    let offer = person.send_text("/start").await;
+    assert!(offer.text.contains("незаконченная анкета"), "the draft survived: {}", offer.text);
+    person.press("Продолжить").await;
+    assert!(person.last_message().text.starts_with("Вопрос 3 из 15"), "{}", person.last_message().text);
+    let again = app.api.user(respondent_id(0), "ru").send_text(&link.start_command()).await;
+    assert!(again.text.contains("уже ответили"), "the register survived: {}", again.text);
+    assert!(!app.keeps_user_id(half_way).await, "the chat id of the draft is gone from the database");
+
+    // The responses went back into the box and left it again: random ids, no days of submission.
+    let pool = connect(&app).await;
+    for _ in 0..100 {
+        let released: i64 =
+            on_pool!(&pool, p => sqlx::query_scalar("SELECT COUNT(*) FROM responses").fetch_one(p).await.unwrap());
+        if released == 6 {
+            break;
+        }
+        tokio::time::sleep(anketa::ballot_box::SETTLE_DELAY).await;
+    }
+    let rows = answer_rows(&pool, 1).await;
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r.table == "responses" && r.id > 6), "ids are new and random: {rows:?}");
+    let mut stored: Vec<Answers> = rows.into_iter().map(|r| r.answers).collect();
+    stored.sort();
+    let mut expected = given;
+    expected.sort();
+    assert_eq!(stored, expected, "every answer kept");
+    on_pool!(pool, p => p.close().await);
+    let (header, rows) = app.export().await;
+    assert!(!header.contains(&"submitted_on".to_string()), "{header:?}");
+    assert_eq!(rows.len(), 6);
+}
+
+on_both_engines!(a_running_campaigns_database_is_migrated_without_its_order_or_chat_ids);
