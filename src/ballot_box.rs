@@ -3,8 +3,9 @@
 //! A school is settled shortly after each submit (one settling for every submit of that moment,
 //! as the write-ahead-log scrub does), at start (for a process killed in between), every minute
 //! (a campaign that has just ended releases what is left) and by the command line before it reads
-//! responses. Settling also rewrites the school's register on PostgreSQL (see [`crate::db`]), so
-//! the short delay is how long a submit's transaction id stays shared by its rows.
+//! responses. Settling also rewrites the school's sealed ballots and register in random order (see
+//! [`crate::db`]), so the short delay is how long a submit's traces (PostgreSQL's transaction id,
+//! the rows' places in their pages) stay shared by its participation and its ballot.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

@@ -463,6 +463,39 @@ async fn no_reader_of_the_database_and_the_key_can_tie_a_respondent_to_their_ans
         };
         let header = (root as usize - 1) * page_size + if root == 1 { 100 } else { 0 };
         assert_eq!(file[header], 0x02, "the drafts b-tree has no interior page: the byte search proves less");
+
+        // Attack 5 (SQLite): a row's place in the file. A page fills from its end towards its
+        // header, and pages are added at the end of the file, so (page, then place from the page's
+        // end) follows the order rows were written in, unless they were rewritten since.
+        let place = |needle: &[u8]| {
+            let at = file.windows(needle.len()).position(|w| w == needle)?;
+            Some((at / page_size, usize::MAX - at % page_size))
+        };
+        let mut by_place: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut register: Vec<((usize, usize), usize)> =
+            hashes.iter().enumerate().filter_map(|(respondent, h)| Some((place(h)?, respondent))).collect();
+        assert_eq!(register.len(), hashes.len(), "every register row is found in the file");
+        register.sort();
+        by_place.push(("participations".into(), register.into_iter().map(|(_, r)| r).collect()));
+        for table in ["responses", "ballots"] {
+            // A rowid is stored as a varint in its cell.
+            let mut placed: Vec<((usize, usize), usize)> = owner
+                .iter()
+                .filter(|(row, _)| rows[**row].table == table)
+                .filter_map(|(row, respondent)| Some((place(&sqlite_varint(rows[*row].id as u64))?, *respondent)))
+                .collect();
+            placed.sort();
+            by_place.push((table.into(), placed.into_iter().map(|(_, r)| r).collect()));
+        }
+        for (table, ranks) in by_place {
+            if ranks.len() >= K {
+                let c = concordance(&ranks);
+                assert!(
+                    c < 0.85,
+                    "the places of {table} rows in the file follow the submission order ({c:.2}): {ranks:?}"
+                );
+            }
+        }
     }
     on_pool!(pool, p => p.close().await);
 }

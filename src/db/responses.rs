@@ -3,10 +3,11 @@
 //! [`crate::releases`], shuffled under random ids; reading released responses back for exports.
 //!
 //! What ties a person to their answers is the submit transaction; everything after it erases that
-//! tie. On PostgreSQL every row a transaction writes carries its id (`xmin`), and the heap keeps
-//! insertion order (`ctid`, the order of `pg_dump`), so [`Db::settle_school`] rewrites the school's
-//! remaining ballots and its whole register in one transaction of its own, in random order. On
-//! SQLite the register is a `WITHOUT ROWID` table in hash order and ballots have random ids.
+//! tie. Both engines keep traces of when a row was written: on PostgreSQL every row carries the id
+//! of the transaction that wrote it (`xmin`) and the heap keeps insertion order (`ctid`, the order
+//! of `pg_dump`); on SQLite a page fills from its end, so a row's place inside its page tells
+//! what was written after what. So [`Db::settle_school`] rewrites the school's remaining ballots
+//! and its whole register in one transaction of its own, in random order, on both engines.
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -285,8 +286,8 @@ impl Db {
     }
 
     /// Releases what [`releases::plan`] says of one school's sealed ballots, in one transaction,
-    /// and on PostgreSQL rewrites the school's remaining ballots and register in random order (see
-    /// the module's doc). Returns how many new responses were released.
+    /// and rewrites the school's remaining ballots and register in random order (see the module's
+    /// doc). Returns how many new responses were released.
     pub async fn settle_school(
         &self,
         campaign_id: i64,
@@ -399,9 +400,9 @@ impl Db {
                     insert.build().execute(&mut *tx).await?;
                 }
             }
-            if postgres {
+            {
                 // Rewrites the school's sealed ballots (new random ids) and its register in random
-                // order, so that none keeps the `xmin` or the heap position its submit gave it.
+                // order, so that none keeps the `xmin` or the place its submit gave it.
                 let ballots: Vec<(i64, String, String, String)> = sqlx::query_as(
                     "DELETE FROM ballots WHERE campaign_id = $1 AND school_id = $2
                      RETURNING class_id, audience, questionnaire_id, answers",
@@ -443,6 +444,8 @@ impl Db {
             tx.commit().await?;
             released
         });
+        // The rows rewritten above leave their old places in SQLite's write-ahead log.
+        self.scrub_deleted();
         Ok(released)
     }
 
