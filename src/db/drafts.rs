@@ -20,6 +20,17 @@ pub struct StoredDraft {
     pub last_text_message: Option<i64>,
 }
 
+/// A draft as versions before [`ChatKey`] stored it.
+#[derive(sqlx::FromRow)]
+struct OldDraft {
+    chat_id: i64,
+    link_code: String,
+    state: String,
+    revision: i64,
+    updated_at: DateTime<Utc>,
+    last_text_message: Option<i64>,
+}
+
 impl Db {
     pub async fn load_draft(&self, chat: &ChatKey) -> sqlx::Result<Option<StoredDraft>> {
         on_pool!(self, pool => sqlx::query_as(
@@ -160,22 +171,22 @@ impl Db {
         }
         let moved = on_pool!(self, pool => {
             let mut tx = super::BeginWrite::begin_write(pool).await?;
-            let old: Vec<(i64, String, String, i64, DateTime<Utc>, Option<i64>)> = sqlx::query_as(
+            let old: Vec<OldDraft> = sqlx::query_as(
                 "SELECT chat_id, link_code, state, revision, updated_at, last_text_message FROM drafts_by_chat_id",
             )
             .fetch_all(&mut *tx)
             .await?;
-            for (chat_id, link_code, state, revision, updated_at, last_text_message) in &old {
+            for draft in &old {
                 sqlx::query(
                     "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at, last_text_message)
                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (chat_key) DO NOTHING",
                 )
-                .bind(key.chat_key(*chat_id).as_bytes())
-                .bind(link_code)
-                .bind(state)
-                .bind(revision)
-                .bind(updated_at)
-                .bind(last_text_message)
+                .bind(key.chat_key(draft.chat_id).as_bytes())
+                .bind(&draft.link_code)
+                .bind(&draft.state)
+                .bind(draft.revision)
+                .bind(draft.updated_at)
+                .bind(draft.last_text_message)
                 .execute(&mut *tx)
                 .await?;
             }
