@@ -267,6 +267,60 @@ async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
     assert!(screen.contains("! Please answer with the buttons"), "{screen}");
 }
 
+/// Every cell of a CSV file, header and notes included.
+fn csv_cells(path: &Path) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).unwrap();
+    reader.records().flat_map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>()).collect()
+}
+
+/// Names and free text that a spreadsheet would run as formulas come out of every CSV file with a
+/// leading apostrophe: the links, the responses export, the report and its proposals.
+async fn no_csv_cell_is_a_spreadsheet_formula(mut app: TestApp) {
+    let roster = app.write("formulas.csv", "municipality;school;class;students\n=Город;@Школа;-5А;25\n");
+    app.cli(&["roster", "import", &roster]).await;
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    let link = links.iter().find(|l| l.school == "'@Школа").expect("the formula school's link, guarded");
+    assert_eq!(link.class, "'-5А");
+    app.start_bot().await;
+    let parent = app.api.user(740_001, "ru");
+    parent.send_text(&link.start_command()).await;
+    parent.press("Начать").await;
+    for _ in 0..10 {
+        parent.press("Нет").await;
+    }
+    parent.send_text("=HYPERLINK(\"http://evil.example\",\"ok\")").await;
+    parent.press("Отправить").await;
+
+    let (header, rows) = app.export().await;
+    let idea = header.iter().position(|h| h == "q15").expect("the proposals question");
+    assert_eq!(rows[0][..3], ["'=Город", "'@Школа", "'-5А"]);
+    assert_eq!(rows[0][idea], "'=HYPERLINK(\"http://evil.example\",\"ok\")");
+
+    // The report with every group shown, so the proposal is listed.
+    let config = app.write("k1.toml", "[privacy]\nmin_group_size = 1\n");
+    let results = app.path("results.csv");
+    app.cli(&[
+        "--config",
+        &config,
+        "report",
+        "--campaign",
+        "autumn",
+        "--format",
+        "csv",
+        "--out",
+        results.to_str().unwrap(),
+    ])
+    .await;
+    let proposals = app.path("results-proposals.csv");
+    assert!(csv_cells(&results).contains(&"'@Школа".to_string()), "{:?}", csv_cells(&results));
+    assert!(csv_cells(&proposals).iter().any(|c| c.starts_with("'=HYPERLINK")), "{:?}", csv_cells(&proposals));
+    for file in [app.path("links").join("links.csv"), app.path("export.csv"), results, proposals] {
+        let formulas: Vec<String> =
+            csv_cells(&file).into_iter().filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r'])).collect();
+        assert!(formulas.is_empty(), "{}: {formulas:?}", file.display());
+    }
+}
+
 #[tokio::test]
 async fn a_district_moves_from_sqlite_to_postgres_without_losing_a_row() {
     let mut district = TestApp::new(support::Engine::Sqlite).await;
@@ -302,4 +356,5 @@ on_both_engines!(
     links_export_writes_a_qr_code_and_a_poster_for_every_class,
     questionnaire_check_names_the_question_and_the_problem,
     run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one,
+    no_csv_cell_is_a_spreadsheet_formula,
 );
