@@ -4,6 +4,9 @@
 
 mod support;
 
+use std::time::Duration;
+
+use serde_json::json;
 use support::bot_api::TestUser;
 use support::{TestApp, outputs};
 
@@ -233,7 +236,57 @@ async fn a_message_handed_over_again_answers_only_its_own_question(mut app: Test
     assert_eq!(rows[0][5..], ["Дружный класс", "Больше прогулок"]);
 }
 
+/// A private chat as the Bot API describes it, and a person.
+fn private_chat(id: i64) -> serde_json::Value {
+    json!({"id": id, "type": "private", "first_name": format!("User {id}")})
+}
+
+fn person(id: i64) -> serde_json::Value {
+    json!({"id": id, "is_bot": false, "first_name": format!("User {id}"), "language_code": "ru"})
+}
+
+/// Telegram sends a private chat's updates from that chat's own user only. An update claiming
+/// another sender is forged (posted to a leaked webhook URL, say): acted on, it would answer as
+/// one person in another's chat. It is ignored: no reply, no answer to the button, nothing stored.
+async fn a_private_update_from_someone_else_is_ignored(mut app: TestApp) {
+    let links = start_custom(&mut app).await;
+    let victim = app.api.user(2_000_000_005, "ru");
+    let intruder = 2_000_000_006;
+    let after = app.api.seq();
+    let start = links[0].start_command();
+    app.api.enqueue_update(json!({"message": {
+        "message_id": 900_001,
+        "date": chrono::Utc::now().timestamp(),
+        "chat": private_chat(victim.id()),
+        "from": person(intruder),
+        "text": start,
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }}));
+    app.api.enqueue_update(json!({"callback_query": {
+        "id": "forged-press",
+        "from": person(intruder),
+        "message": {"message_id": 1, "date": 0, "chat": private_chat(victim.id())},
+        "chat_instance": "ci-forged",
+        "data": "1:b",
+    }}));
+    // The victim's own message is answered as usual (and in polling mode comes after the forged
+    // ones in the chat's queue); the replicas get a moment more, as their posts run in parallel.
+    let help = victim.send_text("/help").await;
+    assert!(help.text.contains("/cancel"), "{}", help.text);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let outputs = victim.outputs_after(after);
+    assert_eq!(outputs.len(), 1, "only /help was answered: {outputs:#?}");
+    let pressed = app.api.calls("answerCallbackQuery");
+    assert!(pressed.iter().all(|call| call["callback_query_id"] != "forged-press"), "{pressed:#?}");
+    assert_eq!(app.sql().await.count("SELECT COUNT(*) FROM drafts").await, 0, "the forged /start stored nothing");
+    // The check asks Telegram for no other kind of update (polling hints them from the schema).
+    if let Some(poll) = app.api.calls("getUpdates").first() {
+        assert_eq!(poll["allowed_updates"], json!(["callback_query", "message"]), "{poll}");
+    }
+}
+
 on_every_deployment!(
+    a_private_update_from_someone_else_is_ignored,
     a_message_handed_over_again_answers_only_its_own_question,
     multiple_choice_rating_and_free_text,
     unexpected_input_gets_a_clear_reply_and_changes_nothing,

@@ -1,7 +1,8 @@
 //! The Telegram adapter: turns updates into survey-engine inputs and engine states into screens.
 //!
 //! [`schema`] is the whole update tree, readable as the flow chart: private messages are either
-//! commands (`/start [code]`, `/cancel`, `/help`) or answers; button presses are callbacks.
+//! commands (`/start [code]`, `/cancel`, `/help`) or answers; button presses are callbacks; an
+//! update in a private chat from anyone but that chat's user is forged and goes nowhere.
 
 pub mod callback;
 mod handlers;
@@ -78,7 +79,18 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::filter_map(Command::parse).endpoint(handlers::on_command))
         .endpoint(handlers::on_message);
     let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
-    counted.branch(private_messages).branch(button_presses)
+    let genuine = dptree::filter_with_description(DpHandlerDescription::entry(), from_the_chats_own_user);
+    counted.chain(genuine).branch(private_messages).branch(button_presses)
+}
+
+/// Telegram sends a private chat's messages and button presses from that chat's own user only. An
+/// update claiming another sender is forged (e.g. posted to a leaked webhook URL): acted on, it
+/// would answer as one person in another's chat, or hand an administrator's export to a stranger.
+fn from_the_chats_own_user(update: Update) -> bool {
+    match (update.chat(), update.from()) {
+        (Some(chat), Some(user)) if chat.is_private() => chat.id == ChatId::from(user.id),
+        _ => true,
+    }
 }
 
 /// The update kinds [`schema`] handles, for registering the webhook.
