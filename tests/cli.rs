@@ -247,6 +247,21 @@ async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(a
     assert!(String::from_utf8_lossy(&output.stderr).contains("TELOXIDE_TOKEN"));
 }
 
+#[tokio::test]
+async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
+    let app = TestApp::new(support::Engine::Sqlite).await;
+    let webhook = [
+        ("ANKETA_TELEGRAM_MODE", "webhook"),
+        ("ANKETA_WEBHOOK_URL", "https://anketa.example/telegram/webhook"),
+        ("ANKETA_LISTEN", "127.0.0.1:0"),
+    ];
+    let output =
+        app.command(&["run"]).envs(webhook).env("ANKETA_WEBHOOK_SECRET", "a".repeat(31)).output().await.unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
+}
+
 async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
     use tokio::io::AsyncWriteExt;
     let mut child = app

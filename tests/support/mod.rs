@@ -38,8 +38,8 @@ pub enum Engine {
     Postgres,
 }
 
-/// The secret the webhook replicas share.
-pub const WEBHOOK_SECRET: &str = "test-webhook-secret_0123456789";
+/// The secret the webhook replicas share (at least 32 characters, as the bot requires).
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret_0123456789abcdef0123456789";
 /// The path of the webhook URL the replicas register.
 pub const WEBHOOK_PATH: &str = "/telegram/webhook";
 /// Replicas in [`TestApp::replicas`].
