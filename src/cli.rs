@@ -95,6 +95,18 @@ pub enum Command {
         #[command(subcommand)]
         action: DigestAction,
     },
+    /// The identity key.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Print a new identity key (32 random bytes as hex) for ANKETA_IDENTITY_KEY or the key file:
+    /// `(umask 077; anketa key generate > identity.key)`.
+    Generate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,6 +274,10 @@ impl Cli {
         let explicit = std::env::args().any(|a| a == "--config" || a.starts_with("--config="));
         if let Command::Questionnaire { action: QuestionnaireAction::Check { file } } = &self.command {
             return check(file);
+        }
+        if let Command::Key { action: KeyAction::Generate } = &self.command {
+            println!("{}", crate::privacy::generate_key());
+            return Ok(());
         }
         let settings = Settings::load(&self.config, explicit)?;
         if let Command::Questionnaire { action: QuestionnaireAction::Preview { id_or_file, lang } } = &self.command {
@@ -506,7 +522,7 @@ impl Cli {
                 println!("Copied everything from {from} to {to}. Point ANKETA_DATABASE_URL at the new database.");
                 Ok(())
             }
-            Command::Questionnaire { .. } => unreachable!("handled above"),
+            Command::Questionnaire { .. } | Command::Key { .. } => unreachable!("handled above"),
         }
     }
 }
