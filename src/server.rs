@@ -127,10 +127,19 @@ async fn receive_update(State(webhook): State<Arc<Webhook>>, headers: HeaderMap,
     let update: Update = match serde_json::from_slice(&body) {
         Ok(update) => update,
         Err(error) => {
-            tracing::warn!(error = %error, "a webhook request carried no Telegram update");
+            // Where, not what: serde's message may quote a value of the update.
+            tracing::warn!(
+                line = error.line(),
+                column = error.column(),
+                "a webhook request carried no Telegram update"
+            );
             return StatusCode::BAD_REQUEST;
         }
     };
+    // Answered 200 all the same: Telegram would only send it again.
+    if crate::bot::unreadable(&update) {
+        return StatusCode::OK;
+    }
     crate::bot::handle_update(&webhook.schema, &webhook.dependencies, update).await;
     StatusCode::OK
 }

@@ -1,6 +1,7 @@
 //! Unexpected input never crashes and never changes what it should not: forged and stale buttons,
-//! text where a button is expected, stickers, photos, oversized messages, bad links and dates;
-//! plus multiple choice, ratings and free text on a questionnaire written for the test.
+//! text where a button is expected, stickers, photos, oversized messages, bad links and dates,
+//! updates forged in another person's chat, updates teloxide cannot read; plus multiple choice,
+//! ratings and free text on a questionnaire written for the test.
 
 mod support;
 
@@ -281,11 +282,45 @@ async fn a_private_update_from_someone_else_is_ignored(mut app: TestApp) {
     assert_eq!(app.sql().await.count("SELECT COUNT(*) FROM drafts").await, 0, "the forged /start stored nothing");
     // The check asks Telegram for no other kind of update (polling hints them from the schema).
     if let Some(poll) = app.api.calls("getUpdates").first() {
-        assert_eq!(poll["allowed_updates"], json!(["callback_query", "message"]), "{poll}");
+        let mut kinds: Vec<&str> =
+            poll["allowed_updates"].as_array().unwrap().iter().filter_map(|k| k.as_str()).collect();
+        kinds.sort();
+        assert_eq!(kinds, ["callback_query", "message"], "{poll}");
+    }
+}
+
+/// An update teloxide cannot read (here a button press without `chat_instance`, as a Bot API
+/// emulator sent them) is dropped with its id alone in the log: teloxide would log it whole, with
+/// the sender's id, name and username. The bot goes on with the next update.
+async fn an_unreadable_update_leaves_no_trace_of_its_sender_in_the_log(mut app: TestApp) {
+    start_custom(&mut app).await;
+    let sender = 2_000_000_007_i64;
+    let update_id = app.api.enqueue_update(json!({"callback_query": {
+        "id": "no-chat-instance",
+        "from": {"id": sender, "is_bot": false, "first_name": "Евлампия", "username": "evlampia_parent"},
+        "message": {"message_id": 1, "date": 0, "chat": private_chat(sender)},
+        "data": "1:b",
+    }}));
+    let dropped = format!("update_id={update_id}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !app.bot_logs().contains(&dropped) {
+        assert!(tokio::time::Instant::now() < deadline, "no line for the dropped update:\n{}", app.bot_logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let user = app.api.user(2_000_000_008, "ru");
+    assert!(user.send_text("/help").await.text.contains("/cancel"), "the bot goes on");
+    let logs = app.bot_logs();
+    for trace in [sender.to_string().as_str(), "Евлампия", "evlampia_parent", "Cannot parse"] {
+        assert!(!logs.contains(trace), "{trace:?} in the log:\n{logs}");
+    }
+    // A webhook answers 200, or Telegram would post the update again and again.
+    for delivery in app.api.deliveries().iter().filter(|d| d.update_id == update_id) {
+        assert_eq!(delivery.status, Some(200), "{delivery:?}");
     }
 }
 
 on_every_deployment!(
+    an_unreadable_update_leaves_no_trace_of_its_sender_in_the_log,
     a_private_update_from_someone_else_is_ignored,
     a_message_handed_over_again_answers_only_its_own_question,
     multiple_choice_rating_and_free_text,

@@ -15,12 +15,16 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
+use futures_util::StreamExt;
+use teloxide::RequestError;
 use teloxide::dispatching::DpHandlerDescription;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::HandlerDescription;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
-use teloxide::types::AllowedUpdate;
+use teloxide::stop::StopToken;
+use teloxide::types::{AllowedUpdate, UpdateKind};
+use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -105,6 +109,62 @@ pub async fn handle_update(schema: &UpdateHandler<anyhow::Error>, dependencies: 
     dependencies.insert(update);
     if let ControlFlow::Break(Err(error)) = schema.dispatch(dependencies).await {
         handler_failed(error);
+    }
+}
+
+/// Whether teloxide could not read the update: it then holds the raw JSON, sender and all, which
+/// teloxide's dispatcher would log whole at ERROR. Such an update (a field teloxide does not know
+/// yet, or one a Bot API emulator leaves out) is dropped with its id alone in the log.
+pub fn unreadable(update: &Update) -> bool {
+    let unreadable = matches!(update.kind, UpdateKind::Error(_));
+    if unreadable {
+        tracing::warn!(update_id = update.id.0, "dropped an update teloxide cannot read");
+    }
+    unreadable
+}
+
+/// Telegram's polling listener without the [`unreadable`] updates, so the dispatcher never sees
+/// (and logs) them.
+pub struct ReadableUpdates(pub Polling<Bot>);
+
+type Keep = fn(&Result<Update, RequestError>) -> std::future::Ready<bool>;
+
+fn keep(update: &Result<Update, RequestError>) -> std::future::Ready<bool> {
+    std::future::ready(!update.as_ref().is_ok_and(unreadable))
+}
+
+impl<'a> AsUpdateStream<'a> for ReadableUpdates {
+    type StreamErr = RequestError;
+    type Stream =
+        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep>;
+
+    fn as_stream(&'a mut self) -> Self::Stream {
+        self.0.as_stream().filter(keep as Keep)
+    }
+}
+
+impl UpdateListener for ReadableUpdates {
+    type Err = RequestError;
+
+    fn stop_token(&mut self) -> StopToken {
+        self.0.stop_token()
+    }
+
+    fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
+        self.0.hint_allowed_updates(hint);
+    }
+}
+
+/// Logs a failed `getUpdates`, never the answer's body: an answer teloxide cannot read carries
+/// every update in it, senders included.
+pub fn polling_failed(error: RequestError) {
+    match error {
+        RequestError::InvalidJson { source, .. } => tracing::error!(
+            line = source.line(),
+            column = source.column(),
+            "cannot read the Bot API's answer to getUpdates"
+        ),
+        other => tracing::error!(error = %other, "cannot get updates from Telegram"),
     }
 }
 
