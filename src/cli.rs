@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, redact_url};
 use crate::db::Db;
 use crate::digest::{Digests, Only};
 use crate::i18n::Texts;
@@ -512,14 +512,18 @@ impl Cli {
             }
             Command::Db { action: DbAction::Migrate } => {
                 open(&settings).await?;
-                println!("The database at {} is up to date.", settings.database.url);
+                println!("The database at {} is up to date.", redact_url(&settings.database.url));
                 Ok(())
             }
             Command::Db { action: DbAction::Copy { from, to } } => {
                 let source = Db::connect(&from).await.context("the --from database")?;
                 let target = Db::connect(&to).await.context("the --to database")?;
                 source.copy_into(&target, |table, rows| eprintln!("copied {table}: {rows} rows")).await?;
-                println!("Copied everything from {from} to {to}. Point ANKETA_DATABASE_URL at the new database.");
+                println!(
+                    "Copied everything from {} to {}. Point ANKETA_DATABASE_URL at the new database.",
+                    redact_url(&from),
+                    redact_url(&to)
+                );
                 Ok(())
             }
             Command::Questionnaire { .. } | Command::Key { .. } => unreachable!("handled above"),

@@ -36,7 +36,8 @@ pub fn bot_from_env() -> anyhow::Result<Bot> {
         .context("TELOXIDE_TOKEN is not set: put the token @BotFather gave you in the environment")?;
     let mut bot = Bot::new(token.trim());
     if let Some(url) = std::env::var("TELOXIDE_API_URL").ok().filter(|u| !u.trim().is_empty()) {
-        let url = reqwest::Url::parse(url.trim()).with_context(|| format!("TELOXIDE_API_URL {url:?} is not a URL"))?;
+        let url = reqwest::Url::parse(url.trim())
+            .with_context(|| format!("TELOXIDE_API_URL {:?} is not a URL", crate::config::redact_url(&url)))?;
         bot = bot.set_api_url(url);
     }
     Ok(bot)

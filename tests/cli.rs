@@ -277,6 +277,31 @@ async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
     assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
 }
 
+/// The commands that echo a database URL show it without its password.
+#[tokio::test]
+async fn database_passwords_never_show_in_messages() {
+    let app = TestApp::new(support::Engine::Postgres).await;
+    // The test server trusts local connections, so the password is accepted whatever it is.
+    let mut url = reqwest::Url::parse(&app.db_url).unwrap();
+    url.set_password(Some("Sup3r-Secret")).unwrap();
+    let shown = url.as_str().replace("Sup3r-Secret", "***");
+    let output = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", url.as_str()).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && stdout.contains(&format!("The database at {shown} is up to date")), "{stdout}");
+
+    let source = format!("sqlite://{}", app.path("source.db").display());
+    let copied = app.cli(&["db", "copy", "--from", &source, "--to", url.as_str()]).await;
+    assert!(copied.contains(&format!("to {shown}.")), "{copied}");
+
+    let mysql = "mysql://root:Sup3r-Secret@localhost/anketa";
+    let refused = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", mysql).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("(got \"mysql://root:***@localhost/anketa\")"), "{stderr}");
+    for output in [stdout.as_ref(), copied.as_str(), stderr.as_ref()] {
+        assert!(!output.contains("Sup3r-Secret"), "{output}");
+    }
+}
+
 async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
     use tokio::io::AsyncWriteExt;
     let mut child = app
