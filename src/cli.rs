@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::ballot_box::BallotBox;
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, redact_url};
 use crate::db::Db;
 use crate::digest::{Digests, Only};
 use crate::i18n::Texts;
@@ -96,6 +96,18 @@ pub enum Command {
         #[command(subcommand)]
         action: DigestAction,
     },
+    /// The identity key.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Print a new identity key (32 random bytes as hex) for ANKETA_IDENTITY_KEY or the key file:
+    /// `(umask 077; anketa key generate > identity.key)`.
+    Generate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +295,10 @@ impl Cli {
         let explicit = std::env::args().any(|a| a == "--config" || a.starts_with("--config="));
         if let Command::Questionnaire { action: QuestionnaireAction::Check { file } } = &self.command {
             return check(file);
+        }
+        if let Command::Key { action: KeyAction::Generate } = &self.command {
+            println!("{}", crate::privacy::generate_key());
+            return Ok(());
         }
         let settings = Settings::load(&self.config, explicit)?;
         if let Command::Questionnaire { action: QuestionnaireAction::Preview { id_or_file, lang } } = &self.command {
@@ -520,17 +536,21 @@ impl Cli {
             }
             Command::Db { action: DbAction::Migrate } => {
                 open(&settings).await?;
-                println!("The database at {} is up to date.", settings.database.url);
+                println!("The database at {} is up to date.", redact_url(&settings.database.url));
                 Ok(())
             }
             Command::Db { action: DbAction::Copy { from, to } } => {
                 let source = Db::connect(&from).await.context("the --from database")?;
                 let target = Db::connect(&to).await.context("the --to database")?;
                 source.copy_into(&target, |table, rows| eprintln!("copied {table}: {rows} rows")).await?;
-                println!("Copied everything from {from} to {to}. Point ANKETA_DATABASE_URL at the new database.");
+                println!(
+                    "Copied everything from {} to {}. Point ANKETA_DATABASE_URL at the new database.",
+                    redact_url(&from),
+                    redact_url(&to)
+                );
                 Ok(())
             }
-            Command::Questionnaire { .. } => unreachable!("handled above"),
+            Command::Questionnaire { .. } | Command::Key { .. } => unreachable!("handled above"),
         }
     }
 }

@@ -210,15 +210,45 @@ impl TelegramSettings {
             anyhow::anyhow!(
                 "webhook mode needs telegram.webhook_url (or ANKETA_WEBHOOK_URL), the public https:// URL \
                  Telegram posts to (got {:?})",
-                self.webhook_url
+                redact_url(&self.webhook_url)
             )
         })?;
         anyhow::ensure!(
             matches!(url.scheme(), "https" | "http"),
-            "telegram.webhook_url must be an https:// URL (got {url})"
+            "telegram.webhook_url must be an https:// URL (got {})",
+            redact_url(url.as_str())
         );
         Ok(url)
     }
+}
+
+/// A URL as a message or a log may show it: a password in it (`user:password@`, or a `password=`
+/// parameter as PostgreSQL URLs allow) becomes `***`. Works on text, not on a parsed URL, since
+/// the messages that echo a URL are often about one that does not parse; where it cannot tell a
+/// password from the rest (an unescaped `@` further on), it hides more, never less.
+pub fn redact_url(url: &str) -> String {
+    let mut redacted = url.to_string();
+    if let Some(scheme) = url.find("://") {
+        let start = scheme + 3;
+        if let Some(at) = url[start..].rfind('@')
+            && let Some(colon) = url[start..start + at].find(':')
+        {
+            redacted = format!("{}:***{}", &url[..start + colon], &url[start + at..]);
+        }
+    }
+    if let Some((base, query)) = redacted.split_once('?') {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((key, _)) if ["password", "sslpassword"].iter().any(|p| key.eq_ignore_ascii_case(p)) => {
+                    format!("{key}=***")
+                }
+                _ => parameter.to_string(),
+            })
+            .collect();
+        redacted = format!("{base}?{}", parameters.join("&"));
+    }
+    redacted
 }
 
 fn env_value(name: &str) -> Option<String> {
@@ -245,6 +275,32 @@ mod tests {
         assert_eq!(shipped.telegram.mode, defaults.telegram.mode);
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
         assert_eq!(shipped.server.listen, defaults.server.listen);
+    }
+
+    #[test]
+    fn passwords_in_urls_are_redacted_and_nothing_else_changes() {
+        for (url, shown) in [
+            ("postgres://anketa:s3cret@db:5432/anketa", "postgres://anketa:***@db:5432/anketa"),
+            ("postgresql://u:p%40ss@h/db?sslmode=require", "postgresql://u:***@h/db?sslmode=require"),
+            ("postgres://u:p@ss/w@h/db", "postgres://u:***@h/db"),
+            ("postgres://u@h/db?sslmode=require&password=s3cret", "postgres://u@h/db?sslmode=require&password=***"),
+            ("postgres://u@h/db?PASSWORD=s3cret", "postgres://u@h/db?PASSWORD=***"),
+            ("mysql://root:toor@localhost/db", "mysql://root:***@localhost/db"),
+            ("https://user:token@api.example/bot", "https://user:***@api.example/bot"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+        for unchanged in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://h:5432/db",
+            "sqlite://anketa.db",
+            "sqlite:///var/lib/anketa/anketa.db",
+            "https://anketa.example/telegram/webhook?x=1",
+            "not a url",
+            "",
+        ] {
+            assert_eq!(redact_url(unchanged), unchanged);
+        }
     }
 
     fn load_text(text: &str) -> anyhow::Result<Settings> {

@@ -15,6 +15,7 @@
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
 //! - [`report`]: the results report by the official НОКО criteria, and the free-text proposals.
+//! - [`csv_out`]: every CSV file written, each cell guarded against spreadsheet formula injection.
 //! - [`qr`]: QR codes of class links as PNG and SVG.
 //! - [`poster`]: printable A4 class posters (PDF) with the QR code.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
@@ -27,6 +28,7 @@ pub mod bot;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod csv_out;
 pub mod db;
 pub mod digest;
 pub mod expert;

@@ -156,7 +156,8 @@ pub async fn export_links(
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
     let csv = dir.join("links.csv");
-    let mut writer = csv::Writer::from_path(&csv).with_context(|| format!("cannot write {}", csv.display()))?;
+    let mut writer =
+        crate::csv_out::Writer::from_path(&csv).with_context(|| format!("cannot write {}", csv.display()))?;
     writer.write_record(["municipality", "school", "class", "url"])?;
     for link in &links {
         writer.write_record([&link.municipality, &link.school, &link.class, &deep_link(bot_username, &link.code)])?;
@@ -400,7 +401,7 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: Expo
     match format {
         ExportFormat::Csv => {
             let mut writer =
-                csv::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
+                crate::csv_out::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
             writer.write_record(ExportRow::header(&columns, true))?;
             let count = db
                 .export_responses(campaign.id, Scope::Region, Reader::Operator, |row: ExportRow| {

@@ -5,19 +5,25 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
+use rand::RngCore;
 use sha2::Sha256;
 
 use crate::db::ExportRow;
 
-/// The smallest key accepted: 32 bytes, as `openssl rand -hex 32` gives 64 hex characters.
+/// The smallest key accepted: 32 random bytes, as `anketa key generate` and `openssl rand -hex 32`
+/// make them (64 hex characters).
 const MIN_KEY_BYTES: usize = 32;
 
-pub const HOW_TO_MAKE_A_KEY: &str = "Create one with `openssl rand -hex 32` (or `python3 -c \"import secrets; print(secrets.token_hex(32))\"`), \
-keep it outside the repository, and pass it as ANKETA_IDENTITY_KEY, or put it in a file readable only by the bot \
-and set ANKETA_IDENTITY_KEY_FILE to its path. Keep the same key for the whole campaign: a new key lets everyone answer again.";
+pub const HOW_TO_MAKE_A_KEY: &str = "Create one with `anketa key generate` (or `openssl rand -hex 32`), \
+keep it outside the repository, and pass it as ANKETA_IDENTITY_KEY, or put it in a file only the bot's user can read \
+(`(umask 077; anketa key generate > identity.key)`) and set ANKETA_IDENTITY_KEY_FILE to its path. \
+Keep the same key for the whole campaign: a new key lets everyone answer again.";
 
 /// The secret key of the identity hash. Never printed.
 #[derive(Clone)]
@@ -33,8 +39,23 @@ impl fmt::Debug for IdentityKey {
 pub enum KeyError {
     #[error("no identity key: set ANKETA_IDENTITY_KEY or ANKETA_IDENTITY_KEY_FILE. {HOW_TO_MAKE_A_KEY}")]
     Missing,
+    #[error(
+        "both ANKETA_IDENTITY_KEY and ANKETA_IDENTITY_KEY_FILE are set: unset one of them, so that there is no doubt \
+         which key counts the respondents (the file keeps the key out of the process environment)"
+    )]
+    BothSet,
     #[error("cannot read the identity key file {path}: {source}")]
     Unreadable { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the identity key file {path} can be read by other users (mode {mode:03o}): run `chmod 600 {path}` \
+         (and make the bot's user its owner)"
+    )]
+    Exposed { path: PathBuf, mode: u32 },
+    #[error(
+        "the identity key must be at least {MIN_KEY_BYTES} random bytes written as hex or base64, not a passphrase. \
+         {HOW_TO_MAKE_A_KEY}"
+    )]
+    NotEncoded,
     #[error("the identity key is too short ({len} bytes; at least {MIN_KEY_BYTES} are needed). {HOW_TO_MAKE_A_KEY}")]
     TooShort { len: usize },
 }
@@ -59,16 +80,23 @@ impl IdentityKey {
     /// Reads the key from `ANKETA_IDENTITY_KEY`, or from the file named by `ANKETA_IDENTITY_KEY_FILE`.
     pub fn from_env() -> Result<Self, KeyError> {
         let inline = std::env::var("ANKETA_IDENTITY_KEY").ok().filter(|k| !k.trim().is_empty());
-        let file = std::env::var_os("ANKETA_IDENTITY_KEY_FILE").filter(|p| !p.is_empty());
-        let text = match (inline, file) {
-            (Some(key), _) => key,
-            (None, Some(path)) => {
-                let path = PathBuf::from(path);
-                std::fs::read_to_string(&path).map_err(|source| KeyError::Unreadable { path, source })?
-            }
-            (None, None) => return Err(KeyError::Missing),
-        };
-        Self::new(text.trim().as_bytes())
+        let file = std::env::var_os("ANKETA_IDENTITY_KEY_FILE").filter(|p| !p.is_empty()).map(PathBuf::from);
+        Self::from_sources(inline.as_deref(), file.as_deref())
+    }
+
+    /// The key from exactly one of its sources: its text, or a file only its owner can read.
+    pub fn from_sources(inline: Option<&str>, file: Option<&Path>) -> Result<Self, KeyError> {
+        match (inline, file) {
+            (Some(_), Some(_)) => Err(KeyError::BothSet),
+            (Some(text), None) => Self::parse(text),
+            (None, Some(path)) => Self::parse(&read_key_file(path)?),
+            (None, None) => Err(KeyError::Missing),
+        }
+    }
+
+    /// The key's bytes from its text: hex, or base64 (standard or URL-safe, padded or not).
+    pub fn parse(text: &str) -> Result<Self, KeyError> {
+        Self::new(&decode(text.trim()).ok_or(KeyError::NotEncoded)?)
     }
 
     pub fn new(bytes: &[u8]) -> Result<Self, KeyError> {
@@ -109,6 +137,47 @@ impl fmt::Debug for ChatKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ChatKey([redacted])")
     }
+}
+
+/// A new key for `anketa key generate`: [`MIN_KEY_BYTES`] bytes from the operating system's
+/// random source, as hex.
+pub fn generate_key() -> String {
+    let mut bytes = [0u8; MIN_KEY_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Hex first (64 hex characters are valid base64 too, and mean the hex bytes), then base64. Random
+/// bytes in base64 mix upper and lower case (one case alone in 43 characters happens about once in
+/// 10^10 keys), while a passphrase made of base64's characters (`school-survey-key-…`) seldom does:
+/// requiring both turns most passphrases away instead of reading them as bytes.
+fn decode(text: &str) -> Option<Vec<u8>> {
+    if text.len().is_multiple_of(2) && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return hex::decode(text).ok();
+    }
+    let mixed_case = text.bytes().any(|b| b.is_ascii_uppercase()) && text.bytes().any(|b| b.is_ascii_lowercase());
+    if !mixed_case {
+        return None;
+    }
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD].iter().find_map(|engine| engine.decode(text).ok())
+}
+
+/// The key file's text, refused when anyone but its owner may read it: the key is what stops a
+/// second answer, and whoever holds it can test whether a given account answered.
+fn read_key_file(path: &Path) -> Result<String, KeyError> {
+    let unreadable = |source| KeyError::Unreadable { path: path.to_path_buf(), source };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata().map_err(unreadable)?.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(KeyError::Exposed { path: path.to_path_buf(), mode });
+        }
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(unreadable)?;
+    Ok(text)
 }
 
 /// Individual answers are shown only for groups of at least `threshold` responses: a class below
@@ -181,6 +250,91 @@ mod tests {
     fn short_keys_are_refused_and_keys_never_print() {
         assert!(matches!(IdentityKey::new(b"short"), Err(KeyError::TooShort { len: 5 })));
         assert_eq!(format!("{:?}", key(1)), "IdentityKey([redacted])");
-        assert!(KeyError::Missing.to_string().contains("openssl rand -hex 32"));
+        let missing = KeyError::Missing.to_string();
+        assert!(missing.contains("anketa key generate") && missing.contains("openssl rand -hex 32"), "{missing}");
+    }
+
+    /// The same 32 bytes in every accepted spelling.
+    const BYTES: [u8; 32] = *b"\x00\x01\xfe\xffanketa identity key bytes ok";
+
+    fn same_key(text: &str) -> bool {
+        let parsed = IdentityKey::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        parsed.identity(42, 1, 1) == IdentityKey::new(&BYTES).unwrap().identity(42, 1, 1)
+    }
+
+    #[test]
+    fn keys_are_read_as_hex_or_base64_and_hashed_as_their_bytes() {
+        let hex = hex::encode(BYTES);
+        assert!(same_key(&hex) && same_key(&hex.to_uppercase()) && same_key(&format!("  {hex}\n")));
+        for engine in [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD] {
+            assert!(same_key(&engine.encode(BYTES)), "{}", engine.encode(BYTES));
+        }
+        // The two alphabets differ in + / against - _; these bytes use both.
+        assert!(STANDARD.encode(BYTES).contains('/') && URL_SAFE.encode(BYTES).contains('_'));
+        // Longer keys are fine; the bytes, not the text, key the hash.
+        let long = IdentityKey::parse(&hex::encode([7u8; 64])).unwrap();
+        assert_eq!(long.identity(1, 1, 1), IdentityKey::new(&[7u8; 64]).unwrap().identity(1, 1, 1));
+    }
+
+    #[test]
+    fn short_keys_and_passphrases_are_refused() {
+        let short_hex = hex::encode([1u8; 31]);
+        assert!(matches!(IdentityKey::parse(&short_hex), Err(KeyError::TooShort { len: 31 })));
+        let short_base64 = STANDARD.encode(&BYTES[..31]);
+        assert!(matches!(IdentityKey::parse(&short_base64), Err(KeyError::TooShort { len: 31 })));
+        for passphrase in [
+            "too-short",
+            "test-identity-key-0123456789abcdef0123456789abcdef",
+            "correct horse battery staple and a few more words to pass 32",
+            "мой секретный ключ для анкеты школы номер один",
+            &format!("{}g", hex::encode(BYTES)),
+        ] {
+            let error = IdentityKey::parse(passphrase).err().unwrap_or_else(|| panic!("{passphrase:?} accepted"));
+            assert!(matches!(error, KeyError::NotEncoded), "{passphrase:?}: {error}");
+            assert!(
+                error.to_string().contains("not a passphrase") && error.to_string().contains("anketa key generate")
+            );
+        }
+    }
+
+    #[test]
+    fn generated_keys_are_fresh_and_accepted() {
+        let (a, b) = (generate_key(), generate_key());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert!(IdentityKey::parse(&a).is_ok());
+    }
+
+    fn key_file(text: &str, mode: u32) -> tempfile::NamedTempFile {
+        use std::os::unix::fs::PermissionsExt;
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        std::fs::set_permissions(file.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        file
+    }
+
+    #[test]
+    fn exactly_one_source_and_a_key_file_only_its_owner_reads() {
+        let hex = hex::encode(BYTES);
+        assert!(matches!(IdentityKey::from_sources(None, None), Err(KeyError::Missing)));
+        assert!(IdentityKey::from_sources(Some(&hex), None).is_ok());
+        for mode in [0o600, 0o400] {
+            let file = key_file(&format!("{hex}\n"), mode);
+            assert!(IdentityKey::from_sources(None, Some(file.path())).is_ok(), "{mode:o}");
+            let both = IdentityKey::from_sources(Some(&hex), Some(file.path())).unwrap_err();
+            assert!(matches!(both, KeyError::BothSet), "{both}");
+        }
+        for mode in [0o640, 0o644, 0o604, 0o660] {
+            let file = key_file(&hex, mode);
+            let error = IdentityKey::from_sources(None, Some(file.path())).unwrap_err();
+            assert!(matches!(error, KeyError::Exposed { .. }), "{mode:o}: {error}");
+            let message = error.to_string();
+            assert!(message.contains(&format!("chmod 600 {}", file.path().display())), "{message}");
+            assert!(message.contains(&format!("mode {mode:03o}")), "{message}");
+        }
+        let passphrase = key_file("a passphrase that is long enough to pass a length check", 0o600);
+        assert!(matches!(IdentityKey::from_sources(None, Some(passphrase.path())), Err(KeyError::NotEncoded)));
+        let missing = IdentityKey::from_sources(None, Some(Path::new("/no/such/key"))).unwrap_err();
+        assert!(matches!(missing, KeyError::Unreadable { .. }) && missing.to_string().contains("/no/such/key"));
     }
 }

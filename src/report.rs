@@ -279,7 +279,7 @@ impl Table {
     /// CSV: the header, the rows, an empty line, then one note per line. Points are rounded to two
     /// decimals with a decimal point, as the responses export writes numbers.
     pub fn to_csv(&self, no_data: &str) -> anyhow::Result<Vec<u8>> {
-        let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        let mut writer = crate::csv_out::Writer::flexible(Vec::new());
         writer.write_record(&self.header)?;
         for row in &self.rows {
             writer.write_record(row.iter().map(|cell| match cell {
@@ -293,7 +293,7 @@ impl Table {
         let mut bytes = writer.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
         // A blank line keeps the notes apart from the table (the csv crate would write `""`).
         bytes.push(b'\n');
-        let mut writer = csv::Writer::from_writer(bytes);
+        let mut writer = crate::csv_out::Writer::from_writer(bytes);
         for note in &self.notes {
             writer.write_record([note])?;
         }

@@ -28,6 +28,9 @@ use crate::db::Db;
 /// The header Telegram repeats the webhook's secret token in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
+/// The shortest webhook secret accepted: as many characters as `openssl rand -hex 16` prints.
+pub const MIN_SECRET_LEN: usize = 32;
+
 /// How long a health check waits for the database.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -42,13 +45,19 @@ impl WebhookSecret {
         WebhookSecret::parse(value.trim())
     }
 
-    /// Telegram's rule: 1–256 characters of `A-Z`, `a-z`, `0-9`, `_` and `-`.
+    /// Telegram's alphabet (`A-Z`, `a-z`, `0-9`, `_`, `-`) and at most 256 characters; at least
+    /// [`MIN_SECRET_LEN`], where Telegram takes one, since the secret is all that stops forged
+    /// updates from whoever learns the URL.
     pub fn parse(value: &str) -> anyhow::Result<Self> {
+        const HOW: &str = "the same on every replica; make one with `openssl rand -hex 32`";
+        let length = value.chars().count();
         anyhow::ensure!(
-            (1..=256).contains(&value.len())
-                && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
-            "webhook mode needs ANKETA_WEBHOOK_SECRET: 1 to 256 characters of A-Z, a-z, 0-9, _ and -, the \
-             same on every replica (e.g. `openssl rand -hex 32`)"
+            (MIN_SECRET_LEN..=256).contains(&length),
+            "webhook mode needs ANKETA_WEBHOOK_SECRET of {MIN_SECRET_LEN} to 256 characters (got {length}), {HOW}"
+        );
+        anyhow::ensure!(
+            value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+            "ANKETA_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule), {HOW}"
         );
         Ok(WebhookSecret(value.to_string()))
     }
@@ -118,10 +127,19 @@ async fn receive_update(State(webhook): State<Arc<Webhook>>, headers: HeaderMap,
     let update: Update = match serde_json::from_slice(&body) {
         Ok(update) => update,
         Err(error) => {
-            tracing::warn!(error = %error, "a webhook request carried no Telegram update");
+            // Where, not what: serde's message may quote a value of the update.
+            tracing::warn!(
+                line = error.line(),
+                column = error.column(),
+                "a webhook request carried no Telegram update"
+            );
             return StatusCode::BAD_REQUEST;
         }
     };
+    // Answered 200 all the same: Telegram would only send it again.
+    if crate::bot::unreadable(&update) {
+        return StatusCode::OK;
+    }
     crate::bot::handle_update(&webhook.schema, &webhook.dependencies, update).await;
     StatusCode::OK
 }
@@ -150,16 +168,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_secret_follows_telegrams_rule_and_must_match_exactly() {
-        for bad in ["", "with space", "ключ", &"a".repeat(257)] {
+    fn the_secret_is_long_follows_telegrams_alphabet_and_must_match_exactly() {
+        let fine = "Abc_123-x".repeat(4);
+        for bad in ["", "x", "with space", "ключ", &"a".repeat(31), &"a".repeat(257), &format!("{fine} ")] {
             assert!(WebhookSecret::parse(bad).is_err(), "{bad:?}");
         }
-        let secret = WebhookSecret::parse("Abc_123-x").unwrap();
+        let short = WebhookSecret::parse("Abc_123-x").err().unwrap().to_string();
+        assert!(short.contains("32 to 256 characters (got 9)") && short.contains("openssl rand"), "{short}");
+        assert!(WebhookSecret::parse(&"a".repeat(32)).is_ok() && WebhookSecret::parse(&"-".repeat(256)).is_ok());
+        let secret = WebhookSecret::parse(&fine).unwrap();
         let mut headers = HeaderMap::new();
         assert!(!secret.matches(&headers));
-        headers.insert(SECRET_HEADER, "Abc_123-".parse().unwrap());
+        headers.insert(SECRET_HEADER, fine[..fine.len() - 1].parse().unwrap());
         assert!(!secret.matches(&headers));
-        headers.insert(SECRET_HEADER, "Abc_123-x".parse().unwrap());
+        headers.insert(SECRET_HEADER, fine.parse().unwrap());
         assert!(secret.matches(&headers));
     }
 }

@@ -36,7 +36,8 @@ pub fn bot_from_env() -> anyhow::Result<Bot> {
         .context("TELOXIDE_TOKEN is not set: put the token @BotFather gave you in the environment")?;
     let mut bot = Bot::new(token.trim());
     if let Some(url) = std::env::var("TELOXIDE_API_URL").ok().filter(|u| !u.trim().is_empty()) {
-        let url = reqwest::Url::parse(url.trim()).with_context(|| format!("TELOXIDE_API_URL {url:?} is not a URL"))?;
+        let url = reqwest::Url::parse(url.trim())
+            .with_context(|| format!("TELOXIDE_API_URL {:?} is not a URL", crate::config::redact_url(&url)))?;
         bot = bot.set_api_url(url);
     }
     Ok(bot)
@@ -130,7 +131,7 @@ async fn serve_polling(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
-        .dependencies(bot::dependencies(bot, app))
+        .dependencies(bot::dependencies(bot.clone(), app))
         // Updates the schema does not handle (group chats, edits) are dropped without logging
         // their content, which would name the sender.
         .default_handler(|_| async {})
@@ -155,7 +156,10 @@ async fn serve_polling(
         }
     };
     tracing::info!("listening for updates (polling)");
-    let ((), served) = tokio::join!(dispatcher.dispatch(), http);
+    // teloxide's own dispatch() would log unreadable updates and getUpdates errors whole.
+    let listener = bot::ReadableUpdates(teloxide::update_listeners::polling_default(bot).await);
+    let listening_failed = Arc::new(|error| async move { bot::polling_failed(error) });
+    let ((), served) = tokio::join!(dispatcher.dispatch_with_listener(listener, listening_failed), http);
     served
 }
 

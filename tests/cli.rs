@@ -228,23 +228,78 @@ text = { ru = "Второй" }
 }
 
 async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(app: TestApp) {
+    use std::os::unix::fs::PermissionsExt;
+    let stderr_of = |output: std::process::Output| String::from_utf8_lossy(&output.stderr).into_owned();
     let output = app.command(&["run"]).env_remove("ANKETA_IDENTITY_KEY").output().await.unwrap();
     assert!(!output.status.success());
+    let stderr = stderr_of(output);
+    assert!(stderr.contains("ANKETA_IDENTITY_KEY") && stderr.contains("anketa key generate"), "{stderr}");
+    assert!(stderr.contains("openssl rand -hex 32"), "{stderr}");
+
+    let passphrase = "Our-School-Survey-Key-For-The-Autumn-Campaign 2026";
+    let stderr = stderr_of(app.command(&["run"]).env("ANKETA_IDENTITY_KEY", passphrase).output().await.unwrap());
+    assert!(stderr.contains("hex or base64, not a passphrase"), "{stderr}");
+
+    // `anketa key generate` prints a key; in a file others may read, it is refused with the fix.
+    let key = app.cli(&["key", "generate"]).await;
+    assert!(key.trim().len() == 64 && key.trim().bytes().all(|b| b.is_ascii_hexdigit()), "{key:?}");
+    let key_file = app.write("identity.key", &key);
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let from_file = || {
+        let mut command = app.command(&["run"]);
+        command.env_remove("ANKETA_IDENTITY_KEY").env("ANKETA_IDENTITY_KEY_FILE", &key_file);
+        command
+    };
+    let stderr = stderr_of(from_file().output().await.unwrap());
+    assert!(stderr.contains(&format!("(mode 644): run `chmod 600 {key_file}`")), "{stderr}");
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Accepted now: the start stops at the next thing missing, the bot token.
+    let stderr = stderr_of(from_file().env_remove("TELOXIDE_TOKEN").output().await.unwrap());
+    assert!(stderr.contains("TELOXIDE_TOKEN") && !stderr.contains("identity key"), "{stderr}");
+    // The variable and the file both set: which key would count the respondents?
+    let both = app.command(&["run"]).env("ANKETA_IDENTITY_KEY_FILE", &key_file).output().await.unwrap();
+    let stderr = stderr_of(both);
+    assert!(stderr.contains("both ANKETA_IDENTITY_KEY and ANKETA_IDENTITY_KEY_FILE are set"), "{stderr}");
+}
+
+#[tokio::test]
+async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
+    let app = TestApp::new(support::Engine::Sqlite).await;
+    let webhook = [
+        ("ANKETA_TELEGRAM_MODE", "webhook"),
+        ("ANKETA_WEBHOOK_URL", "https://anketa.example/telegram/webhook"),
+        ("ANKETA_LISTEN", "127.0.0.1:0"),
+    ];
+    let output =
+        app.command(&["run"]).envs(webhook).env("ANKETA_WEBHOOK_SECRET", "a".repeat(31)).output().await.unwrap();
+    assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("ANKETA_IDENTITY_KEY") && stderr.contains("openssl rand -hex 32"), "{stderr}");
+    assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
+}
 
-    let key_file = app.write("key", "too-short");
-    let output = app
-        .command(&["run"])
-        .env_remove("ANKETA_IDENTITY_KEY")
-        .env("ANKETA_IDENTITY_KEY_FILE", &key_file)
-        .output()
-        .await
-        .unwrap();
-    assert!(String::from_utf8_lossy(&output.stderr).contains("too short"));
+/// The commands that echo a database URL show it without its password.
+#[tokio::test]
+async fn database_passwords_never_show_in_messages() {
+    let app = TestApp::new(support::Engine::Postgres).await;
+    // The test server trusts local connections, so the password is accepted whatever it is.
+    let mut url = reqwest::Url::parse(&app.db_url).unwrap();
+    url.set_password(Some("Sup3r-Secret")).unwrap();
+    let shown = url.as_str().replace("Sup3r-Secret", "***");
+    let output = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", url.as_str()).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && stdout.contains(&format!("The database at {shown} is up to date")), "{stdout}");
 
-    let output = app.command(&["run"]).env_remove("TELOXIDE_TOKEN").output().await.unwrap();
-    assert!(String::from_utf8_lossy(&output.stderr).contains("TELOXIDE_TOKEN"));
+    let source = format!("sqlite://{}", app.path("source.db").display());
+    let copied = app.cli(&["db", "copy", "--from", &source, "--to", url.as_str()]).await;
+    assert!(copied.contains(&format!("to {shown}.")), "{copied}");
+
+    let mysql = "mysql://root:Sup3r-Secret@localhost/anketa";
+    let refused = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", mysql).output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("(got \"mysql://root:***@localhost/anketa\")"), "{stderr}");
+    for output in [stdout.as_ref(), copied.as_str(), stderr.as_ref()] {
+        assert!(!output.contains("Sup3r-Secret"), "{output}");
+    }
 }
 
 async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
@@ -265,6 +320,60 @@ async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
     assert!(screen.contains("Question 1 of 15") && screen.contains("Question 2 of 14"), "{screen}");
     assert!(screen.contains("[1] Yes") && screen.contains("[2] No"), "{screen}");
     assert!(screen.contains("! Please answer with the buttons"), "{screen}");
+}
+
+/// Every cell of a CSV file, header and notes included.
+fn csv_cells(path: &Path) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).unwrap();
+    reader.records().flat_map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>()).collect()
+}
+
+/// Names and free text that a spreadsheet would run as formulas come out of every CSV file with a
+/// leading apostrophe: the links, the responses export, the report and its proposals.
+async fn no_csv_cell_is_a_spreadsheet_formula(mut app: TestApp) {
+    let roster = app.write("formulas.csv", "municipality;school;class;students\n=Город;@Школа;-5А;25\n");
+    app.cli(&["roster", "import", &roster]).await;
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    let link = links.iter().find(|l| l.school == "'@Школа").expect("the formula school's link, guarded");
+    assert_eq!(link.class, "'-5А");
+    app.start_bot().await;
+    let parent = app.api.user(740_001, "ru");
+    parent.send_text(&link.start_command()).await;
+    parent.press("Начать").await;
+    for _ in 0..10 {
+        parent.press("Нет").await;
+    }
+    parent.send_text("=HYPERLINK(\"http://evil.example\",\"ok\")").await;
+    parent.press("Отправить").await;
+
+    let (header, rows) = app.export().await;
+    let idea = header.iter().position(|h| h == "q15").expect("the proposals question");
+    assert_eq!(rows[0][..3], ["'=Город", "'@Школа", "'-5А"]);
+    assert_eq!(rows[0][idea], "'=HYPERLINK(\"http://evil.example\",\"ok\")");
+
+    // The report with every group shown, so the proposal is listed.
+    let config = app.write("k1.toml", "[privacy]\nmin_group_size = 1\n");
+    let results = app.path("results.csv");
+    app.cli(&[
+        "--config",
+        &config,
+        "report",
+        "--campaign",
+        "autumn",
+        "--format",
+        "csv",
+        "--out",
+        results.to_str().unwrap(),
+    ])
+    .await;
+    let proposals = app.path("results-proposals.csv");
+    assert!(csv_cells(&results).contains(&"'@Школа".to_string()), "{:?}", csv_cells(&results));
+    assert!(csv_cells(&proposals).iter().any(|c| c.starts_with("'=HYPERLINK")), "{:?}", csv_cells(&proposals));
+    for file in [app.path("links").join("links.csv"), app.path("export.csv"), results, proposals] {
+        let formulas: Vec<String> =
+            csv_cells(&file).into_iter().filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r'])).collect();
+        assert!(formulas.is_empty(), "{}: {formulas:?}", file.display());
+    }
 }
 
 #[tokio::test]
@@ -302,4 +411,5 @@ on_both_engines!(
     links_export_writes_a_qr_code_and_a_poster_for_every_class,
     questionnaire_check_names_the_question_and_the_problem,
     run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one,
+    no_csv_cell_is_a_spreadsheet_formula,
 );

@@ -1267,7 +1267,9 @@ impl Record {
 
 /// Writes records in the file's column order `layout.order` (fields past it follow as they are) as
 /// a spreadsheet would; returns the text and the line each record starts on. `blank_after[n]`
-/// empty lines follow record `n`.
+/// empty lines follow record `n`. The roster parser's input, not an export: cells are written as
+/// given, formula characters included, so the csv crate's writer is the right one here.
+#[allow(clippy::disallowed_types)]
 fn write_csv(layout: &Layout, records: &[Record], blank_after: &[usize]) -> (String, Vec<u64>) {
     let newline = layout.newline;
     let mut text = String::new();

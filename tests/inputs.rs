@@ -1,9 +1,13 @@
 //! Unexpected input never crashes and never changes what it should not: forged and stale buttons,
-//! text where a button is expected, stickers, photos, oversized messages, bad links and dates;
-//! plus multiple choice, ratings and free text on a questionnaire written for the test.
+//! text where a button is expected, stickers, photos, oversized messages, bad links and dates,
+//! updates forged in another person's chat, updates teloxide cannot read; plus multiple choice,
+//! ratings and free text on a questionnaire written for the test.
 
 mod support;
 
+use std::time::Duration;
+
+use serde_json::json;
 use support::bot_api::TestUser;
 use support::{TestApp, outputs};
 
@@ -233,7 +237,91 @@ async fn a_message_handed_over_again_answers_only_its_own_question(mut app: Test
     assert_eq!(rows[0][5..], ["Дружный класс", "Больше прогулок"]);
 }
 
+/// A private chat as the Bot API describes it, and a person.
+fn private_chat(id: i64) -> serde_json::Value {
+    json!({"id": id, "type": "private", "first_name": format!("User {id}")})
+}
+
+fn person(id: i64) -> serde_json::Value {
+    json!({"id": id, "is_bot": false, "first_name": format!("User {id}"), "language_code": "ru"})
+}
+
+/// Telegram sends a private chat's updates from that chat's own user only. An update claiming
+/// another sender is forged (posted to a leaked webhook URL, say): acted on, it would answer as
+/// one person in another's chat. It is ignored: no reply, no answer to the button, nothing stored.
+async fn a_private_update_from_someone_else_is_ignored(mut app: TestApp) {
+    let links = start_custom(&mut app).await;
+    let victim = app.api.user(2_000_000_005, "ru");
+    let intruder = 2_000_000_006;
+    let after = app.api.seq();
+    let start = links[0].start_command();
+    app.api.enqueue_update(json!({"message": {
+        "message_id": 900_001,
+        "date": chrono::Utc::now().timestamp(),
+        "chat": private_chat(victim.id()),
+        "from": person(intruder),
+        "text": start,
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }}));
+    app.api.enqueue_update(json!({"callback_query": {
+        "id": "forged-press",
+        "from": person(intruder),
+        "message": {"message_id": 1, "date": 0, "chat": private_chat(victim.id())},
+        "chat_instance": "ci-forged",
+        "data": "1:b",
+    }}));
+    // The victim's own message is answered as usual (and in polling mode comes after the forged
+    // ones in the chat's queue); the replicas get a moment more, as their posts run in parallel.
+    let help = victim.send_text("/help").await;
+    assert!(help.text.contains("/cancel"), "{}", help.text);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let outputs = victim.outputs_after(after);
+    assert_eq!(outputs.len(), 1, "only /help was answered: {outputs:#?}");
+    let pressed = app.api.calls("answerCallbackQuery");
+    assert!(pressed.iter().all(|call| call["callback_query_id"] != "forged-press"), "{pressed:#?}");
+    assert_eq!(app.sql().await.count("SELECT COUNT(*) FROM drafts").await, 0, "the forged /start stored nothing");
+    // The check asks Telegram for no other kind of update (polling hints them from the schema).
+    if let Some(poll) = app.api.calls("getUpdates").first() {
+        let mut kinds: Vec<&str> =
+            poll["allowed_updates"].as_array().unwrap().iter().filter_map(|k| k.as_str()).collect();
+        kinds.sort();
+        assert_eq!(kinds, ["callback_query", "message"], "{poll}");
+    }
+}
+
+/// An update teloxide cannot read (here a button press without `chat_instance`, as a Bot API
+/// emulator sent them) is dropped with its id alone in the log: teloxide would log it whole, with
+/// the sender's id, name and username. The bot goes on with the next update.
+async fn an_unreadable_update_leaves_no_trace_of_its_sender_in_the_log(mut app: TestApp) {
+    start_custom(&mut app).await;
+    let sender = 2_000_000_007_i64;
+    let update_id = app.api.enqueue_update(json!({"callback_query": {
+        "id": "no-chat-instance",
+        "from": {"id": sender, "is_bot": false, "first_name": "Евлампия", "username": "evlampia_parent"},
+        "message": {"message_id": 1, "date": 0, "chat": private_chat(sender)},
+        "data": "1:b",
+    }}));
+    let dropped = format!("update_id={update_id}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !app.bot_logs().contains(&dropped) {
+        assert!(tokio::time::Instant::now() < deadline, "no line for the dropped update:\n{}", app.bot_logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let user = app.api.user(2_000_000_008, "ru");
+    assert!(user.send_text("/help").await.text.contains("/cancel"), "the bot goes on");
+    let logs = app.bot_logs();
+    for trace in [sender.to_string().as_str(), "Евлампия", "evlampia_parent", "Cannot parse"] {
+        assert!(!logs.contains(trace), "{trace:?} in the log:\n{logs}");
+    }
+    // A webhook answers 200, or Telegram would post the update again and again.
+    for delivery in app.api.deliveries().iter().filter(|d| d.update_id == update_id) {
+        assert_eq!(delivery.status, Some(200), "{delivery:?}");
+    }
+}
+
 on_every_deployment!(
+    an_unreadable_update_leaves_no_trace_of_its_sender_in_the_log,
+    a_private_update_from_someone_else_is_ignored,
     a_message_handed_over_again_answers_only_its_own_question,
     multiple_choice_rating_and_free_text,
     unexpected_input_gets_a_clear_reply_and_changes_nothing,

@@ -28,7 +28,7 @@ type Answers = Vec<(String, String)>;
 
 /// The identity key the test bot runs with, as the attacker holds it.
 fn identity_key() -> IdentityKey {
-    IdentityKey::new(support::IDENTITY_KEY.trim().as_bytes()).expect("the test key")
+    IdentityKey::parse(support::IDENTITY_KEY).expect("the test key")
 }
 
 /// Telegram ids of 33–40 bits, as recent accounts have: a match of their bytes by chance in a

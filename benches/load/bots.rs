@@ -23,8 +23,8 @@ const MUNICIPALITIES: usize = 50;
 const SCHOOLS_PER_MUNICIPALITY: usize = 20;
 const GRADES: usize = 10;
 const LETTERS: [&str; 3] = ["А", "Б", "В"];
-/// At least 32 bytes, as `ANKETA_IDENTITY_KEY` requires.
-const IDENTITY_KEY: &str = "load-benchmark-identity-key-0123456789abcdef";
+/// 32 bytes as hex, as `ANKETA_IDENTITY_KEY` requires (`anketa key generate` prints such keys).
+const IDENTITY_KEY: &str = "6c6f61642d62656e63686d61726b2d6b65792d0123456789abcdef0123456789";
 pub const CAMPAIGN: &str = "НОКО load benchmark";
 
 /// Which bot answers.

@@ -1,7 +1,8 @@
 //! The Telegram adapter: turns updates into survey-engine inputs and engine states into screens.
 //!
 //! [`schema`] is the whole update tree, readable as the flow chart: private messages are either
-//! commands (`/start [code]`, `/cancel`, `/help`) or answers; button presses are callbacks.
+//! commands (`/start [code]`, `/cancel`, `/help`) or answers; button presses are callbacks; an
+//! update in a private chat from anyone but that chat's user is forged and goes nowhere.
 
 pub mod callback;
 mod handlers;
@@ -14,12 +15,16 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
+use futures_util::StreamExt;
+use teloxide::RequestError;
 use teloxide::dispatching::DpHandlerDescription;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::HandlerDescription;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
-use teloxide::types::AllowedUpdate;
+use teloxide::stop::StopToken;
+use teloxide::types::{AllowedUpdate, UpdateKind};
+use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::ballot_box::BallotBox;
 use crate::clock::Clock;
@@ -84,7 +89,18 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .branch(dptree::filter_map(Command::parse).endpoint(handlers::on_command))
         .endpoint(handlers::on_message);
     let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
-    counted.branch(private_messages).branch(button_presses)
+    let genuine = dptree::filter_with_description(DpHandlerDescription::entry(), from_the_chats_own_user);
+    counted.chain(genuine).branch(private_messages).branch(button_presses)
+}
+
+/// Telegram sends a private chat's messages and button presses from that chat's own user only. An
+/// update claiming another sender is forged (e.g. posted to a leaked webhook URL): acted on, it
+/// would answer as one person in another's chat, or hand an administrator's export to a stranger.
+fn from_the_chats_own_user(update: Update) -> bool {
+    match (update.chat(), update.from()) {
+        (Some(chat), Some(user)) if chat.is_private() => chat.id == ChatId::from(user.id),
+        _ => true,
+    }
 }
 
 /// The update kinds [`schema`] handles, for registering the webhook.
@@ -99,6 +115,62 @@ pub async fn handle_update(schema: &UpdateHandler<anyhow::Error>, dependencies: 
     dependencies.insert(update);
     if let ControlFlow::Break(Err(error)) = schema.dispatch(dependencies).await {
         handler_failed(error);
+    }
+}
+
+/// Whether teloxide could not read the update: it then holds the raw JSON, sender and all, which
+/// teloxide's dispatcher would log whole at ERROR. Such an update (a field teloxide does not know
+/// yet, or one a Bot API emulator leaves out) is dropped with its id alone in the log.
+pub fn unreadable(update: &Update) -> bool {
+    let unreadable = matches!(update.kind, UpdateKind::Error(_));
+    if unreadable {
+        tracing::warn!(update_id = update.id.0, "dropped an update teloxide cannot read");
+    }
+    unreadable
+}
+
+/// Telegram's polling listener without the [`unreadable`] updates, so the dispatcher never sees
+/// (and logs) them.
+pub struct ReadableUpdates(pub Polling<Bot>);
+
+type Keep = fn(&Result<Update, RequestError>) -> std::future::Ready<bool>;
+
+fn keep(update: &Result<Update, RequestError>) -> std::future::Ready<bool> {
+    std::future::ready(!update.as_ref().is_ok_and(unreadable))
+}
+
+impl<'a> AsUpdateStream<'a> for ReadableUpdates {
+    type StreamErr = RequestError;
+    type Stream =
+        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep>;
+
+    fn as_stream(&'a mut self) -> Self::Stream {
+        self.0.as_stream().filter(keep as Keep)
+    }
+}
+
+impl UpdateListener for ReadableUpdates {
+    type Err = RequestError;
+
+    fn stop_token(&mut self) -> StopToken {
+        self.0.stop_token()
+    }
+
+    fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
+        self.0.hint_allowed_updates(hint);
+    }
+}
+
+/// Logs a failed `getUpdates`, never the answer's body: an answer teloxide cannot read carries
+/// every update in it, senders included.
+pub fn polling_failed(error: RequestError) {
+    match error {
+        RequestError::InvalidJson { source, .. } => tracing::error!(
+            line = source.line(),
+            column = source.column(),
+            "cannot read the Bot API's answer to getUpdates"
+        ),
+        other => tracing::error!(error = %other, "cannot get updates from Telegram"),
     }
 }
 

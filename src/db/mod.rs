@@ -92,10 +92,13 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await
-                .with_context(|| format!("cannot open the SQLite database {url}"))?;
+                .with_context(|| format!("cannot open the SQLite database {}", crate::config::redact_url(url)))?;
             Db::from_sqlite(pool)
         } else {
-            anyhow::bail!("ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {url:?})");
+            anyhow::bail!(
+                "ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+                crate::config::redact_url(url)
+            );
         };
         db.migrate().await?;
         // A process killed within SCRUB_DELAY of a deletion left it in the log: scrub it now.

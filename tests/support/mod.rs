@@ -23,7 +23,8 @@ use bot_api::BotApi;
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
-pub const IDENTITY_KEY: &str = "test-identity-key-0123456789abcdef0123456789abcdef";
+/// 32 bytes as hex, the form `anketa key generate` prints.
+pub const IDENTITY_KEY: &str = "7465737420696465e7746974792b6b6579f0d1c2b3a4958677685a4b3c2d1e0f";
 
 /// A small roster: two schools in one municipality (one in Irkutsk time), three classes.
 pub const ROSTER: &str = "municipality;school;class;students;timezone\n\
@@ -38,8 +39,8 @@ pub enum Engine {
     Postgres,
 }
 
-/// The secret the webhook replicas share.
-pub const WEBHOOK_SECRET: &str = "test-webhook-secret_0123456789";
+/// The secret the webhook replicas share (at least 32 characters, as the bot requires).
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret_0123456789abcdef0123456789";
 /// The path of the webhook URL the replicas register.
 pub const WEBHOOK_PATH: &str = "/telegram/webhook";
 /// Replicas in [`TestApp::replicas`].
