@@ -123,6 +123,11 @@ pub async fn run(
     let record = std::mem::take(&mut *record.lock().expect("record"));
 
     let db = Db::connect(&format!("sqlite://{}", db_file.display())).await?;
+    // The campaign's end: every answer still sealed in the ballot box is released, so that the
+    // responses can be matched against what each respondent gave.
+    for school in db.sealed_schools().await? {
+        db.settle_school(school.campaign_id, school.school_id, 5, chrono::Utc::now().date_naive(), true).await?;
+    }
     let count = |sql: &'static str| {
         let db = db.clone();
         async move {
