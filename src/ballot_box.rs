@@ -75,10 +75,15 @@ impl BallotBox {
     /// Settles every school with sealed answers, releasing all of them where the campaign is over
     /// (closed, or past its end day in the school's timezone). Returns how many were released.
     pub async fn settle_all(&self) -> anyhow::Result<u64> {
+        self.settle_where(|_| true).await
+    }
+
+    /// Settles the schools `due` picks among those with sealed answers.
+    async fn settle_where(&self, due: impl Fn(&SealedSchool) -> bool) -> anyhow::Result<u64> {
         let today = self.today();
         let mut released = 0;
-        for school in self.db.sealed_schools().await? {
-            let over = is_over(&school, self.clock);
+        for school in self.db.sealed_schools().await?.iter().filter(|s| due(s)) {
+            let over = is_over(school, self.clock);
             released +=
                 self.db.settle_school(school.campaign_id, school.school_id, self.min_group, today, over).await?;
         }
@@ -86,19 +91,30 @@ impl BallotBox {
         Ok(released)
     }
 
-    /// Settles every minute until `stop`, then once more, so that a stopped bot leaves every
-    /// school settled.
+    /// Settles every school at start (a process killed before it settled a submit's school), then
+    /// every minute the schools with something to release (a campaign over, or a class whose
+    /// settling failed), until `stop`, when the schools submits scheduled are settled at once.
+    /// Settling rewrites a school's register, so schools with nothing new are left alone.
     pub async fn keep(self, mut stop: watch::Receiver<bool>) {
+        let mut settled_all = false;
+        let min_group = i64::try_from(self.min_group).unwrap_or(i64::MAX);
         loop {
-            if let Err(error) = self.settle_all().await {
-                tracing::warn!(error = format!("{error:#}"), "cannot settle the ballot box");
+            let settled = if settled_all {
+                self.settle_where(|school| is_over(school, self.clock) || school.fullest_class >= min_group).await
+            } else {
+                self.settle_all().await
+            };
+            match settled {
+                Ok(_) => settled_all = true,
+                Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot settle the ballot box"),
             }
-            if *stop.borrow() {
+            let stopping = tokio::select! {
+                _ = tokio::time::sleep(SETTLE_EVERY) => false,
+                _ = stop.wait_for(|stop| *stop) => true,
+            };
+            if stopping {
+                self.settle_scheduled().await;
                 return;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(SETTLE_EVERY) => {}
-                _ = stop.wait_for(|stop| *stop) => {}
             }
         }
     }

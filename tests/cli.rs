@@ -346,13 +346,15 @@ async fn no_csv_cell_is_a_spreadsheet_formula(mut app: TestApp) {
     parent.send_text("=HYPERLINK(\"http://evil.example\",\"ok\")").await;
     parent.press("Отправить").await;
 
+    // Every group shown (a group of one), so the class keeps its name and the proposal is listed.
+    let config = app.write("k1.toml", "[privacy]\nmin_group_size = 1\n");
+    app.cli(&["--config", &config, "campaign", "close", "autumn"]).await;
     let (header, rows) = app.export().await;
     let idea = header.iter().position(|h| h == "q15").expect("the proposals question");
     assert_eq!(rows[0][..3], ["'=Город", "'@Школа", "'-5А"]);
     assert_eq!(rows[0][idea], "'=HYPERLINK(\"http://evil.example\",\"ok\")");
 
-    // The report with every group shown, so the proposal is listed.
-    let config = app.write("k1.toml", "[privacy]\nmin_group_size = 1\n");
+    // The report.
     let results = app.path("results.csv");
     app.cli(&[
         "--config",

@@ -353,6 +353,9 @@ async fn staff_screens_change_only_by_whole_groups(mut app: TestApp) {
         }
         seen = now;
     }
+    // Who has answered is live, whatever the box holds.
+    let list = app.cli(&["campaign", "list"]).await;
+    assert!(list.contains("12 responses"), "{list}");
     // By the end something was shown: 5А's seven and 5Б's five crossed five (rows: a header too).
     assert!(seen.0.len() > 10 && seen.1 >= 10 && seen.2.len() > 5, "{} {} {}", seen.0.len(), seen.1, seen.2.len());
 }

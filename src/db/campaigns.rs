@@ -145,14 +145,15 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(&sql).bind(name).fetch_optional(pool).await)
     }
 
-    /// Every campaign with its questionnaires, the roster's headcount and the responses so far.
+    /// Every campaign with its questionnaires, the roster's headcount and how many have answered so far.
     pub async fn list_campaigns(&self) -> sqlx::Result<Vec<CampaignSummary>> {
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS},
                     (SELECT COALESCE(string_agg(q.questionnaire_id, ', '), '') FROM campaign_questionnaires q
                       WHERE q.campaign_id = c.id) AS questionnaires,
                     (SELECT CAST(COALESCE(SUM(k.headcount), 0) AS BIGINT) FROM classes k) AS headcount,
-                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = c.id) AS responses
+                    (SELECT CAST(COALESCE(SUM(t.responses), 0) AS BIGINT) FROM class_tallies t
+                      WHERE t.campaign_id = c.id) AS responses
              FROM campaigns c ORDER BY c.starts_on, c.name"
         );
         on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)

@@ -185,7 +185,7 @@ impl Db {
             "the target database already holds a roster or campaigns; copy only into a new, empty database"
         );
         anyhow::ensure!(
-            !self.has_old_drafts().await?,
+            self.old_drafts().await? == 0,
             "the source database holds unfinished answers of an older version: start `anketa run` on it once (it \
              rekeys them with the identity key), stop it, then copy"
         );

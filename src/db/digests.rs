@@ -166,7 +166,8 @@ impl Db {
         }
         let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
             "SELECT s.name AS school, k.id, k.name, k.headcount,
-                    (SELECT COUNT(*) FROM responses r WHERE r.campaign_id = $1 AND r.class_id = k.id) AS responses
+                    COALESCE((SELECT t.responses FROM class_tallies t WHERE t.campaign_id = $1 AND t.class_id = k.id), 0)
+                        AS responses
              FROM classes k JOIN schools s ON s.id = k.school_id
              WHERE s.municipality_id = $2 ORDER BY s.name, k.name",
         )

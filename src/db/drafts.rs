@@ -150,15 +150,27 @@ impl Db {
         Ok(done)
     }
 
-    /// Whether drafts written before drafts were keyed by [`ChatKey`] wait to be rekeyed.
-    pub async fn has_old_drafts(&self) -> sqlx::Result<bool> {
+    /// How many drafts written before drafts were keyed by [`ChatKey`] wait to be rekeyed (the
+    /// migration keeps them under their chat ids, in a table of their own).
+    pub async fn old_drafts(&self) -> sqlx::Result<i64> {
         let tables: i64 = on_pool!(self, pool => sqlx::query_scalar(match self {
             Db::Sqlite(..) => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'drafts_by_chat_id'",
             Db::Postgres(_) => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'drafts_by_chat_id'",
         })
         .fetch_one(pool)
         .await)?;
-        Ok(tables > 0)
+        if tables == 0 {
+            return Ok(0);
+        }
+        on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM drafts_by_chat_id").fetch_one(pool).await)
+    }
+
+    /// Drops the table of old drafts when it holds none: a new database, or no survey was unfinished.
+    pub(super) async fn drop_empty_old_drafts(&self) -> sqlx::Result<()> {
+        if self.old_drafts().await? == 0 {
+            on_pool!(self, pool => sqlx::query("DROP TABLE IF EXISTS drafts_by_chat_id").execute(pool).await.map(|_| ()))?;
+        }
+        Ok(())
     }
 
     /// Moves drafts written before drafts were keyed by [`ChatKey`] (kept by the migration under
@@ -166,7 +178,7 @@ impl Db {
     /// mid-way through the survey loses nothing in the upgrade. Needs the identity key, which
     /// only `run` has; returns how many drafts were moved.
     pub async fn rekey_old_drafts(&self, key: &IdentityKey) -> anyhow::Result<u64> {
-        if !self.has_old_drafts().await? {
+        if self.old_drafts().await? == 0 {
             return Ok(0);
         }
         let moved = on_pool!(self, pool => {

@@ -101,6 +101,7 @@ impl Db {
             );
         };
         db.migrate().await?;
+        db.drop_empty_old_drafts().await?;
         // A process killed within SCRUB_DELAY of a deletion left it in the log: scrub it now.
         if !db.checkpoint().await {
             db.scrub_deleted();

@@ -162,6 +162,8 @@ pub struct SealedSchool {
     pub timezone: String,
     pub ends_on: NaiveDate,
     pub closed: bool,
+    /// The most ballots one of its classes holds.
+    pub fullest_class: i64,
 }
 
 /// Binds at most this many rows in one statement (SQLite allows 32,766 parameters).
@@ -276,9 +278,11 @@ impl Db {
     /// The schools that have sealed ballots, with their campaign's end.
     pub async fn sealed_schools(&self) -> sqlx::Result<Vec<SealedSchool>> {
         on_pool!(self, pool => sqlx::query_as(
-            "SELECT b.campaign_id, b.school_id, s.timezone, c.ends_on, c.closed
-             FROM (SELECT DISTINCT campaign_id, school_id FROM ballots) b
+            "SELECT b.campaign_id, b.school_id, s.timezone, c.ends_on, c.closed, MAX(b.sealed) AS fullest_class
+             FROM (SELECT campaign_id, school_id, class_id, COUNT(*) AS sealed FROM ballots
+                   GROUP BY campaign_id, school_id, class_id) b
              JOIN schools s ON s.id = b.school_id JOIN campaigns c ON c.id = b.campaign_id
+             GROUP BY b.campaign_id, b.school_id, s.timezone, c.ends_on, c.closed
              ORDER BY b.campaign_id, b.school_id",
         )
         .fetch_all(pool)
@@ -355,6 +359,10 @@ impl Db {
                         .fetch_all(&mut *tx)
                         .await?,
                     );
+                    sqlx::query("DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE release_id = $1)")
+                        .bind(earlier)
+                        .execute(&mut *tx)
+                        .await?;
                     sqlx::query("DELETE FROM responses WHERE release_id = $1").bind(earlier).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM releases WHERE id = $1").bind(earlier).execute(&mut *tx).await?;
                 }
