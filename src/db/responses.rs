@@ -9,6 +9,8 @@
 //! what was written after what. So [`Db::settle_school`] rewrites the school's remaining ballots
 //! and its whole register in one transaction of its own, in random order, on both engines.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
@@ -146,6 +148,15 @@ struct Outgoing {
     audience: String,
     questionnaire_id: String,
     answers: Option<String>,
+}
+
+/// A ballot as it is read from the box.
+#[derive(sqlx::FromRow)]
+struct SealedBallot {
+    id: i64,
+    class_id: i64,
+    #[sqlx(flatten)]
+    ballot: Outgoing,
 }
 
 /// `rows` in random order, each with a fresh random id.
@@ -310,34 +321,31 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
             }
-            let sealed: Vec<(i64, i64)> =
-                sqlx::query_as("SELECT id, class_id FROM ballots WHERE campaign_id = $1 AND school_id = $2")
-                    .bind(campaign_id)
-                    .bind(school_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let mut sealed: HashMap<i64, (i64, Outgoing)> = sqlx::query_as::<_, SealedBallot>(
+                "SELECT id, class_id, audience, questionnaire_id, answers FROM ballots
+                 WHERE campaign_id = $1 AND school_id = $2",
+            )
+            .bind(campaign_id)
+            .bind(school_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, (b.class_id, b.ballot)))
+            .collect();
             let made: Vec<(i64, Option<i64>)> =
                 sqlx::query_as("SELECT id, class_id FROM releases WHERE campaign_id = $1 AND school_id = $2")
                     .bind(campaign_id)
                     .bind(school_id)
                     .fetch_all(&mut *tx)
                     .await?;
-            let sealed: Vec<Sealed> =
-                sealed.into_iter().map(|(ballot_id, class_id)| Sealed { ballot_id, class_id }).collect();
+            let in_box: Vec<Sealed> =
+                sealed.iter().map(|(ballot_id, (class_id, _))| Sealed { ballot_id: *ballot_id, class_id: *class_id }).collect();
             let made: Vec<Made> = made.into_iter().map(|(release_id, class_id)| Made { release_id, class_id }).collect();
             let mut released = 0u64;
-            for plan in releases::plan(&sealed, &made, min_group, over) {
-                let mut rows: Vec<Outgoing> = Vec::new();
+            for plan in releases::plan(&in_box, &made, min_group, over) {
+                let mut rows: Vec<Outgoing> =
+                    plan.ballots.iter().filter_map(|id| sealed.remove(id)).map(|(_, ballot)| ballot).collect();
                 for ids in plan.ballots.chunks(ROWS_PER_INSERT) {
-                    let mut select = QueryBuilder::new(
-                        "SELECT audience, questionnaire_id, answers FROM ballots WHERE id IN (",
-                    );
-                    let mut list = select.separated(", ");
-                    for id in ids {
-                        list.push_bind(*id);
-                    }
-                    select.push(")");
-                    rows.extend(select.build_query_as::<Outgoing>().fetch_all(&mut *tx).await?);
                     let mut delete = QueryBuilder::new("DELETE FROM ballots WHERE id IN (");
                     let mut list = delete.separated(", ");
                     for id in ids {
