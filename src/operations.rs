@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use rand::Rng;
-use rand::distributions::Alphanumeric;
 
 use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, Reader, RosterSummary};
 use crate::expert;
@@ -24,8 +23,11 @@ use crate::survey::scoring::{self, ExpertScores, OpennessVariant};
 use crate::survey::{Audience, Questionnaire, Survey};
 use crate::workbook;
 
-/// Length of a class link code: 12 of 62 symbols is 71 bits, far beyond guessing.
-const LINK_CODE_LEN: usize = 12;
+/// The symbols of class link codes: digits and lowercase letters without the ones a printed poster
+/// lets people mistake for each other (0/o, 1/l/i), and one case only, as people type.
+const LINK_CODE_ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
+/// Length of a class link code: 14 of 31 symbols is 69 bits, far beyond guessing.
+const LINK_CODE_LEN: usize = 14;
 
 /// Reads a roster CSV and stores it; a bad row rejects the whole file.
 pub async fn import_roster(db: &Db, file: &Path, default_timezone: &str) -> anyhow::Result<RosterSummary> {
@@ -117,7 +119,8 @@ pub async fn list_campaigns(db: &Db) -> anyhow::Result<Vec<CampaignSummary>> {
 }
 
 fn new_link_code() -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(LINK_CODE_LEN).map(char::from).collect()
+    let mut rng = rand::thread_rng();
+    (0..LINK_CODE_LEN).map(|_| char::from(LINK_CODE_ALPHABET[rng.gen_range(0..LINK_CODE_ALPHABET.len())])).collect()
 }
 
 /// The deep link a class's parents open.
@@ -626,6 +629,10 @@ mod tests {
         assert_eq!(a.len(), LINK_CODE_LEN);
         assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()));
         assert_ne!(a, new_link_code());
+        // Nothing a printed poster lets people mistake: no 0/O/o, 1/l/I/i, no capitals.
+        let many: String = (0..200).map(|_| new_link_code()).collect();
+        assert!(!many.contains(['0', 'o', 'O', '1', 'l', 'I', 'i']), "{many}");
+        assert!(!many.bytes().any(|b| b.is_ascii_uppercase()));
     }
 
     #[test]

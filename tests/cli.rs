@@ -62,7 +62,7 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
     let links = app.seed().await;
     assert!(links.iter().all(|l| l.url.starts_with("https://t.me/anketa_test_bot?start=")));
     let codes: Vec<&str> = links.iter().map(|l| l.code()).collect();
-    assert!(codes.iter().all(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_alphanumeric())), "{codes:?}");
+    assert!(codes.iter().all(|c| c.len() == 14 && c.bytes().all(|b| b.is_ascii_alphanumeric())), "{codes:?}");
     // Exporting again keeps the same codes.
     let again = app.export_links("autumn").await;
     assert_eq!(again.iter().map(|l| l.code()).collect::<Vec<_>>(), codes);
