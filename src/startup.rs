@@ -58,6 +58,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     let me = bot.get_me().await.context("cannot reach the Telegram Bot API with this token")?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
+    check_username(&settings.telegram.bot_username, me.username())?;
 
     let clock = Clock::from_env()?;
     let rekeyed = db.rekey_old_drafts(&key).await.context("cannot rekey the unfinished answers of an older version")?;
@@ -113,6 +114,21 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     served?;
     finished?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The links, posters and invitations the command line makes name `telegram.bot_username`; a
+/// token of another bot would answer none of them.
+fn check_username(configured: &str, from_telegram: &str) -> anyhow::Result<()> {
+    if !configured.is_empty() && !configured.eq_ignore_ascii_case(from_telegram) {
+        anyhow::bail!(
+            "бот с этим токеном — @{from_telegram}, а в настройках указан @{configured}: ссылки и плакаты вели бы \
+             не к этому боту. Исправьте ANKETA_BOT_USERNAME или telegram.bot_username (или токен) и \
+             выпустите ссылки заново. / The token belongs to @{from_telegram}, but the settings name \
+             @{configured}: links and posters would lead elsewhere. Fix ANKETA_BOT_USERNAME or \
+             telegram.bot_username (or the token)."
+        );
+    }
     Ok(())
 }
 

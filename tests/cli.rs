@@ -277,6 +277,20 @@ async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
     assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
 }
 
+/// Links and posters name the configured bot; a token of another bot is refused at start.
+#[tokio::test]
+async fn run_refuses_a_token_of_another_bot_than_the_links_name() {
+    let app = TestApp::new(support::Engine::Sqlite).await;
+    let output = app.command(&["run"]).env("ANKETA_BOT_USERNAME", "@Other_School_Bot").output().await.unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("@anketa_test_bot") && stderr.contains("@Other_School_Bot"), "{stderr}");
+    // The same name in other letter case is the same bot.
+    let mut app = app;
+    app.start_bot_with(&[("ANKETA_BOT_USERNAME", "Anketa_Test_Bot")]).await;
+    app.assert_running();
+}
+
 /// The commands that echo a database URL show it without its password.
 #[tokio::test]
 async fn database_passwords_never_show_in_messages() {
