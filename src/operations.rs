@@ -578,6 +578,15 @@ pub async fn extend_campaign(db: &Db, name: &str, ends_on: NaiveDate) -> anyhow:
     if campaign.closed {
         bail!("the campaign {name:?} is closed; a closed campaign stays closed");
     }
+    // The earliest day it still is anywhere (UTC; Russia's time zones are all ahead of it).
+    let today = Utc::now().date_naive();
+    if ends_on < today {
+        bail!(
+            "новая дата окончания {ends_on} уже прошла (сегодня {today}); чтобы закончить опрос сейчас, \
+             выполните `anketa campaign close {name:?}` / the new end {ends_on} is in the past (today is {today}); \
+             to end the survey now, run `anketa campaign close {name:?}`"
+        );
+    }
     Ok(db.extend_campaign(campaign.id, ends_on).await?)
 }
 

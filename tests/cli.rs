@@ -277,6 +277,18 @@ async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
     assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
 }
 
+/// Extending a campaign to a day already past would end it at once, silently: refused, with the
+/// command that does end it.
+#[tokio::test]
+async fn a_campaign_is_not_extended_into_the_past() {
+    let app = TestApp::new(support::Engine::Sqlite).await;
+    app.seed_with(&["--questionnaire", "noko-parents"], -5, 10).await;
+    let past = (chrono::Utc::now().date_naive() - chrono::Duration::days(2)).to_string();
+    let stderr = app.cli_fails(&["campaign", "extend", "autumn", "--ends", &past]).await;
+    assert!(stderr.contains("уже прошла") && stderr.contains("campaign close"), "{stderr}");
+    assert!(!app.cli(&["campaign", "list"]).await.contains(&past), "the end date is unchanged");
+}
+
 /// Links and posters name the configured bot; a token of another bot is refused at start.
 #[tokio::test]
 async fn run_refuses_a_token_of_another_bot_than_the_links_name() {
