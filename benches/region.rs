@@ -510,6 +510,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
             expert: None,
             variant: settings.report.openness_variant,
             min_group_size: settings.privacy.min_group_size as usize,
+            csv_dialect: settings.files.csv,
         },
     )
     .await?;
@@ -529,7 +530,8 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     eprintln!("exporting {} responses", thousands(target));
     let out = work.join("responses.csv");
     let started = Instant::now();
-    let rows = operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Csv).await?;
+    let rows =
+        operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Csv, Default::default()).await?;
     let took = started.elapsed();
     ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
     let size = std::fs::metadata(&out)?.len();
@@ -539,7 +541,8 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     );
     let out = work.join("responses.xlsx");
     let started = Instant::now();
-    let rows = operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Xlsx).await?;
+    let rows =
+        operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Xlsx, Default::default()).await?;
     let took = started.elapsed();
     ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
     section.row(

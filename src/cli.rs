@@ -363,8 +363,15 @@ impl Cli {
             Command::Links { action: LinksAction::Export { campaign, out } } => {
                 let db = open(&settings).await?;
                 let progress = |done, total| eprintln!("QR codes and posters: {done} of {total} classes");
-                let export =
-                    operations::export_links(&db, &campaign, &out, &settings.telegram.bot_username, progress).await?;
+                let export = operations::export_links(
+                    &db,
+                    &campaign,
+                    &out,
+                    &settings.telegram.bot_username,
+                    settings.files.csv,
+                    progress,
+                )
+                .await?;
                 println!("Wrote {} class links to {}.", export.classes, export.csv.display());
                 println!(
                     "Wrote QR codes (PNG, SVG) and A4 posters (PDF) of {} classes in {} schools to {}.",
@@ -377,7 +384,8 @@ impl Cli {
             Command::Export { campaign, format, out } => {
                 let db = open(&settings).await?;
                 settle(&db, &settings, &campaign).await?;
-                let count = operations::export_responses(&db, &campaign, &out, format.into()).await?;
+                let count =
+                    operations::export_responses(&db, &campaign, &out, format.into(), settings.files.csv).await?;
                 println!("Wrote {count} responses to {}.", out.display());
                 Ok(())
             }
@@ -391,6 +399,7 @@ impl Cli {
                     expert: expert.as_deref(),
                     variant: settings.report.openness_variant,
                     min_group_size: usize::try_from(settings.privacy.min_group_size)?,
+                    csv_dialect: settings.files.csv,
                 };
                 let summary = operations::report(&db, request).await?;
                 println!(

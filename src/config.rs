@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::csv_out::Dialect;
 use crate::survey::scoring::OpennessVariant;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -18,6 +19,7 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     pub digest: DigestSettings,
     pub report: ReportSettings,
+    pub files: FileSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +120,14 @@ pub struct SurveySettings {
 pub struct PrivacySettings {
     /// Counts for a group (a class) are shown only from this many responses.
     pub min_group_size: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileSettings {
+    /// How CSV files are written: `excel` (UTF-8 with BOM, `;`, decimal comma, CRLF: what a
+    /// Russian Excel opens by double-click) or `rfc4180` (`,`, decimal point: for tools).
+    pub csv: Dialect,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -272,6 +282,7 @@ mod tests {
         assert_eq!(shipped.survey.questionnaires_dir, defaults.survey.questionnaires_dir);
         assert_eq!(shipped.digest.time, defaults.digest.time);
         assert_eq!(shipped.report.openness_variant, defaults.report.openness_variant);
+        assert_eq!(shipped.files.csv, defaults.files.csv);
         assert_eq!(shipped.telegram.mode, defaults.telegram.mode);
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
         assert_eq!(shipped.server.listen, defaults.server.listen);

@@ -1,14 +1,18 @@
-//! Every CSV file the project writes goes through [`Writer`], which guards each cell against
-//! spreadsheet formula injection: free text and roster names come from people, and a cell such as
+//! Every CSV file the project writes goes through [`Writer`], in one [`Dialect`]: by default the
+//! one a Russian Excel opens by double-click (UTF-8 with a byte order mark, `;` between cells,
+//! decimal comma, CRLF), or plain RFC 4180 for tools. Each cell is guarded against spreadsheet
+//! formula injection: free text and roster names come from people, and a cell such as
 //! `=HYPERLINK(...)` would run as a formula when an operator opens the file in Excel or
 //! LibreOffice. `clippy.toml` forbids the `csv` crate's own writers elsewhere, so no export can
-//! forget the guard.
+//! forget the guard or the dialect.
 
 #![allow(clippy::disallowed_types)]
 
 use std::borrow::Cow;
 use std::io;
 use std::path::Path;
+
+use serde::Deserialize;
 
 /// OWASP's rule: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
 /// leading apostrophe, which spreadsheets show as text and do not evaluate.
@@ -19,23 +23,85 @@ pub fn guard(cell: &str) -> Cow<'_, str> {
     }
 }
 
-/// A CSV writer whose every cell is [`guard`]ed.
-pub struct Writer<W: io::Write>(csv::Writer<W>);
+/// How a CSV file is written (`[files] csv` in bot.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dialect {
+    /// What a Russian Excel opens by double-click: without the byte order mark it reads UTF-8 as
+    /// Windows-1251 (mojibake), with `,` it puts a whole row in one column, and it reads `66.67`
+    /// as text, not a number.
+    #[default]
+    Excel,
+    /// RFC 4180: `,`, decimal point, no byte order mark; for scripts and tools.
+    Rfc4180,
+}
+
+impl Dialect {
+    /// A number with `places` decimals, as this dialect's readers expect it.
+    pub fn decimal(self, value: f64, places: usize) -> String {
+        let text = format!("{value:.places$}");
+        match self {
+            Dialect::Excel => text.replace('.', ","),
+            Dialect::Rfc4180 => text,
+        }
+    }
+
+    fn delimiter(self) -> u8 {
+        match self {
+            Dialect::Excel => b';',
+            Dialect::Rfc4180 => b',',
+        }
+    }
+
+    fn byte_order_mark(self) -> &'static [u8] {
+        match self {
+            Dialect::Excel => "\u{feff}".as_bytes(),
+            Dialect::Rfc4180 => b"",
+        }
+    }
+}
+
+/// A CSV writer in one [`Dialect`] whose every cell is [`guard`]ed.
+pub struct Writer<W: io::Write> {
+    csv: csv::Writer<W>,
+    dialect: Dialect,
+    flexible: bool,
+}
 
 impl Writer<std::fs::File> {
-    pub fn from_path(path: impl AsRef<Path>) -> csv::Result<Self> {
-        csv::Writer::from_path(path).map(Writer)
+    pub fn from_path(path: impl AsRef<Path>, dialect: Dialect) -> io::Result<Self> {
+        let file = std::fs::File::create(path)?;
+        Writer::new(file, dialect, false)
     }
 }
 
 impl<W: io::Write> Writer<W> {
-    pub fn from_writer(writer: W) -> Self {
-        Writer(csv::Writer::from_writer(writer))
+    pub fn from_writer(writer: W, dialect: Dialect) -> io::Result<Self> {
+        Writer::new(writer, dialect, false)
     }
 
     /// Records of different lengths allowed (e.g. a table followed by one-cell notes).
-    pub fn flexible(writer: W) -> Self {
-        Writer(csv::WriterBuilder::new().flexible(true).from_writer(writer))
+    pub fn flexible(writer: W, dialect: Dialect) -> io::Result<Self> {
+        Writer::new(writer, dialect, true)
+    }
+
+    fn new(mut writer: W, dialect: Dialect, flexible: bool) -> io::Result<Self> {
+        writer.write_all(dialect.byte_order_mark())?;
+        Ok(Writer { csv: Writer::<W>::builder(dialect, flexible).from_writer(writer), dialect, flexible })
+    }
+
+    fn builder(dialect: Dialect, flexible: bool) -> csv::WriterBuilder {
+        let mut builder = csv::WriterBuilder::new();
+        builder.delimiter(dialect.delimiter()).terminator(csv::Terminator::CRLF).flexible(flexible);
+        builder
+    }
+
+    /// An empty line (the `csv` crate writes a record of one empty cell as `""`).
+    pub fn blank_line(self) -> io::Result<Self> {
+        let (dialect, flexible) = (self.dialect, self.flexible);
+        let mut inner = self.into_inner()?;
+        inner.write_all(b"\r\n")?;
+        Ok(Writer { csv: Writer::<W>::builder(dialect, flexible).from_writer(inner), dialect, flexible })
     }
 
     pub fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
@@ -43,16 +109,16 @@ impl<W: io::Write> Writer<W> {
         I: IntoIterator<Item = T>,
         T: AsRef<str>,
     {
-        self.0.write_record(record.into_iter().map(|cell| guard(cell.as_ref()).into_owned()))
+        self.csv.write_record(record.into_iter().map(|cell| guard(cell.as_ref()).into_owned()))
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.csv.flush()
     }
 
     /// The underlying writer, once everything buffered is written to it.
     pub fn into_inner(self) -> io::Result<W> {
-        self.0.into_inner().map_err(|e| e.into_error())
+        self.csv.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -72,12 +138,25 @@ mod tests {
 
     #[test]
     fn the_writer_guards_every_cell_and_still_quotes() {
-        let mut writer = Writer::from_writer(Vec::new());
+        let mut writer = Writer::from_writer(Vec::new(), Dialect::Rfc4180).unwrap();
         writer.write_record(["=cmd|' /C calc'!A0", "ok", "-1,5", "@x"]).unwrap();
         let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
-        assert_eq!(text, "'=cmd|' /C calc'!A0,ok,\"'-1,5\",'@x\n");
+        assert_eq!(text, "'=cmd|' /C calc'!A0,ok,\"'-1,5\",'@x\r\n");
         let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
         let record = reader.records().next().unwrap().unwrap();
         assert_eq!(&record[2], "'-1,5");
+    }
+
+    #[test]
+    fn the_excel_dialect_is_what_a_russian_excel_reads() {
+        let mut writer = Writer::flexible(Vec::new(), Dialect::Excel).unwrap();
+        writer.write_record(["Школа", "1.3"]).unwrap();
+        writer.write_record(["Школа № 1; корпус 2", &Dialect::Excel.decimal(66.666, 2)]).unwrap();
+        let mut writer = writer.blank_line().unwrap();
+        writer.write_record(["Пояснение"]).unwrap();
+        let bytes = writer.into_inner().unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text, "\u{feff}Школа;1.3\r\n\"Школа № 1; корпус 2\";66,67\r\n\r\nПояснение\r\n");
+        assert_eq!(Dialect::Rfc4180.decimal(66.666, 2), "66.67");
     }
 }

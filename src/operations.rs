@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use rand::Rng;
 
+use crate::csv_out::Dialect;
 use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, Reader, RosterSummary};
 use crate::expert;
 use crate::i18n::Texts;
@@ -147,6 +148,7 @@ pub async fn export_links(
     campaign: &str,
     dir: &Path,
     bot_username: &str,
+    csv_dialect: Dialect,
     progress: impl FnMut(usize, usize) + Send,
 ) -> anyhow::Result<LinksExport> {
     if bot_username.is_empty() {
@@ -159,8 +161,8 @@ pub async fn export_links(
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
     let csv = dir.join("links.csv");
-    let mut writer =
-        crate::csv_out::Writer::from_path(&csv).with_context(|| format!("cannot write {}", csv.display()))?;
+    let mut writer = crate::csv_out::Writer::from_path(&csv, csv_dialect)
+        .with_context(|| format!("cannot write {}", csv.display()))?;
     writer.write_record(["municipality", "school", "class", "url"])?;
     for link in &links {
         writer.write_record([&link.municipality, &link.school, &link.class, &deep_link(bot_username, &link.code)])?;
@@ -394,7 +396,13 @@ pub enum ExportFormat {
 /// Exports a campaign's released responses for the region's operator, each with the day of its
 /// release: CSV streams one row per response; XLSX adds a sheet of answer distributions and one of
 /// question texts. Answers still sealed in the ballot box are not in it (see [`crate::releases`]).
-pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: ExportFormat) -> anyhow::Result<u64> {
+pub async fn export_responses(
+    db: &Db,
+    campaign: &str,
+    file: &Path,
+    format: ExportFormat,
+    csv_dialect: Dialect,
+) -> anyhow::Result<u64> {
     let campaign = campaign_named(db, campaign).await?;
     let survey = campaign_survey(db, campaign.id).await?;
     let columns = question_columns(&survey);
@@ -403,8 +411,8 @@ pub async fn export_responses(db: &Db, campaign: &str, file: &Path, format: Expo
     }
     match format {
         ExportFormat::Csv => {
-            let mut writer =
-                crate::csv_out::Writer::from_path(file).with_context(|| format!("cannot write {}", file.display()))?;
+            let mut writer = crate::csv_out::Writer::from_path(file, csv_dialect)
+                .with_context(|| format!("cannot write {}", file.display()))?;
             writer.write_record(ExportRow::header(&columns, true))?;
             let count = db
                 .export_responses(campaign.id, Scope::Region, Reader::Operator, |row: ExportRow| {
@@ -434,6 +442,7 @@ pub struct ReportRequest<'a> {
     pub variant: OpennessVariant,
     /// A class with fewer responses is not named next to its proposals.
     pub min_group_size: usize,
+    pub csv_dialect: Dialect,
 }
 
 /// What `report` wrote.
@@ -468,7 +477,10 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
     let table = report.table(&texts, lang);
     let proposals_table = report::proposals_table(&proposals, request.min_group_size, &texts, lang);
     let (report_bytes, proposals_bytes) = match request.format {
-        ExportFormat::Csv => (table.to_csv(&t("report-no-data"))?, proposals_table.to_csv(&t("report-no-data"))?),
+        ExportFormat::Csv => (
+            table.to_csv(&t("report-no-data"), request.csv_dialect)?,
+            proposals_table.to_csv(&t("report-no-data"), request.csv_dialect)?,
+        ),
         ExportFormat::Xlsx => {
             let (notes, no_data) = (t("report-sheet-notes"), t("report-no-data"));
             (

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::args;
+use crate::csv_out::Dialect;
 use crate::db::ExportRow;
 use crate::i18n::Texts;
 use crate::survey::Lang;
@@ -278,22 +279,20 @@ pub struct Table {
 impl Table {
     /// CSV: the header, the rows, an empty line, then one note per line. Points are rounded to two
     /// decimals with a decimal point, as the responses export writes numbers.
-    pub fn to_csv(&self, no_data: &str) -> anyhow::Result<Vec<u8>> {
-        let mut writer = crate::csv_out::Writer::flexible(Vec::new());
+    pub fn to_csv(&self, no_data: &str, dialect: Dialect) -> anyhow::Result<Vec<u8>> {
+        let mut writer = crate::csv_out::Writer::flexible(Vec::new(), dialect)?;
         writer.write_record(&self.header)?;
         for row in &self.rows {
             writer.write_record(row.iter().map(|cell| match cell {
                 Cell::Text(text) => text.clone(),
                 Cell::Count(n) => n.to_string(),
-                Cell::Points(Some(points)) => format!("{points:.2}"),
+                Cell::Points(Some(points)) => dialect.decimal(*points, 2),
                 Cell::Points(None) => no_data.to_string(),
                 Cell::Blank => String::new(),
             }))?;
         }
-        let mut bytes = writer.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
-        // A blank line keeps the notes apart from the table (the csv crate would write `""`).
-        bytes.push(b'\n');
-        let mut writer = crate::csv_out::Writer::from_writer(bytes);
+        // A blank line keeps the notes apart from the table.
+        let mut writer = writer.blank_line()?;
         for note in &self.notes {
             writer.write_record([note])?;
         }
@@ -447,7 +446,7 @@ mod tests {
             ]],
             notes: vec!["note, with a comma".into()],
         };
-        let csv = String::from_utf8(table.to_csv("н/д").unwrap()).unwrap();
+        let csv = String::from_utf8(table.to_csv("н/д", Dialect::Rfc4180).unwrap()).unwrap();
         assert_eq!(csv, "a,b,c,d\nx,3,33.33,н/д\n\n\"note, with a comma\"\n");
     }
 }

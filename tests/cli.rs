@@ -154,10 +154,9 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("5 classes in 3 schools"), "{stdout}");
 
-    let mut reader = csv::Reader::from_path(out.join("links.csv")).unwrap();
-    let urls: BTreeMap<(String, String), String> = reader
-        .records()
-        .map(|r| r.unwrap())
+    let urls: BTreeMap<(String, String), String> = support::read_excel_csv(&out.join("links.csv"))
+        .into_iter()
+        .skip(1)
         .map(|r| ((r[1].to_string(), r[2].to_string()), r[3].to_string()))
         .collect();
     assert_eq!(urls.len(), 5);
@@ -277,6 +276,23 @@ async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
     assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
 }
 
+/// CSV files open by double-click in a Russian Excel by default; `[files] csv = "rfc4180"` writes
+/// them for tools instead.
+#[tokio::test]
+async fn csv_files_are_for_excel_unless_tools_are_asked_for() {
+    let app = TestApp::new(support::Engine::Sqlite).await;
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    assert_eq!(links.len(), 3, "links.csv read as Russian Excel reads it");
+    let config = app.write("tools.toml", "[files]\ncsv = \"rfc4180\"\n");
+    let out = app.path("tools");
+    app.cli(&["--config", &config, "links", "export", "--campaign", "autumn", "--out", out.to_str().unwrap()]).await;
+    let text = std::fs::read_to_string(out.join("links.csv")).unwrap();
+    assert!(text.starts_with("municipality,school,class,url\r\n"), "{text}");
+    let refused = app.write("bad.toml", "[files]\ncsv = \"excel-2003\"\n");
+    let stderr = app.cli_fails(&["--config", &refused, "campaign", "list"]).await;
+    assert!(stderr.contains("excel-2003"), "{stderr}");
+}
+
 /// Extending a campaign to a day already past would end it at once, silently: refused, with the
 /// command that does end it.
 #[tokio::test]
@@ -350,8 +366,7 @@ async fn questionnaire_preview_walks_the_file_in_the_terminal(app: TestApp) {
 
 /// Every cell of a CSV file, header and notes included.
 fn csv_cells(path: &Path) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).unwrap();
-    reader.records().flat_map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>()).collect()
+    support::read_excel_csv(path).into_iter().flatten().collect()
 }
 
 /// Names and free text that a spreadsheet would run as formulas come out of every CSV file with a

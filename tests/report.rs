@@ -116,8 +116,7 @@ struct Report {
 
 impl Report {
     fn read(path: &std::path::Path) -> Report {
-        let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_path(path).unwrap();
-        let mut records = reader.records().map(|r| r.unwrap().iter().map(String::from).collect::<Vec<String>>());
+        let mut records = support::read_excel_csv(path).into_iter();
         let header = records.next().expect("a header");
         let (rows, notes): (Vec<_>, Vec<_>) = records.partition(|r| r.len() == header.len());
         Report { header, rows, notes: notes.into_iter().map(|mut n| n.remove(0)).collect() }
@@ -192,16 +191,16 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
             "Школа № 1",
             &["1.3 ", "1.3: «Да» на q2", "1.3: ответили на q2", "1.3: «Да» на q4", "1.3: ответили на q4"]
         ),
-        ["70.83", "2", "3", "3", "4"]
+        ["70,83", "2", "3", "3", "4"]
     );
     assert_eq!(
         report.cells("Иркутск", "Школа № 1", &INDICATORS),
-        ["70.83", "66.67", "0.00", "66.67", "83.33", "66.67", "66.67", "50.00", "66.67"]
+        ["70,83", "66,67", "0,00", "66,67", "83,33", "66,67", "66,67", "50,00", "66,67"]
     );
     assert_eq!(report.cells("Иркутск", "Школа № 1", &["3.3: «Да» на q7", "3.3: ответили на q7"]), ["0", "1"]);
     assert_eq!(report.cells("Иркутск", "Школа № 1", &["4.3: «Да» на q11", "4.3: ответили на q11"]), ["2", "3"]);
     // К1 0.4 × 70.83; К2 0.5 × 66.67; К3 0.3 × 0; К4 0.4 × 66.67 + 0.4 × 83.33 + 0.2 × 66.67; К5 0.3 × 66.67 + 0.2 × 50 + 0.5 × 66.67.
-    assert_eq!(report.cells("Иркутск", "Школа № 1", &SURVEY_PARTS), ["28.33", "33.33", "0.00", "73.33", "63.33"]);
+    assert_eq!(report.cells("Иркутск", "Школа № 1", &SURVEY_PARTS), ["28,33", "33,33", "0,00", "73,33", "63,33"]);
     // With the expert file: К1 27 + 30 + 28.33; К2 40 + 33.33; К3 18 + 20.2 + 0; total = mean.
     assert_eq!(
         report.cells(
@@ -209,7 +208,7 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
             "Школа № 1",
             &["1.1 Пинф", "3.2 Пуслуг.дост", "К1", "К2", "К3", "К4", "К5", "Итоговый балл"]
         ),
-        ["90.00", "50.50", "85.33", "73.33", "38.20", "73.33", "63.33", "66.71"]
+        ["90,00", "50,50", "85,33", "73,33", "38,20", "73,33", "63,33", "66,71"]
     );
 
     // Лицей № 2: zero denominators are н/д; 1.3 rests on the stands alone.
@@ -219,13 +218,13 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
     );
     assert_eq!(
         report.cells("Иркутск", "Лицей № 2", &INDICATORS),
-        ["50.00", "66.67", "н/д", "66.67", "66.67", "н/д", "66.67", "66.67", "100.00"]
+        ["50,00", "66,67", "н/д", "66,67", "66,67", "н/д", "66,67", "66,67", "100,00"]
     );
-    assert_eq!(report.cells("Иркутск", "Лицей № 2", &SURVEY_PARTS), ["20.00", "33.33", "н/д", "н/д", "83.33"]);
+    assert_eq!(report.cells("Иркутск", "Лицей № 2", &SURVEY_PARTS), ["20,00", "33,33", "н/д", "н/д", "83,33"]);
     // н/д propagates: К3 and К4 need 3.3 and 4.3, and the total needs every criterion.
     assert_eq!(
         report.cells("Иркутск", "Лицей № 2", &["К1", "К2", "К3", "К4", "К5", "Итоговый балл"]),
-        ["65.00", "78.33", "н/д", "н/д", "83.33", "н/д"]
+        ["65,00", "78,33", "н/д", "н/д", "83,33", "н/д"]
     );
 
     // A school nobody answered for: 0 respondents, н/д everywhere, and no expert row: no criteria.
@@ -246,9 +245,9 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
         );
         assert_eq!(
             report.cells(municipality, school, &INDICATORS),
-            ["67.50", "66.67", "0.00", "66.67", "77.78", "66.67", "66.67", "55.56", "77.78"]
+            ["67,50", "66,67", "0,00", "66,67", "77,78", "66,67", "66,67", "55,56", "77,78"]
         );
-        assert_eq!(report.cells(municipality, school, &SURVEY_PARTS), ["27.00", "33.33", "0.00", "71.11", "70.00"]);
+        assert_eq!(report.cells(municipality, school, &SURVEY_PARTS), ["27,00", "33,33", "0,00", "71,11", "70,00"]);
         assert_eq!(
             report.cells(municipality, school, &["К1", "Итоговый балл"]),
             ["", ""],
@@ -281,9 +280,9 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
     assert!(report.cells("Иркутск", "Лицей № 2", &INDICATORS).iter().all(|c| *c == "мало ответов"));
     assert!(report.cells("Иркутск", "Лицей № 2", &SURVEY_PARTS).iter().all(|c| *c == "мало ответов"));
     assert_eq!(report.cells("Иркутск", "Лицей № 2", &["1.3: «Да» на q2"]), ["мало ответов"]);
-    assert_eq!(report.cells("Иркутск", "Школа № 1", &["5.3 "]), ["66.67"]);
+    assert_eq!(report.cells("Иркутск", "Школа № 1", &["5.3 "]), ["66,67"]);
     assert_eq!(report.get("Регион", "Все школы", "Респондентов"), "9");
-    assert_eq!(report.cells("Регион", "Все школы", &["5.3 "]), ["77.78"]);
+    assert_eq!(report.cells("Регион", "Все школы", &["5.3 "]), ["77,78"]);
     assert!(report.notes.iter().any(|n| n.contains("меньше 5 респондентов")), "{:?}", report.notes);
 
     // Proposals beside the report; no class of Школа № 1 reached 5 responses, so its answers are

@@ -256,7 +256,7 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
     }
     for campaign in campaigns {
         let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
-        let mut csv = crate::csv_out::Writer::from_writer(Vec::new());
+        let mut csv = crate::csv_out::Writer::from_writer(Vec::new(), ctx.app.settings.files.csv)?;
         csv.write_record(["class", "url"])?;
         let mut codes = Vec::new();
         for class in &classes {

@@ -305,15 +305,9 @@ impl TestApp {
     pub async fn export_links(&self, campaign: &str) -> Vec<Link> {
         let out = self.path("links");
         self.cli(&["links", "export", "--campaign", campaign, "--out", out.to_str().unwrap()]).await;
-        let mut reader = csv::Reader::from_path(out.join("links.csv")).expect("links.csv");
-        assert_eq!(reader.headers().unwrap(), vec!["municipality", "school", "class", "url"]);
-        reader
-            .records()
-            .map(|r| {
-                let r = r.unwrap();
-                Link { school: r[1].to_string(), class: r[2].to_string(), url: r[3].to_string() }
-            })
-            .collect()
+        let mut rows = read_excel_csv(&out.join("links.csv")).into_iter();
+        assert_eq!(rows.next().unwrap(), ["municipality", "school", "class", "url"]);
+        rows.map(|r| Link { school: r[1].to_string(), class: r[2].to_string(), url: r[3].to_string() }).collect()
     }
 
     /// Starts the bot: `anketa run` polling, or the webhook replicas. Waits until it takes updates.
@@ -516,9 +510,8 @@ impl TestApp {
         let _ = self.command(&["campaign", "close", "autumn"]).output().await.expect("run anketa");
         let out = self.path("export.csv");
         self.cli(&["export", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()]).await;
-        let mut reader = csv::Reader::from_path(&out).unwrap();
-        let header = reader.headers().unwrap().iter().map(String::from).collect();
-        let rows = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+        let mut rows = read_excel_csv(&out);
+        let header = rows.remove(0);
         (header, rows)
     }
 
@@ -584,6 +577,19 @@ fn describe(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+/// Reads a CSV file as a Russian Excel does on a double-click, after checking that it is written
+/// for it: UTF-8 with a byte order mark, `;` between cells, CRLF line ends. All rows, header too.
+pub fn read_excel_csv(path: &Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    let text = text.strip_prefix('\u{feff}').unwrap_or_else(|| panic!("{}: no byte order mark", path.display()));
+    let first_line = text.split_inclusive('\n').next().unwrap_or_default();
+    assert!(first_line.ends_with("\r\n"), "{}: lines must end in CRLF", path.display());
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(b';').has_headers(false).flexible(true).from_reader(text.as_bytes());
+    reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
 }
 
 /// Whether `needle` occurs anywhere in the file's bytes.
