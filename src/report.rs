@@ -447,6 +447,8 @@ mod tests {
             notes: vec!["note, with a comma".into()],
         };
         let csv = String::from_utf8(table.to_csv("н/д", Dialect::Rfc4180).unwrap()).unwrap();
-        assert_eq!(csv, "a,b,c,d\nx,3,33.33,н/д\n\n\"note, with a comma\"\n");
+        assert_eq!(csv, "a,b,c,d\r\nx,3,33.33,н/д\r\n\r\n\"note, with a comma\"\r\n");
+        let csv = String::from_utf8(table.to_csv("н/д", Dialect::Excel).unwrap()).unwrap();
+        assert_eq!(csv, "\u{feff}a;b;c;d\r\nx;3;33,33;н/д\r\n\r\nnote, with a comma\r\n");
     }
 }

@@ -42,7 +42,18 @@ const COLUMNS: [(&str, &[&str]); 5] = [
     ("municipality", &["municipality", "муниципалитет", "муниципальное образование", "район"]),
     ("school", &["school", "школа", "оо", "образовательная организация"]),
     ("class", &["class", "класс"]),
-    ("students", &["students", "учащихся", "обучающихся", "численность", "количество обучающихся"]),
+    (
+        "students",
+        &[
+            "students",
+            "учащихся",
+            "обучающихся",
+            "учеников",
+            "численность",
+            "количество обучающихся",
+            "количество учеников",
+        ],
+    ),
     ("timezone", &["timezone", "часовой пояс"]),
 ];
 
@@ -206,6 +217,9 @@ mod tests {
         let file = "Муниципалитет,Школа,Класс,Учащихся\nКунгур,\"Школа № 2, корпус 1\",9В,30\n";
         let rows = parse(file.as_bytes()).unwrap();
         assert_eq!(rows[0].school, "Школа № 2, корпус 1");
+        assert_eq!(rows[0].headcount, 30);
+        // The header a methodologist's spreadsheet has, as the campaign letters write it.
+        let rows = parse("Муниципалитет;Школа;Класс;Учеников\nКунгур;Школа № 2;9В;30\n".as_bytes()).unwrap();
         assert_eq!(rows[0].headcount, 30);
     }
 
