@@ -189,6 +189,7 @@ async fn digest_preview_and_send_from_the_command_line(mut app: TestApp) {
 
     let preview = app.cli(&["digest", "preview", "--school", "Школа № 1"]).await;
     assert!(preview.contains("• 5Б — 1 из 20 (5,0%) ⚠"), "{preview}");
+    assert!(preview.contains("Школа № 1") && !preview.contains("— —"), "the school is named: {preview}");
     assert!(digests(&app, IRKUTSK).is_empty(), "a preview sends nothing");
 
     let out = app.cli(&["digest", "send", "--school", "Школа № 1"]).await;

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::bot::screens::split_message;
 use crate::config::Settings;
-use crate::db::{Campaign, Db, DigestRecipient, Participation};
+use crate::db::{Campaign, Db, DigestRecipient, Participation, SchoolRef};
 use crate::i18n::Texts;
 use crate::roles::Scope;
 use crate::survey::Lang;
@@ -234,12 +234,8 @@ impl Digests<'_> {
     }
 
     /// The digest texts a school's administrator would get today, without sending anything.
-    pub async fn preview_school(
-        &self,
-        municipality_id: i64,
-        school_id: i64,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<Vec<String>> {
+    pub async fn preview_school(&self, school: &SchoolRef, now: DateTime<Utc>) -> anyhow::Result<Vec<String>> {
+        let (municipality_id, school_id) = (school.municipality_id, school.school_id);
         let campaigns = self.db.open_campaigns().await?;
         let member = crate::db::StaffMember {
             id: 0,
@@ -250,8 +246,9 @@ impl Digests<'_> {
             municipality_id: Some(municipality_id),
             school_id: Some(school_id),
             class_id: None,
-            municipality: None,
-            school: None,
+            // Named as the digest of a real school administrator is, not «—».
+            municipality: Some(school.municipality.clone()),
+            school: Some(school.school.clone()),
             class: None,
             revoked: false,
         };
