@@ -266,7 +266,27 @@ impl From<ExportFormat> for operations::ExportFormat {
     }
 }
 
+/// Opens the database, which must exist: a command run in the wrong folder or with the wrong
+/// settings would otherwise work on a new empty file. Says which database it is.
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    if let Some(file) = crate::db::sqlite_file(&settings.database.url)
+        && !file.exists()
+    {
+        let shown = std::path::absolute(&file).unwrap_or(file);
+        anyhow::bail!(
+            "нет базы данных {}: запустите команду из папки с bot.toml, укажите --config или ANKETA_DATABASE_URL; \
+             новую базу создаёт `anketa roster import` / there is no database at {}: run the command from \
+             the folder with bot.toml, or give --config or ANKETA_DATABASE_URL; `anketa roster import` makes a new one",
+            shown.display(),
+            shown.display()
+        );
+    }
+    create(settings).await
+}
+
+/// Opens the database, making a new SQLite file if there is none (`roster import`, `db migrate`).
+async fn create(settings: &Settings) -> anyhow::Result<Db> {
+    eprintln!("База данных / database: {}", redact_url(&settings.database.url));
     Db::connect(&settings.database.url).await
 }
 
@@ -310,7 +330,7 @@ impl Cli {
         match self.command {
             Command::Run => startup::run(settings).await,
             Command::Roster { action: RosterAction::Import { file } } => {
-                let db = open(&settings).await?;
+                let db = create(&settings).await?;
                 let summary = operations::import_roster(&db, &file, &settings.survey.default_timezone).await?;
                 println!(
                     "Imported {}: {} municipalities, {} schools, {} classes added, {} classes updated.",
@@ -543,7 +563,7 @@ impl Cli {
                 Ok(())
             }
             Command::Db { action: DbAction::Migrate } => {
-                open(&settings).await?;
+                create(&settings).await?;
                 println!("The database at {} is up to date.", redact_url(&settings.database.url));
                 Ok(())
             }

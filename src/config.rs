@@ -165,8 +165,20 @@ impl Settings {
     /// with `--config` is an error), then applies `ANKETA_DATABASE_URL` and `ANKETA_BOT_USERNAME`.
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Settings> {
         let mut settings = match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str::<Settings>(&text)
-                .with_context(|| format!("the settings file {} is not valid", path.display()))?,
+            Ok(text) => {
+                let mut settings = toml::from_str::<Settings>(&text)
+                    .with_context(|| format!("the settings file {} is not valid", path.display()))?;
+                // A relative SQLite file is the one beside the settings file, wherever the command
+                // runs from: otherwise a command run from another folder makes a new empty database.
+                if let Some(file) = crate::db::sqlite_file(&settings.database.url).filter(|f| f.is_relative()) {
+                    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                    let absolute = std::path::absolute(folder.join(&file)).unwrap_or_else(|_| folder.join(&file));
+                    let options =
+                        settings.database.url.split_once('?').map(|(_, o)| format!("?{o}")).unwrap_or_default();
+                    settings.database.url = format!("sqlite://{}{options}", absolute.display());
+                }
+                settings
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Settings::default(),
             Err(e) => {
                 return Err(e).with_context(|| format!("cannot read the settings file {}", path.display()));

@@ -293,6 +293,48 @@ async fn csv_files_are_for_excel_unless_tools_are_asked_for() {
     assert!(stderr.contains("excel-2003"), "{stderr}");
 }
 
+/// A relative database in the settings file is the one beside it, wherever the command runs; a
+/// command on a database that does not exist refuses instead of making an empty one.
+#[tokio::test]
+async fn the_database_is_the_one_the_settings_name_and_never_a_new_empty_one() {
+    let app = TestApp::new(support::Engine::Sqlite).await;
+    let config = app.write("settings.toml", "[database]\nurl = \"sqlite://region.db\"\n");
+    let roster = app.write("roster.csv", support::ROSTER);
+    // The commands run from the repository's folder, not the settings file's.
+    let output = app
+        .command(&["--config", &config, "roster", "import", &roster])
+        .env_remove("ANKETA_DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(app.path("region.db").exists(), "the database is beside the settings file");
+    assert!(!std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("region.db").exists());
+    let listed = app
+        .command(&["--config", &config, "campaign", "list"])
+        .env_remove("ANKETA_DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert!(listed.status.success());
+    assert!(
+        String::from_utf8_lossy(&listed.stderr).contains(&app.path("region.db").display().to_string()),
+        "names the database"
+    );
+
+    let missing = app.path("elsewhere/anketa.db");
+    let output = app
+        .command(&["campaign", "list"])
+        .env("ANKETA_DATABASE_URL", format!("sqlite://{}", missing.display()))
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("нет базы данных") && stderr.contains(&missing.display().to_string()), "{stderr}");
+    assert!(!missing.exists(), "no new empty database");
+}
+
 /// Extending a campaign to a day already past would end it at once, silently: refused, with the
 /// command that does end it.
 #[tokio::test]

@@ -33,6 +33,14 @@ pub use roster::RosterSummary;
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
 pub use stats::Participation;
 
+/// The file of a `sqlite:` URL (`sqlite://FILE`, `sqlite:FILE`, with or without `?options`);
+/// `None` for other engines and for an in-memory database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next().unwrap_or_default();
+    (!file.is_empty() && file != ":memory:").then(|| std::path::PathBuf::from(file))
+}
+
 /// A connection pool to the configured database engine.
 #[derive(Clone, Debug)]
 pub enum Db {
