@@ -400,10 +400,12 @@ async fn no_reader_of_the_database_and_the_key_can_tie_a_respondent_to_their_ans
     assert_eq!(register_ranks.len(), given.len(), "the register's rows are found in its physical order");
     orders.push(("participations in physical order".into(), register_ranks));
     if app.engine == Engine::Postgres {
-        let mut by_xmin: Vec<(i64, usize)> =
-            owner.iter().map(|(row, respondent)| (rows[*row].xmin.unwrap(), *respondent)).collect();
+        // Rows of one transaction share an xmin: within it the attacker has only the random ids
+        // to go by (ordering ties by the respondent would hand the test the answer).
+        let mut by_xmin: Vec<(i64, i64, usize)> =
+            owner.iter().map(|(row, respondent)| (rows[*row].xmin.unwrap(), rows[*row].id, *respondent)).collect();
         by_xmin.sort();
-        orders.push(("answer rows by xmin".into(), by_xmin.into_iter().map(|(_, r)| r).collect()));
+        orders.push(("answer rows by xmin".into(), by_xmin.into_iter().map(|(_, _, r)| r).collect()));
     }
     for (name, ranks) in &orders {
         if ranks.len() >= K {
