@@ -159,7 +159,7 @@ pub enum AdminAction {
     },
     /// List staff members and invitations.
     List,
-    /// Revoke a staff member (by the number `admin list` shows) or an unused invitation (by its code).
+    /// Revoke a staff member (by the number `admin list` shows) or an unused invitation (by its link or code).
     Revoke { id: String },
 }
 

@@ -118,7 +118,7 @@ pub enum Revoked {
 
 /// Revokes a staff member (by the number `admin list` shows) or an unused invitation (by its code).
 pub async fn revoke(db: &Db, id_or_code: &str, now: DateTime<Utc>) -> anyhow::Result<Revoked> {
-    let id_or_code = id_or_code.trim().trim_start_matches(PAYLOAD_PREFIX);
+    let id_or_code = invitation_code(id_or_code);
     if let Ok(id) = id_or_code.parse::<i64>() {
         return match db.revoke_staff(id, now).await? {
             Some(member) => Ok(Revoked::Staff(member)),
@@ -132,9 +132,25 @@ pub async fn revoke(db: &Db, id_or_code: &str, now: DateTime<Utc>) -> anyhow::Re
     }
 }
 
+/// The code of an invitation as the operator may have it: the link they were given, the
+/// `inv_` payload, or the bare code.
+fn invitation_code(text: &str) -> &str {
+    let text = text.trim();
+    let payload = text.rsplit_once("?start=").map_or(text, |(_, payload)| payload);
+    payload.trim_start_matches(PAYLOAD_PREFIX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitation_is_found_by_its_link_its_payload_or_its_code() {
+        for given in ["https://t.me/anketa_bot?start=inv_Abc123", " inv_Abc123", "Abc123", "t.me/x?start=Abc123\n"] {
+            assert_eq!(invitation_code(given), "Abc123", "{given:?}");
+        }
+        assert_eq!(invitation_code("7"), "7", "a staff member's number stays a number");
+    }
 
     #[test]
     fn durations() {

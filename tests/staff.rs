@@ -59,8 +59,9 @@ async fn an_invitation_makes_one_person_staff_once(mut app: TestApp) {
 
     // Revoked and expired invitations say the same.
     let revoked = invite(&app, &["admin", "invite", "--municipality", "Иркутск"]).await;
-    let code = revoked.trim_start_matches("/start inv_");
-    app.cli(&["admin", "revoke", code]).await;
+    // The operator revokes it with the link they were given.
+    let link = format!("https://t.me/anketa_test_bot?start={}", revoked.trim_start_matches("/start "));
+    app.cli(&["admin", "revoke", &link]).await;
     assert!(intruder.send_text(&revoked).await.text.contains("недействительно"));
     let expired = invite(&app, &["admin", "invite", "--region", "--expires-in", "1h"]).await;
     let sql = app.sql().await;
