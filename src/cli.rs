@@ -500,7 +500,7 @@ impl Cli {
                     } else if invitation.revoked {
                         "revoked".to_string()
                     } else {
-                        format!("open until {}", invitation.expires_at.format("%Y-%m-%d %H:%M UTC"))
+                        format!("open until {}", local_time(&settings, invitation.expires_at))
                     };
                     let scope: Vec<&str> = [&invitation.municipality, &invitation.school, &invitation.class]
                         .into_iter()
@@ -588,12 +588,15 @@ async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str) -> an
     let valid_for = invitations::parse_duration(expires_in)?;
     let (link, expires_at) =
         invitations::invite(&db, target, valid_for, &settings.telegram.bot_username, Utc::now()).await?;
-    println!(
-        "One-time invitation, valid until {}. Send it to one person only:",
-        expires_at.format("%Y-%m-%d %H:%M UTC")
-    );
+    println!("One-time invitation, valid until {}. Send it to one person only:", local_time(settings, expires_at));
     println!("{link}");
     Ok(())
+}
+
+/// A moment as the region reads it: in `survey.default_timezone`, the zone named.
+fn local_time(settings: &Settings, moment: chrono::DateTime<Utc>) -> String {
+    let zone: chrono_tz::Tz = settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+    format!("{} ({zone})", moment.with_timezone(&zone).format("%d.%m.%Y %H:%M"))
 }
 
 fn check(file: &Path) -> anyhow::Result<()> {

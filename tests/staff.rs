@@ -12,6 +12,8 @@ use support::{Link, TestApp};
 /// The invitation link is the last line of stdout; returns the `/start` command it stands for.
 async fn invite(app: &TestApp, args: &[&str]) -> String {
     let out = app.cli(args).await;
+    // Valid until a time of the region (bot.toml's Europe/Moscow), not of UTC.
+    assert!(out.contains("(Europe/Moscow)") && !out.contains("UTC"), "{out}");
     let link = out.lines().last().expect("an invitation link").trim().to_string();
     assert!(link.starts_with("https://t.me/anketa_test_bot?start=inv_"), "{out}");
     format!("/start {}", link.split("?start=").nth(1).unwrap())
