@@ -100,13 +100,22 @@ struct ExportLine {
     answers: Option<String>,
 }
 
+/// The answers of the response `r` packed in SQL as [`pack_answers`] packs them, as a column
+/// `answers`.
+macro_rules! packed_answers {
+    () => {
+        "(SELECT string_agg(a.question_id || ':' || octet_length(a.value) || ':' || a.value, '')
+           FROM answers a WHERE a.response_id = r.id) AS answers"
+    };
+}
+
 /// One row per response, its answers packed into one column (see [`pack_answers`]). Joining the
 /// answer rows instead made the engine sort every answer (4 million rows for a region) with the
 /// names repeated on each. Rows go by school and class, then by their random id: no time order.
-const EXPORT_SQL: &str =
-    "SELECT m.name AS municipality, s.name AS school, k.name AS class, r.audience, rel.released_on,
-        (SELECT string_agg(a.question_id || ':' || octet_length(a.value) || ':' || a.value, '')
-           FROM answers a WHERE a.response_id = r.id) AS answers
+const EXPORT_SQL: &str = concat!(
+    "SELECT m.name AS municipality, s.name AS school, k.name AS class, r.audience, rel.released_on, ",
+    packed_answers!(),
+    "
      FROM responses r
      JOIN releases rel ON rel.id = r.release_id
      LEFT JOIN classes k ON k.id = r.class_id
@@ -115,7 +124,8 @@ const EXPORT_SQL: &str =
      WHERE r.campaign_id = $1 AND ($2 IS NULL OR s.municipality_id = $2)
        AND ($3 IS NULL OR r.school_id = $3) AND ($4 IS NULL OR r.class_id = $4)
        AND ($5 OR rel.shown_to_staff)
-     ORDER BY m.name, s.name, COALESCE(k.name, ''), r.id";
+     ORDER BY m.name, s.name, COALESCE(k.name, ''), r.id"
+);
 
 /// Packs answers into one text as `question_id:byte_length:value` repeated (question ids never
 /// contain `:`; the length makes any value safe): the form of a sealed ballot and of an export line.
@@ -357,12 +367,11 @@ impl Db {
                 released += rows.len() as u64;
                 if let Some(earlier) = plan.absorbs {
                     rows.extend(
-                        sqlx::query_as::<_, Outgoing>(
-                            "SELECT r.audience, r.questionnaire_id,
-                                    (SELECT string_agg(a.question_id || ':' || octet_length(a.value) || ':' || a.value, '')
-                                       FROM answers a WHERE a.response_id = r.id) AS answers
-                             FROM responses r WHERE r.release_id = $1",
-                        )
+                        sqlx::query_as::<_, Outgoing>(concat!(
+                            "SELECT r.audience, r.questionnaire_id, ",
+                            packed_answers!(),
+                            " FROM responses r WHERE r.release_id = $1"
+                        ))
                         .bind(earlier)
                         .fetch_all(&mut *tx)
                         .await?,
