@@ -1,12 +1,13 @@
 //! The responses workbook (XLSX): the anonymous responses, the distribution of answers per
 //! question, and the question texts — what an administrator opens in Excel.
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use chrono::Datelike;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
 use crate::args;
 use crate::db::{ExportRow, Reader};
 use crate::i18n::Texts;
-use crate::survey::{Lang, Question, QuestionKind, Survey};
+use crate::survey::{Audience, Lang, Question, QuestionKind, Survey};
 
 /// How often each answer was given to one question.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,20 @@ pub struct Distribution {
 
 fn question<'a>(survey: &'a Survey, id: &str) -> Option<&'a Question> {
     survey.audiences().find_map(|a| survey.questionnaire(a).and_then(|q| q.question(id)))
+}
+
+/// An answer code as a reader sees it: «Да»/«Нет», an option's text (several joined by «; »),
+/// a rating or the free text as given.
+fn answer_label(texts: &Texts, lang: Lang, question: &Question, value: &str) -> String {
+    match &question.kind {
+        QuestionKind::YesNo => texts.get(lang, if value == "yes" { "survey-yes" } else { "survey-no" }),
+        QuestionKind::Single { .. } | QuestionKind::Multiple { .. } => value
+            .split('|')
+            .map(|code| question.option(code).map_or(code, |o| o.text.get(lang)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        QuestionKind::Rating { .. } | QuestionKind::Text { .. } => value.to_string(),
+    }
 }
 
 /// Counts the answers of every question column over `rows`.
@@ -41,16 +56,7 @@ pub fn distributions(
                     .into_iter()
                     .map(|code| {
                         let count = values.iter().filter(|v| v.split('|').any(|part| part == code)).count();
-                        let label = match &question.kind {
-                            QuestionKind::YesNo => {
-                                texts.get(lang, if code == "yes" { "survey-yes" } else { "survey-no" })
-                            }
-                            QuestionKind::Single { .. } | QuestionKind::Multiple { .. } => {
-                                question.option(&code).map_or(code.clone(), |o| o.text.get(lang).to_string())
-                            }
-                            _ => code.clone(),
-                        };
-                        (code, label, count)
+                        (code.clone(), answer_label(texts, lang, question, &code), count)
                     })
                     .collect(),
             };
@@ -63,7 +69,13 @@ fn label(question: &Question, lang: Lang) -> String {
     question.short.as_ref().map_or_else(|| question.text.get(lang).to_string(), |s| s.get(lang).to_string())
 }
 
-/// Builds the workbook; the operator's has each response's release day, staff's has no date.
+fn audience_name(texts: &Texts, lang: Lang, audience: Audience) -> String {
+    texts.get(lang, &format!("export-audience-{}", audience.code()))
+}
+
+/// Builds the workbook in the reader's language: headers, who answered, and answers as the
+/// respondent saw them (the CSV export keeps the codes, for tools). The operator's has each
+/// response's release day, staff's has no date.
 pub fn build(
     texts: &Texts,
     lang: Lang,
@@ -73,18 +85,58 @@ pub fn build(
     reader: Reader,
 ) -> Result<Vec<u8>, XlsxError> {
     let t = |id: &str| texts.get(lang, id);
-    let bold = Format::new().set_bold();
+    let bold = Format::new().set_bold().set_text_wrap();
+    let day = Format::new().set_num_format("dd.mm.yyyy");
     let mut workbook = Workbook::new();
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(t("export-sheet-responses"))?;
-    write_row(sheet, 0, &ExportRow::header(columns, reader == Reader::Operator), Some(&bold))?;
+    let dated = reader == Reader::Operator;
+    let mut header: Vec<String> =
+        ["export-col-municipality", "export-col-school", "export-col-class", "export-col-audience"].map(t).into();
+    if dated {
+        header.push(t("export-col-released"));
+    }
+    let first_answer = header.len() as u16;
+    header.extend(columns.iter().map(|id| match question(survey, id) {
+        Some(question) => format!("{id} · {}", label(question, lang)),
+        None => id.clone(),
+    }));
+    write_row(sheet, 0, &header, Some(&bold))?;
     for (i, row) in rows.iter().enumerate() {
-        write_row(sheet, i as u32 + 1, &row.record(columns), None)?;
+        let line = i as u32 + 1;
+        let audience = Audience::from_code(&row.audience);
+        sheet.write_string(line, 0, &row.municipality)?;
+        sheet.write_string(line, 1, &row.school)?;
+        sheet.write_string(line, 2, &row.class)?;
+        sheet.write_string(line, 3, audience.map_or(row.audience.clone(), |a| audience_name(texts, lang, a)))?;
+        if let (true, Some(released)) = (dated, row.released_on) {
+            let released =
+                ExcelDateTime::from_ymd(released.year() as u16, released.month() as u8, released.day() as u8)?;
+            sheet.write_datetime_with_format(line, 4, &released, &day)?;
+        }
+        // Answers are read with the respondent's own questionnaire (the audiences' texts differ).
+        let questionnaire = audience.and_then(|a| survey.questionnaire(a));
+        for (offset, id) in columns.iter().enumerate() {
+            let (Some(value), Some(question)) =
+                (row.answer(id), questionnaire.and_then(|q| q.question(id)).or_else(|| question(survey, id)))
+            else {
+                continue;
+            };
+            let column = first_answer + offset as u16;
+            match (&question.kind, value.parse::<f64>()) {
+                (QuestionKind::Rating { .. }, Ok(number)) => sheet.write_number(line, column, number)?,
+                _ => sheet.write_string(line, column, answer_label(texts, lang, question, value))?,
+            };
+        }
     }
     sheet.set_freeze_panes(1, 0)?;
-    for column in 0..3 {
+    sheet.autofilter(0, 0, rows.len() as u32, header.len().saturating_sub(1) as u16)?;
+    for column in 0..first_answer {
         sheet.set_column_width(column, 24)?;
+    }
+    for column in first_answer..header.len() as u16 {
+        sheet.set_column_width(column, 18)?;
     }
 
     let sheet = workbook.add_worksheet();
@@ -121,16 +173,43 @@ pub fn build(
     sheet.set_column_width(2, 30)?;
     sheet.set_freeze_panes(1, 0)?;
 
+    // Every questionnaire of the campaign, each question with the words its audience was asked.
     let sheet = workbook.add_worksheet();
     sheet.set_name(t("export-sheet-questions"))?;
-    write_row(sheet, 0, &["export-col-question", "export-col-text"].map(t), Some(&bold))?;
-    for (i, id) in columns.iter().enumerate() {
-        if let Some(question) = question(survey, id) {
-            sheet.write_string(i as u32 + 1, 0, id)?;
-            sheet.write_string(i as u32 + 1, 1, question.text.get(lang))?;
+    let header =
+        ["export-col-audience", "export-col-question", "export-col-label", "export-col-text", "export-col-options"]
+            .map(t);
+    write_row(sheet, 0, &header, Some(&bold))?;
+    let mut line = 1;
+    for audience in survey.audiences() {
+        let Some(questionnaire) = survey.questionnaire(audience) else { continue };
+        for question in &questionnaire.questions {
+            let options = question
+                .answer_codes()
+                .map(|codes| {
+                    codes.iter().map(|c| answer_label(texts, lang, question, c)).collect::<Vec<_>>().join("; ")
+                })
+                .unwrap_or_default();
+            write_row(
+                sheet,
+                line,
+                &[
+                    audience_name(texts, lang, audience),
+                    question.id.clone(),
+                    label(question, lang),
+                    question.text.get(lang).to_string(),
+                    options,
+                ],
+                None,
+            )?;
+            line += 1;
         }
     }
-    sheet.set_column_width(1, 120)?;
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(2, 30)?;
+    sheet.set_column_width(3, 100)?;
+    sheet.set_column_width(4, 40)?;
+    sheet.set_freeze_panes(1, 0)?;
 
     workbook.save_to_buffer()
 }
@@ -143,4 +222,63 @@ fn write_row(sheet: &mut Worksheet, row: u32, cells: &[String], format: Option<&
         };
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use calamine::Reader as _;
+
+    use super::*;
+    use crate::survey::Questionnaire;
+
+    fn noko_survey() -> Survey {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires");
+        let load = |id: &str| Arc::new(Questionnaire::load(std::path::Path::new(&format!("{dir}/{id}.toml"))).unwrap());
+        Survey::new(vec![load("noko-parents"), load("noko-students")])
+    }
+
+    fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
+        let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        workbook
+            .worksheets()
+            .into_iter()
+            .map(|(name, range)| (name, range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn speaks_the_readers_language_and_lists_every_questionnaire() {
+        let survey = noko_survey();
+        let columns = crate::operations::question_columns(&survey);
+        let row = |audience: &str| ExportRow {
+            municipality: "Иркутск".into(),
+            school: "Школа № 1".into(),
+            class: "5А".into(),
+            audience: audience.into(),
+            released_on: None,
+            answers: vec![("q1".into(), "yes".into()), ("q3".into(), "no".into())],
+        };
+        let rows = [row("parent"), row("student")];
+        let texts = Texts::default();
+        for (lang, header, yes, parent, student) in [
+            (Lang::Ru, "Муниципалитет", "Да", "Родитель", "Обучающийся"),
+            (Lang::En, "Municipality", "Yes", "Parent", "Student"),
+        ] {
+            let sheets = sheets(build(&texts, lang, &survey, &columns, &rows, Reader::Staff).unwrap());
+            let responses = &sheets[0].1;
+            assert_eq!(responses[0][0], header);
+            assert_eq!((responses[1][3].as_str(), responses[2][3].as_str()), (parent, student));
+            assert_eq!(responses[1][4], yes, "answers as the respondent saw them, not codes");
+            let questions = &sheets[2].1;
+            let q6: Vec<&Vec<String>> = questions.iter().filter(|r| r[1] == "q6").collect();
+            assert_eq!(q6.len(), 2, "q6 of each audience: {questions:?}");
+            assert_eq!((q6[0][0].as_str(), q6[1][0].as_str()), (parent, student));
+            assert_ne!(q6[0][3], q6[1][3], "each audience's own wording");
+            let asked = |audience: &str| questions.iter().filter(|r| r[0] == audience).count();
+            assert_eq!(asked(parent), survey.questionnaire(Audience::Parent).unwrap().questions.len());
+            assert_eq!(asked(student), survey.questionnaire(Audience::Student).unwrap().questions.len());
+        }
+    }
 }

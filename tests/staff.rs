@@ -257,9 +257,14 @@ async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestA
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["Ответы", "Распределение", "Вопросы"]);
     let responses = &sheets[0].1;
-    assert_eq!(responses[0][..5], ["municipality", "school", "class", "audience", "q1"], "no date for staff");
+    // Headers and answers in the reader's language, no codes and no date for staff.
+    assert_eq!(
+        responses[0][..5],
+        ["Муниципалитет", "Школа", "Класс", "Кто отвечал", "q1 · Информация на стендах"],
+        "no date for staff"
+    );
     assert_eq!(responses.len(), 6, "5А's released five; its sixth and 5Б's two wait in the box");
-    assert!(responses[1..].iter().all(|r| r[2] == "5А" && r[4] == "no" && r[5].is_empty()));
+    assert!(responses[1..].iter().all(|r| r[2] == "5А" && r[3] == "Родитель" && r[4] == "Нет" && r[5].is_empty()));
     let distribution = &sheets[1].1;
     let q1_no = distribution.iter().find(|r| r[0] == "q1" && r[2] == "Нет").expect("q1 «Нет» row");
     assert_eq!((q1_no[3].as_str(), q1_no[4].as_str()), ("5", "1"));
@@ -289,7 +294,7 @@ async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestA
     let out = app.path("all.xlsx");
     app.cli(&["export", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
     let sheets = read_workbook(std::fs::read(&out).unwrap());
-    assert_eq!(sheets[0].1[0][4], "released_on");
+    assert_eq!(sheets[0].1[0][4], "День выпуска из урны");
     assert_eq!(sheets[0].1.len(), 6);
     app.cli(&["campaign", "close", "autumn"]).await;
     app.cli(&["export", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
@@ -352,7 +357,9 @@ async fn staff_screens_change_only_by_whole_groups(mut app: TestApp) {
         }
         for rows in [&now.0, &now.2] {
             if let Some(header) = rows.first() {
-                assert!(!header.iter().any(|h| h.contains("_on") || h.contains("date")), "{header:?}");
+                // Where the operator's has the release day, staff's goes straight on to the answers.
+                assert!(header[3] == "Кто отвечал" && header[4].starts_with("q1 "), "{header:?}");
+                assert!(!header.iter().any(|h| h.contains("День") || h.contains("date")), "{header:?}");
             }
         }
         seen = now;
