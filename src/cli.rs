@@ -555,7 +555,8 @@ impl Cli {
                 let school = invitations::resolve_school(&db, &school).await?;
                 let texts = Texts::default();
                 let digests = Digests { db: &db, texts: &texts, settings: &settings };
-                let previews = digests.preview_school(&school, Clock::from_env()?.now()).await?;
+                let previews =
+                    digests.preview_school(&school, Clock::from_env()?.now(), crate::survey::Lang::Ru).await?;
                 if previews.is_empty() {
                     println!("No campaign is running for {} today.", school.school);
                 }

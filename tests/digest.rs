@@ -202,9 +202,38 @@ async fn digest_preview_and_send_from_the_command_line(mut app: TestApp) {
     assert!(again.contains("Digests sent: 1;"), "only Moscow had none today: {again}");
 }
 
+/// A digest is sent outside any update, in the language the recipient's Telegram last spoke.
+async fn digests_speak_each_recipients_language(mut app: TestApp) {
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "00:30:00"))]).await;
+    for (user, language, school) in [(IRKUTSK, "ru", "Школа № 1"), (MOSCOW, "en", "Лицей № 2")] {
+        app.api.user(user, language).send_text(&invite(&app, &["admin", "invite", "--school", school]).await).await;
+    }
+    app.stop_bot().await;
+    // 08:00 UTC: past nine in Irkutsk and in Moscow.
+    app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "08:00:00"))]).await;
+    let english = wait_for_digest(&app, MOSCOW).await;
+    let russian = wait_for_digest(&app, IRKUTSK).await;
+    assert!(english.contains("In all: 0 of 30") && english.contains("1 day left"), "{english}");
+    assert!(russian.contains("Всего: 0 из 45"), "{russian}");
+    // The Moscow administrator's Telegram now speaks Russian; the next digest follows it.
+    app.api.user(MOSCOW, "ru").send_text("/stats").await;
+    app.stop_bot().await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &clock(1, "08:00:00"))]).await;
+    app.api
+        .wait_for_call_after(
+            0,
+            "sendMessage",
+            |b| b["chat_id"] == MOSCOW && b["text"].as_str().is_some_and(|t| t.contains("Всего: 0 из 30")),
+            Duration::from_secs(20),
+        )
+        .await;
+}
+
 on_every_deployment!(two_processes_racing_send_each_digest_once);
 on_both_engines!(
     due_at_nine_in_each_timezone_once_a_day_with_the_change_and_a_final_one,
     a_429_is_waited_out_and_a_blocked_administrator_is_left_alone,
     digest_preview_and_send_from_the_command_line,
+    digests_speak_each_recipients_language,
 );

@@ -69,10 +69,11 @@ pub(super) async fn accept(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
         None => ctx.user.full_name(),
     };
     let user_id = i64::try_from(ctx.user.id.0)?;
-    let member = match ctx.app.db.accept_invitation(code, user_id, ctx.chat.0, &name, ctx.app.clock.now()).await? {
-        crate::db::Acceptance::Accepted(member) => member,
-        crate::db::Acceptance::Invalid => return ctx.say(ctx.t("admin-invitation-invalid")).await,
-    };
+    let member =
+        match ctx.app.db.accept_invitation(code, user_id, ctx.chat.0, &name, ctx.lang, ctx.app.clock.now()).await? {
+            crate::db::Acceptance::Accepted(member) => member,
+            crate::db::Acceptance::Invalid => return ctx.say(ctx.t("admin-invitation-invalid")).await,
+        };
     let Some(role) = member.scope().map(Scope::role) else { anyhow::bail!("staff member {} has no scope", member.id) };
     tracing::info!(role = role.code(), "invitation accepted");
     let menu = menu(ctx, role);
@@ -96,7 +97,14 @@ pub(super) async fn accept(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
 async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
     let user_id = i64::try_from(ctx.user.id.0)?;
     let roles = ctx.app.db.roles_of(user_id).await?;
-    Ok(roles.into_iter().find_map(|m| m.scope().map(|scope| (m, scope))))
+    let found = roles.into_iter().find_map(|m| m.scope().map(|scope| (m, scope)));
+    if let Some((member, _)) = &found
+        && member.lang() != ctx.lang
+    {
+        // Their Telegram's language changed: digests follow it.
+        ctx.app.db.set_staff_language(user_id, ctx.lang).await?;
+    }
+    Ok(found)
 }
 
 /// `/help`: the respondent help, plus the role's commands for staff.

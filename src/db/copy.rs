@@ -124,6 +124,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("revoked_at", Time),
             ("active", Bool),
             ("daily_line", Bool),
+            ("language", Text),
         ],
     ),
     (

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{BeginWrite, Db, on_pool};
 use crate::roles::{Role, Scope};
+use crate::survey::Lang;
 
 /// An invitation to create: its code, role and the scope's ids.
 #[derive(Debug, Clone)]
@@ -28,9 +29,15 @@ pub struct StaffMember {
     pub school: Option<String>,
     pub class: Option<String>,
     pub revoked: bool,
+    /// The language of their Telegram (`ru` or `en`), for what is sent to them unasked.
+    pub language: String,
 }
 
 impl StaffMember {
+    pub fn lang(&self) -> Lang {
+        Lang::from_code(Some(&self.language))
+    }
+
     pub fn scope(&self) -> Option<Scope> {
         scope_of(&self.role, self.municipality_id, self.school_id, self.class_id)
     }
@@ -86,7 +93,7 @@ pub struct SchoolRef {
 pub(super) const STAFF_SELECT: &str =
     "SELECT st.id, st.user_id, st.chat_id, st.name, st.role, st.municipality_id, st.school_id,
             st.class_id, m.name AS municipality, s.name AS school, k.name AS class,
-            (st.revoked_at IS NOT NULL) AS revoked
+            (st.revoked_at IS NOT NULL) AS revoked, st.language
      FROM staff st
      LEFT JOIN municipalities m ON m.id = st.municipality_id
      LEFT JOIN schools s ON s.id = st.school_id
@@ -119,6 +126,7 @@ impl Db {
         user_id: i64,
         chat_id: i64,
         name: &str,
+        language: Lang,
         now: DateTime<Utc>,
     ) -> sqlx::Result<Acceptance> {
         let staff_id: Option<i64> = on_pool!(self, pool => async {
@@ -136,8 +144,9 @@ impl Db {
                 return Ok::<_, sqlx::Error>(None);
             }
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO staff (user_id, chat_id, name, role, municipality_id, school_id, class_id, invitation_code, created_at)
-                 SELECT $1, $2, $3, role, municipality_id, school_id, class_id, code, $4 FROM invitations WHERE code = $5
+                "INSERT INTO staff (user_id, chat_id, name, role, municipality_id, school_id, class_id, invitation_code,
+                                    created_at, language)
+                 SELECT $1, $2, $3, role, municipality_id, school_id, class_id, code, $4, $6 FROM invitations WHERE code = $5
                  RETURNING id",
             )
             .bind(user_id)
@@ -145,6 +154,7 @@ impl Db {
             .bind(name)
             .bind(now)
             .bind(code)
+            .bind(language.code())
             .fetch_one(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -154,6 +164,16 @@ impl Db {
             Some(id) => Ok(self.staff_member(id).await?.map_or(Acceptance::Invalid, Acceptance::Accepted)),
             None => Ok(Acceptance::Invalid),
         }
+    }
+
+    /// Records the language a staff member's Telegram now speaks.
+    pub async fn set_staff_language(&self, user_id: i64, language: Lang) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query("UPDATE staff SET language = $1 WHERE user_id = $2 AND language <> $1")
+            .bind(language.code())
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
     }
 
     pub async fn staff_member(&self, id: i64) -> sqlx::Result<Option<StaffMember>> {

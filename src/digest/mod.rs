@@ -218,9 +218,8 @@ impl Digests<'_> {
         if !self.db.claim_digest(member.id, campaign.id, today, now).await? {
             return Ok(None);
         }
-        // Digests are written in Russian: staff of Russian schools, and no language code is at
-        // hand outside an update.
-        match self.prepare(&recipient, &campaign, today, Lang::Ru).await {
+        // In the language their Telegram spoke when they last used the bot.
+        match self.prepare(&recipient, &campaign, today, member.lang()).await {
             Ok(Some(prepared)) => Ok(Some((recipient.member, campaign, today, prepared))),
             Ok(None) => {
                 self.db.release_digest(member.id, campaign.id, today).await?;
@@ -234,7 +233,12 @@ impl Digests<'_> {
     }
 
     /// The digest texts a school's administrator would get today, without sending anything.
-    pub async fn preview_school(&self, school: &SchoolRef, now: DateTime<Utc>) -> anyhow::Result<Vec<String>> {
+    pub async fn preview_school(
+        &self,
+        school: &SchoolRef,
+        now: DateTime<Utc>,
+        lang: Lang,
+    ) -> anyhow::Result<Vec<String>> {
         let (municipality_id, school_id) = (school.municipality_id, school.school_id);
         let campaigns = self.db.open_campaigns().await?;
         let member = crate::db::StaffMember {
@@ -251,6 +255,7 @@ impl Digests<'_> {
             school: Some(school.school.clone()),
             class: None,
             revoked: false,
+            language: lang.code().to_string(),
         };
         let timezone = self.db.school_timezone(school_id).await?;
         let recipient = DigestRecipient { member, timezone };
@@ -259,7 +264,7 @@ impl Digests<'_> {
         for campaign in
             campaigns.iter().filter(|c| today >= c.starts_on && today <= c.ends_on.succ_opt().unwrap_or(c.ends_on))
         {
-            if let Some(prepared) = self.prepare(&recipient, campaign, today, Lang::Ru).await? {
+            if let Some(prepared) = self.prepare(&recipient, campaign, today, lang).await? {
                 texts.push(prepared.text);
             }
         }
