@@ -582,6 +582,7 @@ async fn administrators(db: &Db) -> anyhow::Result<Vec<DigestRecipient>> {
         school: school.map(|(_, name)| name.to_string()),
         class: None,
         revoked: false,
+        language: anketa::survey::Lang::Ru,
     };
     let mut recipients = vec![DigestRecipient { member: member("region", None, None), timezone: None }];
     let mut municipalities = Vec::new();

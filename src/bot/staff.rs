@@ -99,7 +99,7 @@ async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
     let roles = ctx.app.db.roles_of(user_id).await?;
     let found = roles.into_iter().find_map(|m| m.scope().map(|scope| (m, scope)));
     if let Some((member, _)) = &found
-        && member.lang() != ctx.lang
+        && member.language != ctx.lang
     {
         // Their Telegram's language changed: digests follow it.
         ctx.app.db.set_staff_language(user_id, ctx.lang).await?;

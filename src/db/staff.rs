@@ -29,15 +29,12 @@ pub struct StaffMember {
     pub school: Option<String>,
     pub class: Option<String>,
     pub revoked: bool,
-    /// The language of their Telegram (`ru` or `en`), for what is sent to them unasked.
-    pub language: String,
+    /// The language of their Telegram, for what is sent to them unasked.
+    #[sqlx(try_from = "String")]
+    pub language: Lang,
 }
 
 impl StaffMember {
-    pub fn lang(&self) -> Lang {
-        Lang::from_code(Some(&self.language))
-    }
-
     pub fn scope(&self) -> Option<Scope> {
         scope_of(&self.role, self.municipality_id, self.school_id, self.class_id)
     }

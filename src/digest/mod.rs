@@ -219,7 +219,7 @@ impl Digests<'_> {
             return Ok(None);
         }
         // In the language their Telegram spoke when they last used the bot.
-        match self.prepare(&recipient, &campaign, today, member.lang()).await {
+        match self.prepare(&recipient, &campaign, today, member.language).await {
             Ok(Some(prepared)) => Ok(Some((recipient.member, campaign, today, prepared))),
             Ok(None) => {
                 self.db.release_digest(member.id, campaign.id, today).await?;
@@ -255,7 +255,7 @@ impl Digests<'_> {
             school: Some(school.school.clone()),
             class: None,
             revoked: false,
-            language: lang.code().to_string(),
+            language: lang,
         };
         let timezone = self.db.school_timezone(school_id).await?;
         let recipient = DigestRecipient { member, timezone };

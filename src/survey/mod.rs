@@ -36,6 +36,13 @@ impl Lang {
     }
 }
 
+/// A stored language code (`ru`, `en`); anything else reads as Russian.
+impl From<String> for Lang {
+    fn from(code: String) -> Self {
+        Lang::from_code(Some(&code))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Lang;
