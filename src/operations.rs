@@ -65,6 +65,24 @@ pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Quest
     bail!("no questionnaire {id_or_path:?} in {} (found: {})", dir.display(), known.join(", "))
 }
 
+/// Every valid questionnaire in the questionnaires folder, by file name (the bot offers them).
+pub fn list_questionnaires(dir: &Path) -> anyhow::Result<Vec<Questionnaire>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the questionnaires folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut questionnaires = Vec::new();
+    for path in files {
+        match Questionnaire::load(&path) {
+            Ok(questionnaire) => questionnaires.push(questionnaire),
+            Err(e) => tracing::warn!(file = %path.display(), error = format!("{e:#}"), "invalid questionnaire skipped"),
+        }
+    }
+    Ok(questionnaires)
+}
+
 /// The validated content of a questionnaire file, for `questionnaire check`.
 pub fn check_questionnaire(file: &Path) -> anyhow::Result<Questionnaire> {
     Questionnaire::load(file)
