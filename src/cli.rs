@@ -7,6 +7,7 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use crate::ballot_box::BallotBox;
+use crate::campaign::CampaignState;
 use crate::clock::Clock;
 use crate::config::{Settings, redact_url};
 use crate::db::Db;
@@ -193,15 +194,18 @@ pub enum CampaignAction {
         /// Questionnaire id (repeat for several audiences), e.g. noko-parents.
         #[arg(long = "questionnaire", required = true)]
         questionnaires: Vec<String>,
-        /// First day (YYYY-MM-DD), in each school's timezone.
-        #[arg(long)]
+        /// First day, in each school's timezone: DD.MM.YYYY (23.11.2026) or YYYY-MM-DD.
+        #[arg(long, value_parser = day)]
         starts: NaiveDate,
-        /// Last day (YYYY-MM-DD), inclusive.
-        #[arg(long)]
+        /// Last day, inclusive: DD.MM.YYYY or YYYY-MM-DD.
+        #[arg(long, value_parser = day)]
         ends: NaiveDate,
         /// Participation target, percent of the headcount.
         #[arg(long)]
         target_percent: i64,
+        /// Accept a first day that is already past.
+        #[arg(long)]
+        allow_past_start: bool,
     },
     /// List campaigns with their participation.
     List,
@@ -210,9 +214,28 @@ pub enum CampaignAction {
     /// Move a campaign's last day.
     Extend {
         name: String,
-        #[arg(long)]
+        /// The new last day: DD.MM.YYYY or YYYY-MM-DD, today or later.
+        #[arg(long, value_parser = day)]
         ends: NaiveDate,
     },
+    /// Reopen a closed campaign.
+    Reopen {
+        name: String,
+        /// A new last day (DD.MM.YYYY or YYYY-MM-DD, today or later); required when the old one is past.
+        #[arg(long, value_parser = day)]
+        ends: Option<NaiveDate>,
+    },
+}
+
+/// A day as operators type it, for clap.
+fn day(text: &str) -> Result<NaiveDate, crate::campaign::DateError> {
+    crate::campaign::parse_date(text)
+}
+
+/// The earliest day it is anywhere in the region (UTC: Russia's time zones are all ahead of it),
+/// by the clock `ANKETA_CLOCK` may set.
+fn earliest_today() -> anyhow::Result<NaiveDate> {
+    Ok(Clock::from_env()?.now().date_naive())
 }
 
 #[derive(Debug, Subcommand)]
@@ -343,7 +366,7 @@ impl Cli {
                 Ok(())
             }
             Command::Campaign {
-                action: CampaignAction::Create { name, questionnaires, starts, ends, target_percent },
+                action: CampaignAction::Create { name, questionnaires, starts, ends, target_percent, allow_past_start },
             } => {
                 let db = open(&settings).await?;
                 let request = CampaignRequest {
@@ -353,7 +376,8 @@ impl Cli {
                     ends_on: ends,
                     target_percent,
                 };
-                operations::create_campaign(&db, &settings.survey.questionnaires_dir, request).await?;
+                let guards = operations::CreateGuards { today: earliest_today()?, allow_past_start };
+                operations::create_campaign_checked(&db, &settings.survey.questionnaires_dir, request, guards).await?;
                 println!("Campaign {name:?} created: {starts} to {ends}, target {target_percent}%.");
                 println!("Next: anketa links export --campaign {name:?} --out links/");
                 Ok(())
@@ -361,13 +385,16 @@ impl Cli {
             Command::Campaign { action: CampaignAction::List } => {
                 let db = open(&settings).await?;
                 let campaigns = operations::list_campaigns(&db).await?;
+                let timezone: chrono_tz::Tz =
+                    settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+                let today = Clock::from_env()?.now().with_timezone(&timezone).date_naive();
                 if campaigns.is_empty() {
                     println!("No campaigns yet. Create one with `anketa campaign create`.");
                 }
                 for c in campaigns {
                     let percent = if c.headcount > 0 { 100.0 * c.responses as f64 / c.headcount as f64 } else { 0.0 };
                     println!(
-                        "{}\t{} – {}\t{}\t{} responses / {} students ({percent:.1}%, target {}%){}",
+                        "{}\t{} – {}\t{}\t{} responses / {} students ({percent:.1}%, target {}%)\t{}",
                         c.campaign.name,
                         c.campaign.starts_on,
                         c.campaign.ends_on,
@@ -375,7 +402,7 @@ impl Cli {
                         c.responses,
                         c.headcount,
                         c.campaign.target_percent,
-                        if c.campaign.closed { "\tclosed" } else { "" }
+                        CampaignState::on(today, c.campaign.starts_on, c.campaign.ends_on, c.campaign.closed).bilingual()
                     );
                 }
                 Ok(())
@@ -454,6 +481,12 @@ impl Cli {
                 let db = open(&settings).await?;
                 operations::extend_campaign(&db, &name, ends).await?;
                 println!("Campaign {name:?} now ends on {ends}.");
+                Ok(())
+            }
+            Command::Campaign { action: CampaignAction::Reopen { name, ends } } => {
+                let db = open(&settings).await?;
+                let ends = operations::reopen_campaign(&db, &name, ends, earliest_today()?).await?;
+                println!("Кампания {name:?} снова открыта до {ends} / campaign {name:?} reopened until {ends}.");
                 Ok(())
             }
             Command::Links { action: LinksAction::Revoke { campaign, school, class } } => {

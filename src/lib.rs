@@ -2,6 +2,7 @@
 //!
 //! Crate map:
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
+//! - [`campaign`]: campaign days as operators type them, and a campaign's state on a day.
 //! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
 //! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
 //! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
@@ -25,6 +26,7 @@
 
 pub mod ballot_box;
 pub mod bot;
+pub mod campaign;
 pub mod cli;
 pub mod clock;
 pub mod config;

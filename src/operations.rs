@@ -65,6 +65,24 @@ pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Quest
     bail!("no questionnaire {id_or_path:?} in {} (found: {})", dir.display(), known.join(", "))
 }
 
+/// Every valid questionnaire in the questionnaires folder, by file name (the bot offers them).
+pub fn list_questionnaires(dir: &Path) -> anyhow::Result<Vec<Questionnaire>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the questionnaires folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut questionnaires = Vec::new();
+    for path in files {
+        match Questionnaire::load(&path) {
+            Ok(questionnaire) => questionnaires.push(questionnaire),
+            Err(e) => tracing::warn!(file = %path.display(), error = format!("{e:#}"), "invalid questionnaire skipped"),
+        }
+    }
+    Ok(questionnaires)
+}
+
 /// The validated content of a questionnaire file, for `questionnaire check`.
 pub fn check_questionnaire(file: &Path) -> anyhow::Result<Questionnaire> {
     Questionnaire::load(file)
@@ -80,6 +98,53 @@ pub struct CampaignRequest<'a> {
 }
 
 pub async fn create_campaign(db: &Db, dir: &Path, request: CampaignRequest<'_>) -> anyhow::Result<i64> {
+    let new = checked_campaign(dir, &request)?;
+    Ok(db.create_campaign(&new, Utc::now()).await?)
+}
+
+/// What an operator may wave through when creating a campaign.
+#[derive(Debug, Clone, Copy)]
+pub struct CreateGuards {
+    /// The earliest day it is anywhere in the region (UTC: Russia's time zones are all ahead of it).
+    pub today: NaiveDate,
+    /// Starting on a day already past (e.g. entering a campaign that began on paper).
+    pub allow_past_start: bool,
+}
+
+/// Creates a campaign as an operator asks for it, in the CLI or in the bot: besides what
+/// [`create_campaign`] checks, a start day already past and an empty roster are refused.
+pub async fn create_campaign_checked(
+    db: &Db,
+    dir: &Path,
+    request: CampaignRequest<'_>,
+    guards: CreateGuards,
+) -> anyhow::Result<i64> {
+    let new = checked_campaign(dir, &request)?;
+    if db.campaign_by_name(&new.name).await?.is_some() {
+        return Err(crate::db::CampaignError::NameTaken(new.name).into());
+    }
+    if new.starts_on < guards.today && !guards.allow_past_start {
+        bail!(
+            "первый день {} уже прошёл (сегодня {}): укажите сегодняшний или более поздний день, \
+             или добавьте --allow-past-start / the first day {} is already past (today is {}): give today or \
+             a later day, or add --allow-past-start",
+            new.starts_on,
+            guards.today,
+            new.starts_on,
+            guards.today
+        );
+    }
+    if db.class_count().await? == 0 {
+        bail!(
+            "список классов пуст: сначала загрузите его (`anketa roster import FILE.csv`) / the roster is empty: \
+             import the roster first (`anketa roster import FILE.csv`)"
+        );
+    }
+    Ok(db.create_campaign(&new, Utc::now()).await?)
+}
+
+/// A campaign request checked against itself and the questionnaires folder.
+fn checked_campaign(dir: &Path, request: &CampaignRequest<'_>) -> anyhow::Result<NewCampaign> {
     let name = request.name.trim();
     if name.is_empty() {
         bail!("the campaign name is empty");
@@ -112,7 +177,7 @@ pub async fn create_campaign(db: &Db, dir: &Path, request: CampaignRequest<'_>) 
         target_percent: request.target_percent,
         questionnaires: by_audience.into_iter().map(|(audience, (id, text))| (audience, id, text)).collect(),
     };
-    Ok(db.create_campaign(&new, Utc::now()).await?)
+    Ok(new)
 }
 
 pub async fn list_campaigns(db: &Db) -> anyhow::Result<Vec<CampaignSummary>> {
@@ -581,22 +646,58 @@ pub async fn close_campaign(db: &Db, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Moves a campaign's last day (it may also reopen answering if the old end has passed).
-pub async fn extend_campaign(db: &Db, name: &str, ends_on: NaiveDate) -> anyhow::Result<()> {
+/// Reopens a closed campaign, moving its last day to `ends_on` if given. A campaign whose last
+/// day is past needs a new one, today (`today`, the earliest day anywhere) or later.
+pub async fn reopen_campaign(
+    db: &Db,
+    name: &str,
+    ends_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> anyhow::Result<NaiveDate> {
     let campaign = campaign_named(db, name).await?;
+    if !campaign.closed {
+        bail!("кампания {name:?} не закрыта / the campaign {name:?} is not closed");
+    }
+    let ends_on = match ends_on {
+        Some(ends_on) => ends_on,
+        None if campaign.ends_on < today => bail!(
+            "последний день кампании {name:?} ({}) прошёл: укажите новый в --ends / the last day of {name:?} ({}) \
+             is past: give a new one with --ends",
+            campaign.ends_on,
+            campaign.ends_on
+        ),
+        None => campaign.ends_on,
+    };
+    check_new_end(&campaign, ends_on, today)?;
+    db.reopen_campaign(campaign.id, ends_on).await?;
+    Ok(ends_on)
+}
+
+/// Why `ends_on` cannot be the campaign's last day, if it cannot.
+pub fn check_new_end(campaign: &crate::db::Campaign, ends_on: NaiveDate, today: NaiveDate) -> anyhow::Result<()> {
     if ends_on < campaign.starts_on {
         bail!("the new end ({ends_on}) is before the campaign starts ({})", campaign.starts_on);
     }
-    if campaign.closed {
-        bail!("the campaign {name:?} is closed; a closed campaign stays closed");
-    }
-    // The earliest day it still is anywhere (UTC; Russia's time zones are all ahead of it).
-    let today = Utc::now().date_naive();
     if ends_on < today {
+        let name = &campaign.name;
         bail!(
             "новая дата окончания {ends_on} уже прошла (сегодня {today}); чтобы закончить опрос сейчас, \
              выполните `anketa campaign close {name:?}` / the new end {ends_on} is in the past (today is {today}); \
              to end the survey now, run `anketa campaign close {name:?}`"
+        );
+    }
+    Ok(())
+}
+
+/// Moves a campaign's last day (it may also reopen answering if the old end has passed).
+pub async fn extend_campaign(db: &Db, name: &str, ends_on: NaiveDate) -> anyhow::Result<()> {
+    let campaign = campaign_named(db, name).await?;
+    // The earliest day it still is anywhere (UTC; Russia's time zones are all ahead of it).
+    check_new_end(&campaign, ends_on, Utc::now().date_naive())?;
+    if campaign.closed {
+        bail!(
+            "кампания {name:?} закрыта; откройте её снова: `anketa campaign reopen {name:?} --ends DATE` / \
+             the campaign {name:?} is closed; reopen it with `anketa campaign reopen {name:?} --ends DATE`"
         );
     }
     Ok(db.extend_campaign(campaign.id, ends_on).await?)

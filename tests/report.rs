@@ -76,6 +76,7 @@ async fn seed(app: &TestApp) {
         &ends,
         "--target-percent",
         "40",
+        "--allow-past-start",
     ])
     .await;
     let links = app.export_links("autumn").await;

@@ -11,7 +11,7 @@ use teloxide::{ApiError, RequestError};
 
 use super::callback::{Action, CallbackData};
 use super::screens::{Painter, Screen, fit};
-use super::{App, sending, staff};
+use super::{App, campaigns, sending, staff};
 use crate::args;
 use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
 use crate::invitations;
@@ -38,6 +38,10 @@ pub enum Command {
     Results,
     /// Class teachers: the daily line about their class, on or off (`None`: not understood).
     Digest(Option<bool>),
+    /// Region administrators: the campaigns with their state, to extend, close or reopen.
+    Campaigns,
+    /// Region administrators: create a campaign in a dialog.
+    NewCampaign,
 }
 
 /// A deep-link payload: at most 64 of `A-Za-z0-9_-`, as Telegram allows.
@@ -75,6 +79,8 @@ impl Command {
             "link" => Some(Command::Link),
             "export" => Some(Command::Export),
             "results" => Some(Command::Results),
+            "campaigns" => Some(Command::Campaigns),
+            "newcampaign" => Some(Command::NewCampaign),
             "digest" => Some(Command::Digest(match rest.trim().to_lowercase().as_str() {
                 "on" | "вкл" => Some(true),
                 "off" | "выкл" => Some(false),
@@ -119,7 +125,7 @@ impl Ctx<'_> {
     }
 
     /// Replaces the message the button was on; sends a new one if it can no longer be edited.
-    async fn show(
+    pub(super) async fn show(
         &self,
         on: Option<MessageId>,
         text: String,
@@ -252,6 +258,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
             Some(invitation) => staff::accept(&ctx, invitation).await,
             None => start(&ctx, &code).await,
         },
+        Command::Cancel if campaigns::cancel(&ctx).await? => Ok(()),
         Command::Cancel => {
             let cancelled = app.db.delete_draft(&ctx.draft_key()).await?;
             ctx.say(ctx.t(if cancelled { "survey-cancelled" } else { "survey-nothing-to-cancel" })).await
@@ -309,7 +316,11 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
         return Ok(());
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
-    let result = answer_message(&ctx, message.id, message.text()).await;
+    let result = match campaigns::on_text(&ctx, message.text()).await {
+        Ok(true) => Ok(()),
+        Ok(false) => answer_message(&ctx, message.id, message.text()).await,
+        Err(error) => Err(error),
+    };
     apologise_on_error(&ctx, result).await
 }
 
@@ -387,6 +398,9 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
 
 /// Handles a button press; returns the short notice to show, if any.
 async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyhow::Result<Option<String>> {
+    if let Some(data) = data.filter(|d| d.starts_with(campaigns::PREFIX)) {
+        return campaigns::press(ctx, message_id, data).await;
+    }
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Some(ctx.t("survey-forged-button")));
     };

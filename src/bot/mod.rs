@@ -5,6 +5,7 @@
 //! update in a private chat from anyone but that chat's user is forged and goes nowhere.
 
 pub mod callback;
+mod campaigns;
 mod handlers;
 pub mod screens;
 mod sending;

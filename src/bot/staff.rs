@@ -37,7 +37,8 @@ fn role_name(ctx: &Ctx<'_>, role: Role) -> String {
 
 fn role_help(ctx: &Ctx<'_>, role: Role) -> String {
     ctx.t(match role {
-        Role::Region | Role::Municipality => "admin-help-municipality",
+        Role::Region => "campaigns-help-region",
+        Role::Municipality => "admin-help-municipality",
         Role::School => "admin-help-school",
         Role::Teacher => "admin-help-teacher",
     })
@@ -52,7 +53,11 @@ fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
             commands.push(BotCommand::new("link", ctx.t("admin-command-link")));
             commands.push(BotCommand::new("digest", ctx.t("admin-command-digest")));
         }
-        Role::Region | Role::Municipality => {}
+        Role::Region => {
+            commands.push(BotCommand::new("campaigns", ctx.t("campaigns-command-campaigns")));
+            commands.push(BotCommand::new("newcampaign", ctx.t("campaigns-command-new")));
+        }
+        Role::Municipality => {}
     }
     if role != Role::Teacher {
         commands.push(BotCommand::new("results", ctx.t("admin-command-results")));
@@ -123,6 +128,8 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
         Command::Links if scope.role() == Role::School => send_school_links(ctx, scope, &member).await,
         Command::Export => export(ctx, scope).await,
+        Command::Campaigns => super::campaigns::command(ctx, false).await,
+        Command::NewCampaign => super::campaigns::command(ctx, true).await,
         Command::Results if scope.role() != Role::Teacher => results(ctx, scope, &member).await,
         Command::Digest(choice) if scope.role() == Role::Teacher => match choice {
             Some(on) => {

@@ -224,6 +224,30 @@ impl Db {
         Ok(done > 0)
     }
 
+    /// Reopens a closed campaign with the given last day. Returns whether it was closed.
+    pub async fn reopen_campaign(&self, campaign_id: i64, ends_on: NaiveDate) -> sqlx::Result<bool> {
+        let done = on_pool!(self, pool => sqlx::query(
+            "UPDATE campaigns SET closed = FALSE, ends_on = $1 WHERE id = $2 AND closed = TRUE",
+        )
+        .bind(ends_on)
+        .bind(campaign_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+
+    /// How many classes the roster has.
+    pub async fn class_count(&self) -> sqlx::Result<i64> {
+        on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM classes").fetch_one(pool).await)
+    }
+
+    /// A campaign by its id.
+    pub async fn campaign_by_id(&self, id: i64) -> sqlx::Result<Option<Campaign>> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns c WHERE c.id = $1");
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)
+    }
+
     /// Moves a campaign's last day.
     pub async fn extend_campaign(&self, campaign_id: i64, ends_on: NaiveDate) -> sqlx::Result<()> {
         on_pool!(self, pool => sqlx::query("UPDATE campaigns SET ends_on = $1 WHERE id = $2")

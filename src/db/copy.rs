@@ -139,6 +139,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("counts", Text),
         ],
     ),
+    ("staff_dialogs", &[("staff_id", Int), ("state", Text), ("revision", Int), ("updated_at", Time)]),
 ];
 
 /// Tables whose `id` the database generates: PostgreSQL's sequence must continue after the copy.

@@ -8,6 +8,7 @@
 
 mod campaigns;
 mod copy;
+mod dialogs;
 mod digests;
 mod drafts;
 mod responses;
@@ -25,7 +26,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use campaigns::{Campaign, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
+pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
+pub use dialogs::StoredDialog;
 pub use digests::DigestRecipient;
 pub use drafts::StoredDraft;
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};

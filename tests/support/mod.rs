@@ -298,6 +298,9 @@ impl TestApp {
         let mut args = vec!["campaign", "create", "--name", "autumn"];
         args.extend_from_slice(questionnaires);
         args.extend(["--starts", &starts, "--ends", &ends, "--target-percent", "40"]);
+        if starts_in_days < 0 {
+            args.push("--allow-past-start");
+        }
         self.cli(&args).await;
         self.export_links("autumn").await
     }
