@@ -282,7 +282,7 @@ fn write_file(stem: &Path, extension: &str, bytes: &[u8]) -> anyhow::Result<()> 
 }
 
 /// Sorts class names by their leading number, then by name; names without a number go last.
-fn class_order(class: &str) -> (u32, String) {
+pub(crate) fn class_order(class: &str) -> (u32, String) {
     let digits: String = class.chars().take_while(char::is_ascii_digit).collect();
     (digits.parse().unwrap_or(u32::MAX), class.to_string())
 }
@@ -340,16 +340,16 @@ pub fn safe_file_name(name: &str) -> String {
 /// The names given inside one folder: [`safe_file_name`]s, made distinct even where Windows and
 /// macOS ignore case ("5А" and "5а" become "5А" and "5а (2)"), so no file overwrites another.
 #[derive(Default)]
-struct Folder {
+pub(crate) struct Folder {
     taken: HashSet<String>,
 }
 
 impl Folder {
-    fn reserving(name: &str) -> Folder {
+    pub(crate) fn reserving(name: &str) -> Folder {
         Folder { taken: HashSet::from([name.to_lowercase()]) }
     }
 
-    fn name_for(&mut self, name: &str) -> String {
+    pub(crate) fn name_for(&mut self, name: &str) -> String {
         let base = safe_file_name(name);
         let mut candidate = base.clone();
         let mut n = 2;

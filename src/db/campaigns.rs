@@ -42,6 +42,7 @@ pub struct ClassLink {
     pub municipality: String,
     pub school: String,
     pub class: String,
+    pub headcount: i64,
     pub code: String,
 }
 
@@ -198,7 +199,7 @@ impl Db {
                     .await?;
             }
             let links = sqlx::query_as(
-                "SELECT m.name AS municipality, s.name AS school, k.name AS class, l.code
+                "SELECT m.name AS municipality, s.name AS school, k.name AS class, k.headcount, l.code
                  FROM class_links l
                  JOIN classes k ON k.id = l.class_id
                  JOIN schools s ON s.id = k.school_id
