@@ -132,6 +132,8 @@ pub fn deep_link(bot_username: &str, code: &str) -> String {
 /// What `links export` wrote.
 pub struct LinksExport {
     pub csv: PathBuf,
+    /// The same links in a table with clickable links, [`crate::kit::LINKS_XLSX`].
+    pub xlsx: PathBuf,
     pub classes: usize,
     pub schools: usize,
 }
@@ -168,8 +170,25 @@ pub async fn export_links(
         writer.write_record([&link.municipality, &link.school, &link.class, &deep_link(bot_username, &link.code)])?;
     }
     writer.flush()?;
+    let xlsx = dir.join(crate::kit::LINKS_XLSX);
+    let table = crate::kit::links_xlsx(&kit_classes(&links, bot_username))?;
+    std::fs::write(&xlsx, table).with_context(|| format!("cannot write {}", xlsx.display()))?;
     let schools = write_posters(dir, bot_username, &links, progress)?;
-    Ok(LinksExport { csv, classes: links.len(), schools })
+    Ok(LinksExport { csv, xlsx, classes: links.len(), schools })
+}
+
+/// The classes of a kit, each with its deep link.
+pub fn kit_classes(links: &[ClassLink], bot_username: &str) -> Vec<crate::kit::KitClass> {
+    links
+        .iter()
+        .map(|link| crate::kit::KitClass {
+            municipality: link.municipality.clone(),
+            school: link.school.clone(),
+            class: link.class.clone(),
+            headcount: link.headcount,
+            link: deep_link(bot_username, &link.code),
+        })
+        .collect()
 }
 
 /// One school's folder and its classes with their file stems.
