@@ -14,6 +14,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/digest.ftl"),
     include_str!("../locales/ru/report.ftl"),
     include_str!("../locales/ru/poster.ftl"),
+    include_str!("../locales/ru/kit.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -22,6 +23,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/digest.ftl"),
     include_str!("../locales/en/report.ftl"),
     include_str!("../locales/en/poster.ftl"),
+    include_str!("../locales/en/kit.ftl"),
 ];
 
 /// The message bundles of every supported language.

@@ -177,6 +177,11 @@ pub async fn export_links(
     Ok(LinksExport { csv, xlsx, classes: links.len(), schools })
 }
 
+/// Every class's link for the campaign, creating the missing ones.
+pub async fn campaign_links(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<ClassLink>> {
+    Ok(db.ensure_links(campaign_id, Utc::now(), new_link_code).await?)
+}
+
 /// The classes of a kit, each with its deep link.
 pub fn kit_classes(links: &[ClassLink], bot_username: &str) -> Vec<crate::kit::KitClass> {
     links

@@ -6,6 +6,7 @@
 
 pub mod callback;
 mod handlers;
+mod kit;
 pub mod screens;
 mod sending;
 mod staff;

@@ -56,6 +56,7 @@ fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
     }
     if role != Role::Teacher {
         commands.push(BotCommand::new("results", ctx.t("admin-command-results")));
+        commands.push(BotCommand::new("kit", ctx.t("kit-command")));
     }
     commands.push(BotCommand::new("export", ctx.t("admin-command-export")));
     commands.push(BotCommand::new("help", ctx.t("survey-command-help")));
@@ -99,6 +100,11 @@ async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
     Ok(roles.into_iter().find_map(|m| m.scope().map(|scope| (m, scope))))
 }
 
+/// The caller's broadest active scope, read from the database on every press.
+pub(super) async fn scope_of(ctx: &Ctx<'_>) -> anyhow::Result<Option<Scope>> {
+    Ok(member(ctx).await?.map(|(_, scope)| scope))
+}
+
 /// `/help`: the respondent help, plus the role's commands for staff.
 pub(super) async fn help(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     match member(ctx).await? {
@@ -115,6 +121,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
         Command::Links if scope.role() == Role::School => send_school_links(ctx, scope, &member).await,
         Command::Export => export(ctx, scope).await,
+        Command::Kit if scope.role() != Role::Teacher => super::kit::command(ctx, scope).await,
         Command::Results if scope.role() != Role::Teacher => results(ctx, scope, &member).await,
         Command::Digest(choice) if scope.role() == Role::Teacher => match choice {
             Some(on) => {
@@ -214,7 +221,7 @@ fn stats_block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[Participation]) -> St
 }
 
 /// Campaigns a link can still be answered in (not closed, not over).
-async fn answerable_campaigns(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Campaign>> {
+pub(super) async fn answerable_campaigns(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Campaign>> {
     let today = ctx.app.clock.now().date_naive();
     Ok(ctx.app.db.open_campaigns().await?.into_iter().filter(|c| c.ends_on >= today).collect())
 }
@@ -226,9 +233,10 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
     if campaigns.is_empty() {
         return ctx.say(ctx.t("admin-no-campaigns")).await;
     }
+    let several = campaigns.len() > 1;
     for campaign in campaigns {
         let url = operations::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
-        let caption = ctx.app.texts.get_with(
+        let mut caption = ctx.app.texts.get_with(
             Lang::Ru,
             "admin-teacher-forward",
             &args![
@@ -238,6 +246,11 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
                 ("ends", ctx.date(campaign.ends_on))
             ],
         );
+        if several {
+            // Two campaigns' messages would read the same: each names its own.
+            let name = ctx.app.texts.get_with(Lang::Ru, "kit-campaign-line", &args![("campaign", campaign.name.as_str())]);
+            caption = format!("{name}\n{caption}");
+        }
         // The QR code as a picture, with the text ready to forward as its caption.
         let png = Qr::new(&url)?.png()?;
         let photo = InputFile::memory(png).file_name(format!("qr-{}.png", member.class.clone().unwrap_or_default()));
