@@ -172,7 +172,8 @@ async fn send_kit(ctx: &Ctx<'_>, campaign: &Campaign, several: bool, links: &[Cl
     let place = if one_school { first.school.clone() } else { first.municipality.clone() };
     let classes = operations::kit_classes(links, &ctx.app.bot_username);
     let total = classes.len();
-    let preparing = |done: usize| ctx.app.texts.get_with(ctx.lang, "kit-preparing", &args![("done", done), ("total", total)]);
+    let preparing =
+        |done: usize| ctx.app.texts.get_with(ctx.lang, "kit-preparing", &args![("done", done), ("total", total)]);
     let status = sending::send(ctx.bot.send_message(ctx.chat, preparing(0))).await?;
     let done = Arc::new(AtomicUsize::new(0));
     let title = match several {
@@ -238,7 +239,19 @@ mod tests {
 
     #[test]
     fn forged_data_is_not_a_button() {
-        for data in ["kt:", "kt:c:", "kt:c:-1", "kt:c:0", "kt:c:+5", "kt:m:1", "kt:m:1:x", "kt:x:1", "kt:r:99999999999999999999", "1:kt:c:1", "kt:c:1:2"] {
+        for data in [
+            "kt:",
+            "kt:c:",
+            "kt:c:-1",
+            "kt:c:0",
+            "kt:c:+5",
+            "kt:m:1",
+            "kt:m:1:x",
+            "kt:x:1",
+            "kt:r:99999999999999999999",
+            "1:kt:c:1",
+            "kt:c:1:2",
+        ] {
             assert_eq!(KitButton::parse(data), None, "{data}");
         }
     }

@@ -248,7 +248,8 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
         );
         if several {
             // Two campaigns' messages would read the same: each names its own.
-            let name = ctx.app.texts.get_with(Lang::Ru, "kit-campaign-line", &args![("campaign", campaign.name.as_str())]);
+            let name =
+                ctx.app.texts.get_with(Lang::Ru, "kit-campaign-line", &args![("campaign", campaign.name.as_str())]);
             caption = format!("{name}\n{caption}");
         }
         // The QR code as a picture, with the text ready to forward as its caption.
