@@ -125,6 +125,7 @@ struct Unit {
 /// every core; calls `progress(done, total)` after each school.
 pub fn build(
     title: &str,
+    campaign: Option<&str>,
     classes: &[KitClass],
     limit: u64,
     progress: impl FnMut(usize, usize) + Send,
@@ -139,7 +140,7 @@ pub fn build(
             .iter()
             .map(|(name, png)| png.len() as u64 + 2 * ENTRY_OVERHEAD + 2 * name.len() as u64 + ROW_BYTES)
             .collect();
-        let (fixed, page) = poster_cost(&printer, classes, school)?;
+        let (fixed, page) = poster_cost(&printer, campaign, classes, school)?;
         let per_class: Vec<u64> = class_sizes.iter().map(|size| size + page).collect();
         let whole = fixed + per_class.iter().sum::<u64>();
         if whole + PART_OVERHEAD <= limit {
@@ -159,7 +160,7 @@ pub fn build(
     let mut parts = Vec::new();
     let mut i = 0;
     while i < groups.len() {
-        let bytes = pack(&printer, classes, &schools, &groups[i])?;
+        let bytes = pack(&printer, campaign, classes, &schools, &groups[i])?;
         // The estimate is generous; should a part still be over, its last unit moves on.
         if bytes.len() as u64 > limit && groups[i].len() > 1 {
             let last = groups[i].pop().expect("more than one unit");
@@ -186,11 +187,16 @@ pub fn part_name(title: &str, n: usize, count: usize) -> String {
 /// The school's posters PDF as a fixed part (the fonts) and a bound on each further page,
 /// measured from its first class's poster printed once and twice; a page's text differs only in
 /// the class's name, and the margin covers the glyphs that adds.
-fn poster_cost(printer: &Printer, classes: &[KitClass], school: &SchoolFiles) -> Result<(u64, u64), KitError> {
+fn poster_cost(
+    printer: &Printer,
+    campaign: Option<&str>,
+    classes: &[KitClass],
+    school: &SchoolFiles,
+) -> Result<(u64, u64), KitError> {
     let Some(&first) = school.classes.first() else { return Ok((0, 0)) };
     let class = &classes[first];
     let qr = Qr::new(&class.link)?;
-    let poster = || Poster { school: &class.school, class: &class.class, link: &class.link, qr: &qr };
+    let poster = || Poster { school: &class.school, class: &class.class, link: &class.link, qr: &qr, campaign };
     let once = printer.pdf(&[poster()])?.len() as u64;
     let twice = printer.pdf(&[poster(), poster()])?.len() as u64;
     let page = twice.saturating_sub(once);
@@ -249,6 +255,7 @@ fn render_schools(
 /// One part: its links table, then each school's folder with the QR codes and the posters.
 fn pack(
     printer: &Printer,
+    campaign: Option<&str>,
     classes: &[KitClass],
     schools: &[SchoolFiles],
     units: &[&Unit],
@@ -273,7 +280,7 @@ fn pack(
         }
         let posters: Vec<Poster> = posters_codes
             .iter()
-            .map(|(class, qr)| Poster { school: &class.school, class: &class.class, link: &class.link, qr })
+            .map(|(class, qr)| Poster { school: &class.school, class: &class.class, link: &class.link, qr, campaign })
             .collect();
         zip.start_file(format!("{}/Плакаты.pdf", school.folder), stored)?;
         zip.write_all(&printer.pdf(&posters)?)?;
@@ -329,7 +336,7 @@ mod tests {
 
     #[test]
     fn a_small_kit_is_one_part_with_the_table_codes_and_posters() {
-        let parts = build("Комплект", &classes(2, 2), PART_BYTES, |_, _| {}).unwrap();
+        let parts = build("Комплект", None, &classes(2, 2), PART_BYTES, |_, _| {}).unwrap();
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].name, "Комплект.zip");
         let names = entries(&parts[0]);
@@ -344,10 +351,10 @@ mod tests {
     #[test]
     fn a_tight_limit_gives_parts_under_it_with_whole_schools() {
         let all = classes(4, 3);
-        let one = build("K", &all[..3], PART_BYTES, |_, _| {}).unwrap();
+        let one = build("K", None, &all[..3], PART_BYTES, |_, _| {}).unwrap();
         // Room for about two schools a part.
         let limit = one[0].bytes.len() as u64 * 2 + PART_OVERHEAD;
-        let parts = build("K", &all, limit, |_, _| {}).unwrap();
+        let parts = build("K", None, &all, limit, |_, _| {}).unwrap();
         assert!(parts.len() >= 2, "{}", parts.len());
         let mut schools_seen = Vec::new();
         for part in &parts {
@@ -365,11 +372,11 @@ mod tests {
     #[test]
     fn a_school_over_the_limit_is_split_by_classes() {
         let all = classes(1, 20);
-        let size = |n: usize| build("K", &all[..n], PART_BYTES, |_, _| {}).unwrap()[0].bytes.len() as u64;
+        let size = |n: usize| build("K", None, &all[..n], PART_BYTES, |_, _| {}).unwrap()[0].bytes.len() as u64;
         let (one, whole) = (size(1), size(20));
         let limit = one + PART_OVERHEAD + 16 * 1024 + 3 * (size(2) - one);
         assert!(whole > limit, "{whole} {limit}");
-        let parts = build("K", &all, limit, |_, _| {}).unwrap();
+        let parts = build("K", None, &all, limit, |_, _| {}).unwrap();
         assert!(parts.len() >= 2);
         let pngs: usize = parts.iter().map(|p| entries(p).iter().filter(|n| n.ends_with(".png")).count()).sum();
         assert_eq!(pngs, 20);

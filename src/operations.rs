@@ -287,14 +287,14 @@ fn write_school(
         let qr = Qr::new(&url)?;
         write_file(stem, "png", &qr.png()?)?;
         write_file(stem, "svg", qr.svg().as_bytes())?;
-        let poster = Poster { school: school.school, class: &link.class, link: &url, qr: &qr };
+        let poster = Poster { school: school.school, class: &link.class, link: &url, qr: &qr, campaign: None };
         write_file(stem, "pdf", &printer.pdf(&[poster])?)?;
         codes.push((link, url, qr));
         class_done();
     }
     let posters: Vec<Poster> = codes
         .iter()
-        .map(|(link, url, qr)| Poster { school: school.school, class: &link.class, link: url, qr })
+        .map(|(link, url, qr)| Poster { school: school.school, class: &link.class, link: url, qr, campaign: None })
         .collect();
     write_file(&school.dir.join("posters"), "pdf", &printer.pdf(&posters)?)
 }

@@ -114,7 +114,7 @@ async fn a_tight_part_limit_sends_several_valid_parts_with_whole_schools(mut app
             link: l.url.clone(),
         })
         .collect();
-    let whole = anketa::kit::build("Иркутск", &classes, anketa::kit::PART_BYTES, |_, _| {}).unwrap();
+    let whole = anketa::kit::build("Иркутск", None, &classes, anketa::kit::PART_BYTES, |_, _| {}).unwrap();
     let limit = whole[0].bytes.len() - 1;
     app.start_bot_with(&[("ANKETA_KIT_PART_BYTES", &limit.to_string())]).await;
     let admin = staff(&app, 900_110, &["admin", "invite", "--municipality", "Иркутск"]).await;
@@ -166,7 +166,7 @@ async fn a_forged_kit_press_outside_the_scope_is_refused_and_sends_nothing(mut a
     assert!(app.api.uploads().iter().all(|u| u.chat_id != Some(900_121)), "nothing sent to the school administrator");
 }
 
-async fn with_two_open_campaigns_a_teachers_links_name_each(mut app: TestApp) {
+async fn with_two_open_campaigns_links_and_posters_name_each(mut app: TestApp) {
     app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     let today = chrono::Utc::now().date_naive();
     let ends = (today + chrono::Duration::days(20)).to_string();
@@ -192,11 +192,18 @@ async fn with_two_open_campaigns_a_teachers_links_name_each(mut app: TestApp) {
         let message = teacher.wait_for_text(&format!("Опрос: {name}")).await;
         assert!(message.text.contains("Уважаемые родители 5А класса"), "{}", message.text);
     }
+    let admin = staff(&app, 900_131, &["admin", "invite", "--school", "Школа № 1"]).await;
+    let before = app.api.seq();
+    admin.enqueue_text("/links");
+    let documents = support::outputs(&admin, before, 4).await;
+    for name in ["autumn", "spring"] {
+        assert!(documents.iter().any(|d| d.text.contains(&format!("Опрос: {name}"))), "{documents:?}");
+    }
 }
 
 on_both_engines!(
     a_region_administrator_gets_a_municipality_kit_whose_codes_are_the_links,
     a_tight_part_limit_sends_several_valid_parts_with_whole_schools,
     a_forged_kit_press_outside_the_scope_is_refused_and_sends_nothing,
-    with_two_open_campaigns_a_teachers_links_name_each,
+    with_two_open_campaigns_links_and_posters_name_each,
 );

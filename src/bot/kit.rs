@@ -182,8 +182,9 @@ async fn send_kit(ctx: &Ctx<'_>, campaign: &Campaign, several: bool, links: &[Cl
     };
     let limit = ctx.app.settings.files.kit_part_bytes;
     let counter = done.clone();
+    let named = several.then(|| campaign.name.clone());
     let mut building = tokio::task::spawn_blocking(move || {
-        kit::build(&title, &classes, limit, |schools_done, _| {
+        kit::build(&title, named.as_deref(), &classes, limit, |schools_done, _| {
             counter.store(schools_done, Ordering::Relaxed);
         })
     });

@@ -268,7 +268,9 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
     if campaigns.is_empty() {
         return ctx.say(ctx.t("admin-no-campaigns")).await;
     }
+    let several = campaigns.len() > 1;
     for campaign in campaigns {
+        let named = several.then_some(campaign.name.as_str());
         let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
         let mut csv = crate::csv_out::Writer::from_writer(Vec::new(), ctx.app.settings.files.csv)?;
         csv.write_record(["class", "url"])?;
@@ -280,14 +282,21 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
             codes.push((class.name.as_str(), url, qr));
         }
         let school = member.school.clone().unwrap_or_default();
-        let posters: Vec<Poster<'_>> =
-            codes.iter().map(|(class, url, qr)| Poster { school: &school, class, link: url, qr }).collect();
+        let posters: Vec<Poster<'_>> = codes
+            .iter()
+            .map(|(class, url, qr)| Poster { school: &school, class, link: url, qr, campaign: named })
+            .collect();
         let pdf = Printer::default().pdf(&posters)?;
         let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
         let file = InputFile::memory(bytes).file_name(format!("links-{}.csv", campaign.name));
         sending::send(ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone())).await?;
         let posters = InputFile::memory(pdf).file_name(format!("posters-{}.pdf", campaign.name));
-        sending::send(ctx.bot.send_document(ctx.chat, posters).caption(ctx.t("admin-posters-caption"))).await?;
+        let mut caption = ctx.t("admin-posters-caption");
+        if let Some(name) = named {
+            let line = ctx.app.texts.get_with(ctx.lang, "kit-campaign-line", &args![("campaign", name)]);
+            caption = format!("{line}\n{caption}");
+        }
+        sending::send(ctx.bot.send_document(ctx.chat, posters).caption(caption)).await?;
     }
     Ok(())
 }
