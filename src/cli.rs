@@ -420,6 +420,7 @@ impl Cli {
                 )
                 .await?;
                 println!("Wrote {} class links to {}.", export.classes, export.csv.display());
+                println!("Wrote the same links as a table with clickable links to {}.", export.xlsx.display());
                 println!(
                     "Wrote QR codes (PNG, SVG) and A4 posters (PDF) of {} classes in {} schools to {}.",
                     export.classes,

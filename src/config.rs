@@ -122,12 +122,20 @@ pub struct PrivacySettings {
     pub min_group_size: i64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FileSettings {
     /// How CSV files are written: `excel` (UTF-8 with BOM, `;`, decimal comma, CRLF: what a
     /// Russian Excel opens by double-click) or `rfc4180` (`,`, decimal point: for tools).
     pub csv: Dialect,
+    /// The largest ZIP part of a link kit sent in Telegram, in bytes (`ANKETA_KIT_PART_BYTES`).
+    pub kit_part_bytes: u64,
+}
+
+impl Default for FileSettings {
+    fn default() -> Self {
+        FileSettings { csv: Dialect::default(), kit_part_bytes: crate::kit::PART_BYTES }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -189,6 +197,10 @@ impl Settings {
         }
         if let Some(name) = env_value("ANKETA_BOT_USERNAME") {
             settings.telegram.bot_username = name;
+        }
+        if let Some(bytes) = env_value("ANKETA_KIT_PART_BYTES") {
+            settings.files.kit_part_bytes =
+                bytes.trim().parse().map_err(|_| anyhow::anyhow!("ANKETA_KIT_PART_BYTES must be a number of bytes"))?;
         }
         if let Some(mode) = env_value("ANKETA_TELEGRAM_MODE") {
             settings.telegram.mode = mode.parse()?;

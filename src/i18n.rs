@@ -15,6 +15,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/report.ftl"),
     include_str!("../locales/ru/poster.ftl"),
     include_str!("../locales/ru/campaigns.ftl"),
+    include_str!("../locales/ru/kit.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -24,6 +25,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/report.ftl"),
     include_str!("../locales/en/poster.ftl"),
     include_str!("../locales/en/campaigns.ftl"),
+    include_str!("../locales/en/kit.ftl"),
 ];
 
 /// The message bundles of every supported language.

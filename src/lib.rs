@@ -18,7 +18,7 @@
 //! - [`report`]: the results report by the official НОКО criteria, and the free-text proposals.
 //! - [`csv_out`]: every CSV file written, each cell guarded against spreadsheet formula injection.
 //! - [`qr`]: QR codes of class links as PNG and SVG.
-//! - [`poster`]: printable A4 class posters (PDF) with the QR code.
+//! - [`poster`]: printable A4 class posters (PDF) with the QR code; [`kit`]: them all as ZIP parts.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
 //! - [`clock`]: the time, settable for rehearsals and tests.
@@ -36,6 +36,7 @@ pub mod digest;
 pub mod expert;
 pub mod i18n;
 pub mod invitations;
+pub mod kit;
 pub mod metrics;
 pub mod operations;
 pub mod poster;

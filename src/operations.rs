@@ -197,6 +197,8 @@ pub fn deep_link(bot_username: &str, code: &str) -> String {
 /// What `links export` wrote.
 pub struct LinksExport {
     pub csv: PathBuf,
+    /// The same links in a table with clickable links, [`crate::kit::LINKS_XLSX`].
+    pub xlsx: PathBuf,
     pub classes: usize,
     pub schools: usize,
 }
@@ -233,8 +235,30 @@ pub async fn export_links(
         writer.write_record([&link.municipality, &link.school, &link.class, &deep_link(bot_username, &link.code)])?;
     }
     writer.flush()?;
+    let xlsx = dir.join(crate::kit::LINKS_XLSX);
+    let table = crate::kit::links_xlsx(&kit_classes(&links, bot_username))?;
+    std::fs::write(&xlsx, table).with_context(|| format!("cannot write {}", xlsx.display()))?;
     let schools = write_posters(dir, bot_username, &links, progress)?;
-    Ok(LinksExport { csv, classes: links.len(), schools })
+    Ok(LinksExport { csv, xlsx, classes: links.len(), schools })
+}
+
+/// Every class's link for the campaign, creating the missing ones.
+pub async fn campaign_links(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<ClassLink>> {
+    Ok(db.ensure_links(campaign_id, Utc::now(), new_link_code).await?)
+}
+
+/// The classes of a kit, each with its deep link.
+pub fn kit_classes(links: &[ClassLink], bot_username: &str) -> Vec<crate::kit::KitClass> {
+    links
+        .iter()
+        .map(|link| crate::kit::KitClass {
+            municipality: link.municipality.clone(),
+            school: link.school.clone(),
+            class: link.class.clone(),
+            headcount: link.headcount,
+            link: deep_link(bot_username, &link.code),
+        })
+        .collect()
 }
 
 /// One school's folder and its classes with their file stems.
@@ -328,14 +352,14 @@ fn write_school(
         let qr = Qr::new(&url)?;
         write_file(stem, "png", &qr.png()?)?;
         write_file(stem, "svg", qr.svg().as_bytes())?;
-        let poster = Poster { school: school.school, class: &link.class, link: &url, qr: &qr };
+        let poster = Poster { school: school.school, class: &link.class, link: &url, qr: &qr, campaign: None };
         write_file(stem, "pdf", &printer.pdf(&[poster])?)?;
         codes.push((link, url, qr));
         class_done();
     }
     let posters: Vec<Poster> = codes
         .iter()
-        .map(|(link, url, qr)| Poster { school: school.school, class: &link.class, link: url, qr })
+        .map(|(link, url, qr)| Poster { school: school.school, class: &link.class, link: url, qr, campaign: None })
         .collect();
     write_file(&school.dir.join("posters"), "pdf", &printer.pdf(&posters)?)
 }
@@ -347,7 +371,7 @@ fn write_file(stem: &Path, extension: &str, bytes: &[u8]) -> anyhow::Result<()> 
 }
 
 /// Sorts class names by their leading number, then by name; names without a number go last.
-fn class_order(class: &str) -> (u32, String) {
+pub(crate) fn class_order(class: &str) -> (u32, String) {
     let digits: String = class.chars().take_while(char::is_ascii_digit).collect();
     (digits.parse().unwrap_or(u32::MAX), class.to_string())
 }
@@ -405,16 +429,16 @@ pub fn safe_file_name(name: &str) -> String {
 /// The names given inside one folder: [`safe_file_name`]s, made distinct even where Windows and
 /// macOS ignore case ("5А" and "5а" become "5А" and "5а (2)"), so no file overwrites another.
 #[derive(Default)]
-struct Folder {
+pub(crate) struct Folder {
     taken: HashSet<String>,
 }
 
 impl Folder {
-    fn reserving(name: &str) -> Folder {
+    pub(crate) fn reserving(name: &str) -> Folder {
         Folder { taken: HashSet::from([name.to_lowercase()]) }
     }
 
-    fn name_for(&mut self, name: &str) -> String {
+    pub(crate) fn name_for(&mut self, name: &str) -> String {
         let base = safe_file_name(name);
         let mut candidate = base.clone();
         let mut n = 2;

@@ -43,6 +43,8 @@ pub struct Poster<'a> {
     pub class: &'a str,
     pub link: &'a str,
     pub qr: &'a Qr,
+    /// The campaign, named when more than one is open, so two posters of a class differ.
+    pub campaign: Option<&'a str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +193,10 @@ impl Printer {
     fn page(&self, document: &mut Document, poster: &Poster<'_>) {
         let ru = |id| self.texts.get(Lang::Ru, id);
         let school = Block::fit(&self.bold, poster.school, 28.0, 9.0, 4);
+        let campaign = poster.campaign.map(|name| {
+            let line = self.texts.get_with(Lang::Ru, "kit-campaign-line", &crate::args![("campaign", name)]);
+            Block::fit(&self.regular, &line, 16.0, 9.0, 2)
+        });
         let class = Block::fit(&self.bold, &self.class_label(poster.class), 48.0, 20.0, 2);
         let call = Block::fit(&self.regular, &ru("poster-call-to-action"), 22.0, 14.0, 3);
         let scan = Block::fit(&self.regular, &ru("poster-scan"), 14.0, 10.0, 2);
@@ -205,6 +211,9 @@ impl Printer {
 
         let mut y = MARGIN;
         y = school.draw(&mut surface, y) + GAP / 2.0;
+        if let Some(campaign) = &campaign {
+            y = campaign.draw(&mut surface, y) + GAP / 2.0;
+        }
         y = class.draw(&mut surface, y) + GAP / 2.0;
         draw_rule(&mut surface, y);
         y = call.draw(&mut surface, y + GAP);
@@ -285,7 +294,7 @@ mod tests {
     }
 
     fn poster<'a>(school: &'a str, class: &'a str, link: &'a str, qr: &'a Qr) -> Poster<'a> {
-        Poster { school, class, link, qr }
+        Poster { school, class, link, qr, campaign: None }
     }
 
     const LINK: &str = "https://t.me/anketa_region_bot?start=Ab3dE6gH9kLm";

@@ -160,6 +160,11 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
         .map(|r| ((r[1].to_string(), r[2].to_string()), r[3].to_string()))
         .collect();
     assert_eq!(urls.len(), 5);
+    let table = support::links_table(&std::fs::read(out.join("Ссылки.xlsx")).unwrap());
+    let table: BTreeMap<(String, String), String> =
+        table.into_iter().map(|[_, school, class, _, link]| ((school, class), link)).collect();
+    assert_eq!(table, urls, "Ссылки.xlsx holds the links of links.csv, clickable");
+    assert!(stdout.contains("Ссылки.xlsx"), "{stdout}");
 
     // (folder under DIR, file name, school, class): names a person recognises, safe on Windows.
     let expected = [
@@ -169,7 +174,7 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
         ("Иркутск/Лицей № 2", "9В", "Лицей № 2", "9В"),
         ("Иркутск/Гимназия_ _Вектор_", "10А", "Гимназия: \"Вектор\"", "10А"),
     ];
-    let mut files = BTreeSet::from(["links.csv".to_string()]);
+    let mut files = BTreeSet::from(["links.csv".to_string(), "Ссылки.xlsx".to_string()]);
     for (folder, name, school, class) in expected {
         let url = &urls[&(school.to_string(), class.to_string())];
         let stem = out.join(folder).join(name);

@@ -9,11 +9,13 @@ admin-role-teacher = the class teacher
 admin-help-municipality = Commands:
     /stats — how many have answered in your area; /stats <name> — one municipality or school in it
     /results — the НОКО indicators of your area
+    /kit — the link kit: table, QR codes and posters as ZIP
     /export — the anonymous answers as an Excel workbook
     /help — this help
 admin-help-school = Commands:
     /stats — how many have answered, per class of your school; /stats <class> — one class
     /links — the class links as a CSV file
+    /kit — the link kit: table, QR codes and posters as ZIP
     /results — the school's НОКО indicators
     /export — the anonymous answers as an Excel workbook
     /help — this help

@@ -32,6 +32,8 @@ pub enum Command {
     Links,
     /// Class teachers: their class's link and QR code.
     Link,
+    /// Administrators: the link kit of their place as ZIP documents.
+    Kit,
     /// Staff: the scope's anonymous responses as a workbook.
     Export,
     /// Administrators: the НОКО indicators of their scope so far.
@@ -77,6 +79,7 @@ impl Command {
             "stats" => Some(Command::Stats(Some(rest.trim()).filter(|r| !r.is_empty()).map(str::to_string))),
             "links" => Some(Command::Links),
             "link" => Some(Command::Link),
+            "kit" => Some(Command::Kit),
             "export" => Some(Command::Export),
             "results" => Some(Command::Results),
             "campaigns" => Some(Command::Campaigns),
@@ -400,6 +403,9 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
 async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyhow::Result<Option<String>> {
     if let Some(data) = data.filter(|d| d.starts_with(campaigns::PREFIX)) {
         return campaigns::press(ctx, message_id, data).await;
+    }
+    if let Some(data) = data.filter(|d| d.starts_with(super::kit::PREFIX)) {
+        return super::kit::press(ctx, data).await;
     }
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Some(ctx.t("survey-forged-button")));

@@ -7,6 +7,7 @@
 pub mod callback;
 mod campaigns;
 mod handlers;
+mod kit;
 pub mod screens;
 mod sending;
 mod staff;

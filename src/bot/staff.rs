@@ -61,6 +61,7 @@ fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
     }
     if role != Role::Teacher {
         commands.push(BotCommand::new("results", ctx.t("admin-command-results")));
+        commands.push(BotCommand::new("kit", ctx.t("kit-command")));
     }
     commands.push(BotCommand::new("export", ctx.t("admin-command-export")));
     commands.push(BotCommand::new("help", ctx.t("survey-command-help")));
@@ -112,6 +113,11 @@ async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
     Ok(found)
 }
 
+/// The caller's broadest active scope, read from the database on every press.
+pub(super) async fn scope_of(ctx: &Ctx<'_>) -> anyhow::Result<Option<Scope>> {
+    Ok(member(ctx).await?.map(|(_, scope)| scope))
+}
+
 /// `/help`: the respondent help, plus the role's commands for staff.
 pub(super) async fn help(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     match member(ctx).await? {
@@ -130,6 +136,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::Export => export(ctx, scope).await,
         Command::Campaigns => super::campaigns::command(ctx, false).await,
         Command::NewCampaign => super::campaigns::command(ctx, true).await,
+        Command::Kit if scope.role() != Role::Teacher => super::kit::command(ctx, scope).await,
         Command::Results if scope.role() != Role::Teacher => results(ctx, scope, &member).await,
         Command::Digest(choice) if scope.role() == Role::Teacher => match choice {
             Some(on) => {
@@ -229,7 +236,7 @@ fn stats_block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[Participation]) -> St
 }
 
 /// Campaigns a link can still be answered in (not closed, not over).
-async fn answerable_campaigns(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Campaign>> {
+pub(super) async fn answerable_campaigns(ctx: &Ctx<'_>) -> anyhow::Result<Vec<Campaign>> {
     let today = ctx.app.clock.now().date_naive();
     Ok(ctx.app.db.open_campaigns().await?.into_iter().filter(|c| c.ends_on >= today).collect())
 }
@@ -241,9 +248,10 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
     if campaigns.is_empty() {
         return ctx.say(ctx.t("admin-no-campaigns")).await;
     }
+    let several = campaigns.len() > 1;
     for campaign in campaigns {
         let url = operations::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
-        let caption = ctx.app.texts.get_with(
+        let mut caption = ctx.app.texts.get_with(
             Lang::Ru,
             "admin-teacher-forward",
             &args![
@@ -253,6 +261,12 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
                 ("ends", ctx.date(campaign.ends_on))
             ],
         );
+        if several {
+            // Two campaigns' messages would read the same: each names its own.
+            let name =
+                ctx.app.texts.get_with(Lang::Ru, "kit-campaign-line", &args![("campaign", campaign.name.as_str())]);
+            caption = format!("{name}\n{caption}");
+        }
         // The QR code as a picture, with the text ready to forward as its caption.
         let png = Qr::new(&url)?.png()?;
         let photo = InputFile::memory(png).file_name(format!("qr-{}.png", member.class.clone().unwrap_or_default()));
@@ -269,7 +283,9 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
     if campaigns.is_empty() {
         return ctx.say(ctx.t("admin-no-campaigns")).await;
     }
+    let several = campaigns.len() > 1;
     for campaign in campaigns {
+        let named = several.then_some(campaign.name.as_str());
         let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
         let mut csv = crate::csv_out::Writer::from_writer(Vec::new(), ctx.app.settings.files.csv)?;
         csv.write_record(["class", "url"])?;
@@ -281,14 +297,21 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
             codes.push((class.name.as_str(), url, qr));
         }
         let school = member.school.clone().unwrap_or_default();
-        let posters: Vec<Poster<'_>> =
-            codes.iter().map(|(class, url, qr)| Poster { school: &school, class, link: url, qr }).collect();
+        let posters: Vec<Poster<'_>> = codes
+            .iter()
+            .map(|(class, url, qr)| Poster { school: &school, class, link: url, qr, campaign: named })
+            .collect();
         let pdf = Printer::default().pdf(&posters)?;
         let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
         let file = InputFile::memory(bytes).file_name(format!("links-{}.csv", campaign.name));
         sending::send(ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone())).await?;
         let posters = InputFile::memory(pdf).file_name(format!("posters-{}.pdf", campaign.name));
-        sending::send(ctx.bot.send_document(ctx.chat, posters).caption(ctx.t("admin-posters-caption"))).await?;
+        let mut caption = ctx.t("admin-posters-caption");
+        if let Some(name) = named {
+            let line = ctx.app.texts.get_with(ctx.lang, "kit-campaign-line", &args![("campaign", name)]);
+            caption = format!("{line}\n{caption}");
+        }
+        sending::send(ctx.bot.send_document(ctx.chat, posters).caption(caption)).await?;
     }
     Ok(())
 }

@@ -39,9 +39,12 @@ pub struct CampaignSummary {
 /// One class's link, with the names a person recognises.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClassLink {
+    pub municipality_id: i64,
+    pub school_id: i64,
     pub municipality: String,
     pub school: String,
     pub class: String,
+    pub headcount: i64,
     pub code: String,
 }
 
@@ -198,7 +201,8 @@ impl Db {
                     .await?;
             }
             let links = sqlx::query_as(
-                "SELECT m.name AS municipality, s.name AS school, k.name AS class, l.code
+                "SELECT m.id AS municipality_id, s.id AS school_id, m.name AS municipality, s.name AS school,
+                        k.name AS class, k.headcount, l.code
                  FROM class_links l
                  JOIN classes k ON k.id = l.class_id
                  JOIN schools s ON s.id = k.school_id

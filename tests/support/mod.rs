@@ -627,6 +627,31 @@ pub async fn outputs_within(
     }
 }
 
+/// The rows under the header of a links table (`Ссылки.xlsx`): municipality, school, class,
+/// headcount and link; panics unless every link is also a hyperlink to itself.
+pub fn links_table(xlsx: &[u8]) -> Vec<[String; 5]> {
+    use calamine::Reader;
+    use std::io::Read;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).expect("a valid XLSX");
+    let range = workbook.worksheet_range("Ссылки").expect("the sheet «Ссылки»");
+    let mut rows =
+        range.rows().map(|row| std::array::from_fn(|i| row.get(i).map(|c| c.to_string()).unwrap_or_default()));
+    let header: [String; 5] = rows.next().expect("a header row");
+    assert_eq!(header, ["Муниципалитет", "Школа", "Класс", "Учеников", "Ссылка"].map(String::from));
+    let rows: Vec<[String; 5]> = rows.collect();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("an XLSX is a ZIP");
+    let mut relations = String::new();
+    archive
+        .by_name("xl/worksheets/_rels/sheet1.xml.rels")
+        .expect("the sheet's hyperlinks")
+        .read_to_string(&mut relations)
+        .unwrap();
+    for row in &rows {
+        assert!(relations.contains(&format!("Target=\"{}\"", row[4])), "{} is not a hyperlink", row[4]);
+    }
+    rows
+}
+
 /// Reads a QR code PNG the way a phone camera would: find the code in the picture, decode it.
 pub fn decode_qr(png_bytes: &[u8]) -> String {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
