@@ -402,7 +402,8 @@ impl Cli {
                         c.responses,
                         c.headcount,
                         c.campaign.target_percent,
-                        CampaignState::on(today, c.campaign.starts_on, c.campaign.ends_on, c.campaign.closed).bilingual()
+                        CampaignState::on(today, c.campaign.starts_on, c.campaign.ends_on, c.campaign.closed)
+                            .bilingual()
                     );
                 }
                 Ok(())

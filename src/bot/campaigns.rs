@@ -150,8 +150,14 @@ struct NewCampaign {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Dialog {
     /// Waiting for a typed last day (to extend, or to reopen a campaign whose last day is past).
-    AskEnd { campaign_id: i64, reopen: bool },
-    Confirm { campaign_id: i64, change: Pending },
+    AskEnd {
+        campaign_id: i64,
+        reopen: bool,
+    },
+    Confirm {
+        campaign_id: i64,
+        change: Pending,
+    },
     New(NewCampaign),
 }
 
@@ -215,7 +221,8 @@ async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     for summary in campaigns {
         let c = &summary.campaign;
         let state = CampaignState::on(today, c.starts_on, c.ends_on, c.closed);
-        let percent = if summary.headcount > 0 { 100.0 * summary.responses as f64 / summary.headcount as f64 } else { 0.0 };
+        let percent =
+            if summary.headcount > 0 { 100.0 * summary.responses as f64 / summary.headcount as f64 } else { 0.0 };
         let text = ctx.app.texts.get_with(
             ctx.lang,
             "campaigns-item",
@@ -430,7 +437,11 @@ async fn answer(ctx: &Ctx<'_>, dialog: &Dialog, text: &str) -> anyhow::Result<Re
                         return Ok(Err(ctx.t("campaigns-name-invalid")));
                     }
                     if ctx.app.db.campaign_by_name(text).await?.is_some() {
-                        return Ok(Err(ctx.app.texts.get_with(ctx.lang, "campaigns-name-taken", &args![("name", text)])));
+                        return Ok(Err(ctx.app.texts.get_with(
+                            ctx.lang,
+                            "campaigns-name-taken",
+                            &args![("name", text)],
+                        )));
                     }
                     next.name = text.to_string();
                     next.step = Step::Questionnaires;
@@ -442,7 +453,11 @@ async fn answer(ctx: &Ctx<'_>, dialog: &Dialog, text: &str) -> anyhow::Result<Re
                     };
                     if starts_on < today(ctx) {
                         let today = ctx.date(today(ctx));
-                        return Ok(Err(ctx.app.texts.get_with(ctx.lang, "campaigns-date-past", &args![("today", today)])));
+                        return Ok(Err(ctx.app.texts.get_with(
+                            ctx.lang,
+                            "campaigns-date-past",
+                            &args![("today", today)],
+                        )));
                     }
                     next.starts_on = Some(starts_on);
                     next.step = Step::Ends;
@@ -460,7 +475,8 @@ async fn answer(ctx: &Ctx<'_>, dialog: &Dialog, text: &str) -> anyhow::Result<Re
                     next.step = Step::Target;
                 }
                 Step::Target => {
-                    let percent = text.trim_end_matches('%').trim().parse::<u8>().ok().filter(|p| (1..=100).contains(p));
+                    let percent =
+                        text.trim_end_matches('%').trim().parse::<u8>().ok().filter(|p| (1..=100).contains(p));
                     let Some(percent) = percent else { return Ok(Err(ctx.t("campaigns-target-invalid"))) };
                     next.target_percent = Some(percent);
                     next.step = Step::Summary;
@@ -499,12 +515,7 @@ pub(super) async fn press(ctx: &Ctx<'_>, on: MessageId, data: &str) -> anyhow::R
 }
 
 /// A change asked for from the list, checked against the campaign as it is now.
-async fn ask(
-    ctx: &Ctx<'_>,
-    member: &StaffMember,
-    change: Change,
-    campaign_id: i64,
-) -> anyhow::Result<Option<String>> {
+async fn ask(ctx: &Ctx<'_>, member: &StaffMember, change: Change, campaign_id: i64) -> anyhow::Result<Option<String>> {
     let Some(c) = campaign(ctx, campaign_id).await? else { return Ok(Some(ctx.t("campaigns-gone"))) };
     let dialog = match change {
         Change::Close if c.closed => return Ok(Some(ctx.t("campaigns-already-closed"))),
@@ -534,9 +545,9 @@ async fn dialog_press(
             ctx.app.db.end_dialog(member.id).await?;
             let db = &ctx.app.db;
             let outcome = match change {
-                Pending::Close => operations::close_campaign(db, &c.name).await.map(|()| {
-                    ctx.app.texts.get_with(ctx.lang, "campaigns-closed", &args![("name", c.name.as_str())])
-                }),
+                Pending::Close => operations::close_campaign(db, &c.name)
+                    .await
+                    .map(|()| ctx.app.texts.get_with(ctx.lang, "campaigns-closed", &args![("name", c.name.as_str())])),
                 Pending::Extend { ends_on } => operations::extend_campaign(db, &c.name, ends_on).await.map(|()| {
                     ctx.app.texts.get_with(
                         ctx.lang,
@@ -563,7 +574,9 @@ async fn dialog_press(
                     }
                     text
                 }
-                Err(e) => ctx.app.texts.get_with(ctx.lang, "campaigns-change-failed", &args![("reason", e.to_string())]),
+                Err(e) => {
+                    ctx.app.texts.get_with(ctx.lang, "campaigns-change-failed", &args![("reason", e.to_string())])
+                }
             };
             ctx.show(Some(on), text, None).await?;
             Ok(None)
@@ -656,9 +669,27 @@ mod tests {
     #[test]
     fn forged_data_is_refused() {
         for forged in [
-            "", "ca:", "ca:x", "ca:z1", "ca:x-1", "ca:x1a", "ca:x+1", "ca:x99999999999999999999", "ca:1:", "ca:1:z",
-            "ca:-1:y", "ca::y", "ca:1:q256", "ca:1:q", "ca:1:t0", "ca:1:t101", "ca:1:y:1", "xx:x1", "1:b",
-            "ca:1:tй", "ca:x١",
+            "",
+            "ca:",
+            "ca:x",
+            "ca:z1",
+            "ca:x-1",
+            "ca:x1a",
+            "ca:x+1",
+            "ca:x99999999999999999999",
+            "ca:1:",
+            "ca:1:z",
+            "ca:-1:y",
+            "ca::y",
+            "ca:1:q256",
+            "ca:1:q",
+            "ca:1:t0",
+            "ca:1:t101",
+            "ca:1:y:1",
+            "xx:x1",
+            "1:b",
+            "ca:1:tй",
+            "ca:x١",
         ] {
             assert_eq!(Button::parse(forged), None, "{forged:?}");
         }
