@@ -8,7 +8,7 @@
 //! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
 //! - [`releases`]: the release rule — which sealed answers leave the box together, and for whom;
 //!   [`ballot_box`]: when they leave it.
-//! - [`roles`]: staff roles and the scope of what each may see.
+//! - [`roles`]: staff roles and the scope of what each may see; [`names`]: names compared as people read them.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digest`]: the daily participation digests and their scheduler.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
@@ -38,6 +38,7 @@ pub mod i18n;
 pub mod invitations;
 pub mod kit;
 pub mod metrics;
+pub mod names;
 pub mod operations;
 pub mod poster;
 pub mod preview;

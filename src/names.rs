@@ -1,0 +1,155 @@
+//! Names as people type them. A roster is typed by hand in spreadsheets and a phone types
+//! «typographic» quotes, so names are compared by their [`fold`], and class names are written one
+//! way ([`class_name`]): a Latin `5A` or a lowercase `5а` is the class `5А`.
+
+/// Latin letters drawn like Cyrillic ones, with their Cyrillic twins.
+const LOOK_ALIKES: [(char, char); 20] = [
+    ('A', 'А'),
+    ('a', 'а'),
+    ('B', 'В'),
+    ('C', 'С'),
+    ('c', 'с'),
+    ('E', 'Е'),
+    ('e', 'е'),
+    ('H', 'Н'),
+    ('K', 'К'),
+    ('k', 'к'),
+    ('M', 'М'),
+    ('O', 'О'),
+    ('o', 'о'),
+    ('P', 'Р'),
+    ('p', 'р'),
+    ('T', 'Т'),
+    ('X', 'Х'),
+    ('x', 'х'),
+    ('y', 'у'),
+    ('Y', 'У'),
+];
+
+fn cyrillic_twin(c: char) -> Option<char> {
+    LOOK_ALIKES.iter().find(|(latin, _)| *latin == c).map(|(_, cyrillic)| *cyrillic)
+}
+
+fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{0400}'..='\u{04FF}')
+}
+
+/// Every word that mixes Cyrillic letters with Latin look-alikes (or is a class grade followed by
+/// look-alikes only, like `5A`) written in Cyrillic: what a person typing in a hurry meant.
+pub fn to_cyrillic(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_inclusive(char::is_whitespace) {
+        let letters = || word.chars().filter(|c| c.is_alphabetic());
+        let cyrillic = letters().any(is_cyrillic);
+        let latin_all_look_alike = letters().filter(|c| !is_cyrillic(*c)).all(|c| cyrillic_twin(c).is_some());
+        let grade_like = word.trim_start().starts_with(|c: char| c.is_ascii_digit());
+        let convert = latin_all_look_alike && (cyrillic || (grade_like && letters().count() <= 2));
+        if convert {
+            out.extend(word.chars().map(|c| cyrillic_twin(c).unwrap_or(c)));
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+/// A class name as the roster keeps it: trimmed, single spaces, look-alikes in Cyrillic, and a
+/// grade's letter in capitals without a gap (`5 а`, `5-a`, `5A` are all `5А`).
+pub fn class_name(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cyrillic = to_cyrillic(&collapsed);
+    let digits: String = cyrillic.chars().take_while(char::is_ascii_digit).collect();
+    let rest = cyrillic[digits.len()..].trim_start_matches([' ', '-']);
+    if !digits.is_empty() && !rest.is_empty() && rest.chars().count() <= 2 {
+        // `5 a`: the letter stands apart from its grade, so it is read here, not by `to_cyrillic`.
+        let letters: Option<String> = rest.chars().map(|c| cyrillic_twin(c).or(is_cyrillic(c).then_some(c))).collect();
+        if let Some(letters) = letters {
+            return format!("{digits}{}", letters.to_uppercase());
+        }
+    }
+    cyrillic
+}
+
+/// The form two names are compared in: look-alikes in Cyrillic, lowercase, `ё` as `е`, without
+/// quotes of any style, punctuation or spaces (`МАОУ «Лицей № 2»` and `маоу "лицей №2"` fold alike).
+pub fn fold(text: &str) -> String {
+    to_cyrillic(text)
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'ё' { 'е' } else { c })
+        .filter(|c| c.is_alphanumeric() || *c == '№')
+        .collect()
+}
+
+/// Whether `text` mixes Latin and Cyrillic letters in one word, or is a class grade with a Latin
+/// letter: worth a warning, since it reads like one name and compares like another.
+pub fn has_look_alikes(text: &str) -> bool {
+    to_cyrillic(text) != text
+}
+
+/// How many single-character edits turn `a` into `b` (for «did you mean» suggestions).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_are_written_one_way() {
+        for (typed, kept) in [
+            ("5А", "5А"),
+            ("5A", "5А"),
+            ("5а", "5А"),
+            ("5a", "5А"),
+            (" 5 а ", "5А"),
+            ("5-a", "5А"),
+            ("10Б", "10Б"),
+            ("11 б", "11Б"),
+            ("9В", "9В"),
+            ("9B", "9В"),
+            ("1", "1"),
+            ("7 коррекционный", "7 коррекционный"),
+            ("Kindergarten", "Kindergarten"),
+        ] {
+            assert_eq!(class_name(typed), kept, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn mixed_words_are_read_as_cyrillic_and_latin_words_stay() {
+        assert_eq!(to_cyrillic("Лицeй № 2"), "Лицей № 2", "a Latin e inside a Cyrillic word");
+        assert_eq!(to_cyrillic("School No 5"), "School No 5");
+        assert!(has_look_alikes("5A") && has_look_alikes("Шкoла") && !has_look_alikes("5А"));
+    }
+
+    #[test]
+    fn names_fold_alike_whatever_quotes_case_and_spaces() {
+        let stored = fold("МАОУ \"Лицей № 2\"");
+        for typed in ["МАОУ «Лицей № 2»", "маоу “лицей №2”", "МАОУ „Лицей № 2“", "МАОУ 'ЛИЦЕЙ № 2'", "МАОУ «Лицeй № 2»"]
+        {
+            assert_eq!(fold(typed), stored, "{typed:?}");
+        }
+        assert_eq!(fold("Ёлкино"), fold("елкино"));
+        assert_ne!(fold("Школа № 1"), fold("Школа № 11"));
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("лицей", "лицей"), 0);
+        assert_eq!(edit_distance("лицей", "лицеи"), 1);
+        assert_eq!(edit_distance("школа1", "школа12"), 1);
+        assert_eq!(edit_distance("", "абв"), 3);
+    }
+}
