@@ -34,7 +34,7 @@ const MUNICIPALITIES: usize = 50;
 const SCHOOLS_PER_MUNICIPALITY: usize = 20;
 const GRADES: usize = 10;
 const LETTERS: [&str; 3] = ["А", "Б", "В"];
-const DEFAULT_TIMEZONE: &str = "Europe/Moscow";
+const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Moscow;
 /// Timezones given to municipalities in turn; `""` leaves the column empty (the default applies).
 const TIMEZONES: [&str; 5] = ["", "Europe/Moscow", "Asia/Irkutsk", "Asia/Yekaterinburg", "Asia/Vladivostok"];
 const CAMPAIGN: &str = "НОКО region benchmark";

@@ -316,7 +316,7 @@ async fn create(settings: &Settings) -> anyhow::Result<Db> {
 /// Releases what the ballot box may release now (a campaign that has ended releases everything),
 /// so that the command reads what the bot would; says how many answers stay sealed.
 async fn settle(db: &Db, settings: &Settings, campaign: &str) -> anyhow::Result<()> {
-    let timezone = settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+    let timezone = settings.survey.default_timezone;
     let min_group = usize::try_from(settings.privacy.min_group_size)?;
     BallotBox::new(db.clone(), min_group, timezone, Clock::from_env()?).settle_all().await?;
     if let Some(campaign) = db.campaign_by_name(campaign).await? {
@@ -354,7 +354,7 @@ impl Cli {
             Command::Run => startup::run(settings).await,
             Command::Roster { action: RosterAction::Import { file } } => {
                 let db = create(&settings).await?;
-                let summary = operations::import_roster(&db, &file, &settings.survey.default_timezone).await?;
+                let summary = operations::import_roster(&db, &file, settings.survey.default_timezone).await?;
                 println!(
                     "Imported {}: {} municipalities, {} schools, {} classes added, {} classes updated.",
                     file.display(),
@@ -385,9 +385,7 @@ impl Cli {
             Command::Campaign { action: CampaignAction::List } => {
                 let db = open(&settings).await?;
                 let campaigns = operations::list_campaigns(&db).await?;
-                let timezone: chrono_tz::Tz =
-                    settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
-                let today = Clock::from_env()?.now().with_timezone(&timezone).date_naive();
+                let today = Clock::from_env()?.now().with_timezone(&settings.survey.default_timezone).date_naive();
                 if campaigns.is_empty() {
                     println!("No campaigns yet. Create one with `anketa campaign create`.");
                 }
@@ -631,7 +629,7 @@ async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str) -> an
 
 /// A moment as the region reads it: in `survey.default_timezone`, the zone named.
 fn local_time(settings: &Settings, moment: chrono::DateTime<Utc>) -> String {
-    let zone: chrono_tz::Tz = settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
+    let zone = settings.survey.default_timezone;
     format!("{} ({zone})", moment.with_timezone(&zone).format("%d.%m.%Y %H:%M"))
 }
 

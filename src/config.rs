@@ -3,8 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::net::SocketAddr;
+
 use anyhow::Context;
-use serde::Deserialize;
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer};
 
 use crate::csv_out::Dialect;
 use crate::survey::scoring::OpennessVariant;
@@ -27,19 +31,13 @@ pub struct Settings {
 pub struct DigestSettings {
     /// Local time ("HH:MM") at which administrators get the daily digest, in their school's or
     /// municipality's timezone (the region's administrators: `survey.default_timezone`).
-    pub time: String,
+    #[serde(deserialize_with = "time_of_day")]
+    pub time: NaiveTime,
 }
 
 impl Default for DigestSettings {
     fn default() -> Self {
-        DigestSettings { time: "09:00".into() }
-    }
-}
-
-impl DigestSettings {
-    pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
-        chrono::NaiveTime::parse_from_str(self.time.trim(), "%H:%M")
-            .map_err(|_| anyhow::anyhow!("digest.time {:?} is not a time of day like 09:00", self.time))
+        DigestSettings { time: NaiveTime::from_hms_opt(9, 0, 0).expect("a time of day") }
     }
 }
 
@@ -82,20 +80,8 @@ impl std::str::FromStr for UpdateMode {
 pub struct ServerSettings {
     /// The address (`host:port`) of the bot's HTTP server: the webhook, `GET /healthz` and
     /// `GET /metrics`. Empty: no server (allowed in polling mode only).
-    pub listen: String,
-}
-
-impl ServerSettings {
-    pub fn address(&self) -> anyhow::Result<Option<std::net::SocketAddr>> {
-        let listen = self.listen.trim();
-        if listen.is_empty() {
-            return Ok(None);
-        }
-        listen
-            .parse()
-            .map(Some)
-            .map_err(|_| anyhow::anyhow!("server.listen {listen:?} is not an address like 127.0.0.1:8080"))
-    }
+    #[serde(deserialize_with = "listen_address")]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,8 +97,10 @@ pub struct SurveySettings {
     pub questionnaires_dir: PathBuf,
     /// Unfinished answers untouched this many days are deleted.
     pub draft_retention_days: u32,
-    /// A school's timezone when the roster gives none (IANA name).
-    pub default_timezone: String,
+    /// A school's timezone when the roster gives none (an IANA name in the file); also the
+    /// region's own: release days, campaign states and times shown to operators.
+    #[serde(deserialize_with = "timezone")]
+    pub default_timezone: Tz,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -157,7 +145,7 @@ impl Default for SurveySettings {
         SurveySettings {
             questionnaires_dir: PathBuf::from("questionnaires"),
             draft_retention_days: 30,
-            default_timezone: "Europe/Moscow".into(),
+            default_timezone: chrono_tz::Europe::Moscow,
         }
     }
 }
@@ -209,24 +197,16 @@ impl Settings {
             settings.telegram.webhook_url = url;
         }
         if let Some(listen) = env_value("ANKETA_LISTEN") {
-            settings.server.listen = listen;
+            settings.server.listen = Some(parse_listen(&listen)?);
         }
         settings.telegram.bot_username = settings.telegram.bot_username.trim_start_matches('@').to_string();
-        settings.survey.default_timezone.parse::<chrono_tz::Tz>().map_err(|_| {
-            anyhow::anyhow!(
-                "survey.default_timezone {:?} is not an IANA timezone name",
-                settings.survey.default_timezone
-            )
-        })?;
         if settings.survey.draft_retention_days == 0 {
             anyhow::bail!("survey.draft_retention_days must be at least 1");
         }
-        settings.digest.time_of_day()?;
-        let listen = settings.server.address()?;
         if settings.telegram.mode == UpdateMode::Webhook {
             settings.telegram.webhook()?;
             anyhow::ensure!(
-                listen.is_some(),
+                settings.server.listen.is_some(),
                 "webhook mode needs server.listen (or ANKETA_LISTEN): the address the proxy forwards to"
             );
         }
@@ -283,6 +263,34 @@ pub fn redact_url(url: &str) -> String {
         redacted = format!("{base}?{}", parameters.join("&"));
     }
     redacted
+}
+
+/// `survey.default_timezone`: an IANA name, read once into a time zone.
+fn timezone<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tz, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    name.trim()
+        .parse()
+        .map_err(|_| serde::de::Error::custom(format!("survey.default_timezone {name:?} is not an IANA timezone name")))
+}
+
+/// `digest.time`: "HH:MM".
+fn time_of_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    NaiveTime::parse_from_str(text.trim(), "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("digest.time {text:?} is not a time of day like 09:00")))
+}
+
+/// `server.listen`: empty for none, else `host:port`.
+fn listen_address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_listen(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn parse_listen(text: &str) -> anyhow::Result<SocketAddr> {
+    text.trim().parse().map_err(|_| anyhow::anyhow!("server.listen {text:?} is not an address like 127.0.0.1:8080"))
 }
 
 fn env_value(name: &str) -> Option<String> {
@@ -357,5 +365,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fine.telegram.webhook().unwrap().path(), "/hook");
+    }
+
+    #[test]
+    fn settings_are_typed_once_and_a_bad_value_is_named() {
+        let fine = load_text(
+            "[survey]\ndefault_timezone = \"Asia/Irkutsk\"\n[digest]\ntime = \"18:30\"\n[server]\nlisten = \"127.0.0.1:9\"\n",
+        )
+        .unwrap();
+        assert_eq!(fine.survey.default_timezone, chrono_tz::Asia::Irkutsk);
+        assert_eq!(fine.digest.time, NaiveTime::from_hms_opt(18, 30, 0).unwrap());
+        assert_eq!(fine.server.listen, Some("127.0.0.1:9".parse().unwrap()));
+        assert_eq!(load_text("[server]\nlisten = \"\"\n").unwrap().server.listen, None);
+        for (text, named) in [
+            ("[survey]\ndefault_timezone = \"Moscow\"\n", "survey.default_timezone"),
+            ("[digest]\ntime = \"9 утра\"\n", "digest.time"),
+            ("[server]\nlisten = \"localhost\"\n", "server.listen"),
+        ] {
+            let error = format!("{:#}", load_text(text).unwrap_err());
+            assert!(error.contains(named), "{text}: {error}");
+        }
     }
 }

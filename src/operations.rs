@@ -31,7 +31,7 @@ const LINK_CODE_ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
 const LINK_CODE_LEN: usize = 14;
 
 /// Reads a roster CSV and stores it; a bad row rejects the whole file.
-pub async fn import_roster(db: &Db, file: &Path, default_timezone: &str) -> anyhow::Result<RosterSummary> {
+pub async fn import_roster(db: &Db, file: &Path, default_timezone: chrono_tz::Tz) -> anyhow::Result<RosterSummary> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read the roster file {}", file.display()))?;
     let rows = roster::parse(&bytes).with_context(|| format!("the roster {} was not imported", file.display()))?;
     db.import_roster(&rows, default_timezone).await

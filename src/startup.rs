@@ -52,7 +52,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let bot = bot_from_env()?;
     let metrics = metrics::install()?;
     let db = Db::connect(&settings.database.url).await?;
-    let listener = match settings.server.address()? {
+    let listener = match settings.server.listen {
         Some(address) => Some(server::bind(address).await?),
         None => None,
     };

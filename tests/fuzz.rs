@@ -1775,7 +1775,10 @@ fn one_response_per_person_and_school(runtime: &tokio::runtime::Runtime, name: &
     let (first, second) = runtime.block_on(async {
         let first = Db::connect(url).await.expect("the database");
         let file = "municipality,school,class,students\nM,S0,1А,20\nM,S1,1А,20\n";
-        first.import_roster(&roster::parse(file.as_bytes()).expect("a roster"), "Europe/Moscow").await.expect("import");
+        first
+            .import_roster(&roster::parse(file.as_bytes()).expect("a roster"), chrono_tz::Europe::Moscow)
+            .await
+            .expect("import");
         (first, Db::connect(url).await.expect("the database"))
     });
     let key = IdentityKey::new(&[7; 32]).expect("a key");

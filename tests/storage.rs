@@ -15,7 +15,7 @@ use support::TestApp;
 async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
     let db = Db::connect(url).await.unwrap();
     let rows = roster::parse("municipality,school,class,students\nM,S,1А,20\n".as_bytes()).unwrap();
-    db.import_roster(&rows, "Europe/Moscow").await.unwrap();
+    db.import_roster(&rows, chrono_tz::Europe::Moscow).await.unwrap();
     let today = Utc::now().date_naive();
     let definition =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires/noko-parents.toml")).unwrap();

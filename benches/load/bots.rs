@@ -90,7 +90,7 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seed> {
             }
         }
     }
-    db.import_roster(&roster::parse(csv.as_bytes())?, "Europe/Moscow").await?;
+    db.import_roster(&roster::parse(csv.as_bytes())?, chrono_tz::Europe::Moscow).await?;
     let starts_on = Utc::now().date_naive() - Days::new(1);
     let campaign_id = operations::create_campaign(
         &db,

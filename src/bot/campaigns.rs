@@ -181,8 +181,7 @@ fn today(ctx: &Ctx<'_>) -> NaiveDate {
 
 /// The day as the region's people see it, for a campaign's state.
 fn local_today(ctx: &Ctx<'_>) -> NaiveDate {
-    let timezone: chrono_tz::Tz = ctx.app.settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
-    ctx.app.clock.now().with_timezone(&timezone).date_naive()
+    ctx.app.clock.now().with_timezone(&ctx.app.settings.survey.default_timezone).date_naive()
 }
 
 fn button(ctx: &Ctx<'_>, id: &str, data: Button) -> InlineKeyboardButton {

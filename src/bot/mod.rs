@@ -55,9 +55,8 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String, clock: Clock) -> Self {
-        let timezone = settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
         let min_group = usize::try_from(settings.privacy.min_group_size).unwrap_or(1);
-        let ballots = BallotBox::new(db.clone(), min_group, timezone, clock);
+        let ballots = BallotBox::new(db.clone(), min_group, settings.survey.default_timezone, clock);
         App { db, key, texts: Texts::default(), settings, bot_username, clock, ballots, surveys: RwLock::default() }
     }
 

@@ -19,7 +19,11 @@ pub struct RosterSummary {
 impl Db {
     /// Stores a parsed roster in one transaction: new names are added, headcounts and given
     /// timezones updated; nothing is ever duplicated or deleted.
-    pub async fn import_roster(&self, rows: &[RosterRow], default_timezone: &str) -> anyhow::Result<RosterSummary> {
+    pub async fn import_roster(
+        &self,
+        rows: &[RosterRow],
+        default_timezone: chrono_tz::Tz,
+    ) -> anyhow::Result<RosterSummary> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let classes_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM classes").fetch_one(&mut *tx).await?;
@@ -52,7 +56,7 @@ impl Db {
                         .bind(municipality_id)
                         .bind(&row.school)
                         .bind(timezone)
-                        .bind(default_timezone)
+                        .bind(default_timezone.name())
                         .fetch_one(&mut *tx)
                         .await?;
                         schools.insert((municipality_id, &row.school), id);

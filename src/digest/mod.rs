@@ -68,12 +68,12 @@ pub struct Prepared {
 
 impl Digests<'_> {
     fn timezone(&self, recipient: &DigestRecipient) -> Tz {
+        // A stored zone was checked when the roster was imported.
         recipient
             .timezone
             .as_deref()
-            .unwrap_or(&self.settings.survey.default_timezone)
-            .parse()
-            .unwrap_or(chrono_tz::Europe::Moscow)
+            .and_then(|zone| zone.parse().ok())
+            .unwrap_or(self.settings.survey.default_timezone)
     }
 
     /// The digest a recipient gets today for a campaign (`None`: nothing for them in it).
@@ -140,7 +140,7 @@ impl Digests<'_> {
     /// The digests due at `now` (all of today's, whatever the time, when `any_time`): each one
     /// claimed, sent and recorded.
     pub async fn run(&self, bot: &Bot, now: DateTime<Utc>, only: Only, any_time: bool) -> anyhow::Result<RunSummary> {
-        let send_at = self.settings.digest.time_of_day()?;
+        let send_at = self.settings.digest.time;
         let recipients = self.db.digest_recipients().await?;
         let campaigns = self.db.open_campaigns().await?;
         let mut due = Vec::new();
