@@ -16,6 +16,7 @@
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.
 //! - [`report`]: the results report by the official НОКО criteria, and the free-text proposals.
+//! - [`telegram_text`]: texts cut or split to Telegram's limits.
 //! - [`csv_out`]: every CSV file written, each cell guarded against spreadsheet formula injection.
 //! - [`qr`]: QR codes of class links as PNG and SVG.
 //! - [`poster`]: printable A4 class posters (PDF) with the QR code; [`kit`]: them all as ZIP parts.
@@ -52,5 +53,6 @@ pub mod server;
 pub mod shutdown;
 pub mod startup;
 pub mod survey;
+pub mod telegram_text;
 pub mod telemetry;
 pub mod workbook;

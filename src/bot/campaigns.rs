@@ -334,7 +334,8 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
                 for (i, q) in available.iter().enumerate().take(usize::from(u8::MAX)) {
                     let mark = if new.questionnaires.contains(&q.id) { "☑" } else { "☐" };
                     // Both НОКО questionnaires share one title: the id tells them apart.
-                    let label = super::screens::shorten(&format!("{mark} {}: {}", q.id, q.title.get(ctx.lang)), 60);
+                    let label =
+                        crate::telegram_text::shorten(&format!("{mark} {}: {}", q.id, q.title.get(ctx.lang)), 60);
                     let data = Button::Dialog { revision, action: DialogAction::Toggle(u8::try_from(i)?) };
                     rows.push(vec![InlineKeyboardButton::callback(label, data.encode())]);
                 }

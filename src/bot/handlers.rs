@@ -10,7 +10,7 @@ use teloxide::types::{BotCommand, BotCommandScope, InlineKeyboardMarkup, Message
 use teloxide::{ApiError, RequestError};
 
 use super::callback::{Action, CallbackData};
-use super::screens::{Painter, Screen, fit};
+use super::screens::{Painter, Screen};
 use super::{App, campaigns, sending, staff};
 use crate::args;
 use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
@@ -18,6 +18,7 @@ use crate::invitations;
 use crate::metrics;
 use crate::privacy::ChatKey;
 use crate::survey::{Draft, Input, Lang, StepError};
+use crate::telegram_text::fit;
 
 /// Commands a respondent can type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -393,7 +394,7 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
     };
     let mut answer = bot.answer_callback_query(query.id.clone());
     if let Some(text) = toast {
-        answer = answer.text(super::screens::shorten(&text, 200));
+        answer = answer.text(crate::telegram_text::shorten(&text, 200));
     }
     sending::send(answer).await?;
     Ok(())

@@ -5,7 +5,6 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, InputFile, Recipient};
 
 use super::handlers::{Command, Ctx};
-use super::screens::split_message;
 use super::sending;
 use crate::args;
 use crate::db::{Campaign, Participation, Reader, StaffMember};
@@ -16,6 +15,7 @@ use crate::qr::Qr;
 use crate::roles::{Role, Scope};
 use crate::survey::Lang;
 use crate::survey::scoring::{self, Indicator, Scores, Tally};
+use crate::telegram_text::split_message;
 use crate::{invitations, operations, report};
 
 /// What a `/stats` request looks at.

@@ -17,12 +17,12 @@ use teloxide::types::InputFile;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
-use crate::bot::screens::split_message;
 use crate::config::Settings;
 use crate::db::{Campaign, Db, DigestRecipient, Participation, SchoolRef};
 use crate::i18n::Texts;
 use crate::roles::Scope;
 use crate::survey::Lang;
+use crate::telegram_text::split_message;
 use report::DigestData;
 
 /// How often the scheduler looks for digests that are due.
