@@ -546,29 +546,94 @@ pub struct ReportSummary {
     pub without_expert: Vec<String>,
 }
 
+/// A report made in memory: the results and the proposals as files of one format.
+#[derive(Debug)]
+pub struct ReportFiles {
+    pub results: Vec<u8>,
+    pub proposals: Vec<u8>,
+    pub schools: usize,
+    pub respondents: u64,
+    pub proposal_count: usize,
+    /// The roster's schools the expert file does not list ("municipality / school").
+    pub without_expert: Vec<String>,
+}
+
+/// How a report is made, wherever it goes.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOptions {
+    pub format: ExportFormat,
+    pub variant: OpennessVariant,
+    /// A class with fewer responses is not named next to its proposals.
+    pub min_group_size: usize,
+    pub csv_dialect: Dialect,
+    /// The operator's report holds every released answer; staff's only the releases shown to
+    /// staff (see [`crate::releases`]).
+    pub reader: Reader,
+    pub lang: Lang,
+}
+
 /// Writes the results report by the official НОКО criteria to `out` and the free-text proposals
 /// beside it (`<stem>-proposals.<format>`).
 pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<ReportSummary> {
     let campaign = campaign_named(db, request.campaign).await?;
+    let expert = match request.expert {
+        Some(path) => {
+            let roster = roster_schools(db, campaign.id).await?;
+            Some(read_expert(path, &roster)?)
+        }
+        None => None,
+    };
+    let options = ReportOptions {
+        format: request.format,
+        variant: request.variant,
+        min_group_size: request.min_group_size,
+        csv_dialect: request.csv_dialect,
+        reader: Reader::Operator,
+        lang: Lang::Ru,
+    };
+    let files = report_files(db, &campaign, expert.as_ref(), options).await?;
+    let proposals_file = proposals_path(request.out, request.format);
+    if let Some(parent) = request.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
+    }
+    for (file, bytes) in [(request.out, &files.results), (proposals_file.as_path(), &files.proposals)] {
+        std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+    }
+    Ok(ReportSummary {
+        schools: files.schools,
+        respondents: files.respondents,
+        proposals_file,
+        proposals: files.proposal_count,
+        without_expert: files.without_expert,
+    })
+}
+
+/// The results report by the official НОКО criteria and the free-text proposals of a campaign,
+/// in memory, for the command line and the bot alike.
+pub async fn report_files(
+    db: &Db,
+    campaign: &crate::db::Campaign,
+    expert: Option<&HashMap<SchoolKey, ExpertScores>>,
+    options: ReportOptions,
+) -> anyhow::Result<ReportFiles> {
     let survey = campaign_survey(db, campaign.id).await?;
     for audience in survey.audiences() {
         scoring::check(survey.questionnaire(audience).expect("listed"))
             .with_context(|| format!("the campaign {:?} cannot be scored", campaign.name))?;
     }
     let roster = roster_schools(db, campaign.id).await?;
-    let expert = request.expert.map(|path| read_expert(path, &roster)).transpose()?;
-    let rows = scope_responses(db, campaign.id, Scope::Region, Reader::Operator).await?;
-    let report = Report::build(&roster, &rows, expert.as_ref(), request.variant, request.min_group_size as u64);
-    let proposals = report::proposals(rows, request.min_group_size);
+    let rows = scope_responses(db, campaign.id, Scope::Region, options.reader).await?;
+    let report = Report::build(&roster, &rows, expert, options.variant, options.min_group_size as u64);
+    let proposals = report::proposals(rows, options.min_group_size);
 
-    let (texts, lang) = (Texts::default(), Lang::Ru);
+    let (texts, lang) = (Texts::default(), options.lang);
     let t = |id: &str| texts.get(lang, id);
     let table = report.table(&texts, lang);
-    let proposals_table = report::proposals_table(&proposals, request.min_group_size, &texts, lang);
-    let (report_bytes, proposals_bytes) = match request.format {
+    let proposals_table = report::proposals_table(&proposals, options.min_group_size, &texts, lang);
+    let (results, proposals_bytes) = match options.format {
         ExportFormat::Csv => (
-            table.to_csv(&t("report-no-data"), request.csv_dialect)?,
-            proposals_table.to_csv(&t("report-no-data"), request.csv_dialect)?,
+            table.to_csv(&t("report-no-data"), options.csv_dialect)?,
+            proposals_table.to_csv(&t("report-no-data"), options.csv_dialect)?,
         ),
         ExportFormat::Xlsx => {
             let (notes, no_data) = (t("report-sheet-notes"), t("report-no-data"));
@@ -578,22 +643,21 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
             )
         }
     };
-    let proposals_file = proposals_path(request.out, request.format);
-    if let Some(parent) = request.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
-    }
-    for (file, bytes) in [(request.out, report_bytes), (proposals_file.as_path(), proposals_bytes)] {
-        std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-    }
-
-    let without_expert = match &expert {
+    let without_expert = match expert {
         Some(scores) => {
             roster.iter().filter(|key| !scores.contains_key(*key)).map(|(m, s)| format!("{m} / {s}")).collect()
         }
         None => Vec::new(),
     };
     let respondents = report.lines.last().map_or(0, |region| region.tally.respondents);
-    Ok(ReportSummary { schools: roster.len(), respondents, proposals_file, proposals: proposals.len(), without_expert })
+    Ok(ReportFiles {
+        results,
+        proposals: proposals_bytes,
+        schools: roster.len(),
+        respondents,
+        proposal_count: proposals.len(),
+        without_expert,
+    })
 }
 
 /// Every school of the roster, so that one nobody answered for still has its row in the report.

@@ -396,7 +396,85 @@ async fn a_bad_expert_file_is_rejected_with_its_line_number(app: TestApp) {
     assert!(stderr.contains("no campaign named \"spring\""), "{stderr}");
 }
 
+/// Waits until `count` workbooks went to the chat; returns them (name, bytes) in order.
+async fn workbooks(app: &TestApp, chat: i64, count: usize) -> Vec<(String, Vec<u8>)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let found: Vec<(String, Vec<u8>)> = app
+            .api
+            .uploads()
+            .into_iter()
+            .filter(|u| u.chat_id == Some(chat) && u.file_name.as_deref().is_some_and(|n| n.ends_with(".xlsx")))
+            .map(|u| (u.file_name.unwrap_or_default(), u.bytes))
+            .collect();
+        if found.len() >= count {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "{} of {count} workbooks", found.len());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Every cell of a workbook's sheet as text.
+fn cells(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("a valid XLSX");
+    let range = workbook.worksheet_range(sheet).expect("the sheet");
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
+/// The region administrator's `/report` in Telegram: interim while the campaign runs (only what
+/// staff may see: here nothing, since no class has five answers), final once it is closed, and
+/// then the same results and proposals the command line writes; other roles and forged buttons
+/// are refused.
+async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
+    seed(&app).await;
+    app.start_bot().await;
+    let invite = |args: &'static [&'static str]| {
+        let app = &app;
+        async move {
+            let link = app.cli(args).await.lines().last().unwrap().trim().to_string();
+            format!("/start {}", link.split("?start=").nth(1).unwrap())
+        }
+    };
+    let region = app.api.user(930_001, "ru");
+    region.send_text(&invite(&["admin", "invite", "--region"]).await).await;
+    let school = app.api.user(930_002, "ru");
+    school.send_text(&invite(&["admin", "invite", "--school", "Школа № 1"]).await).await;
+    assert!(school.send_text("/report").await.text.contains("администраторы региона"));
+
+    region.send_text("/report").await;
+    let interim = region.wait_for_text("Промежуточный отчёт").await;
+    assert!(interim.text.contains("0 респондентов"), "nothing is released to staff yet: {}", interim.text);
+    let files = workbooks(&app, region.id(), 2).await;
+    assert!(files[0].0.starts_with("Промежуточный отчёт НОКО — autumn"), "{:?}", files[0].0);
+    assert!(files[1].0.starts_with("Предложения — autumn"), "{:?}", files[1].0);
+
+    app.cli(&["campaign", "close", "autumn"]).await;
+    region.send_text("/report").await;
+    let last = region.wait_for_text("Итоговый отчёт").await;
+    assert!(last.text.contains("9 респондентов") && last.text.contains("3 школы"), "{}", last.text);
+    let files = workbooks(&app, region.id(), 4).await;
+    assert!(files[2].0.starts_with("Отчёт НОКО — autumn"), "{:?}", files[2].0);
+    let out = app.path("report.xlsx");
+    app.cli(&["report", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
+    let written = std::fs::read(&out).unwrap();
+    assert_eq!(cells(&files[2].1, "Результаты"), cells(&written, "Результаты"), "the results the CLI writes");
+    let proposals = std::fs::read(app.path("report-proposals.xlsx")).unwrap();
+    assert_eq!(cells(&files[3].1, "Предложения"), cells(&proposals, "Предложения"));
+
+    let message = region.last_message().message_id;
+    assert!(school.press_data(message, "rp:1").await.text.unwrap_or_default().contains("администраторы региона"));
+    for forged in ["rp:x", "rp:", "rp:-1"] {
+        let toast = region.press_data(message, forged).await.text.unwrap_or_default();
+        assert!(toast.contains("не работает"), "{forged}: {toast}");
+    }
+    assert!(region.press_data(message, "rp:999").await.text.unwrap_or_default().contains("больше нет"));
+    assert_eq!(workbooks(&app, region.id(), 4).await.len(), 4, "no report for a refused press");
+}
+
 on_both_engines!(
+    a_region_administrator_gets_the_report_in_telegram,
     the_report_matches_a_hand_calculation,
     the_other_openness_variant_and_a_smaller_group_size_in_a_workbook,
     a_bad_expert_file_is_rejected_with_its_line_number,

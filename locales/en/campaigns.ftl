@@ -7,6 +7,7 @@ campaigns-help-region = Commands:
     /cancel — abandon the dialog under way
     /stats — how many have answered in your area; /stats <name> — one municipality or school in it
     /results — the НОКО indicators of your area
+    /report — the НОКО report of a campaign: Excel workbooks of the results and the proposals
     /export — the anonymous answers as an Excel workbook
     /help — this help
 campaigns-region-only = Only region administrators can do this.

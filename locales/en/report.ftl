@@ -40,3 +40,24 @@ report-note-no-expert = Criteria K1–K5 and the total need the expert indicator
 report-note-proposals = The class is left out when it has fewer than { $threshold } responses; a school's proposals are left out when such responses together number fewer than { $threshold }.
 report-too-few = too few answers
 report-note-too-few = “too few answers”: the school has fewer than {$threshold} respondents, so its figures are not published — they could show the answers of individual people; its answers count in the “All schools” rows.
+report-bot-command = The НОКО report of a campaign (Excel)
+report-bot-region-only = Campaign reports go to region administrators. You have /results and /export.
+report-bot-choose-campaign = Which campaign's report do you need?
+report-bot-not-found = That campaign no longer exists.
+report-bot-preparing = Preparing the report of the campaign “{ $name }”…
+report-bot-file-results = { $kind ->
+    [final] НОКО report — { $name }
+   *[interim] Interim НОКО report — { $name }
+}
+report-bot-file-proposals = Proposals — { $name }
+report-bot-caption = { $kind ->
+    [final] The final report of the campaign “{ $name }”
+   *[interim] An interim report of the campaign “{ $name }”: it holds only the answers already released to staff (in groups of at least { $threshold }); the final one comes when the campaign is over
+}: { $schools } { $schools ->
+    [one] school
+   *[other] schools
+}, { $respondents } { $respondents ->
+    [one] respondent
+   *[other] respondents
+}.
+report-bot-proposals-caption = Proposals from participants: { $count }. The class is not named where it gave fewer than { $threshold } answers.

@@ -40,3 +40,26 @@ report-note-no-expert = Критерии К1–К5 и итоговый балл 
 report-note-proposals = Класс не указан, если из класса меньше { $threshold } ответов; предложения школы, где и таких ответов вместе меньше { $threshold }, не показаны.
 report-too-few = мало ответов
 report-note-too-few = «мало ответов»: у школы меньше {$threshold} респондентов, и её показатели не публикуются — по ним можно было бы узнать ответы отдельных людей; её ответы входят в строки «Все школы».
+report-bot-command = Отчёт НОКО по кампании (Excel)
+report-bot-region-only = Отчёт по кампании получают администраторы региона. Вам доступны /results и /export.
+report-bot-choose-campaign = По какой кампании нужен отчёт?
+report-bot-not-found = Такой кампании больше нет.
+report-bot-preparing = Готовлю отчёт по кампании «{ $name }»…
+report-bot-file-results = { $kind ->
+    [final] Отчёт НОКО — { $name }
+   *[interim] Промежуточный отчёт НОКО — { $name }
+}
+report-bot-file-proposals = Предложения — { $name }
+report-bot-caption = { $kind ->
+    [final] Итоговый отчёт по кампании «{ $name }»
+   *[interim] Промежуточный отчёт по кампании «{ $name }»: в нём только ответы, уже открытые сотрудникам (группами не меньше { $threshold }); итоговый — после окончания кампании
+}: { $schools } { $schools ->
+    [one] школа
+    [few] школы
+   *[many] школ
+}, { $respondents } { $respondents ->
+    [one] респондент
+    [few] респондента
+   *[many] респондентов
+}.
+report-bot-proposals-caption = Предложения участников: { $count }. Класс не указан, если из него меньше { $threshold } ответов.

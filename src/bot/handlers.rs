@@ -45,6 +45,8 @@ pub enum Command {
     Campaigns,
     /// Region administrators: create a campaign in a dialog.
     NewCampaign,
+    /// Region administrators: a campaign's НОКО report and proposals as workbooks.
+    Report,
 }
 
 /// A deep-link payload: at most 64 of `A-Za-z0-9_-`, as Telegram allows.
@@ -85,6 +87,7 @@ impl Command {
             "results" => Some(Command::Results),
             "campaigns" => Some(Command::Campaigns),
             "newcampaign" => Some(Command::NewCampaign),
+            "report" => Some(Command::Report),
             "digest" => Some(Command::Digest(match rest.trim().to_lowercase().as_str() {
                 "on" | "вкл" => Some(true),
                 "off" | "выкл" => Some(false),
@@ -407,6 +410,9 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::kit::PREFIX)) {
         return super::kit::press(ctx, data).await;
+    }
+    if let Some(data) = data.filter(|d| d.starts_with(super::report::PREFIX)) {
+        return super::report::press(ctx, data).await;
     }
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Some(ctx.t("survey-forged-button")));

@@ -56,6 +56,7 @@ fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
         Role::Region => {
             commands.push(BotCommand::new("campaigns", ctx.t("campaigns-command-campaigns")));
             commands.push(BotCommand::new("newcampaign", ctx.t("campaigns-command-new")));
+            commands.push(BotCommand::new("report", ctx.t("report-bot-command")));
         }
         Role::Municipality => {}
     }
@@ -136,6 +137,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::Export => export(ctx, scope).await,
         Command::Campaigns => super::campaigns::command(ctx, false).await,
         Command::NewCampaign => super::campaigns::command(ctx, true).await,
+        Command::Report => super::report::command(ctx).await,
         Command::Kit if scope.role() != Role::Teacher => super::kit::command(ctx, scope).await,
         Command::Results if scope.role() != Role::Teacher => results(ctx, scope, &member).await,
         Command::Digest(choice) if scope.role() == Role::Teacher => match choice {

@@ -1,0 +1,156 @@
+//! `/report`: the results report by the official НОКО criteria and the free-text proposals as
+//! workbooks, for the region administrator, the person who publishes them. Its `rp:` buttons pick
+//! the campaign; every press re-reads the presser's role.
+//!
+//! Once a campaign is over (closed or past its last day, and its ballot box empty) the report is
+//! the final one, with every answer, exactly as `anketa report` writes it. While it runs the
+//! report is interim and holds only the releases shown to staff (as `/results` and `/export`
+//! do), so it grows by whole groups and never shows a few new answers by difference.
+
+use teloxide::prelude::*;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+
+use super::handlers::Ctx;
+use super::sending;
+use crate::args;
+use crate::campaign::CampaignState;
+use crate::db::{Campaign, Reader};
+use crate::operations::{self, ExportFormat, ReportOptions};
+use crate::roles::Role;
+
+/// The prefix of the report's button data.
+pub(super) const PREFIX: &str = "rp:";
+
+/// A report button: the campaign chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ReportButton {
+    pub campaign_id: i64,
+}
+
+impl ReportButton {
+    pub(super) fn encode(self) -> String {
+        format!("{PREFIX}{}", self.campaign_id)
+    }
+
+    /// `None` for anything this module did not produce.
+    pub(super) fn parse(data: &str) -> Option<ReportButton> {
+        let id = data.strip_prefix(PREFIX)?;
+        let valid = !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit());
+        let campaign_id = id.parse().ok().filter(|id| valid && *id > 0)?;
+        Some(ReportButton { campaign_id })
+    }
+}
+
+/// Whether the caller is a region administrator now (read from the database every time).
+async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<bool> {
+    Ok(super::staff::scope_of(ctx).await?.is_some_and(|scope| scope.role() == Role::Region))
+}
+
+/// `/report`: the campaign to choose when there are several, else its report.
+pub(super) async fn command(ctx: &Ctx<'_>) -> anyhow::Result<()> {
+    if !region_admin(ctx).await? {
+        return ctx.say(ctx.t("report-bot-region-only")).await;
+    }
+    let campaigns = operations::list_campaigns(&ctx.app.db).await?;
+    match campaigns.as_slice() {
+        [] => ctx.say(ctx.t("campaigns-none")).await,
+        [only] => send_report(ctx, &only.campaign).await,
+        several => {
+            let today = local_today(ctx);
+            let rows = several.iter().rev().map(|summary| {
+                let c = &summary.campaign;
+                let state = ctx.t(CampaignState::on(today, c.starts_on, c.ends_on, c.closed).message_id());
+                let label = crate::telegram_text::shorten(&format!("{} — {state}", c.name), 60);
+                [InlineKeyboardButton::callback(label, ReportButton { campaign_id: c.id }.encode())]
+            });
+            let message = ctx.bot.send_message(ctx.chat, ctx.t("report-bot-choose-campaign"));
+            sending::send(message.reply_markup(InlineKeyboardMarkup::new(rows))).await?;
+            Ok(())
+        }
+    }
+}
+
+/// An `rp:` press; returns the notice to show.
+pub(super) async fn press(ctx: &Ctx<'_>, data: &str) -> anyhow::Result<Option<String>> {
+    let Some(button) = ReportButton::parse(data) else { return Ok(Some(ctx.t("survey-forged-button"))) };
+    if !region_admin(ctx).await? {
+        return Ok(Some(ctx.t("report-bot-region-only")));
+    }
+    let Some(campaign) = ctx.app.db.campaign_by_id(button.campaign_id).await? else {
+        return Ok(Some(ctx.t("report-bot-not-found")));
+    };
+    send_report(ctx, &campaign).await?;
+    Ok(None)
+}
+
+fn local_today(ctx: &Ctx<'_>) -> chrono::NaiveDate {
+    ctx.app.clock.now().with_timezone(&ctx.app.settings.survey.default_timezone).date_naive()
+}
+
+/// Settles the ballot box, then sends the campaign's report and proposals as two workbooks.
+async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
+    let name = campaign.name.as_str();
+    ctx.say(ctx.app.texts.get_with(ctx.lang, "report-bot-preparing", &args![("name", name)])).await?;
+    // What the ballot box may release now goes out first, as `anketa report` does.
+    ctx.app.ballots.settle_all().await?;
+    let state = CampaignState::on(local_today(ctx), campaign.starts_on, campaign.ends_on, campaign.closed);
+    let over = matches!(state, CampaignState::Ended | CampaignState::Closed)
+        && ctx.app.db.sealed_count(campaign.id).await? == 0;
+    let min_group_size = usize::try_from(ctx.app.settings.privacy.min_group_size)?;
+    let options = ReportOptions {
+        format: ExportFormat::Xlsx,
+        variant: ctx.app.settings.report.openness_variant,
+        min_group_size,
+        csv_dialect: ctx.app.settings.files.csv,
+        reader: if over { Reader::Operator } else { Reader::Staff },
+        lang: ctx.lang,
+    };
+    let files = match operations::report_files(&ctx.app.db, campaign, None, options).await {
+        Ok(files) => files,
+        Err(error) => {
+            tracing::warn!(error = format!("{error:#}"), "no report for a campaign");
+            let text = ctx.app.texts.get_with(ctx.lang, "admin-results-not-noko", &args![("name", name)]);
+            return ctx.say(text).await;
+        }
+    };
+    let kind = if over { "final" } else { "interim" };
+    let file_name = |id: &str| {
+        let stem = ctx.app.texts.get_with(ctx.lang, id, &args![("name", name), ("kind", kind)]);
+        format!("{}.xlsx", operations::safe_file_name(&stem))
+    };
+    let caption = ctx.app.texts.get_with(
+        ctx.lang,
+        "report-bot-caption",
+        &args![
+            ("name", name),
+            ("kind", kind),
+            ("schools", files.schools as i64),
+            ("respondents", files.respondents as i64),
+            ("threshold", ctx.app.settings.privacy.min_group_size)
+        ],
+    );
+    let results = InputFile::memory(files.results).file_name(file_name("report-bot-file-results"));
+    sending::send(ctx.bot.send_document(ctx.chat, results).caption(caption)).await?;
+    let proposals_caption = ctx.app.texts.get_with(
+        ctx.lang,
+        "report-bot-proposals-caption",
+        &args![("count", files.proposal_count as i64), ("threshold", ctx.app.settings.privacy.min_group_size)],
+    );
+    let proposals = InputFile::memory(files.proposals).file_name(file_name("report-bot-file-proposals"));
+    sending::send(ctx.bot.send_document(ctx.chat, proposals).caption(proposals_caption)).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buttons_round_trip_and_forged_data_is_refused() {
+        let button = ReportButton { campaign_id: 42 };
+        assert_eq!(ReportButton::parse(&button.encode()), Some(button));
+        for forged in ["rp:", "rp:0", "rp:-1", "rp:+1", "rp:1a", "rp:99999999999999999999", "kt:1", "rp:1:2"] {
+            assert_eq!(ReportButton::parse(forged), None, "{forged:?}");
+        }
+    }
+}
