@@ -17,7 +17,6 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock};
 
-use anyhow::Context;
 use futures_util::StreamExt;
 use teloxide::RequestError;
 use teloxide::dispatching::DpHandlerDescription;
@@ -35,7 +34,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::i18n::Texts;
 use crate::privacy::IdentityKey;
-use crate::survey::{Questionnaire, Survey};
+use crate::survey::Survey;
 
 pub use handlers::{Command, LinkPayload};
 
@@ -61,20 +60,13 @@ impl App {
         App { db, key, texts: Texts::default(), settings, bot_username, clock, ballots, surveys: RwLock::default() }
     }
 
-    /// The campaign's questionnaires, as they were when the campaign was created.
+    /// The campaign's questionnaires, as they were when the campaign was created (parsed by
+    /// [`crate::operations::campaign_survey`] once per campaign and process).
     pub async fn survey(&self, campaign_id: i64) -> anyhow::Result<Arc<Survey>> {
         if let Some(survey) = self.surveys.read().expect("lock not poisoned").get(&campaign_id) {
             return Ok(survey.clone());
         }
-        let definitions = self.db.campaign_questionnaires(campaign_id).await?;
-        anyhow::ensure!(!definitions.is_empty(), "campaign {campaign_id} has no questionnaire");
-        let mut questionnaires = Vec::new();
-        for (id, text) in definitions {
-            let questionnaire = Questionnaire::from_toml(&text)
-                .with_context(|| format!("the stored questionnaire {id} of campaign {campaign_id} is invalid"))?;
-            questionnaires.push(Arc::new(questionnaire));
-        }
-        let survey = Arc::new(Survey::new(questionnaires));
+        let survey = Arc::new(crate::operations::campaign_survey(&self.db, campaign_id).await?);
         self.surveys.write().expect("lock not poisoned").insert(campaign_id, survey.clone());
         Ok(survey)
     }

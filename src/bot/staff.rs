@@ -338,7 +338,7 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
             ctx.say(text).await?;
             continue;
         }
-        let survey = operations::campaign_survey(&ctx.app.db, campaign.id).await?;
+        let survey = ctx.app.survey(campaign.id).await?;
         let columns = operations::question_columns(&survey);
         let bytes = crate::workbook::build(&ctx.app.texts, ctx.lang, &survey, &columns, &rows, Reader::Staff)?;
         let file = InputFile::memory(bytes).file_name(format!("{}.xlsx", campaign.name));
@@ -364,7 +364,7 @@ async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::R
     let texts = &ctx.app.texts;
     let scope_name = if scope == Scope::Region { ctx.t("admin-role-region") } else { member.scope_name() };
     for campaign in campaigns {
-        let survey = operations::campaign_survey(&ctx.app.db, campaign.id).await?;
+        let survey = ctx.app.survey(campaign.id).await?;
         if survey.audiences().any(|a| survey.questionnaire(a).is_some_and(|q| scoring::check(q).is_err())) {
             ctx.say(texts.get_with(ctx.lang, "admin-results-not-noko", &args![("name", campaign.name.as_str())]))
                 .await?;
