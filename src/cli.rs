@@ -547,10 +547,17 @@ impl Cli {
             }
             Command::Admin { action: AdminAction::Revoke { id } } => {
                 let db = open(&settings).await?;
-                match invitations::revoke(&db, &id, Utc::now()).await? {
-                    invitations::Revoked::Staff(member) => {
+                // Without a token the revocation still holds; only Telegram is not told.
+                let bot = crate::startup::bot_from_env().ok();
+                match invitations::revoke(&db, bot.as_ref(), &Texts::default(), &id, Utc::now()).await? {
+                    invitations::Revoked::Staff { member, told } => {
                         println!("Revoked {} ({} of {}).", member.name, member.role, member.scope_name());
-                        crate::bot::forget_staff_menu(member.chat_id).await;
+                        if !told {
+                            eprintln!(
+                                "note: could not remove the staff menu from their Telegram or tell them; the menu \
+                                 disappears when they next use a command"
+                            );
+                        }
                     }
                     invitations::Revoked::Invitation => println!("Invitation {id} revoked."),
                 }
@@ -631,8 +638,7 @@ async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str) -> an
 
 /// A moment as the region reads it: in `survey.default_timezone`, the zone named.
 fn local_time(settings: &Settings, moment: chrono::DateTime<Utc>) -> String {
-    let zone: chrono_tz::Tz = settings.survey.default_timezone.parse().unwrap_or(chrono_tz::Europe::Moscow);
-    format!("{} ({zone})", moment.with_timezone(&zone).format("%d.%m.%Y %H:%M"))
+    invitations::local_time(&settings.survey.default_timezone, moment)
 }
 
 fn check(file: &Path) -> anyhow::Result<()> {

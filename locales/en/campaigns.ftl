@@ -8,6 +8,8 @@ campaigns-help-region = Commands:
     /stats — how many have answered in your area; /stats <name> — one municipality or school in it
     /results — the НОКО indicators of your area
     /export — the anonymous answers as an Excel workbook
+    /invite — invite a municipal administrator
+    /team — your team: whom you invited, revoke access
     /help — this help
 campaigns-region-only = Only region administrators can do this.
 campaigns-none = No campaigns yet. Create the first one: /newcampaign

@@ -12,6 +12,8 @@ pub struct NewInvitation {
     pub code: String,
     pub scope: Scope,
     pub expires_at: DateTime<Utc>,
+    /// The staff member who invited in the bot; `None` from the command line.
+    pub invited_by: Option<i64>,
 }
 
 /// A staff member, with the names of their scope.
@@ -47,7 +49,12 @@ impl StaffMember {
     }
 }
 
-fn scope_of(role: &str, municipality_id: Option<i64>, school_id: Option<i64>, class_id: Option<i64>) -> Option<Scope> {
+pub(super) fn scope_of(
+    role: &str,
+    municipality_id: Option<i64>,
+    school_id: Option<i64>,
+    class_id: Option<i64>,
+) -> Option<Scope> {
     Some(match Role::from_code(role)? {
         Role::Region => Scope::Region,
         Role::Municipality => Scope::Municipality { municipality_id: municipality_id? },
@@ -100,8 +107,9 @@ impl Db {
     pub async fn create_invitation(&self, invitation: &NewInvitation, now: DateTime<Utc>) -> sqlx::Result<()> {
         let (municipality_id, school_id, class_id) = invitation.scope.ids();
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO invitations (code, role, municipality_id, school_id, class_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO invitations (code, role, municipality_id, school_id, class_id, created_at, expires_at,
+                                      invited_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&invitation.code)
         .bind(invitation.scope.role().code())
@@ -110,6 +118,7 @@ impl Db {
         .bind(class_id)
         .bind(now)
         .bind(invitation.expires_at)
+        .bind(invitation.invited_by)
         .execute(pool)
         .await
         .map(|_| ()))
