@@ -177,6 +177,23 @@ async fn forged_revocations_change_nothing_and_open_invitations_are_revoked(mut 
     sql.close().await;
 }
 
+/// `db copy` carries who invited whom.
+#[tokio::test]
+async fn the_inviter_moves_with_a_database_copy() {
+    let mut district = TestApp::new(support::Engine::Sqlite).await;
+    setup(&mut district).await;
+    let region = cli_staff(&district, 940_001, &["admin", "invite", "--region"]).await;
+    region.send_text("/invite").await;
+    invite_by_button(&region, "Пермь", "администратор муниципалитета — Пермь").await;
+    district.stop_bot().await;
+    let target = TestApp::new(support::Engine::Postgres).await;
+    district.cli(&["db", "copy", "--from", &district.db_url, "--to", &target.db_url]).await;
+    let sql = target.sql().await;
+    let invited = "SELECT COUNT(*) FROM invitations i JOIN staff st ON st.id = i.invited_by WHERE st.user_id = 940001";
+    assert_eq!(sql.count(invited).await, 1, "the invitation still names its inviter");
+    sql.close().await;
+}
+
 on_both_engines!(
     an_invitation_is_delegated_down_three_levels_and_revoked,
     forged_revocations_change_nothing_and_open_invitations_are_revoked,
