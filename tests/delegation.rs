@@ -174,6 +174,25 @@ async fn forged_revocations_change_nothing_and_open_invitations_are_revoked(mut 
     municipal.wait_for_text("Приглашение отозвано").await;
     let stranger = app.api.user(930_005, "ru");
     assert!(stranger.send_text(&start_command(&invitation.text)).await.text.contains("недействительно"));
+
+    // A municipality of 26 schools: 20 a page, numbers in numeric order, ‹ › between pages.
+    let many: String = (10..34).map(|n| format!("Иркутск;Школа № {n};1А;20\n")).collect();
+    app.cli(&["roster", "import", &app.write("many.csv", &format!("municipality;school;class;students\n{many}"))])
+        .await;
+    let first = municipal.send_text("/invite").await;
+    assert!(first.text.contains("Страница 1 из 2"), "{}", first.text);
+    let places: Vec<String> = first.button_texts().into_iter().filter(|t| t.contains("№")).collect();
+    assert_eq!(places.len(), 20, "{places:?}");
+    assert_eq!(places[..4], ["Лицей № 2", "Школа № 1", "Школа № 10", "Школа № 11"], "{places:?}");
+    assert!(first.has_button("›") && !first.has_button("‹"), "{first:?}");
+    municipal.press("›").await;
+    let second = municipal.last_message();
+    assert!(second.text.contains("Страница 2 из 2") && second.has_button("‹") && !second.has_button("›"));
+    assert_eq!(second.message_id, first.message_id, "the picker turns its page in place");
+    invite_by_button(&municipal, "Школа № 33", "администратор школы — Иркутск / Школа № 33").await;
+    municipal.press("‹").await;
+    let picker = municipal.messages().into_iter().find(|m| m.message_id == first.message_id).unwrap();
+    assert!(picker.text.contains("Страница 1 из 2") && picker.has_button("Лицей № 2"), "{picker:?}");
     sql.close().await;
 }
 

@@ -14,10 +14,10 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use super::callback::MAX_CALLBACK_BYTES;
 use super::handlers::Ctx;
 use super::staff::{member, role_name};
-use crate::args;
 use crate::db::{OpenInvitation, Place, PlaceRef, StaffMember};
 use crate::invitations::{self, may_invite, may_revoke};
 use crate::roles::Scope;
+use crate::{args, names};
 
 /// The callback data prefix of this module's buttons.
 pub(super) const PREFIX: &str = "iv:";
@@ -147,7 +147,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
 /// A page of the places one level below `scope`, within it.
 async fn picker(ctx: &Ctx<'_>, scope: Scope, page: u32) -> anyhow::Result<(String, Option<InlineKeyboardMarkup>)> {
     let db = &ctx.app.db;
-    let (kind, places): (PlaceKind, Vec<Place>) = match scope {
+    let (kind, mut places): (PlaceKind, Vec<Place>) = match scope {
         Scope::Region => (PlaceKind::Municipality, db.municipality_places().await?),
         Scope::Municipality { municipality_id } => (PlaceKind::School, db.school_places(municipality_id).await?),
         Scope::School { school_id, .. } => (PlaceKind::Class, db.class_places(school_id).await?),
@@ -156,6 +156,7 @@ async fn picker(ctx: &Ctx<'_>, scope: Scope, page: u32) -> anyhow::Result<(Strin
     if places.is_empty() {
         return Ok((ctx.t("invite-no-places"), None));
     }
+    places.sort_by_cached_key(|p| names::sort_key(&p.name));
     let pages = places.len().div_ceil(PLACES_PER_PAGE);
     let page = (page as usize).min(pages - 1);
     let shown = &places[page * PLACES_PER_PAGE..places.len().min((page + 1) * PLACES_PER_PAGE)];

@@ -79,26 +79,26 @@ const OPEN_INVITATION_SELECT: &str =
      WHERE i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > $1";
 
 impl Db {
-    /// The region's municipalities, by name.
+    /// The region's municipalities (listed by [`crate::names::sort_key`], the same on both engines).
     pub async fn municipality_places(&self) -> sqlx::Result<Vec<Place>> {
-        on_pool!(self, pool => sqlx::query_as("SELECT id, name FROM municipalities ORDER BY name, id")
+        on_pool!(self, pool => sqlx::query_as("SELECT id, name FROM municipalities ORDER BY id")
             .fetch_all(pool)
             .await)
     }
 
-    /// The schools of a municipality, by name.
+    /// The schools of a municipality.
     pub async fn school_places(&self, municipality_id: i64) -> sqlx::Result<Vec<Place>> {
         on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name FROM schools WHERE municipality_id = $1 ORDER BY name, id",
+            "SELECT id, name FROM schools WHERE municipality_id = $1 ORDER BY id",
         )
         .bind(municipality_id)
         .fetch_all(pool)
         .await)
     }
 
-    /// The classes of a school, by name.
+    /// The classes of a school.
     pub async fn class_places(&self, school_id: i64) -> sqlx::Result<Vec<Place>> {
-        on_pool!(self, pool => sqlx::query_as("SELECT id, name FROM classes WHERE school_id = $1 ORDER BY name, id")
+        on_pool!(self, pool => sqlx::query_as("SELECT id, name FROM classes WHERE school_id = $1 ORDER BY id")
             .bind(school_id)
             .fetch_all(pool)
             .await)
