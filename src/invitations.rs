@@ -203,8 +203,8 @@ pub async fn revoke(
     }
 }
 
-/// Ends a staff member's access at once, then removes their Telegram command menu and tells them
-/// politely, in their language. Returns the member (`None` if there was no active one with this
+/// Ends a staff member's access at once, with the invitations they sent that nobody accepted,
+/// then removes their Telegram command menu and tells them politely, in their language. Returns the member (`None` if there was no active one with this
 /// id: a repeated revocation changes nothing) and whether Telegram was reached.
 pub async fn revoke_staff(
     db: &Db,
@@ -214,6 +214,9 @@ pub async fn revoke_staff(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<(StaffMember, bool)>> {
     let Some(member) = db.revoke_staff(id, now).await? else { return Ok(None) };
+    // An unused link they sent would still make someone staff on their word after their word
+    // stopped counting: such links end with their access.
+    db.revoke_invitations_by(member.id, now).await?;
     let told = match bot {
         Some(bot) => match farewell(bot, texts, &member).await {
             Ok(()) => true,

@@ -193,6 +193,16 @@ async fn forged_revocations_change_nothing_and_open_invitations_are_revoked(mut 
     municipal.press("‹").await;
     let picker = municipal.messages().into_iter().find(|m| m.message_id == first.message_id).unwrap();
     assert!(picker.text.contains("Страница 1 из 2") && picker.has_button("Лицей № 2"), "{picker:?}");
+
+    // The region administrator may revoke anyone below, not only whom they invited; the links the
+    // municipal administrator sent and nobody used end with their access.
+    let open = "SELECT COUNT(*) FROM invitations WHERE accepted_at IS NULL AND revoked_at IS NULL";
+    assert_eq!(sql.count(open).await, 1, "the invitation to Школа № 33");
+    let done = region.press_data(on.message_id, &format!("iv:ys{municipal_id}")).await;
+    assert_eq!(done.text, None, "{done:?}");
+    assert!(region.wait_for_text("Доступ отозван").await.text.contains("User 930002"));
+    assert_eq!(sql.count(open).await, 0, "their unused invitation was revoked with them");
+    assert!(municipal.wait_for_text("доступ к боту опросов закрыт").await.text.contains("Иркутск"));
     sql.close().await;
 }
 

@@ -154,6 +154,19 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(&sql).bind(now).bind(staff_id).fetch_all(pool).await)
     }
 
+    /// Revokes the invitations `staff_id` sent that nobody accepted yet; returns how many.
+    pub async fn revoke_invitations_by(&self, staff_id: i64, now: DateTime<Utc>) -> sqlx::Result<u64> {
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE invitations SET revoked_at = $1
+             WHERE invited_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(staff_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
+    }
+
     /// The invitation with this code, if it can still be accepted.
     pub async fn open_invitation(&self, code: &str, now: DateTime<Utc>) -> sqlx::Result<Option<OpenInvitation>> {
         let sql = format!("{OPEN_INVITATION_SELECT} AND i.code = $2");
