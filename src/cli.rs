@@ -531,7 +531,7 @@ impl Cli {
                 println!("Invitations:");
                 for invitation in invitations {
                     let state = if invitation.accepted {
-                        "accepted".to_string()
+                        invitation.accepted_by.map_or("accepted".to_string(), |id| format!("accepted by {id}"))
                     } else if invitation.revoked {
                         "revoked".to_string()
                     } else {
@@ -541,7 +541,10 @@ impl Cli {
                         .into_iter()
                         .filter_map(|p| p.as_deref())
                         .collect();
-                    println!("  {}\t{}\t{}\t{state}", invitation.code, invitation.role, scope.join(" / "));
+                    // Who sent it, by the number the staff list shows: a staff member is traced
+                    // to their inviter through their invitation.
+                    let by = invitation.invited_by.map(|id| format!("\tinvited by {id}")).unwrap_or_default();
+                    println!("  {}\t{}\t{}\t{state}{by}", invitation.code, invitation.role, scope.join(" / "));
                 }
                 Ok(())
             }

@@ -104,6 +104,10 @@ async fn an_invitation_is_delegated_down_three_levels_and_revoked(mut app: TestA
     assert_eq!(sql.count(&inviter_of(920_002)).await, 920_001);
     assert_eq!(sql.count(&inviter_of(920_003)).await, 920_002);
     assert_eq!(sql.count(&inviter_of(920_004)).await, 920_003);
+    let list = app.cli(&["admin", "list"]).await;
+    let id = |user: i64| format!("SELECT id FROM staff WHERE user_id = {user}");
+    let (school_id, teacher_id) = (sql.count(&id(920_003)).await, sql.count(&id(920_004)).await);
+    assert!(list.contains(&format!("5А\taccepted by {teacher_id}\tinvited by {school_id}")), "{list}");
 
     // The school administrator revokes the teacher from /team, with a confirmation.
     assert!(teacher.send_text("/stats").await.text.contains("autumn"), "the teacher's /stats works");

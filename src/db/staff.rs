@@ -74,6 +74,10 @@ pub struct InvitationRow {
     pub expires_at: DateTime<Utc>,
     pub accepted: bool,
     pub revoked: bool,
+    /// The staff member who sent it from the bot (`None`: the command line).
+    pub invited_by: Option<i64>,
+    /// The staff member who joined with it.
+    pub accepted_by: Option<i64>,
 }
 
 /// What opening an invitation link did.
@@ -204,8 +208,10 @@ impl Db {
     pub async fn list_invitations(&self) -> sqlx::Result<Vec<InvitationRow>> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT i.code, i.role, m.name AS municipality, s.name AS school, k.name AS class, i.expires_at,
-                    (i.accepted_at IS NOT NULL) AS accepted, (i.revoked_at IS NOT NULL) AS revoked
+                    (i.accepted_at IS NOT NULL) AS accepted, (i.revoked_at IS NOT NULL) AS revoked, i.invited_by,
+                    st.id AS accepted_by
              FROM invitations i
+             LEFT JOIN staff st ON st.invitation_code = i.code
              LEFT JOIN municipalities m ON m.id = i.municipality_id
              LEFT JOIN schools s ON s.id = i.school_id
              LEFT JOIN classes k ON k.id = i.class_id
