@@ -529,7 +529,7 @@ impl Cli {
                 println!("Invitations:");
                 for invitation in invitations {
                     let state = if invitation.accepted {
-                        "accepted".to_string()
+                        invitation.accepted_by.map_or("accepted".to_string(), |id| format!("accepted by {id}"))
                     } else if invitation.revoked {
                         "revoked".to_string()
                     } else {
@@ -539,16 +539,26 @@ impl Cli {
                         .into_iter()
                         .filter_map(|p| p.as_deref())
                         .collect();
-                    println!("  {}\t{}\t{}\t{state}", invitation.code, invitation.role, scope.join(" / "));
+                    // Who sent it, by the number the staff list shows: a staff member is traced
+                    // to their inviter through their invitation.
+                    let by = invitation.invited_by.map(|id| format!("\tinvited by {id}")).unwrap_or_default();
+                    println!("  {}\t{}\t{}\t{state}{by}", invitation.code, invitation.role, scope.join(" / "));
                 }
                 Ok(())
             }
             Command::Admin { action: AdminAction::Revoke { id } } => {
                 let db = open(&settings).await?;
-                match invitations::revoke(&db, &id, Utc::now()).await? {
-                    invitations::Revoked::Staff(member) => {
+                // Without a token the revocation still holds; only Telegram is not told.
+                let bot = crate::startup::bot_from_env().ok();
+                match invitations::revoke(&db, bot.as_ref(), &Texts::default(), &id, Utc::now()).await? {
+                    invitations::Revoked::Staff { member, told } => {
                         println!("Revoked {} ({} of {}).", member.name, member.role, member.scope_name());
-                        crate::bot::forget_staff_menu(member.chat_id).await;
+                        if !told {
+                            eprintln!(
+                                "note: could not remove the staff menu from their Telegram or tell them; the menu \
+                                 disappears when they next use a command"
+                            );
+                        }
                     }
                     invitations::Revoked::Invitation => println!("Invitation {id} revoked."),
                 }
@@ -629,8 +639,7 @@ async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str) -> an
 
 /// A moment as the region reads it: in `survey.default_timezone`, the zone named.
 fn local_time(settings: &Settings, moment: chrono::DateTime<Utc>) -> String {
-    let zone = settings.survey.default_timezone;
-    format!("{} ({zone})", moment.with_timezone(&zone).format("%d.%m.%Y %H:%M"))
+    invitations::local_time(settings.survey.default_timezone, moment)
 }
 
 fn check(file: &Path) -> anyhow::Result<()> {

@@ -21,7 +21,8 @@
 //! - [`qr`]: QR codes of class links as PNG and SVG.
 //! - [`poster`]: printable A4 class posters (PDF) with the QR code; [`kit`]: them all as ZIP parts.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
-//! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff.
+//! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff, who may
+//!   invite and revoke whom, and revocation, for the CLI and the bot alike.
 //! - [`clock`]: the time, settable for rehearsals and tests.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
 

@@ -102,9 +102,40 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     previous[b.len()]
 }
 
+/// The key names are listed by, the same on every database engine: their [`fold`], with numbers
+/// in numeric order (`Школа № 2` before `Школа № 10`, `5А` before `10А`).
+pub fn sort_key(text: &str) -> String {
+    let folded = fold(text);
+    let mut key = String::with_capacity(folded.len() + 16);
+    let mut digits = String::new();
+    for c in folded.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            // Padded to the longest run any roster has, so that digits compare as numbers.
+            let run = digits.trim_start_matches('0');
+            key.push_str(&format!("{run:0>20}"));
+            digits.clear();
+        }
+        if c != '\0' {
+            key.push(c);
+        }
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_listed_with_numbers_in_numeric_order() {
+        let mut names = vec!["Школа № 10", "школа № 2", "Лицей № 1", "10А", "5Б", "5А", "Школа № 1"];
+        names.sort_by_cached_key(|n| sort_key(n));
+        assert_eq!(names, ["5А", "5Б", "10А", "Лицей № 1", "Школа № 1", "школа № 2", "Школа № 10"]);
+    }
 
     #[test]
     fn class_names_are_written_one_way() {

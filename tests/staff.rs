@@ -50,7 +50,7 @@ async fn an_invitation_makes_one_person_staff_once(mut app: TestApp) {
         .await;
     let commands: Vec<&str> =
         menu["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
-    assert_eq!(commands, ["stats", "links", "results", "kit", "export", "help"]);
+    assert_eq!(commands, ["stats", "links", "results", "kit", "invite", "team", "export", "help"]);
     assert_eq!(menu["scope"]["chat_id"], 900_001);
 
     // A second person opening the same link gets nothing.

@@ -11,6 +11,8 @@ admin-help-municipality = Commands:
     /results — the НОКО indicators of your area
     /kit — the link kit: table, QR codes and posters as ZIP
     /export — the anonymous answers as an Excel workbook
+    /invite — invite a school administrator
+    /team — your team: whom you invited, revoke access
     /help — this help
 admin-help-school = Commands:
     /stats — how many have answered, per class of your school; /stats <class> — one class
@@ -18,6 +20,8 @@ admin-help-school = Commands:
     /kit — the link kit: table, QR codes and posters as ZIP
     /results — the school's НОКО indicators
     /export — the anonymous answers as an Excel workbook
+    /invite — invite a class teacher
+    /team — your team: whom you invited, revoke access
     /help — this help
 admin-help-teacher = Commands:
     /stats — how many have answered in your class

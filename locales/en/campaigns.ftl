@@ -9,6 +9,8 @@ campaigns-help-region = Commands:
     /results — the НОКО indicators of your area
     /report — the НОКО report of a campaign: Excel workbooks of the results and the proposals
     /export — the anonymous answers as an Excel workbook
+    /invite — invite a municipal administrator
+    /team — your team: whom you invited, revoke access
     /help — this help
 campaigns-region-only = Only region administrators can do this.
 campaigns-none = No campaigns yet. Create the first one: /newcampaign

@@ -47,6 +47,10 @@ pub enum Command {
     NewCampaign,
     /// Region administrators: a campaign's НОКО report and proposals as workbooks.
     Report,
+    /// Administrators: invite someone one level down, choosing the place with buttons.
+    Invite,
+    /// Administrators: the people they invited and their open invitations, to revoke.
+    Team,
 }
 
 /// A deep-link payload: at most 64 of `A-Za-z0-9_-`, as Telegram allows.
@@ -88,6 +92,8 @@ impl Command {
             "campaigns" => Some(Command::Campaigns),
             "newcampaign" => Some(Command::NewCampaign),
             "report" => Some(Command::Report),
+            "invite" => Some(Command::Invite),
+            "team" => Some(Command::Team),
             "digest" => Some(Command::Digest(match rest.trim().to_lowercase().as_str() {
                 "on" | "вкл" => Some(true),
                 "off" | "выкл" => Some(false),
@@ -413,6 +419,9 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::report::PREFIX)) {
         return super::report::press(ctx, data).await;
+    }
+    if let Some(data) = data.filter(|d| d.starts_with(super::invite::PREFIX)) {
+        return super::invite::press(ctx, message_id, data).await;
     }
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Some(ctx.t("survey-forged-button")));

@@ -7,6 +7,7 @@
 pub mod callback;
 mod campaigns;
 mod handlers;
+mod invite;
 mod kit;
 mod report;
 pub mod screens;
@@ -180,4 +181,3 @@ pub fn handler_failed(error: anyhow::Error) {
 }
 
 pub use handlers::register_commands;
-pub use staff::forget_staff_menu;

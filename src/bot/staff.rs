@@ -26,13 +26,8 @@ enum View {
     Class { school_id: i64, class_id: i64 },
 }
 
-fn role_name(ctx: &Ctx<'_>, role: Role) -> String {
-    ctx.t(match role {
-        Role::Region => "admin-role-region",
-        Role::Municipality => "admin-role-municipality",
-        Role::School => "admin-role-school",
-        Role::Teacher => "admin-role-teacher",
-    })
+pub(super) fn role_name(ctx: &Ctx<'_>, role: Role) -> String {
+    ctx.t(invitations::role_message_id(role))
 }
 
 fn role_help(ctx: &Ctx<'_>, role: Role) -> String {
@@ -63,6 +58,8 @@ fn menu(ctx: &Ctx<'_>, role: Role) -> Vec<BotCommand> {
     if role != Role::Teacher {
         commands.push(BotCommand::new("results", ctx.t("admin-command-results")));
         commands.push(BotCommand::new("kit", ctx.t("kit-command")));
+        commands.push(BotCommand::new("invite", ctx.t("invite-command-invite")));
+        commands.push(BotCommand::new("team", ctx.t("invite-command-team")));
     }
     commands.push(BotCommand::new("export", ctx.t("admin-command-export")));
     commands.push(BotCommand::new("help", ctx.t("survey-command-help")));
@@ -101,7 +98,7 @@ pub(super) async fn accept(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
 }
 
 /// The caller's broadest active role, if they are staff.
-async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
+pub(super) async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
     let user_id = i64::try_from(ctx.user.id.0)?;
     let roles = ctx.app.db.roles_of(user_id).await?;
     let found = roles.into_iter().find_map(|m| m.scope().map(|scope| (m, scope)));
@@ -139,6 +136,8 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         Command::NewCampaign => super::campaigns::command(ctx, true).await,
         Command::Report => super::report::command(ctx).await,
         Command::Kit if scope.role() != Role::Teacher => super::kit::command(ctx, scope).await,
+        Command::Invite => super::invite::command(ctx, scope).await,
+        Command::Team => super::invite::team(ctx, &member, scope).await,
         Command::Results if scope.role() != Role::Teacher => results(ctx, scope, &member).await,
         Command::Digest(choice) if scope.role() == Role::Teacher => match choice {
             Some(on) => {
@@ -410,15 +409,4 @@ async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::R
         }
     }
     Ok(())
-}
-
-/// Removes a revoked staff member's command menu, if the bot token is at hand.
-pub async fn forget_staff_menu(chat_id: i64) {
-    let Ok(bot) = crate::startup::bot_from_env() else { return };
-    let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(chat_id)) };
-    if let Err(e) = bot.delete_my_commands().scope(scope).await {
-        eprintln!(
-            "note: could not remove the staff menu from their Telegram ({e}); it disappears when they next use a command"
-        );
-    }
 }

@@ -106,6 +106,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("expires_at", Time),
             ("accepted_at", Time),
             ("revoked_at", Time),
+            ("invited_by", Int),
         ],
     ),
     (

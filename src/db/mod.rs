@@ -8,6 +8,7 @@
 
 mod campaigns;
 mod copy;
+mod delegation;
 mod dialogs;
 mod digests;
 mod drafts;
@@ -27,6 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
+pub use delegation::{OpenInvitation, Place, PlaceRef};
 pub use dialogs::StoredDialog;
 pub use digests::DigestRecipient;
 pub use drafts::StoredDraft;

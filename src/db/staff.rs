@@ -12,6 +12,8 @@ pub struct NewInvitation {
     pub code: String,
     pub scope: Scope,
     pub expires_at: DateTime<Utc>,
+    /// The staff member who invited in the bot; `None` from the command line.
+    pub invited_by: Option<i64>,
 }
 
 /// A staff member, with the names of their scope.
@@ -47,7 +49,12 @@ impl StaffMember {
     }
 }
 
-fn scope_of(role: &str, municipality_id: Option<i64>, school_id: Option<i64>, class_id: Option<i64>) -> Option<Scope> {
+pub(super) fn scope_of(
+    role: &str,
+    municipality_id: Option<i64>,
+    school_id: Option<i64>,
+    class_id: Option<i64>,
+) -> Option<Scope> {
     Some(match Role::from_code(role)? {
         Role::Region => Scope::Region,
         Role::Municipality => Scope::Municipality { municipality_id: municipality_id? },
@@ -67,6 +74,10 @@ pub struct InvitationRow {
     pub expires_at: DateTime<Utc>,
     pub accepted: bool,
     pub revoked: bool,
+    /// The staff member who sent it from the bot (`None`: the command line).
+    pub invited_by: Option<i64>,
+    /// The staff member who joined with it.
+    pub accepted_by: Option<i64>,
 }
 
 /// What opening an invitation link did.
@@ -100,8 +111,9 @@ impl Db {
     pub async fn create_invitation(&self, invitation: &NewInvitation, now: DateTime<Utc>) -> sqlx::Result<()> {
         let (municipality_id, school_id, class_id) = invitation.scope.ids();
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO invitations (code, role, municipality_id, school_id, class_id, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO invitations (code, role, municipality_id, school_id, class_id, created_at, expires_at,
+                                      invited_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&invitation.code)
         .bind(invitation.scope.role().code())
@@ -110,6 +122,7 @@ impl Db {
         .bind(class_id)
         .bind(now)
         .bind(invitation.expires_at)
+        .bind(invitation.invited_by)
         .execute(pool)
         .await
         .map(|_| ()))
@@ -195,8 +208,10 @@ impl Db {
     pub async fn list_invitations(&self) -> sqlx::Result<Vec<InvitationRow>> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT i.code, i.role, m.name AS municipality, s.name AS school, k.name AS class, i.expires_at,
-                    (i.accepted_at IS NOT NULL) AS accepted, (i.revoked_at IS NOT NULL) AS revoked
+                    (i.accepted_at IS NOT NULL) AS accepted, (i.revoked_at IS NOT NULL) AS revoked, i.invited_by,
+                    st.id AS accepted_by
              FROM invitations i
+             LEFT JOIN staff st ON st.invitation_code = i.code
              LEFT JOIN municipalities m ON m.id = i.municipality_id
              LEFT JOIN schools s ON s.id = i.school_id
              LEFT JOIN classes k ON k.id = i.class_id
