@@ -7,6 +7,7 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 
 use crate::db::{Db, InvitationRow, NewInvitation, SchoolRef, StaffMember};
+use crate::places::{self, Found, Level, Place};
 use crate::roles::Scope;
 
 /// Deep-link payloads of invitations start with this; class link codes never contain `_`.
@@ -41,23 +42,29 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     })
 }
 
-/// Finds a school by `name`, or by `municipality/name` when the name alone is ambiguous.
+/// Finds a school by its name as people type it (any quotes, case, a part of the name: see
+/// [`places::find`]), or by `municipality/name` when the name alone is ambiguous.
 pub async fn resolve_school(db: &Db, spec: &str) -> anyhow::Result<SchoolRef> {
     let spec = spec.trim();
-    let mut found = db.find_schools(None, spec).await?;
-    if found.is_empty()
-        && let Some((municipality, school)) = spec.split_once('/')
-    {
-        found = db.find_schools(Some(municipality.trim()), school.trim()).await?;
-    }
-    match found.len() {
-        0 => bail!("no school named {spec:?} in the roster"),
-        1 => Ok(found.remove(0)),
-        _ => {
-            let candidates: Vec<String> =
-                found.iter().map(|s| format!("\"{}/{}\"", s.municipality, s.school)).collect();
-            bail!("the school name {spec:?} is ambiguous; name one of: {}", candidates.join(", "))
+    let mut roster = db.places_at(Level::Municipality, Scope::Region).await?;
+    roster.extend(db.places_at(Level::School, Scope::Region).await?);
+    let named = |found: &[&Place]| -> String {
+        found.iter().map(|s| format!("\"{}/{}\"", s.municipality, s.name)).collect::<Vec<_>>().join(", ")
+    };
+    match places::find(&roster, spec, &[Level::School]) {
+        Found::One(school) if school.level == Level::School => Ok(SchoolRef {
+            municipality_id: school.municipality_id,
+            municipality: school.municipality.clone(),
+            school_id: school.id,
+            school: school.name.clone(),
+        }),
+        Found::Several(found) => {
+            bail!("the school name {spec:?} is ambiguous; name one of: {}", named(&found))
         }
+        Found::Nearest(found) if !found.is_empty() => {
+            bail!("no school named {spec:?} in the roster; did you mean {}?", named(&found))
+        }
+        Found::One(_) | Found::Nearest(_) => bail!("no school named {spec:?} in the roster"),
     }
 }
 

@@ -8,7 +8,8 @@
 //! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
 //! - [`releases`]: the release rule — which sealed answers leave the box together, and for whom;
 //!   [`ballot_box`]: when they leave it.
-//! - [`roles`]: staff roles and the scope of what each may see; [`names`]: names compared as people read them.
+//! - [`roles`]: staff roles and the scope of what each may see; [`names`]: names compared as people read them;
+//!   [`places`]: municipalities, schools and classes found by a typed name.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digest`]: the daily participation digests and their scheduler.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
@@ -40,6 +41,7 @@ pub mod kit;
 pub mod metrics;
 pub mod names;
 pub mod operations;
+pub mod places;
 pub mod poster;
 pub mod preview;
 pub mod privacy;

@@ -11,6 +11,7 @@ mod kit;
 pub mod screens;
 mod sending;
 mod staff;
+mod stats;
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;

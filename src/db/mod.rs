@@ -11,6 +11,7 @@ mod copy;
 mod dialogs;
 mod digests;
 mod drafts;
+mod places;
 mod responses;
 mod roster;
 mod staff;
