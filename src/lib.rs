@@ -3,6 +3,7 @@
 //! Crate map:
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
 //! - [`campaign`]: campaign days as operators type them, and a campaign's state on a day.
+//!   [`campaign_edit`]: renaming or deleting a campaign nobody has answered.
 //! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
 //! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
 //! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
@@ -28,6 +29,7 @@
 pub mod ballot_box;
 pub mod bot;
 pub mod campaign;
+pub mod campaign_edit;
 pub mod cli;
 pub mod clock;
 pub mod config;

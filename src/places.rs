@@ -130,8 +130,9 @@ fn holds(name: &str, part: &str) -> bool {
     name.match_indices(part).any(|(at, _)| {
         let before = name[..at].chars().next_back();
         let after = name[at + part.len()..].chars().next();
-        !(starts_with_digit && before.is_some_and(|c| c.is_ascii_digit()))
-            && !(ends_with_digit && after.is_some_and(|c| c.is_ascii_digit()))
+        let cuts_before = starts_with_digit && before.is_some_and(|c| c.is_ascii_digit());
+        let cuts_after = ends_with_digit && after.is_some_and(|c| c.is_ascii_digit());
+        !cuts_before && !cuts_after
     })
 }
 

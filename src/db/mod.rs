@@ -27,7 +27,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
+pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, Edited, LinkTarget, NewCampaign};
 pub use dialogs::StoredDialog;
 pub use digests::DigestRecipient;
 pub use drafts::StoredDraft;
