@@ -1,10 +1,10 @@
 //! The region administrator's campaign console: `/campaigns` (the list with each campaign's state
 //! and buttons to extend, close or reopen it, and to rename or delete it while nobody has answered
-//! it, each change confirmed) and `/newcampaign` (a short
-//! dialog: name, questionnaires, first and last day, target, summary). The dialog lives in the
-//! database (`staff_dialogs`), so a restart mid-dialog loses nothing; its buttons carry the
-//! dialog's revision, so a button of an older screen changes nothing. Every press and every
-//! typed answer re-reads the sender's role from the database: a button proves nothing.
+//! it, each change confirmed) and `/newcampaign` (a short dialog: name, questionnaires, first and
+//! last day, target, summary). The dialog lives in the database (`staff_dialogs`), so a restart
+//! mid-dialog loses nothing; its buttons carry the dialog's revision, so a button of an older
+//! screen changes nothing. Every press and every typed answer re-reads the sender's role from the
+//! database: a button proves nothing.
 //!
 //! Buttons are `ca:` followed by [`Button::encode`], parsed once into [`Button`].
 
