@@ -68,6 +68,20 @@ pub async fn resolve_school(db: &Db, spec: &str) -> anyhow::Result<SchoolRef> {
     }
 }
 
+/// Finds a class of `school` by its name as people type it (`5a`, `5 А` and `5А` are one class).
+pub async fn resolve_class(db: &Db, school: &SchoolRef, class: &str) -> anyhow::Result<i64> {
+    let scope = Scope::School { municipality_id: school.municipality_id, school_id: school.school_id };
+    let classes = db.places_at(Level::Class, scope).await?;
+    match places::find(&classes, class, &[Level::Class]) {
+        Found::One(found) => Ok(found.id),
+        Found::Several(found) => {
+            let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+            bail!("the class name {class:?} is ambiguous in {:?}; name one of: {}", school.school, names.join(", "))
+        }
+        Found::Nearest(_) => bail!("school {:?} has no class {class:?} in the roster", school.school),
+    }
+}
+
 async fn scope_for(db: &Db, target: &InviteFor) -> anyhow::Result<Scope> {
     Ok(match target {
         InviteFor::Region => Scope::Region,
@@ -84,10 +98,7 @@ async fn scope_for(db: &Db, target: &InviteFor) -> anyhow::Result<Scope> {
         }
         InviteFor::Class { school, class } => {
             let school = resolve_school(db, school).await?;
-            let class_id = db
-                .find_class(school.school_id, class.trim())
-                .await?
-                .with_context(|| format!("school {:?} has no class {class:?} in the roster", school.school))?;
+            let class_id = resolve_class(db, &school, class).await?;
             Scope::Class { municipality_id: school.municipality_id, school_id: school.school_id, class_id }
         }
     })

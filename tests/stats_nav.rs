@@ -147,6 +147,10 @@ async fn names_are_found_as_people_type_them(mut app: TestApp) {
     let angarsk = staff(&app, 932_002, &["admin", "invite", "--municipality", "Ангарск"]).await;
     let lyceum = staff(&app, 932_003, &["admin", "invite", "--school", "лицей №2"]).await;
     assert_eq!(heading(&lyceum.send_text("/stats").await), "МАОУ \"Лицей № 2\" (Иркутск)");
+    // ... and a class however its letter is typed.
+    let teacher = staff(&app, 932_004, &["teacher", "invite", "--school", "Лицей № 2", "--class", "10a"]).await;
+    teacher.wait_for_text("Перешлите сообщение выше").await;
+    assert_eq!(heading(&teacher.send_text("/stats").await), "10А — МАОУ \"Лицей № 2\"");
 
     for typed in ["/stats МАОУ «Лицей № 2»", "/stats лицей №2", "/stats маоу “ЛИЦЕЙ № 2”"]
     {

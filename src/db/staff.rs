@@ -236,12 +236,4 @@ impl Db {
             .fetch_optional(pool)
             .await)
     }
-
-    pub async fn find_class(&self, school_id: i64, class: &str) -> sqlx::Result<Option<i64>> {
-        on_pool!(self, pool => sqlx::query_scalar("SELECT id FROM classes WHERE school_id = $1 AND name = $2")
-            .bind(school_id)
-            .bind(class)
-            .fetch_optional(pool)
-            .await)
-    }
 }
