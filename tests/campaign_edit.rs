@@ -1,7 +1,8 @@
 //! Renaming and deleting a campaign nobody has answered, through the real binary and the Bot API
 //! stand-in: in the `/campaigns` console (offered only while allowed, checked again at «Да», a
 //! forged button for an answered campaign refused) and on the command line (`anketa campaign
-//! rename NAME --to NEW`, `anketa campaign delete NAME`), refused once a response is in.
+//! rename NAME --to NEW`, `anketa campaign delete NAME`, with its links and digest records),
+//! refused once a response is in.
 
 mod support;
 
@@ -53,7 +54,7 @@ fn button_data(message: &BotMessage, text: &str) -> String {
 async fn remaining(app: &TestApp, campaign_id: i64) -> i64 {
     let sql = app.sql().await;
     let mut rows = 0;
-    for table in ["campaigns", "class_links", "campaign_questionnaires"] {
+    for table in ["campaigns", "class_links", "campaign_questionnaires", "digest_deliveries"] {
         let column = if table == "campaigns" { "id" } else { "campaign_id" };
         rows += sql.count(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = {campaign_id}")).await;
     }
@@ -106,6 +107,12 @@ async fn the_console_renames_and_deletes_only_unanswered_campaigns(mut app: Test
     let list = app.cli(&["campaign", "list"]).await;
     assert!(list.contains("Весна 2027") && !list.contains("spring"), "{list}");
 
+    // A digest about it was sent to the administrator: its record goes with it.
+    let digest = format!(
+        "INSERT INTO digest_deliveries (staff_id, campaign_id, day, claimed_at, outcome)
+         SELECT id, {spring_id}, '2026-12-01', '2026-12-01T01:00:00Z', 'sent' FROM staff"
+    );
+    app.sql().await.execute(&digest).await;
     let list = campaigns(&admin, 2).await;
     admin.press_data(list[1].message_id, &button_data(&list[1], "Удалить")).await;
     admin.press("Да, удалить").await;
