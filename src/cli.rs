@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::ballot_box::BallotBox;
 use crate::campaign::CampaignState;
+use crate::campaign_edit;
 use crate::clock::Clock;
 use crate::config::{Settings, redact_url};
 use crate::db::Db;
@@ -225,6 +226,15 @@ pub enum CampaignAction {
         #[arg(long, value_parser = day)]
         ends: Option<NaiveDate>,
     },
+    /// Rename a campaign nobody has answered yet.
+    Rename {
+        name: String,
+        /// The new name.
+        #[arg(long)]
+        to: String,
+    },
+    /// Delete a campaign nobody has answered yet, with its links and digest records.
+    Delete { name: String },
 }
 
 /// A day as operators type it, for clap.
@@ -487,6 +497,26 @@ impl Cli {
                 let db = open(&settings).await?;
                 let ends = operations::reopen_campaign(&db, &name, ends, earliest_today()?).await?;
                 println!("Кампания {name:?} снова открыта до {ends} / campaign {name:?} reopened until {ends}.");
+                Ok(())
+            }
+            Command::Campaign { action: CampaignAction::Rename { name, to } } => {
+                let db = open(&settings).await?;
+                let (texts, lang) = (Texts::default(), crate::survey::Lang::Ru);
+                let renamed = async { campaign_edit::rename(&db, &campaign_edit::named(&db, &name).await?, &to).await };
+                renamed.await.map_err(|e| anyhow::anyhow!(e.message(&texts, lang)))?;
+                let to = campaign_edit::checked_name(&to)?;
+                println!(
+                    "{}",
+                    texts.get_with(lang, "campaign-edit-renamed", &crate::args![("name", name), ("new", to)])
+                );
+                Ok(())
+            }
+            Command::Campaign { action: CampaignAction::Delete { name } } => {
+                let db = open(&settings).await?;
+                let (texts, lang) = (Texts::default(), crate::survey::Lang::Ru);
+                let deleted = async { campaign_edit::delete(&db, &campaign_edit::named(&db, &name).await?).await };
+                deleted.await.map_err(|e| anyhow::anyhow!(e.message(&texts, lang)))?;
+                println!("{}", texts.get_with(lang, "campaign-edit-deleted", &crate::args![("name", name)]));
                 Ok(())
             }
             Command::Links { action: LinksAction::Revoke { campaign, school, class } } => {

@@ -17,6 +17,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/campaigns.ftl"),
     include_str!("../locales/ru/kit.ftl"),
     include_str!("../locales/ru/invite.ftl"),
+    include_str!("../locales/ru/stats.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -28,6 +29,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/campaigns.ftl"),
     include_str!("../locales/en/kit.ftl"),
     include_str!("../locales/en/invite.ftl"),
+    include_str!("../locales/en/stats.ftl"),
 ];
 
 /// The message bundles of every supported language.

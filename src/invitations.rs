@@ -13,6 +13,7 @@ use teloxide::types::{BotCommandScope, Recipient};
 use crate::args;
 use crate::db::{Db, InvitationRow, NewInvitation, SchoolRef, StaffMember};
 use crate::i18n::Texts;
+use crate::places::{self, Found, Level, Place};
 use crate::roles::{Role, Scope};
 
 /// Deep-link payloads of invitations start with this; class link codes never contain `_`.
@@ -87,23 +88,43 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     })
 }
 
-/// Finds a school by `name`, or by `municipality/name` when the name alone is ambiguous.
+/// Finds a school by its name as people type it (any quotes, case, a part of the name: see
+/// [`places::find`]), or by `municipality/name` when the name alone is ambiguous.
 pub async fn resolve_school(db: &Db, spec: &str) -> anyhow::Result<SchoolRef> {
     let spec = spec.trim();
-    let mut found = db.find_schools(None, spec).await?;
-    if found.is_empty()
-        && let Some((municipality, school)) = spec.split_once('/')
-    {
-        found = db.find_schools(Some(municipality.trim()), school.trim()).await?;
-    }
-    match found.len() {
-        0 => bail!("no school named {spec:?} in the roster"),
-        1 => Ok(found.remove(0)),
-        _ => {
-            let candidates: Vec<String> =
-                found.iter().map(|s| format!("\"{}/{}\"", s.municipality, s.school)).collect();
-            bail!("the school name {spec:?} is ambiguous; name one of: {}", candidates.join(", "))
+    let mut roster = db.places_at(Level::Municipality, Scope::Region).await?;
+    roster.extend(db.places_at(Level::School, Scope::Region).await?);
+    let named = |found: &[&Place]| -> String {
+        found.iter().map(|s| format!("\"{}/{}\"", s.municipality, s.name)).collect::<Vec<_>>().join(", ")
+    };
+    match places::find(&roster, spec, &[Level::School]) {
+        Found::One(school) if school.level == Level::School => Ok(SchoolRef {
+            municipality_id: school.municipality_id,
+            municipality: school.municipality.clone(),
+            school_id: school.id,
+            school: school.name.clone(),
+        }),
+        Found::Several(found) => {
+            bail!("the school name {spec:?} is ambiguous; name one of: {}", named(&found))
         }
+        Found::Nearest(found) if !found.is_empty() => {
+            bail!("no school named {spec:?} in the roster; did you mean {}?", named(&found))
+        }
+        Found::One(_) | Found::Nearest(_) => bail!("no school named {spec:?} in the roster"),
+    }
+}
+
+/// Finds a class of `school` by its name as people type it (`5a`, `5 А` and `5А` are one class).
+pub async fn resolve_class(db: &Db, school: &SchoolRef, class: &str) -> anyhow::Result<i64> {
+    let scope = Scope::School { municipality_id: school.municipality_id, school_id: school.school_id };
+    let classes = db.places_at(Level::Class, scope).await?;
+    match places::find(&classes, class, &[Level::Class]) {
+        Found::One(found) => Ok(found.id),
+        Found::Several(found) => {
+            let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+            bail!("the class name {class:?} is ambiguous in {:?}; name one of: {}", school.school, names.join(", "))
+        }
+        Found::Nearest(_) => bail!("school {:?} has no class {class:?} in the roster", school.school),
     }
 }
 
@@ -123,10 +144,7 @@ async fn scope_for(db: &Db, target: &InviteFor) -> anyhow::Result<Scope> {
         }
         InviteFor::Class { school, class } => {
             let school = resolve_school(db, school).await?;
-            let class_id = db
-                .find_class(school.school_id, class.trim())
-                .await?
-                .with_context(|| format!("school {:?} has no class {class:?} in the roster", school.school))?;
+            let class_id = resolve_class(db, &school, class).await?;
             Scope::Class { municipality_id: school.municipality_id, school_id: school.school_id, class_id }
         }
     })

@@ -3,12 +3,14 @@
 //! Crate map:
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
 //! - [`campaign`]: campaign days as operators type them, and a campaign's state on a day.
+//!   [`campaign_edit`]: renaming or deleting a campaign nobody has answered.
 //! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
 //! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
 //! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
 //! - [`releases`]: the release rule — which sealed answers leave the box together, and for whom;
 //!   [`ballot_box`]: when they leave it.
-//! - [`roles`]: staff roles and the scope of what each may see; [`names`]: names compared as people read them.
+//! - [`roles`]: staff roles and the scope of what each may see; [`names`]: names compared as people read them;
+//!   [`places`]: municipalities, schools and classes found by a typed name.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digest`]: the daily participation digests and their scheduler.
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers.
@@ -29,6 +31,7 @@
 pub mod ballot_box;
 pub mod bot;
 pub mod campaign;
+pub mod campaign_edit;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -42,6 +45,7 @@ pub mod kit;
 pub mod metrics;
 pub mod names;
 pub mod operations;
+pub mod places;
 pub mod poster;
 pub mod preview;
 pub mod privacy;

@@ -126,6 +126,24 @@ pub fn sort_key(text: &str) -> String {
     key
 }
 
+/// How many single-character edits turn `needle` into some part of `haystack`: a typed fragment
+/// (`лицй 2`) is near the name it was meant to be part of (`МАОУ «Лицей № 2»`).
+pub fn edit_distance_within(needle: &str, haystack: &str) -> usize {
+    let haystack: Vec<char> = haystack.chars().collect();
+    // Row zero is all zeros: the part may begin anywhere in the haystack.
+    let mut previous = vec![0; haystack.len() + 1];
+    for (i, cn) in needle.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, ch) in haystack.iter().enumerate() {
+            let substitution = previous[j] + usize::from(cn != *ch);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    // ... and end anywhere.
+    previous.into_iter().min().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +200,8 @@ mod tests {
         assert_eq!(edit_distance("лицей", "лицеи"), 1);
         assert_eq!(edit_distance("школа1", "школа12"), 1);
         assert_eq!(edit_distance("", "абв"), 3);
+        assert_eq!(edit_distance_within("лицей№2", "маоулицей№2"), 0);
+        assert_eq!(edit_distance_within("лицй№2", "маоулицей№2"), 1);
+        assert_eq!(edit_distance_within("абв", ""), 3);
     }
 }

@@ -804,10 +804,7 @@ pub async fn reissue_link(
     }
     let campaign = campaign_named(db, campaign).await?;
     let school = crate::invitations::resolve_school(db, school).await?;
-    let class_id = db
-        .find_class(school.school_id, class.trim())
-        .await?
-        .with_context(|| format!("school {:?} has no class {class:?} in the roster", school.school))?;
+    let class_id = crate::invitations::resolve_class(db, &school, class).await?;
     let code = db.reissue_link(campaign.id, class_id, &new_link_code(), Utc::now()).await?.with_context(|| {
         format!("class {class:?} has no link in this campaign yet: run `anketa links export` first")
     })?;

@@ -103,14 +103,14 @@ async fn stats_stay_within_each_scope(mut app: TestApp) {
     assert!(one_class.contains("5Б") && !one_class.contains("5А"), "{one_class}");
     for outside in ["/stats Лицей № 2", "/stats 9В", "/stats Иркутск", "/stats Нигде"] {
         let refused = school_admin.send_text(outside).await.text;
-        assert!(refused.contains("нет в вашей зоне доступа"), "{outside}: {refused}");
+        assert!(refused.contains("не нашлось в вашей зоне"), "{outside}: {refused}");
         assert!(!refused.contains(" из "), "{outside}: no numbers leak: {refused}");
     }
 
     let class = teacher.send_text("/stats").await.text;
     assert!(class.contains("• 5А — 2 of 25 (8.0%)") && !class.contains("5Б"), "{class}");
-    assert!(teacher.send_text("/stats 5Б").await.text.contains("not in your area"));
-    assert!(teacher.send_text("/stats Школа № 1").await.text.contains("not in your area"));
+    assert!(teacher.send_text("/stats 5Б").await.text.contains("was not found"));
+    assert!(teacher.send_text("/stats Школа № 1").await.text.contains("was not found"));
 
     let municipality = municipal.send_text("/stats").await.text;
     assert!(

@@ -34,7 +34,6 @@ admin-command-links = Class links
 admin-command-link = Class link and QR code
 admin-command-digest = A daily line about your class
 admin-command-export = Answers as an Excel workbook
-admin-not-in-scope = “{ $target }” is not in your area.
 admin-no-campaigns = There are no open surveys now.
 admin-stats-campaign = “{ $name }”: { $starts } — { $ends }, target { $target }%
 admin-stats-total = In all: { $responses } of { $headcount } ({ $percent }%)

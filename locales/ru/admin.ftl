@@ -34,7 +34,6 @@ admin-command-links = Ссылки классов
 admin-command-link = Ссылка и QR-код класса
 admin-command-digest = Ежедневная строка о классе
 admin-command-export = Ответы таблицей Excel
-admin-not-in-scope = «{ $target }» — нет в вашей зоне доступа.
 admin-no-campaigns = Сейчас нет открытых опросов.
 admin-stats-campaign = «{ $name }»: { $starts } — { $ends }, цель { $target }%
 admin-stats-total = Всего: { $responses } из { $headcount } ({ $percent }%)

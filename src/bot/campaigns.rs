@@ -1,9 +1,10 @@
 //! The region administrator's campaign console: `/campaigns` (the list with each campaign's state
-//! and buttons to extend, close or reopen it, each change confirmed) and `/newcampaign` (a short
-//! dialog: name, questionnaires, first and last day, target, summary). The dialog lives in the
-//! database (`staff_dialogs`), so a restart mid-dialog loses nothing; its buttons carry the
-//! dialog's revision, so a button of an older screen changes nothing. Every press and every
-//! typed answer re-reads the sender's role from the database: a button proves nothing.
+//! and buttons to extend, close or reopen it, and to rename or delete it while nobody has answered
+//! it, each change confirmed) and `/newcampaign` (a short dialog: name, questionnaires, first and
+//! last day, target, summary). The dialog lives in the database (`staff_dialogs`), so a restart
+//! mid-dialog loses nothing; its buttons carry the dialog's revision, so a button of an older
+//! screen changes nothing. Every press and every typed answer re-reads the sender's role from the
+//! database: a button proves nothing.
 //!
 //! Buttons are `ca:` followed by [`Button::encode`], parsed once into [`Button`].
 
@@ -16,6 +17,7 @@ use super::callback::MAX_CALLBACK_BYTES;
 use super::handlers::Ctx;
 use crate::args;
 use crate::campaign::{CampaignState, parse_date};
+use crate::campaign_edit::{self, MAX_NAME_CHARS};
 use crate::db::{Campaign, StaffMember, StoredDialog};
 use crate::operations::{self, CampaignRequest, CreateGuards};
 use crate::roles::Role;
@@ -29,6 +31,8 @@ pub(super) enum Change {
     Extend,
     Close,
     Reopen,
+    Rename,
+    Delete,
 }
 
 /// What a dialog button asks for.
@@ -62,6 +66,8 @@ impl Button {
                     Change::Extend => 'e',
                     Change::Close => 'x',
                     Change::Reopen => 'o',
+                    Change::Rename => 'r',
+                    Change::Delete => 'd',
                 };
                 format!("{code}{id}")
             }
@@ -110,6 +116,8 @@ impl Button {
             "e" => Change::Extend,
             "x" => Change::Close,
             "o" => Change::Reopen,
+            "r" => Change::Rename,
+            "d" => Change::Delete,
             _ => return None,
         };
         Some(Button::Ask(change, number(id)?))
@@ -117,11 +125,13 @@ impl Button {
 }
 
 /// A change waiting for its confirmation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Pending {
     Close,
     Extend { ends_on: NaiveDate },
     Reopen { ends_on: NaiveDate },
+    Rename { name: String },
+    Delete,
 }
 
 /// Where the new campaign's dialog stands.
@@ -158,13 +168,15 @@ enum Dialog {
         campaign_id: i64,
         change: Pending,
     },
+    /// Waiting for a typed new name of a campaign nobody has answered.
+    AskName {
+        campaign_id: i64,
+    },
     New(NewCampaign),
 }
 
 /// Targets offered as buttons.
 const TARGETS: [u8; 4] = [40, 50, 70, 100];
-/// Longest campaign name, in characters: it goes on posters and into file names.
-const MAX_NAME_CHARS: usize = 100;
 
 /// The caller, if they are a region administrator now (read from the database every time).
 async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<Option<StaffMember>> {
@@ -245,7 +257,15 @@ async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
                 button(ctx, "campaigns-button-close", Button::Ask(Change::Close, c.id)),
             ]
         };
-        ctx.show(None, text, Some(InlineKeyboardMarkup::new([row]))).await?;
+        let mut rows = vec![row];
+        if ctx.app.db.campaign_unanswered(c.id).await? {
+            // Nobody has answered it: it may still be renamed or deleted.
+            rows.push(vec![
+                button(ctx, "campaign-edit-button-rename", Button::Ask(Change::Rename, c.id)),
+                button(ctx, "campaign-edit-button-delete", Button::Ask(Change::Delete, c.id)),
+            ]);
+        }
+        ctx.show(None, text, Some(InlineKeyboardMarkup::new(rows))).await?;
     }
     Ok(())
 }
@@ -299,6 +319,13 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
             );
             (text, vec![vec![cancel()]])
         }
+        Dialog::AskName { campaign_id } => {
+            let Some(c) = campaign(ctx, *campaign_id).await? else { return ctx.say(ctx.t("campaigns-gone")).await };
+            (
+                texts.get_with(ctx.lang, "campaign-edit-ask-name", &args![("name", c.name.as_str())]),
+                vec![vec![cancel()]],
+            )
+        }
         Dialog::Confirm { campaign_id, change } => {
             let Some(c) = campaign(ctx, *campaign_id).await? else { return ctx.say(ctx.t("campaigns-gone")).await };
             let name = c.name.as_str();
@@ -322,6 +349,18 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
                         &args![("name", name), ("ends", ctx.date(*ends_on))],
                     ),
                     "campaigns-button-yes-reopen",
+                ),
+                Pending::Rename { name: new } => (
+                    texts.get_with(
+                        ctx.lang,
+                        "campaign-edit-confirm-rename",
+                        &args![("name", name), ("new", new.as_str())],
+                    ),
+                    "campaign-edit-button-yes-rename",
+                ),
+                Pending::Delete => (
+                    texts.get_with(ctx.lang, "campaign-edit-confirm-delete", &args![("name", name)]),
+                    "campaign-edit-button-yes-delete",
                 ),
             };
             (text, vec![vec![dialog_button(ctx, yes, revision, DialogAction::Confirm), cancel()]])
@@ -429,6 +468,17 @@ async fn answer(ctx: &Ctx<'_>, dialog: &Dialog, text: &str) -> anyhow::Result<Re
             Ok(Ok(Dialog::Confirm { campaign_id: *campaign_id, change }))
         }
         Dialog::Confirm { .. } => use_buttons(),
+        Dialog::AskName { campaign_id } => {
+            // The same checks as a new campaign's name; whether it is answered is checked at «Да».
+            let name = match campaign_edit::checked_name(text) {
+                Ok(name) => name,
+                Err(problem) => return Ok(Err(problem.message(&ctx.app.texts, ctx.lang))),
+            };
+            if ctx.app.db.campaign_by_name(name).await?.is_some() {
+                return Ok(Err(ctx.app.texts.get_with(ctx.lang, "campaigns-name-taken", &args![("name", name)])));
+            }
+            Ok(Ok(Dialog::Confirm { campaign_id: *campaign_id, change: Pending::Rename { name: name.to_string() } }))
+        }
         Dialog::New(new) => {
             let mut next = new.clone();
             match new.step {
@@ -525,6 +575,12 @@ async fn ask(ctx: &Ctx<'_>, member: &StaffMember, change: Change, campaign_id: i
         Change::Reopen if !c.closed => return Ok(Some(ctx.t("campaigns-not-closed"))),
         Change::Reopen if c.ends_on < today(ctx) => Dialog::AskEnd { campaign_id, reopen: true },
         Change::Reopen => Dialog::Confirm { campaign_id, change: Pending::Reopen { ends_on: c.ends_on } },
+        Change::Rename | Change::Delete if !ctx.app.db.campaign_unanswered(campaign_id).await? => {
+            let refusal = campaign_edit::EditError::Answered(c.name);
+            return Ok(Some(refusal.message(&ctx.app.texts, ctx.lang)));
+        }
+        Change::Rename => Dialog::AskName { campaign_id },
+        Change::Delete => Dialog::Confirm { campaign_id, change: Pending::Delete },
     };
     let revision = save(ctx, member, &dialog).await?;
     screen(ctx, None, &dialog, revision).await?;
@@ -544,19 +600,19 @@ async fn dialog_press(
             let Some(c) = campaign(ctx, campaign_id).await? else { return Ok(Some(ctx.t("campaigns-gone"))) };
             ctx.app.db.end_dialog(member.id).await?;
             let db = &ctx.app.db;
-            let outcome = match change {
+            let outcome = match &change {
                 Pending::Close => operations::close_campaign(db, &c.name)
                     .await
                     .map(|()| ctx.app.texts.get_with(ctx.lang, "campaigns-closed", &args![("name", c.name.as_str())])),
-                Pending::Extend { ends_on } => operations::extend_campaign(db, &c.name, ends_on).await.map(|()| {
+                Pending::Extend { ends_on } => operations::extend_campaign(db, &c.name, *ends_on).await.map(|()| {
                     ctx.app.texts.get_with(
                         ctx.lang,
                         "campaigns-extended",
-                        &args![("name", c.name.as_str()), ("ends", ctx.date(ends_on))],
+                        &args![("name", c.name.as_str()), ("ends", ctx.date(*ends_on))],
                     )
                 }),
                 Pending::Reopen { ends_on } => {
-                    operations::reopen_campaign(db, &c.name, Some(ends_on), today(ctx)).await.map(|ends| {
+                    operations::reopen_campaign(db, &c.name, Some(*ends_on), today(ctx)).await.map(|ends| {
                         ctx.app.texts.get_with(
                             ctx.lang,
                             "campaigns-reopened",
@@ -564,6 +620,23 @@ async fn dialog_press(
                         )
                     })
                 }
+                // Re-checked in the statement itself: someone may have answered since the list.
+                Pending::Rename { name } => campaign_edit::rename(db, &c, name)
+                    .await
+                    .map(|()| {
+                        ctx.app.texts.get_with(
+                            ctx.lang,
+                            "campaign-edit-renamed",
+                            &args![("name", c.name.as_str()), ("new", name.as_str())],
+                        )
+                    })
+                    .map_err(|e| anyhow::anyhow!(e.message(&ctx.app.texts, ctx.lang))),
+                Pending::Delete => campaign_edit::delete(db, &c)
+                    .await
+                    .map(|()| {
+                        ctx.app.texts.get_with(ctx.lang, "campaign-edit-deleted", &args![("name", c.name.as_str())])
+                    })
+                    .map_err(|e| anyhow::anyhow!(e.message(&ctx.app.texts, ctx.lang))),
             };
             let text = match outcome {
                 Ok(text) => {
@@ -653,6 +726,8 @@ mod tests {
             Button::Ask(Change::Extend, 1),
             Button::Ask(Change::Close, i64::MAX),
             Button::Ask(Change::Reopen, 42),
+            Button::Ask(Change::Rename, 42),
+            Button::Ask(Change::Delete, i64::MAX),
             Button::Dialog { revision: i64::MAX, action: DialogAction::Confirm },
             Button::Dialog { revision: 7, action: DialogAction::Cancel },
             Button::Dialog { revision: 7, action: DialogAction::Toggle(255) },

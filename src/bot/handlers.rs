@@ -423,6 +423,9 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     if let Some(data) = data.filter(|d| d.starts_with(super::invite::PREFIX)) {
         return super::invite::press(ctx, message_id, data).await;
     }
+    if let Some(data) = data.filter(|d| d.starts_with(super::stats::PREFIX)) {
+        return super::stats::press(ctx, message_id, data).await;
+    }
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Some(ctx.t("survey-forged-button")));
     };

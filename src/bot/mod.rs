@@ -13,6 +13,7 @@ mod report;
 pub mod screens;
 mod sending;
 mod staff;
+mod stats;
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;

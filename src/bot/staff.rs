@@ -7,8 +7,7 @@ use teloxide::types::{BotCommand, BotCommandScope, InputFile, Recipient};
 use super::handlers::{Command, Ctx};
 use super::sending;
 use crate::args;
-use crate::db::{Campaign, Participation, Reader, StaffMember};
-use crate::digest::report::participation_line;
+use crate::db::{Campaign, Reader, StaffMember};
 use crate::i18n::percent;
 use crate::poster::{Poster, Printer};
 use crate::qr::Qr;
@@ -17,14 +16,6 @@ use crate::survey::Lang;
 use crate::survey::scoring::{self, Indicator, Scores, Tally};
 use crate::telegram_text::split_message;
 use crate::{invitations, operations, report};
-
-/// What a `/stats` request looks at.
-enum View {
-    Region,
-    Municipality { id: i64 },
-    School { id: i64 },
-    Class { school_id: i64, class_id: i64 },
-}
 
 pub(super) fn role_name(ctx: &Ctx<'_>, role: Role) -> String {
     ctx.t(invitations::role_message_id(role))
@@ -128,7 +119,7 @@ pub(super) async fn help(ctx: &Ctx<'_>) -> anyhow::Result<()> {
 pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<()> {
     let Some((member, scope)) = member(ctx).await? else { return ctx.say(ctx.t("survey-help")).await };
     match command {
-        Command::Stats(target) => stats(ctx, scope, target.as_deref()).await,
+        Command::Stats(target) => super::stats::command(ctx, scope, target.as_deref()).await,
         Command::Link if scope.role() == Role::Teacher => send_class_link(ctx, &member).await,
         Command::Links if scope.role() == Role::School => send_school_links(ctx, scope, &member).await,
         Command::Export => export(ctx, scope).await,
@@ -148,92 +139,6 @@ pub(super) async fn command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<(
         },
         _ => ctx.say(role_help(ctx, scope.role())).await,
     }
-}
-
-/// Turns the caller's optional `/stats` argument into a view within their scope.
-async fn view(ctx: &Ctx<'_>, scope: Scope, target: Option<&str>) -> anyhow::Result<Option<View>> {
-    let Some(target) = target else {
-        return Ok(Some(match scope {
-            Scope::Region => View::Region,
-            Scope::Municipality { municipality_id } => View::Municipality { id: municipality_id },
-            Scope::School { school_id, .. } => View::School { id: school_id },
-            Scope::Class { school_id, class_id, .. } => View::Class { school_id, class_id },
-        }));
-    };
-    let db = &ctx.app.db;
-    if let Some((id, _)) = db.find_municipality(target).await? {
-        let wanted = Scope::Municipality { municipality_id: id };
-        return Ok(scope.covers(wanted).then_some(View::Municipality { id }));
-    }
-    if let Ok(school) = invitations::resolve_school(db, target).await {
-        let wanted = Scope::School { municipality_id: school.municipality_id, school_id: school.school_id };
-        return Ok(scope.covers(wanted).then_some(View::School { id: school.school_id }));
-    }
-    if let Scope::School { municipality_id, school_id } | Scope::Class { municipality_id, school_id, .. } = scope
-        && let Some(class_id) = db.find_class(school_id, target).await?
-    {
-        let wanted = Scope::Class { municipality_id, school_id, class_id };
-        return Ok(scope.covers(wanted).then_some(View::Class { school_id, class_id }));
-    }
-    Ok(None)
-}
-
-/// `/stats [name]`: responses against headcount for each open campaign.
-async fn stats(ctx: &Ctx<'_>, scope: Scope, target: Option<&str>) -> anyhow::Result<()> {
-    let Some(view) = view(ctx, scope, target).await? else {
-        let target = target.unwrap_or_default();
-        return ctx.say(ctx.app.texts.get_with(ctx.lang, "admin-not-in-scope", &args![("target", target)])).await;
-    };
-    let campaigns = ctx.app.db.open_campaigns().await?;
-    if campaigns.is_empty() {
-        return ctx.say(ctx.t("admin-no-campaigns")).await;
-    }
-    let mut text = Vec::new();
-    for campaign in &campaigns {
-        let rows = participation(ctx, campaign, &view).await?;
-        text.push(stats_block(ctx, campaign, &rows));
-    }
-    for part in split_message(&text.join("\n\n")) {
-        ctx.say(part).await?;
-    }
-    Ok(())
-}
-
-async fn participation(ctx: &Ctx<'_>, campaign: &Campaign, view: &View) -> anyhow::Result<Vec<Participation>> {
-    let db = &ctx.app.db;
-    Ok(match *view {
-        View::Region => db.participation_by_municipality(campaign.id).await?,
-        View::Municipality { id } => db.participation_by_school(campaign.id, id).await?,
-        View::School { id } => db.participation_by_class(campaign.id, id).await?,
-        View::Class { school_id, class_id } => {
-            db.participation_by_class(campaign.id, school_id).await?.into_iter().filter(|p| p.id == class_id).collect()
-        }
-    })
-}
-
-fn stats_block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[Participation]) -> String {
-    let lang = ctx.lang;
-    let texts = &ctx.app.texts;
-    let mut lines = vec![texts.get_with(
-        lang,
-        "admin-stats-campaign",
-        &args![
-            ("name", campaign.name.as_str()),
-            ("starts", ctx.date(campaign.starts_on)),
-            ("ends", ctx.date(campaign.ends_on)),
-            ("target", campaign.target_percent)
-        ],
-    )];
-    let responses: i64 = rows.iter().map(|r| r.responses).sum();
-    let headcount: i64 = rows.iter().map(|r| r.headcount).sum();
-    let total = Participation { id: 0, name: String::new(), responses, headcount };
-    lines.push(texts.get_with(
-        lang,
-        "admin-stats-total",
-        &args![("responses", responses), ("headcount", headcount), ("percent", percent(lang, total.percent()))],
-    ));
-    lines.extend(rows.iter().map(|row| participation_line(texts, lang, row, campaign.target_percent, None)));
-    lines.join("\n")
 }
 
 /// Campaigns a link can still be answered in (not closed, not over).

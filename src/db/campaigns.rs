@@ -109,6 +109,23 @@ pub enum CampaignError {
     Storage(#[from] sqlx::Error),
 }
 
+/// Nobody has answered the campaign `$1`: no participation, ballot, response or tally. Only such
+/// a campaign may be renamed (its name may already be on posters, but on no answer) or deleted.
+const UNANSWERED: &str = "NOT EXISTS (SELECT 1 FROM participations WHERE campaign_id = $1)
+     AND NOT EXISTS (SELECT 1 FROM ballots WHERE campaign_id = $1)
+     AND NOT EXISTS (SELECT 1 FROM responses WHERE campaign_id = $1)
+     AND NOT EXISTS (SELECT 1 FROM class_tallies WHERE campaign_id = $1)";
+
+/// What a rename or a deletion of a campaign came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edited {
+    Done,
+    /// Someone has answered it: it stays as it is.
+    Answered,
+    /// There is no such campaign (any more).
+    Gone,
+}
+
 impl Db {
     pub async fn create_campaign(&self, new: &NewCampaign, now: DateTime<Utc>) -> Result<i64, CampaignError> {
         // An async block, so `?` ends the block (to be mapped below), not the function.
@@ -344,5 +361,49 @@ impl Db {
             " WHERE l.code = $1"
         );
         on_pool!(self, pool => sqlx::query_as(SQL).bind(code).fetch_optional(pool).await)
+    }
+
+    /// Whether nobody has answered the campaign yet (so it may be renamed or deleted).
+    pub async fn campaign_unanswered(&self, campaign_id: i64) -> sqlx::Result<bool> {
+        let sql = format!("SELECT ({UNANSWERED})");
+        on_pool!(self, pool => sqlx::query_scalar(&sql).bind(campaign_id).fetch_one(pool).await)
+    }
+
+    /// Renames a campaign nobody has answered.
+    pub async fn rename_campaign(&self, campaign_id: i64, name: &str) -> Result<Edited, CampaignError> {
+        let sql = format!("UPDATE campaigns SET name = $2 WHERE id = $1 AND {UNANSWERED}");
+        let renamed = on_pool!(self, pool => sqlx::query(&sql).bind(campaign_id).bind(name).execute(pool).await.map(|r| r.rows_affected()))
+            .map_err(|e| if is_unique_violation(&e) { CampaignError::NameTaken(name.to_string()) } else { e.into() })?;
+        if renamed > 0 {
+            return Ok(Edited::Done);
+        }
+        Ok(if self.campaign_by_id(campaign_id).await?.is_some() { Edited::Answered } else { Edited::Gone })
+    }
+
+    /// Deletes a campaign nobody has answered, with its questionnaires, links, the drafts begun
+    /// through them and its digest records, in one transaction.
+    pub async fn delete_campaign(&self, campaign_id: i64) -> sqlx::Result<Edited> {
+        let check = format!("SELECT ({UNANSWERED}) FROM campaigns WHERE id = $1");
+        on_pool!(self, pool => async {
+            let mut tx = pool.begin_write().await?;
+            let unanswered: Option<bool> = sqlx::query_scalar(&check).bind(campaign_id).fetch_optional(&mut *tx).await?;
+            match unanswered {
+                None => return Ok(Edited::Gone),
+                Some(false) => return Ok(Edited::Answered),
+                Some(true) => {}
+            }
+            for sql in [
+                "DELETE FROM drafts WHERE link_code IN (SELECT code FROM class_links WHERE campaign_id = $1)",
+                "DELETE FROM digest_deliveries WHERE campaign_id = $1",
+                "DELETE FROM releases WHERE campaign_id = $1",
+                "DELETE FROM class_links WHERE campaign_id = $1",
+                "DELETE FROM campaign_questionnaires WHERE campaign_id = $1",
+                "DELETE FROM campaigns WHERE id = $1",
+            ] {
+                sqlx::query(sql).bind(campaign_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(Edited::Done)
+        }.await)
     }
 }

@@ -12,6 +12,7 @@ mod delegation;
 mod dialogs;
 mod digests;
 mod drafts;
+mod places;
 mod responses;
 mod roster;
 mod staff;
@@ -27,7 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, LinkTarget, NewCampaign};
+pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, Edited, LinkTarget, NewCampaign};
 pub use delegation::{OpenInvitation, Place, PlaceRef};
 pub use dialogs::StoredDialog;
 pub use digests::DigestRecipient;

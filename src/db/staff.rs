@@ -251,26 +251,4 @@ impl Db {
             .fetch_optional(pool)
             .await)
     }
-
-    /// Schools with this name, optionally within a named municipality.
-    pub async fn find_schools(&self, municipality: Option<&str>, school: &str) -> sqlx::Result<Vec<SchoolRef>> {
-        on_pool!(self, pool => sqlx::query_as(
-            "SELECT m.id AS municipality_id, m.name AS municipality, s.id AS school_id, s.name AS school
-             FROM schools s JOIN municipalities m ON m.id = s.municipality_id
-             WHERE s.name = $1 AND ($2 IS NULL OR m.name = $2)
-             ORDER BY m.name",
-        )
-        .bind(school)
-        .bind(municipality)
-        .fetch_all(pool)
-        .await)
-    }
-
-    pub async fn find_class(&self, school_id: i64, class: &str) -> sqlx::Result<Option<i64>> {
-        on_pool!(self, pool => sqlx::query_scalar("SELECT id FROM classes WHERE school_id = $1 AND name = $2")
-            .bind(school_id)
-            .bind(class)
-            .fetch_optional(pool)
-            .await)
-    }
 }
