@@ -7,7 +7,7 @@ admin-role-municipality = a municipal administrator
 admin-role-school = a school administrator
 admin-role-teacher = the class teacher
 admin-help-municipality = Commands:
-    /stats — how many have answered in your area; /stats <name> — one municipality or school in it
+    /stats — how many have answered: buttons per school and class; /stats <name> — straight to a school or class
     /results — the НОКО indicators of your area
     /kit — the link kit: table, QR codes and posters as ZIP
     /export — the anonymous answers as an Excel workbook
@@ -15,7 +15,7 @@ admin-help-municipality = Commands:
     /team — your team: whom you invited, revoke access
     /help — this help
 admin-help-school = Commands:
-    /stats — how many have answered, per class of your school; /stats <class> — one class
+    /stats — how many have answered, per class of your school (buttons); /stats <class> — one class
     /links — the class links as a CSV file
     /kit — the link kit: table, QR codes and posters as ZIP
     /results — the school's НОКО indicators

@@ -2,12 +2,13 @@
 campaigns-command-campaigns = Campaigns: state, extend, close
 campaigns-command-new = Create a campaign
 campaigns-help-region = Commands:
-    /campaigns — the campaigns: state, participation, extend, close, reopen
+    /campaigns — the campaigns: state, participation; extend, close, reopen, rename or delete (while nobody has answered)
     /newcampaign — create a campaign (name, questionnaires, dates, target)
     /cancel — abandon the dialog under way
-    /stats — how many have answered in your area; /stats <name> — one municipality or school in it
+    /stats — how many have answered: buttons from the region down to a class; /stats <name> — straight to a municipality, school or class
     /results — the НОКО indicators of your area
     /report — the НОКО report of a campaign: Excel workbooks of the results and the proposals
+    /kit — the link kit: table, QR codes and posters as ZIP archives
     /export — the anonymous answers as an Excel workbook
     /invite — invite a municipal administrator
     /team — your team: whom you invited, revoke access
