@@ -662,10 +662,15 @@ pub async fn report_files(
 
 /// Every school of the roster, so that one nobody answered for still has its row in the report.
 async fn roster_schools(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<SchoolKey>> {
+    Ok(roster_school_ids(db, campaign_id).await?.into_iter().map(|(key, _)| key).collect())
+}
+
+/// Every school of the roster with its id.
+async fn roster_school_ids(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<(SchoolKey, i64)>> {
     let mut schools = Vec::new();
     for municipality in db.participation_by_municipality(campaign_id).await? {
         for school in db.participation_by_school(campaign_id, municipality.id).await? {
-            schools.push((municipality.name.clone(), school.name));
+            schools.push(((municipality.name.clone(), school.name), school.id));
         }
     }
     Ok(schools)
@@ -675,24 +680,49 @@ async fn roster_schools(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<SchoolK
 /// rather than silently leaving a school without criteria.
 fn read_expert(path: &Path, roster: &[SchoolKey]) -> anyhow::Result<HashMap<SchoolKey, ExpertScores>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read the expert file {}", path.display()))?;
-    let not_used = || format!("the expert file {} was not used", path.display());
-    let rows = expert::parse(&bytes).with_context(not_used)?;
+    expert_scores(&bytes, roster).with_context(|| format!("the expert file {} was not used", path.display()))
+}
+
+/// The expert file's scores by school, each school checked against the roster.
+fn expert_scores(bytes: &[u8], roster: &[SchoolKey]) -> anyhow::Result<HashMap<SchoolKey, ExpertScores>> {
+    let rows = expert::parse(bytes)?;
     let known: HashSet<&SchoolKey> = roster.iter().collect();
     let mut scores = HashMap::new();
     for row in rows {
         let key = (row.municipality, row.school);
         if !known.contains(&key) {
-            return Err(anyhow::anyhow!(
-                "line {}: the roster has no school {:?} in the municipality {:?}",
-                row.line,
-                key.1,
-                key.0
-            ))
-            .with_context(not_used);
+            bail!("line {}: the roster has no school {:?} in the municipality {:?}", row.line, key.1, key.0);
         }
         scores.insert(key, row.scores);
     }
     Ok(scores)
+}
+
+/// What storing an expert file did.
+#[derive(Debug)]
+pub struct ExpertImport {
+    /// Schools the file gives scores for.
+    pub schools: usize,
+    /// The roster's schools it does not list ("municipality / school"): no criteria for them.
+    pub without: Vec<String>,
+}
+
+/// Checks an expert file against the roster and stores its scores as the campaign's, replacing
+/// any earlier file; a bad row stores nothing.
+pub async fn store_expert(db: &Db, campaign_id: i64, bytes: &[u8]) -> anyhow::Result<ExpertImport> {
+    let roster = roster_school_ids(db, campaign_id).await?;
+    let keys: Vec<SchoolKey> = roster.iter().map(|(key, _)| key.clone()).collect();
+    let mut scores = expert_scores(bytes, &keys)?;
+    let mut stored = Vec::new();
+    let mut without = Vec::new();
+    for ((municipality, school), id) in roster {
+        match scores.remove(&(municipality.clone(), school.clone())) {
+            Some(found) => stored.push((id, found)),
+            None => without.push(format!("{municipality} / {school}")),
+        }
+    }
+    db.save_expert_scores(campaign_id, &stored).await?;
+    Ok(ExpertImport { schools: stored.len(), without })
 }
 
 /// `results.csv` → `results-proposals.csv`, beside it.

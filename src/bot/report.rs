@@ -105,14 +105,17 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
         reader: if over { Reader::Operator } else { Reader::Staff },
         lang: ctx.lang,
     };
-    let files = match operations::report_files(&ctx.app.db, campaign, None, options).await {
-        Ok(files) => files,
-        Err(error) => {
-            tracing::warn!(error = format!("{error:#}"), "no report for a campaign");
-            let text = ctx.app.texts.get_with(ctx.lang, "admin-results-not-noko", &args![("name", name)]);
-            return ctx.say(text).await;
-        }
-    };
+    // The audited indicators of the expert file, if one was sent for the campaign.
+    let expert = ctx.app.db.expert_scores(campaign.id).await?;
+    let files =
+        match operations::report_files(&ctx.app.db, campaign, Some(&expert).filter(|e| !e.is_empty()), options).await {
+            Ok(files) => files,
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "no report for a campaign");
+                let text = ctx.app.texts.get_with(ctx.lang, "admin-results-not-noko", &args![("name", name)]);
+                return ctx.say(text).await;
+            }
+        };
     let kind = if over { "final" } else { "interim" };
     let file_name = |id: &str| {
         let stem = ctx.app.texts.get_with(ctx.lang, id, &args![("name", name), ("kind", kind)]);

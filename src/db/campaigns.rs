@@ -395,6 +395,7 @@ impl Db {
             for sql in [
                 "DELETE FROM drafts WHERE link_code IN (SELECT code FROM class_links WHERE campaign_id = $1)",
                 "DELETE FROM digest_deliveries WHERE campaign_id = $1",
+                "DELETE FROM expert_scores WHERE campaign_id = $1",
                 "DELETE FROM releases WHERE campaign_id = $1",
                 "DELETE FROM class_links WHERE campaign_id = $1",
                 "DELETE FROM campaign_questionnaires WHERE campaign_id = $1",

@@ -16,9 +16,10 @@ enum Kind {
     Date,
     Time,
     Bytes,
+    Float,
 }
 
-use Kind::{Bool, Bytes, Date, Int, Text, Time};
+use Kind::{Bool, Bytes, Date, Float, Int, Text, Time};
 
 /// Every table, parents before children, with its columns.
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
@@ -141,6 +142,18 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("staff_dialogs", &[("staff_id", Int), ("state", Text), ("revision", Int), ("updated_at", Time)]),
+    (
+        "expert_scores",
+        &[
+            ("campaign_id", Int),
+            ("school_id", Int),
+            ("inf", Float),
+            ("dist", Float),
+            ("komf_usl", Float),
+            ("org_dost", Float),
+            ("uslug_dost", Float),
+        ],
+    ),
 ];
 
 /// Tables whose `id` the database generates: PostgreSQL's sequence must continue after the copy.
@@ -153,6 +166,7 @@ enum Value {
     Date(Option<NaiveDate>),
     Time(Option<DateTime<Utc>>),
     Bytes(Option<Vec<u8>>),
+    Float(Option<f64>),
 }
 
 /// Reads column `i` of a row of either engine as `kind`.
@@ -165,6 +179,7 @@ macro_rules! read {
             Date => Value::Date($row.try_get($i)?),
             Time => Value::Time($row.try_get($i)?),
             Bytes => Value::Bytes($row.try_get($i)?),
+            Float => Value::Float($row.try_get($i)?),
         }
     };
 }
@@ -212,6 +227,7 @@ impl Db {
                                 Value::Date(v) => query.bind(v),
                                 Value::Time(v) => query.bind(v),
                                 Value::Bytes(v) => query.bind(v),
+                                Value::Float(v) => query.bind(v),
                             };
                         }
                         query.execute(&mut *tx).await?;

@@ -12,6 +12,7 @@ mod delegation;
 mod dialogs;
 mod digests;
 mod drafts;
+mod expert;
 mod places;
 mod responses;
 mod roster;
