@@ -16,6 +16,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/poster.ftl"),
     include_str!("../locales/ru/campaigns.ftl"),
     include_str!("../locales/ru/kit.ftl"),
+    include_str!("../locales/ru/roster.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -26,6 +27,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/poster.ftl"),
     include_str!("../locales/en/campaigns.ftl"),
     include_str!("../locales/en/kit.ftl"),
+    include_str!("../locales/en/roster.ftl"),
 ];
 
 /// The message bundles of every supported language.
@@ -148,7 +150,7 @@ mod tests {
             }
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
-                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-"]
+                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-", "roster-"]
                     .iter()
                     .any(|p| piece.starts_with(p))
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');

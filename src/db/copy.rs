@@ -140,6 +140,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("staff_dialogs", &[("staff_id", Int), ("state", Text), ("revision", Int), ("updated_at", Time)]),
+    (
+        "roster_uploads",
+        &[
+            ("staff_id", Int),
+            ("file_name", Text),
+            ("file", Bytes),
+            ("fingerprint", Text),
+            ("revision", Int),
+            ("created_at", Time),
+        ],
+    ),
 ];
 
 /// Tables whose `id` the database generates: PostgreSQL's sequence must continue after the copy.
