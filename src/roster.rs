@@ -392,7 +392,10 @@ pub fn fingerprint(stored: &[StoredClass]) -> String {
     sorted.sort_by_key(|c| c.id);
     let mut hash = Sha256::new();
     for c in sorted {
-        hash.update(format!("{}\t{}\t{}\t{}\t{}\t{}\n", c.id, c.municipality, c.school, c.timezone, c.class, c.headcount));
+        hash.update(format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            c.id, c.municipality, c.school, c.timezone, c.class, c.headcount
+        ));
     }
     hex::encode(hash.finalize())
 }
@@ -499,8 +502,7 @@ pub fn diff(rows: &[RosterRow], stored: &[StoredClass]) -> Diff {
     let listed: BTreeSet<(&str, &str)> = rows.iter().map(|r| (r.municipality.as_str(), r.school.as_str())).collect();
     let stored_schools: BTreeSet<(&str, &str)> =
         stored.iter().map(|c| (c.municipality.as_str(), c.school.as_str())).collect();
-    diff.schools_without_classes =
-        stored_schools.difference(&listed).map(|(m, s)| format!("{m} / {s}")).collect();
+    diff.schools_without_classes = stored_schools.difference(&listed).map(|(m, s)| format!("{m} / {s}")).collect();
     diff
 }
 
@@ -528,7 +530,8 @@ impl Preview {
     pub fn render(&self, texts: &Texts, lang: Lang) -> String {
         let rows = &self.checked.rows;
         let municipalities: BTreeSet<&str> = rows.iter().map(|r| r.municipality.as_str()).collect();
-        let schools: BTreeSet<(&str, &str)> = rows.iter().map(|r| (r.municipality.as_str(), r.school.as_str())).collect();
+        let schools: BTreeSet<(&str, &str)> =
+            rows.iter().map(|r| (r.municipality.as_str(), r.school.as_str())).collect();
         let students: i64 = rows.iter().map(|r| r.headcount).sum();
         let mut out = vec![texts.get_with(
             lang,
@@ -639,11 +642,15 @@ fn column_name(texts: &Texts, lang: Lang, column: Column) -> String {
 /// A row's problem in `lang`, with its line.
 pub fn render_row_problem(texts: &Texts, lang: Lang, line: u64, problem: &Problem) -> String {
     let text = match problem {
-        Problem::Unreadable(detail) => texts.get_with(lang, "roster-problem-unreadable", &args![("detail", detail.as_str())]),
+        Problem::Unreadable(detail) => {
+            texts.get_with(lang, "roster-problem-unreadable", &args![("detail", detail.as_str())])
+        }
         Problem::Missing(column) => {
             texts.get_with(lang, "roster-problem-missing", &args![("column", column_name(texts, lang, *column))])
         }
-        Problem::Headcount(value) => texts.get_with(lang, "roster-problem-headcount", &args![("value", value.as_str())]),
+        Problem::Headcount(value) => {
+            texts.get_with(lang, "roster-problem-headcount", &args![("value", value.as_str())])
+        }
         Problem::Timezone(value) => texts.get_with(lang, "roster-problem-timezone", &args![("value", value.as_str())]),
         Problem::TimezoneConflict { school, here, other, other_line } => texts.get_with(
             lang,
@@ -777,7 +784,8 @@ mod tests {
     fn reads_the_first_sheet_of_a_workbook() {
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
-        for (col, header) in ["Муниципалитет", "Школа", "Класс", "Учеников"].iter().enumerate() {
+        for (col, header) in ["Муниципалитет", "Школа", "Класс", "Учеников"].iter().enumerate()
+        {
             sheet.write_string(0, col as u16, *header).unwrap();
         }
         sheet.write_string(1, 0, "Кунгур").unwrap();

@@ -22,30 +22,30 @@ async fn a_bad_roster_row_rejects_the_whole_file_with_its_line_number(app: TestA
         "municipality,school,class,students\nКунгур,Школа № 3,1А,25\nКунгур,Школа № 3,1Б,25\nКунгур,Школа № 3,1В,много\n",
     );
     let stderr = app.cli_fails(&["roster", "import", &file]).await;
-    assert!(stderr.contains("line 4"), "{stderr}");
-    assert!(stderr.contains("\"много\""), "{stderr}");
+    assert!(stderr.contains("строка 4"), "{stderr}");
+    assert!(stderr.contains("«много»"), "{stderr}");
     assert_eq!(count(&app, "classes").await, 0, "nothing is half-imported");
 
     let file = app.write("tz.csv", "municipality;school;class;students;timezone\nA;B;1А;10;Europe/Nowhere\n");
     let stderr = app.cli_fails(&["roster", "import", &file]).await;
-    assert!(stderr.contains("line 2") && stderr.contains("Europe/Nowhere"), "{stderr}");
+    assert!(stderr.contains("строка 2") && stderr.contains("Europe/Nowhere"), "{stderr}");
 
     let file = app.write("cols.csv", "school,class,students\nB,1А,10\n");
     let stderr = app.cli_fails(&["roster", "import", &file]).await;
-    assert!(stderr.contains("municipality"), "{stderr}");
+    assert!(stderr.contains("«муниципалитет»"), "{stderr}");
 
     let stderr = app.cli_fails(&["roster", "import", "/no/such/file.csv"]).await;
-    assert!(stderr.contains("cannot read the roster file"), "{stderr}");
+    assert!(stderr.contains("Не удалось прочитать файл"), "{stderr}");
 }
 
 async fn re_importing_updates_headcounts_and_never_duplicates(app: TestApp) {
     let file = app.write("roster.csv", &format!("\u{feff}{ROSTER}"));
     let out = app.cli(&["roster", "import", &file]).await;
-    assert!(out.contains("3 classes added"), "{out}");
+    assert!(out.contains("добавлено классов: 3"), "{out}");
     let updated = ROSTER.replace("5А;25", "5А;27");
     let file = app.write("roster2.csv", &format!("{updated}Иркутск;Лицей № 2;10А;15;\n"));
     let out = app.cli(&["roster", "import", &file]).await;
-    assert!(out.contains("1 classes added, 3 classes updated"), "{out}");
+    assert!(out.contains("добавлено классов: 1, изменено: 1, без изменений: 2"), "{out}");
     assert_eq!(count(&app, "classes").await, 4);
     assert_eq!(count(&app, "schools").await, 2);
     assert_eq!(count(&app, "municipalities").await, 1);

@@ -8,6 +8,7 @@ pub mod callback;
 mod campaigns;
 mod handlers;
 mod kit;
+mod roster;
 pub mod screens;
 mod sending;
 mod staff;

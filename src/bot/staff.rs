@@ -100,7 +100,7 @@ pub(super) async fn accept(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
 }
 
 /// The caller's broadest active role, if they are staff.
-async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
+pub(super) async fn member(ctx: &Ctx<'_>) -> anyhow::Result<Option<(StaffMember, Scope)>> {
     let user_id = i64::try_from(ctx.user.id.0)?;
     let roles = ctx.app.db.roles_of(user_id).await?;
     let found = roles.into_iter().find_map(|m| m.scope().map(|scope| (m, scope)));

@@ -49,7 +49,8 @@ pub enum ImportOutcome {
     RosterChanged,
 }
 
-const STORED_ROSTER: &str = "SELECT k.id, m.name AS municipality, s.name AS school, s.timezone, k.name AS class, k.headcount
+const STORED_ROSTER: &str =
+    "SELECT k.id, m.name AS municipality, s.name AS school, s.timezone, k.name AS class, k.headcount
      FROM classes k JOIN schools s ON s.id = k.school_id JOIN municipalities m ON m.id = s.municipality_id
      ORDER BY k.id";
 
@@ -289,6 +290,15 @@ impl Db {
         .bind(staff_id)
         .fetch_optional(pool)
         .await)
+    }
+
+    /// Forgets the staff member's file, whichever it was (a new file could not be read).
+    pub async fn clear_roster_upload(&self, staff_id: i64) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query("DELETE FROM roster_uploads WHERE staff_id = $1")
+            .bind(staff_id)
+            .execute(pool)
+            .await
+            .map(|_| ()))
     }
 
     /// Forgets the staff member's file if it is still the one with `revision`; returns whether it was.
