@@ -160,8 +160,11 @@ fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
 }
 
+/// A record of the file: its line and its fields.
+type Record = (u64, Vec<String>);
+
 /// The file's records with their lines, header first; blank records are left out.
-fn records(bytes: &[u8]) -> Result<(Vec<(u64, Vec<String>)>, Vec<RowProblem>), RosterError> {
+fn records(bytes: &[u8]) -> Result<(Vec<Record>, Vec<RowProblem>), RosterError> {
     if is_workbook(bytes) {
         return workbook_records(bytes).map(|records| (records, Vec::new()));
     }
@@ -194,7 +197,7 @@ fn records(bytes: &[u8]) -> Result<(Vec<(u64, Vec<String>)>, Vec<RowProblem>), R
 }
 
 /// The first sheet of a workbook, a record per row; a row's line is its number in Excel.
-fn workbook_records(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, RosterError> {
+fn workbook_records(bytes: &[u8]) -> Result<Vec<Record>, RosterError> {
     use calamine::{Data, Reader};
     let mut workbook =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| RosterError::Workbook(e.to_string()))?;

@@ -1328,11 +1328,12 @@ fn ok_response(result: Value) -> Response {
 
 async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo<Cut>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
-    if let Some(rest) = path.strip_prefix("/file/bot") {
-        // A file download: `/file/bot<token>/<file_path>`.
-        let file_path = rest.split_once('/').map(|(_, p)| p).unwrap_or_default();
+    if let Some(rest) = path.trim_start_matches('/').strip_prefix("file/bot") {
+        // A file download: `/file/bot<token>/<file_path>` (teloxide appends to the API URL's `/`,
+        // and writes the path's slashes as `%2F`, as Telegram accepts).
+        let file_path = percent_decode(rest.split_once('/').map(|(_, p)| p).unwrap_or_default());
         let inner = shared.lock();
-        return match inner.user_files.values().find(|(p, _)| p == file_path) {
+        return match inner.user_files.values().find(|(p, _)| *p == file_path) {
             Some((_, bytes)) => (StatusCode::OK, bytes.clone()).into_response(),
             None => ApiErr { code: 404, description: "Not Found".into(), retry_after: None }.response(),
         };
