@@ -219,8 +219,29 @@ async fn only_region_administrators_load_rosters(mut app: TestApp) {
     assert_eq!(replies[1].text, question.text, "the current question again");
 }
 
+async fn the_command_line_previews_imports_and_removes_missing_classes(app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    let before = classes(&app).await;
+    let file = app
+        .write("lower.csv", "Муниципалитет;Школа;Класс;Учеников\nИркутск;Школа № 1;5a;26\nИркутск;Школа № 1;6 б;12\n");
+    let out = app.cli(&["roster", "import", &file, "--dry-run"]).await;
+    assert!(out.contains("строка 2: 5a → 5А") && out.contains("строка 3: 6 б → 6Б"), "{out}");
+    assert!(out.contains("новых: 1, изменённых: 1, без изменений: 0, нет в файле: 2"), "{out}");
+    assert!(out.contains("--dry-run"), "{out}");
+    assert_eq!(classes(&app).await, before, "a dry run changes nothing");
+
+    // 9В has a class link (the campaign's) but no answers, staff or invitations: it goes; 5Б has
+    // an invitation for its teacher: it stays.
+    app.cli(&["teacher", "invite", "--school", "Школа № 1", "--class", "5Б"]).await;
+    let out = app.cli(&["roster", "import", &file, "--remove-missing"]).await;
+    assert!(out.contains("удалено: 1") && out.contains("Иркутск / Школа № 1 / 5Б"), "{out}");
+    assert_eq!(classes(&app).await, ["Иркутск/Школа № 1/5А=26", "Иркутск/Школа № 1/5Б=20", "Иркутск/Школа № 1/6Б=12"]);
+    assert!(links.iter().any(|l| l.class == "9В"));
+}
+
 on_both_engines!(
     a_region_administrator_checks_and_loads_roster_files,
     stale_confirmations_change_nothing,
     only_region_administrators_load_rosters,
+    the_command_line_previews_imports_and_removes_missing_classes,
 );
