@@ -42,6 +42,9 @@
 //! the listener hands each request a switch for its connection, and a cut connection fails every
 //! read and write, so hyper closes it without sending a byte of the response.
 //!
+//! Users send documents too ([`TestUser::send_document`]): `getFile` answers with a `file_path`,
+//! and `GET /file/bot<token>/<file_path>` serves the bytes, as teloxide's `download_file` asks.
+//!
 //! Message ids are global to one stand-in (one counter for bot and user
 //! messages), update ids increase from 1.
 //!
