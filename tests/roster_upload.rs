@@ -163,6 +163,11 @@ async fn stale_confirmations_change_nothing(mut app: TestApp) {
     let admin = staff(&app, 920_002, &["admin", "invite", "--region"]).await;
     let before = classes(&app).await;
 
+    // Telegram lets bots download files up to 20 MB.
+    let after = admin.enqueue_document("огромный.csv", FIRST.as_bytes(), 25 * 1024 * 1024);
+    let reply = support::outputs(&admin, after, 1).await;
+    assert!(reply[0].text.contains("слишком большой: 25,0 МБ"), "{:?}", reply[0]);
+
     // A second file was sent since the first preview: the first one's «Загрузить» is refused.
     let first = admin.send_document("a.csv", FIRST.as_bytes()).await;
     let second = admin.send_document("b.csv", support::ROSTER.replace("5А;25", "5А;26").as_bytes()).await;
@@ -207,6 +212,14 @@ async fn only_region_administrators_load_rosters(mut app: TestApp) {
     assert_eq!(forged.text.as_deref(), Some("Эта кнопка не работает."));
     let unknown = region.press_data(preview.message_id, "ro:l:12345").await;
     assert!(unknown.text.as_deref().is_some_and(|t| t.contains("другой файл")), "{unknown:?}");
+    assert_eq!(classes(&app).await.len(), 3, "nothing was loaded");
+
+    // Revoked after the preview: the button proves nothing, the role is read again.
+    let sql = app.sql().await;
+    sql.execute("UPDATE staff SET revoked_at = created_at WHERE user_id = 920004").await;
+    sql.close().await;
+    let answer = region.press_data(preview.message_id, &load).await;
+    assert!(answer.text.as_deref().is_some_and(|t| t.contains("только администраторы региона")), "{answer:?}");
     assert_eq!(classes(&app).await.len(), 3, "nothing was loaded");
 
     // A respondent in the middle of the survey who sends a file gets the survey's answer.
