@@ -573,6 +573,26 @@ impl Preview {
             out.push(text);
         };
         section(
+            "roster-new-title",
+            rows.iter()
+                .zip(&diff.matches)
+                .filter(|(_, matched)| matched.is_none())
+                .map(|(r, _)| {
+                    texts.get_with(
+                        lang,
+                        "roster-new-item",
+                        &args![
+                            ("line", r.line),
+                            ("municipality", r.municipality.as_str()),
+                            ("school", r.school.as_str()),
+                            ("class", r.class.as_str()),
+                            ("students", r.headcount)
+                        ],
+                    )
+                })
+                .collect(),
+        );
+        section(
             "roster-changed-title",
             diff.changed
                 .iter()
@@ -938,6 +958,7 @@ mod tests {
         assert_eq!(diff.schools_without_classes, ["Иркутск / Лицей № 2"]);
         let text = Preview { checked, diff }.render(&Texts::default(), Lang::Ru);
         assert!(text.contains("новых: 1") && text.contains("20 → 22") && text.contains("Лицей № 2 / 9В"), "{text}");
+        assert!(text.contains("строка 5: Иркутск / Школа № 1 / 8А (12)"), "the new class listed: {text}");
     }
 
     #[test]

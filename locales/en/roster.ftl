@@ -2,6 +2,8 @@
 roster-preview-counts = In the file: { $municipalities } municipalities, { $schools } schools, { $classes } classes, { $students } students.
 roster-preview-diff = Against the database: new: { $new }, changed: { $changed }, unchanged: { $unchanged }, not in the file: { $absent }.
 roster-more = …and { $count } more
+roster-new-title = New classes ({ $count }):
+roster-new-item = line { $line }: { $municipality } / { $school } / { $class } ({ $students })
 roster-changed-title = Headcounts that change ({ $count }):
 roster-changed-item = line { $line }: { $school }, { $class }: { $from } → { $to }
 roster-zones-title = Time zones that change ({ $count }):

@@ -2,6 +2,8 @@
 roster-preview-counts = В файле: муниципалитетов — { $municipalities }, школ — { $schools }, классов — { $classes }, учеников — { $students }.
 roster-preview-diff = По сравнению с базой: новых: { $new }, изменённых: { $changed }, без изменений: { $unchanged }, нет в файле: { $absent }.
 roster-more = …и ещё { $count }
+roster-new-title = Новые классы ({ $count }):
+roster-new-item = строка { $line }: { $municipality } / { $school } / { $class } ({ $students })
 roster-changed-title = Изменится численность ({ $count }):
 roster-changed-item = строка { $line }: { $school }, { $class }: { $from } → { $to }
 roster-zones-title = Изменится часовой пояс ({ $count }):

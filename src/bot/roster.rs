@@ -58,7 +58,7 @@ impl RosterButton {
     }
 }
 
-/// The sender if they are a region administrator; anyone else on staff is told who loads rosters.
+/// The presser if they are a region administrator, else the refusal to show.
 async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<Result<StaffMember, String>> {
     match super::staff::member(ctx).await? {
         Some((member, scope)) if scope.role() == Role::Region => Ok(Ok(member)),
@@ -69,13 +69,11 @@ async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<Result<StaffMember, Strin
 /// A document in a private chat. Staff get an answer here; returns `false` for anyone else, whose
 /// file the survey answers (a respondent mid-survey is shown their question again).
 pub(super) async fn on_document(ctx: &Ctx<'_>, document: &Document) -> anyhow::Result<bool> {
-    if super::staff::member(ctx).await?.is_none() {
-        return Ok(false);
-    }
-    let member = match region_admin(ctx).await? {
-        Ok(member) => member,
-        Err(refusal) => {
-            ctx.say(refusal).await?;
+    let member = match super::staff::member(ctx).await? {
+        None => return Ok(false),
+        Some((member, scope)) if scope.role() == Role::Region => member,
+        Some(_) => {
+            ctx.say(ctx.t("roster-region-only")).await?;
             return Ok(true);
         }
     };
