@@ -8,6 +8,8 @@
 
 mod support;
 
+use std::time::{Duration, Instant};
+
 use support::bot_api::{BotMessage, TestUser};
 use support::{Sql, TestApp};
 
@@ -24,6 +26,32 @@ async fn tap(user: &TestUser, button: &str) -> BotMessage {
     let answer = user.press(button).await;
     assert_eq!(answer.text, None, "pressing {button:?} gave a notice: {:?}", answer.text);
     user.last_message()
+}
+
+/// The first bot message after call `after` whose text contains `needle`: a staff member's daily
+/// digest may come in between.
+async fn output_with(user: &TestUser, after: u64, needle: &str) -> BotMessage {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(message) = user.outputs_after(after).into_iter().find(|m| m.text.contains(needle)) {
+            return message;
+        }
+        assert!(Instant::now() < deadline, "no output with {needle:?}: {:#?}", user.outputs_after(after));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Sends a file; returns the bot's answer (which names the file).
+async fn upload(user: &TestUser, name: &str, bytes: &[u8]) -> BotMessage {
+    let after = user.enqueue_document(name, bytes, bytes.len() as u64);
+    output_with(user, after, name).await
+}
+
+/// Presses `button` (no notice expected) and returns the message that says `needle`.
+async fn confirm(app: &TestApp, user: &TestUser, button: &str, needle: &str) -> BotMessage {
+    let after = app.api.seq();
+    tap(user, button).await;
+    output_with(user, after, needle).await
 }
 
 fn button_data(message: &BotMessage, text: &str) -> String {
@@ -92,7 +120,7 @@ async fn a_region_administrator_checks_and_loads_roster_files(mut app: TestApp) 
     assert_eq!(before.len(), 3);
 
     // A UTF-8 CSV with a BOM, semicolons and Russian headers: a preview, nothing changed yet.
-    let preview = admin.send_document("Список.csv", FIRST.as_bytes()).await;
+    let preview = upload(&admin, "Список.csv", FIRST.as_bytes()).await;
     let text = &preview.text;
     assert!(text.contains("Список.csv") && text.contains("муниципалитетов — 2"), "{text}");
     assert!(text.contains("школ — 3") && text.contains("классов — 5") && text.contains("учеников — 112"), "{text}");
@@ -107,7 +135,7 @@ async fn a_region_administrator_checks_and_loads_roster_files(mut app: TestApp) 
     // The preview outlives a restart of the bot.
     app.stop_bot().await;
     app.start_bot().await;
-    let done = tap(&admin, "Загрузить").await;
+    let done = confirm(&app, &admin, "Загрузить", "добавлено классов").await;
     assert!(done.text.contains("добавлено классов: 2"), "{}", done.text);
     let loaded = classes(&app).await;
     assert!(loaded.contains(&"Иркутск/Школа № 1/6А=22".to_string()), "{loaded:?}");
@@ -122,12 +150,12 @@ async fn a_region_administrator_checks_and_loads_roster_files(mut app: TestApp) 
                Иркутск;Школа № 1;6А;22\r\nПермь;Школа № 7;3А;15\r\n";
     let (cp1251, _, unmappable) = encoding_rs::WINDOWS_1251.encode(bad);
     assert!(!unmappable);
-    let refused = admin.send_document("cp1251.csv", &cp1251).await;
+    let refused = upload(&admin, "cp1251.csv", &cp1251).await;
     assert!(refused.text.contains("строка 3") && refused.text.contains("строке 2"), "{}", refused.text);
     assert!(refused.text.contains("исправьте ошибки"), "{}", refused.text);
     assert!(refused.buttons.is_empty(), "no «Загрузить» with errors: {refused:?}");
     let workbook_bad = workbook(&[("Иркутск", "Школа № 1", "5A", 27.0), ("Иркутск", "Школа № 1", "5а", 25.0)]);
-    let refused = admin.send_document("Список.xlsx", &workbook_bad).await;
+    let refused = upload(&admin, "Список.xlsx", &workbook_bad).await;
     assert!(refused.text.contains("строка 3") && refused.text.contains("строке 2"), "{}", refused.text);
     assert!(refused.buttons.is_empty(), "{refused:?}");
     assert_eq!(classes(&app).await, loaded, "a file with errors imports nothing");
@@ -138,12 +166,12 @@ async fn a_region_administrator_checks_and_loads_roster_files(mut app: TestApp) 
         ("Иркутск", "Школа № 1", "6А", 22.0),
         ("Пермь", "Школа № 7", "3А", 15.0),
     ]);
-    let preview = admin.send_document("Список.xlsx", &corrected).await;
+    let preview = upload(&admin, "Список.xlsx", &corrected).await;
     let text = &preview.text;
     assert!(text.contains("строка 2: 5A → 5А") && text.contains("25 → 27"), "{text}");
     assert!(text.contains("Иркутск / Школа № 1 / 5Б") && text.contains("Иркутск / Лицей № 2 / 9В"), "{text}");
     assert!(text.contains("Лицей № 2") && text.contains("нет в файле: 2"), "{text}");
-    let done = tap(&admin, "Загрузить и удалить отсутствующие").await;
+    let done = confirm(&app, &admin, "Загрузить и удалить отсутствующие", "удалено").await;
     assert!(done.text.contains("удалено: 1") && done.text.contains("Иркутск / Школа № 1 / 5Б"), "{}", done.text);
     let after = classes(&app).await;
     assert_eq!(
@@ -165,12 +193,11 @@ async fn stale_confirmations_change_nothing(mut app: TestApp) {
 
     // Telegram lets bots download files up to 20 MB.
     let after = admin.enqueue_document("огромный.csv", FIRST.as_bytes(), 25 * 1024 * 1024);
-    let reply = support::outputs(&admin, after, 1).await;
-    assert!(reply[0].text.contains("слишком большой: 25,0 МБ"), "{:?}", reply[0]);
+    output_with(&admin, after, "слишком большой: 25,0 МБ").await;
 
     // A second file was sent since the first preview: the first one's «Загрузить» is refused.
-    let first = admin.send_document("a.csv", FIRST.as_bytes()).await;
-    let second = admin.send_document("b.csv", support::ROSTER.replace("5А;25", "5А;26").as_bytes()).await;
+    let first = upload(&admin, "a.csv", FIRST.as_bytes()).await;
+    let second = upload(&admin, "b.csv", support::ROSTER.replace("5А;25", "5А;26").as_bytes()).await;
     assert!(second.text.contains("25 → 26"), "{}", second.text);
     let answer = admin.press_data(first.message_id, &button_data(&first, "Загрузить")).await;
     assert!(answer.text.as_deref().is_some_and(|t| t.contains("другой файл")), "{answer:?}");
@@ -186,7 +213,7 @@ async fn stale_confirmations_change_nothing(mut app: TestApp) {
     assert_eq!(classes(&app).await, imported, "the stale file changed nothing");
 
     // Sent again, the file is checked anew and loads.
-    let again = admin.send_document("b.csv", support::ROSTER.replace("5А;25", "5А;26").as_bytes()).await;
+    let again = upload(&admin, "b.csv", support::ROSTER.replace("5А;25", "5А;26").as_bytes()).await;
     assert!(again.text.contains("нет в файле: 1"), "{}", again.text);
     tap(&admin, "Отмена").await;
     let answer = admin.press_data(again.message_id, &button_data(&again, "Загрузить")).await;
@@ -198,13 +225,14 @@ async fn only_region_administrators_load_rosters(mut app: TestApp) {
     let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
     let municipal = staff(&app, 920_003, &["admin", "invite", "--municipality", "Иркутск"]).await;
-    let reply = municipal.send_document("Список.csv", FIRST.as_bytes()).await;
+    let after = municipal.enqueue_document("Список.csv", FIRST.as_bytes(), FIRST.len() as u64);
+    let reply = output_with(&municipal, after, "только администраторы региона").await;
     assert!(reply.text.contains("только администраторы региона"), "{}", reply.text);
     assert!(reply.buttons.is_empty());
 
     // A region administrator's preview: its buttons do nothing for the municipal administrator.
     let region = staff(&app, 920_004, &["admin", "invite", "--region"]).await;
-    let preview = region.send_document("Список.csv", FIRST.as_bytes()).await;
+    let preview = upload(&region, "Список.csv", FIRST.as_bytes()).await;
     let load = button_data(&preview, "Загрузить");
     let answer = municipal.press_data(preview.message_id, &load).await;
     assert!(answer.text.as_deref().is_some_and(|t| t.contains("только администраторы региона")), "{answer:?}");

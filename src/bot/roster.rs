@@ -89,7 +89,13 @@ pub(super) async fn on_document(ctx: &Ctx<'_>, document: &Document) -> anyhow::R
     };
     let file_name = document.file_name.clone().unwrap_or_default();
     let title = ctx.app.texts.get_with(ctx.lang, "roster-preview-title", &args![("file", file_name.as_str())]);
-    let checked = match roster::check(&bytes) {
+    let (bytes, checked) = tokio::task::spawn_blocking(move || {
+        // An XLSX of a whole region takes a while to read: not on the runtime's threads.
+        let checked = roster::check(&bytes);
+        (bytes, checked)
+    })
+    .await?;
+    let checked = match checked {
         Ok(checked) => checked,
         Err(error) => {
             // An earlier file's buttons must not load it now that another was sent.
@@ -185,7 +191,8 @@ pub(super) async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: &str) -> a
     if upload.revision != revision {
         return Ok(Some(ctx.t("roster-stale-file")));
     }
-    let rows = match roster::check(&upload.file) {
+    let file = upload.file;
+    let rows = match tokio::task::spawn_blocking(move || roster::check(&file)).await? {
         Ok(checked) if checked.problems.is_empty() => checked.rows,
         _ => return Ok(Some(ctx.t("roster-no-upload"))),
     };

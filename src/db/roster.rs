@@ -49,6 +49,9 @@ pub enum ImportOutcome {
     RosterChanged,
 }
 
+/// The key of PostgreSQL's advisory lock that one roster import at a time holds.
+const ROSTER_LOCK: i64 = 0x726f_7374_6572;
+
 const STORED_ROSTER: &str =
     "SELECT k.id, m.name AS municipality, s.name AS school, s.timezone, k.name AS class, k.headcount
      FROM classes k JOIN schools s ON s.id = k.school_id JOIN municipalities m ON m.id = s.municipality_id
@@ -120,8 +123,10 @@ impl Db {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             if postgres {
-                // Two imports at once would each compare with a roster the other is changing.
-                sqlx::query("LOCK TABLE classes IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+                // Two imports at once would each compare with a roster the other is changing; one
+                // waits for the other (SQLite's BEGIN IMMEDIATE does the same). Respondents are not
+                // held up, as they would be by a lock on the table.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ROSTER_LOCK).execute(&mut *tx).await?;
             }
             let stored: Vec<StoredClass> = sqlx::query_as(STORED_ROSTER).fetch_all(&mut *tx).await?;
             if let Some(guard) = guard {
