@@ -36,7 +36,7 @@ pub enum RosterImport {
     /// The file cannot be read as a roster at all.
     Rejected(roster::RosterError),
     /// The file read whole; imported unless it has errors or only a check was asked for.
-    Checked { preview: roster::Preview, applied: Option<roster::Applied> },
+    Checked { preview: Box<roster::Preview>, applied: Option<roster::Applied> },
 }
 
 /// Checks a roster file (CSV or XLSX) against the stored roster and, unless it has errors or
@@ -53,7 +53,7 @@ pub async fn import_roster(
         Ok(checked) => checked,
         Err(error) => return Ok(RosterImport::Rejected(error)),
     };
-    let preview = roster::Preview::new(checked, &db.stored_roster().await?);
+    let preview = Box::new(roster::Preview::new(checked, &db.stored_roster().await?));
     if preview.has_errors() || dry_run {
         return Ok(RosterImport::Checked { preview, applied: None });
     }

@@ -435,6 +435,17 @@ pub struct Diff {
     pub absent: Vec<StoredClass>,
     /// Stored schools ("municipality / school") the file lists no class of.
     pub schools_without_classes: Vec<String>,
+    /// Names of the file that are not in the database but differ from a stored one only in quotes,
+    /// case, spaces or `ё` (`Школа №1` and `Школа № 1`): most likely a typo making a second school.
+    pub look_alike_names: Vec<LookAlike>,
+}
+
+/// A name of the file that folds like a different stored name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookAlike {
+    pub line: u64,
+    pub name: String,
+    pub stored: String,
 }
 
 /// Compares the file's rows with the stored roster. A stored class is found by its school and its
@@ -463,6 +474,7 @@ pub fn diff(rows: &[RosterRow], stored: &[StoredClass]) -> Diff {
         unchanged: 0,
         absent: Vec::new(),
         schools_without_classes: Vec::new(),
+        look_alike_names: Vec::new(),
     };
     let mut zone_seen = BTreeSet::new();
     for row in rows {
@@ -506,6 +518,30 @@ pub fn diff(rows: &[RosterRow], stored: &[StoredClass]) -> Diff {
     let stored_schools: BTreeSet<(&str, &str)> =
         stored.iter().map(|c| (c.municipality.as_str(), c.school.as_str())).collect();
     diff.schools_without_classes = stored_schools.difference(&listed).map(|(m, s)| format!("{m} / {s}")).collect();
+    let municipalities: BTreeSet<&str> = stored_schools.iter().map(|(m, _)| *m).collect();
+    let mut warned = BTreeSet::new();
+    for row in rows {
+        let similar = |name: &str, known: Vec<&str>| {
+            let folded = names::fold(name);
+            known.into_iter().find(|k| *k != name && names::fold(k) == folded).map(str::to_string)
+        };
+        let look_alike = if municipalities.contains(row.municipality.as_str()) {
+            if stored_schools.contains(&(row.municipality.as_str(), row.school.as_str())) {
+                None
+            } else {
+                let schools = stored_schools.iter().filter(|(m, _)| *m == row.municipality.as_str()).map(|(_, s)| *s);
+                similar(&row.school, schools.collect()).map(|stored| (row.school.clone(), stored))
+            }
+        } else {
+            similar(&row.municipality, municipalities.iter().copied().collect())
+                .map(|stored| (row.municipality.clone(), stored))
+        };
+        if let Some((name, stored)) = look_alike
+            && warned.insert(name.clone())
+        {
+            diff.look_alike_names.push(LookAlike { line: row.line, name, stored });
+        }
+    }
     diff
 }
 
@@ -650,6 +686,19 @@ impl Preview {
         section("roster-renamed-classes-title", renamed(Column::Class));
         section("roster-renamed-names-title", renamed(Column::School));
         section("roster-schools-without-classes-title", diff.schools_without_classes.clone());
+        section(
+            "roster-look-alike-title",
+            diff.look_alike_names
+                .iter()
+                .map(|l| {
+                    texts.get_with(
+                        lang,
+                        "roster-look-alike-item",
+                        &args![("line", l.line), ("name", l.name.as_str()), ("stored", l.stored.as_str())],
+                    )
+                })
+                .collect(),
+        );
         section(
             "roster-errors-title",
             self.checked.problems.iter().map(|p| render_row_problem(texts, lang, p.line, &p.problem)).collect(),
@@ -959,6 +1008,20 @@ mod tests {
         let text = Preview { checked, diff }.render(&Texts::default(), Lang::Ru);
         assert!(text.contains("новых: 1") && text.contains("20 → 22") && text.contains("Лицей № 2 / 9В"), "{text}");
         assert!(text.contains("строка 5: Иркутск / Школа № 1 / 8А (12)"), "the new class listed: {text}");
+    }
+
+    #[test]
+    fn names_that_differ_from_stored_ones_only_in_spelling_are_warned_of() {
+        let db = [stored(1, "МАОУ \"Лицей № 2\"", "9В", 30)];
+        let file = "municipality;school;class;students\nИркутск;МАОУ «Лицей №2»;9В;30\nИркутск;МАОУ «Лицей №2»;9Г;30\n\
+                    иркутск;Школа № 1;5А;25\nИркутск;Школа № 3;5А;25\n";
+        let checked = check(file.as_bytes()).unwrap();
+        let diff = diff(&checked.rows, &db);
+        let warned: Vec<(u64, &str, &str)> =
+            diff.look_alike_names.iter().map(|l| (l.line, l.name.as_str(), l.stored.as_str())).collect();
+        assert_eq!(warned, [(2, "МАОУ «Лицей №2»", "МАОУ \"Лицей № 2\""), (4, "иркутск", "Иркутск")]);
+        let text = Preview { checked, diff }.render(&Texts::default(), Lang::Ru);
+        assert!(text.contains("строка 2: «МАОУ «Лицей №2»» — в базе «МАОУ \"Лицей № 2\"»"), "{text}");
     }
 
     #[test]

@@ -13,6 +13,8 @@ roster-renamed-item = line { $line }: { $from } → { $to }
 roster-renamed-classes-title = Class names written one way ({ $count }):
 roster-renamed-names-title = ⚠ Latin letters inside Cyrillic words replaced with Cyrillic ({ $count }):
 roster-schools-without-classes-title = ⚠ Schools of the database without a single class in the file ({ $count }):
+roster-look-alike-title = ⚠ Like a name in the database but written differently: it will be added separately ({ $count }):
+roster-look-alike-item = line { $line }: “{ $name }” — in the database “{ $stored }”
 roster-errors-title = ❌ { $count ->
     [one] Error
    *[other] Errors

@@ -13,6 +13,8 @@ roster-renamed-item = строка { $line }: { $from } → { $to }
 roster-renamed-classes-title = Названия классов записаны единообразно ({ $count }):
 roster-renamed-names-title = ⚠ Латинские буквы внутри русских слов заменены русскими ({ $count }):
 roster-schools-without-classes-title = ⚠ Школы из базы, у которых в файле нет ни одного класса ({ $count }):
+roster-look-alike-title = ⚠ Похоже на то, что уже есть в базе, но записано иначе — будет добавлено отдельно ({ $count }):
+roster-look-alike-item = строка { $line }: «{ $name }» — в базе «{ $stored }»
 roster-errors-title = ❌ { $count ->
     [one] Ошибка
     [few] Ошибки
