@@ -219,6 +219,22 @@ async fn stale_confirmations_change_nothing(mut app: TestApp) {
     let answer = admin.press_data(again.message_id, &button_data(&again, "Загрузить")).await;
     assert!(answer.text.as_deref().is_some_and(|t| t.contains("не действует")), "{answer:?}");
     assert_eq!(classes(&app).await, imported, "a cancelled file is not loaded");
+
+    // A long preview comes in parts under Telegram's 4096 characters, the buttons on the last.
+    let mut long = String::from("Муниципалитет;Школа;Класс;Учеников\n");
+    for n in 1..=30 {
+        let school = format!("Шкoла с углублённым изучением отдельных предметов и очень длинным названием № {n}");
+        long.push_str(&format!("Иркутск;{school};5A;20\n"));
+    }
+    let after = admin.enqueue_document("long.csv", long.as_bytes(), long.len() as u64);
+    let last = output_with(&admin, after, "Пока ничего не изменено").await;
+    let parts = admin.outputs_after(after);
+    assert!(parts.len() >= 2, "{parts:#?}");
+    assert!(parts.iter().all(|p| p.text.encode_utf16().count() <= 4096));
+    assert!(parts[0].text.contains("long.csv") && last.has_button("Загрузить"), "{parts:#?}");
+    assert!(parts.iter().filter(|p| !p.buttons.is_empty()).count() == 1);
+    let all: String = parts.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(all.matches("…и ещё 10").count(), 3, "each list names 20 and counts the rest: {all}");
 }
 
 async fn only_region_administrators_load_rosters(mut app: TestApp) {
