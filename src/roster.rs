@@ -254,9 +254,14 @@ pub fn check(bytes: &[u8]) -> Result<Checked, RosterError> {
         let (Some(municipality), Some(school), Some(class), Some(students)) =
             (field(m_col), field(s_col), field(c_col), field(n_col))
         else {
-            let missing = [(m_col, Column::Municipality), (s_col, Column::School), (c_col, Column::Class)]
+            let required = [
+                (m_col, Column::Municipality),
+                (s_col, Column::School),
+                (c_col, Column::Class),
+                (n_col, Column::Students),
+            ];
+            let missing = required
                 .into_iter()
-                .chain([(n_col, Column::Students)])
                 .find(|(col, _)| field(*col).is_none())
                 .map_or(Column::Students, |(_, column)| column);
             problem(Problem::Missing(missing));
