@@ -182,8 +182,17 @@ pub enum TeacherAction {
 
 #[derive(Debug, Subcommand)]
 pub enum RosterAction {
-    /// Import a CSV with columns municipality, school, class, students[, timezone].
-    Import { file: PathBuf },
+    /// Import a CSV (UTF-8 or Windows-1251) or XLSX with columns municipality, school, class,
+    /// students[, timezone] (or Муниципалитет, Школа, Класс, Учеников[, Часовой пояс]).
+    Import {
+        file: PathBuf,
+        /// Also remove the classes the file lacks (those without responses, staff or invitations).
+        #[arg(long)]
+        remove_missing: bool,
+        /// Only check the file and show what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -343,6 +352,37 @@ async fn settle(db: &Db, settings: &Settings, campaign: &str) -> anyhow::Result<
     Ok(())
 }
 
+/// `roster import`: the preview of the file, then what the import did; a file with errors is
+/// refused with all of them.
+async fn import_roster(
+    db: &Db,
+    settings: &Settings,
+    file: &Path,
+    remove_missing: bool,
+    dry_run: bool,
+    lang: crate::survey::Lang,
+) -> anyhow::Result<String> {
+    let texts = Texts::default();
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file)
+        .with_context(|| texts.get_with(lang, "roster-cli-cannot-read", &crate::args![("file", name.as_str())]))?;
+    let timezone = settings.survey.default_timezone;
+    let not_imported = texts.get_with(lang, "roster-cli-not-imported", &crate::args![("file", name.as_str())]);
+    match operations::import_roster(db, &bytes, timezone, remove_missing, dry_run).await? {
+        operations::RosterImport::Rejected(error) => anyhow::bail!("{not_imported}\n{}", error.render(&texts, lang)),
+        operations::RosterImport::Checked { preview, applied } => {
+            let shown = preview.render(&texts, lang);
+            match applied {
+                _ if preview.has_errors() => {
+                    anyhow::bail!("{not_imported}\n{shown}\n\n{}", texts.get(lang, "roster-preview-fix"))
+                }
+                Some(applied) => Ok(format!("{shown}\n\n{}", applied.render(&texts, lang))),
+                None => Ok(format!("{shown}\n\n{}", texts.get(lang, "roster-cli-dry-run"))),
+            }
+        }
+    }
+}
+
 impl Cli {
     pub async fn execute(self) -> anyhow::Result<()> {
         let explicit = std::env::args().any(|a| a == "--config" || a.starts_with("--config="));
@@ -362,17 +402,11 @@ impl Cli {
         }
         match self.command {
             Command::Run => startup::run(settings).await,
-            Command::Roster { action: RosterAction::Import { file } } => {
+            Command::Roster { action: RosterAction::Import { file, remove_missing, dry_run } } => {
                 let db = create(&settings).await?;
-                let summary = operations::import_roster(&db, &file, settings.survey.default_timezone).await?;
-                println!(
-                    "Imported {}: {} municipalities, {} schools, {} classes added, {} classes updated.",
-                    file.display(),
-                    summary.municipalities,
-                    summary.schools,
-                    summary.classes_added,
-                    summary.classes_updated
-                );
+                let lang = crate::survey::Lang::Ru;
+                let text = import_roster(&db, &settings, &file, remove_missing, dry_run, lang).await?;
+                println!("{text}");
                 Ok(())
             }
             Command::Campaign {

@@ -18,6 +18,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/kit.ftl"),
     include_str!("../locales/ru/invite.ftl"),
     include_str!("../locales/ru/stats.ftl"),
+    include_str!("../locales/ru/roster.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -30,6 +31,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/kit.ftl"),
     include_str!("../locales/en/invite.ftl"),
     include_str!("../locales/en/stats.ftl"),
+    include_str!("../locales/en/roster.ftl"),
 ];
 
 /// The message bundles of every supported language.
@@ -152,7 +154,7 @@ mod tests {
             }
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
-                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-"]
+                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-", "roster-"]
                     .iter()
                     .any(|p| piece.starts_with(p))
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');

@@ -4,7 +4,7 @@
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
 //! - [`campaign`]: campaign days as operators type them, and a campaign's state on a day.
 //!   [`campaign_edit`]: renaming or deleting a campaign nobody has answered.
-//! - [`roster`]: the roster CSV, parsed and checked whole before anything is stored.
+//! - [`roster`]: the roster file (CSV or XLSX), checked whole and compared with the database for a preview.
 //! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
 //! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
 //! - [`releases`]: the release rule — which sealed answers leave the box together, and for whom;

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 use rand::Rng;
 
 use crate::csv_out::Dialect;
-use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, Reader, RosterSummary};
+use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, Reader};
 use crate::expert;
 use crate::i18n::Texts;
 use crate::poster::{Poster, Printer};
@@ -30,11 +30,38 @@ const LINK_CODE_ALPHABET: &[u8] = b"23456789abcdefghjkmnpqrstuvwxyz";
 /// Length of a class link code: 14 of 31 symbols is 69 bits, far beyond guessing.
 const LINK_CODE_LEN: usize = 14;
 
-/// Reads a roster CSV and stores it; a bad row rejects the whole file.
-pub async fn import_roster(db: &Db, file: &Path, default_timezone: chrono_tz::Tz) -> anyhow::Result<RosterSummary> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read the roster file {}", file.display()))?;
-    let rows = roster::parse(&bytes).with_context(|| format!("the roster {} was not imported", file.display()))?;
-    db.import_roster(&rows, default_timezone).await
+/// What `roster import` found in a file and did with it.
+#[derive(Debug)]
+pub enum RosterImport {
+    /// The file cannot be read as a roster at all.
+    Rejected(roster::RosterError),
+    /// The file read whole; imported unless it has errors or only a check was asked for.
+    Checked { preview: Box<roster::Preview>, applied: Option<roster::Applied> },
+}
+
+/// Checks a roster file (CSV or XLSX) against the stored roster and, unless it has errors or
+/// `dry_run` is set, imports it in one transaction; `remove_missing` removes the stored classes
+/// the file lacks where nothing refers to them.
+pub async fn import_roster(
+    db: &Db,
+    file: &[u8],
+    default_timezone: chrono_tz::Tz,
+    remove_missing: bool,
+    dry_run: bool,
+) -> anyhow::Result<RosterImport> {
+    let checked = match roster::check(file) {
+        Ok(checked) => checked,
+        Err(error) => return Ok(RosterImport::Rejected(error)),
+    };
+    let preview = Box::new(roster::Preview::new(checked, &db.stored_roster().await?));
+    if preview.has_errors() || dry_run {
+        return Ok(RosterImport::Checked { preview, applied: None });
+    }
+    let applied = match db.apply_roster(&preview.checked.rows, default_timezone, remove_missing, None).await? {
+        crate::db::ImportOutcome::Imported(applied) => applied,
+        other => bail!("the roster was not imported: {other:?}"),
+    };
+    Ok(RosterImport::Checked { preview, applied: Some(applied) })
 }
 
 /// Finds a questionnaire by id (or file path) in the questionnaires folder and validates it.

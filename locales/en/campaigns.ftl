@@ -13,6 +13,7 @@ campaigns-help-region = Commands:
     /invite — invite a municipal administrator
     /team — your team: whom you invited, revoke access
     /help — this help
+    Send the roster (municipality, school, class, students) here as a CSV or Excel (.xlsx) file: I check it, show what would change, and load it when you press “Load”.
 campaigns-region-only = Only region administrators can do this.
 campaigns-none = No campaigns yet. Create the first one: /newcampaign
 campaigns-state-scheduled = scheduled

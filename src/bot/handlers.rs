@@ -329,7 +329,11 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
         return Ok(());
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
-    let result = match campaigns::on_text(&ctx, message.text()).await {
+    let handled = match message.document() {
+        Some(document) => super::roster::on_document(&ctx, document).await,
+        None => campaigns::on_text(&ctx, message.text()).await,
+    };
+    let result = match handled {
         Ok(true) => Ok(()),
         Ok(false) => answer_message(&ctx, message.id, message.text()).await,
         Err(error) => Err(error),
@@ -425,6 +429,9 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::stats::PREFIX)) {
         return super::stats::press(ctx, message_id, data).await;
+    }
+    if let Some(data) = data.filter(|d| d.starts_with(super::roster::PREFIX)) {
+        return super::roster::press(ctx, message_id, data).await;
     }
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Some(ctx.t("survey-forged-button")));

@@ -10,6 +10,7 @@ mod handlers;
 mod invite;
 mod kit;
 mod report;
+mod roster;
 pub mod screens;
 mod sending;
 mod staff;

@@ -154,6 +154,17 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("uslug_dost", Float),
         ],
     ),
+    (
+        "roster_uploads",
+        &[
+            ("staff_id", Int),
+            ("file_name", Text),
+            ("file", Bytes),
+            ("fingerprint", Text),
+            ("revision", Int),
+            ("created_at", Time),
+        ],
+    ),
 ];
 
 /// Tables whose `id` the database generates: PostgreSQL's sequence must continue after the copy.

@@ -35,7 +35,7 @@ pub use dialogs::StoredDialog;
 pub use digests::DigestRecipient;
 pub use drafts::StoredDraft;
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
-pub use roster::RosterSummary;
+pub use roster::{ImportOutcome, PendingUpload, RosterSummary, UploadGuard};
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
 pub use stats::Participation;
 

@@ -42,6 +42,9 @@
 //! the listener hands each request a switch for its connection, and a cut connection fails every
 //! read and write, so hyper closes it without sending a byte of the response.
 //!
+//! Users send documents too ([`TestUser::send_document`]): `getFile` answers with a `file_path`,
+//! and `GET /file/bot<token>/<file_path>` serves the bytes, as teloxide's `download_file` asks.
+//!
 //! Message ids are global to one stand-in (one counter for bot and user
 //! messages), update ids increase from 1.
 //!
@@ -302,6 +305,9 @@ struct Inner {
     shutting_down: bool,
     /// Each user's last message, to hand over again as Telegram does after a restart.
     last_messages: HashMap<i64, Value>,
+    /// Documents users sent, by `file_id`: the `file_path` `getFile` gives and the bytes
+    /// `GET /file/bot<token>/<file_path>` serves.
+    user_files: HashMap<String, (String, Vec<u8>)>,
 }
 
 #[derive(Clone)]
@@ -570,6 +576,7 @@ impl BotApi {
                 deliveries: Vec::new(),
                 shutting_down: false,
                 last_messages: HashMap::new(),
+                user_files: HashMap::new(),
             }),
             calls_tx,
             updates_tx,
@@ -807,6 +814,35 @@ impl TestUser {
         });
         let after = self.enqueue_message(payload);
         self.wait_output_after_ctx(after, "after the user sent a photo").await
+    }
+
+    /// Send a document (a file with its name) and wait for the next bot output (see `send_text`).
+    /// The bot fetches it as from Telegram: `getFile`, then `GET /file/bot<token>/<file_path>`.
+    pub async fn send_document(&self, file_name: &str, bytes: &[u8]) -> BotMessage {
+        let after = self.enqueue_document(file_name, bytes, bytes.len() as u64);
+        self.wait_output_after_ctx(after, &format!("after the user sent the file {file_name:?}")).await
+    }
+
+    /// Enqueue a document whose `file_size` Telegram reports as `file_size` without waiting;
+    /// returns the seq before it.
+    pub fn enqueue_document(&self, file_name: &str, bytes: &[u8], file_size: u64) -> u64 {
+        let n = self.file_counter();
+        let file_id = format!("DOC_{n}");
+        let mime_type = if file_name.ends_with(".xlsx") {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        } else {
+            "text/csv"
+        };
+        self.shared.lock().user_files.insert(file_id.clone(), (format!("documents/file_{n}"), bytes.to_vec()));
+        self.enqueue_message(json!({
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": format!("UDOC{n}"),
+                "file_name": file_name,
+                "mime_type": mime_type,
+                "file_size": file_size
+            }
+        }))
     }
 
     /// Enqueue a text message without waiting. Returns the seq of the last
@@ -1295,6 +1331,16 @@ fn ok_response(result: Value) -> Response {
 
 async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo<Cut>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
+    if let Some(rest) = path.trim_start_matches('/').strip_prefix("file/bot") {
+        // A file download: `/file/bot<token>/<file_path>` (teloxide appends to the API URL's `/`,
+        // and writes the path's slashes as `%2F`, as Telegram accepts).
+        let file_path = percent_decode(rest.split_once('/').map(|(_, p)| p).unwrap_or_default());
+        let inner = shared.lock();
+        return match inner.user_files.values().find(|(p, _)| *p == file_path) {
+            Some((_, bytes)) => (StatusCode::OK, bytes.clone()).into_response(),
+            None => ApiErr { code: 404, description: "Not Found".into(), retry_after: None }.response(),
+        };
+    }
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let method = match segments.as_slice() {
         [.., token, method] if token.starts_with("bot") => (*method).to_owned(),
@@ -1575,6 +1621,18 @@ fn dispatch(inner: &mut Inner, method: &str, body: &Value, files: &[FilePart]) -
         | "setmydefaultadministratorrights"
         | "deletemessages" => Ok(json!(true)),
         "getmycommands" => Ok(json!([])),
+        "getfile" => {
+            let file_id = str_of(body, "file_id").unwrap_or_default();
+            match inner.user_files.get(&file_id) {
+                Some((path, bytes)) => Ok(json!({
+                    "file_id": file_id,
+                    "file_unique_id": format!("U{file_id}"),
+                    "file_size": bytes.len(),
+                    "file_path": path
+                })),
+                None => Err(ApiErr::bad("invalid file_id")),
+            }
+        }
         "sendmessage" => send_message(inner, body),
         "sendphoto" => send_media(inner, "photo", body, files),
         "senddocument" => send_media(inner, "document", body, files),

@@ -1,0 +1,56 @@
+# The roster: a file sent to the bot or to `anketa roster import`, checked and loaded.
+roster-preview-counts = In the file: { $municipalities } municipalities, { $schools } schools, { $classes } classes, { $students } students.
+roster-preview-diff = Against the database: new: { $new }, changed: { $changed }, unchanged: { $unchanged }, not in the file: { $absent }.
+roster-more = …and { $count } more
+roster-new-title = New classes ({ $count }):
+roster-new-item = line { $line }: { $municipality } / { $school } / { $class } ({ $students })
+roster-changed-title = Headcounts that change ({ $count }):
+roster-changed-item = line { $line }: { $school }, { $class }: { $from } → { $to }
+roster-zones-title = Time zones that change ({ $count }):
+roster-zone-item = line { $line }: { $school }: { $from } → { $to }
+roster-absent-title = In the database but not in the file ({ $count }):
+roster-renamed-item = line { $line }: { $from } → { $to }
+roster-renamed-classes-title = Class names written one way ({ $count }):
+roster-renamed-names-title = ⚠ Latin letters inside Cyrillic words replaced with Cyrillic ({ $count }):
+roster-schools-without-classes-title = ⚠ Schools of the database without a single class in the file ({ $count }):
+roster-look-alike-title = ⚠ Like a name in the database but written differently: it will be added separately ({ $count }):
+roster-look-alike-item = line { $line }: “{ $name }” — in the database “{ $stored }”
+roster-errors-title = ❌ { $count ->
+    [one] Error
+   *[other] Errors
+} ({ $count }):
+roster-line = line { $line }: { $problem }
+roster-column-municipality = municipality
+roster-column-school = school
+roster-column-class = class
+roster-column-students = number of students
+roster-column-timezone = timezone
+roster-problem-unreadable = the line cannot be read ({ $detail })
+roster-problem-missing = the { $column } is missing
+roster-problem-headcount = the number of students must be a positive whole number, got “{ $value }”
+roster-problem-timezone = unknown timezone “{ $value }” (use a name such as Europe/Moscow or Asia/Irkutsk)
+roster-problem-timezone-conflict = school “{ $school }” has timezone { $here } here but { $other } on line { $other_line }
+roster-problem-duplicate = class “{ $class }” of school “{ $school }” is already listed on line { $first_line } (“{ $first }”): it is the same class
+roster-error-not-text = This is not a table: send a CSV (in Excel, Save As → “CSV UTF-8”) or an Excel .xlsx workbook.
+roster-error-workbook = The Excel workbook cannot be read ({ $detail }). Save it again as .xlsx or CSV.
+roster-error-empty = The file is empty.
+roster-error-missing-column = The first line has no “{ $column }” column. Needed: municipality, school, class, students (optional: timezone).
+roster-error-no-rows = The file has a header but no classes.
+roster-applied = Roster loaded: classes added: { $added }, changed: { $changed }, unchanged: { $unchanged }, removed: { $removed }.
+roster-kept-title = Kept, because responses, invitations or staff refer to them ({ $count }):
+roster-preview-title = I checked the file “{ $file }”.
+roster-preview-confirm = Nothing has changed yet. Press “Load” to save the roster.
+roster-preview-fix = Nothing was loaded: fix the errors in the file and send it again.
+roster-button-load = Load
+roster-button-load-remove = Load and remove the missing
+roster-button-cancel = Cancel
+roster-too-big = The file is too big: { $size } MB. The bot can download files up to 20 MB: save the roster as CSV or split it.
+roster-region-only = Only region administrators load the roster. Ask them if something needs fixing.
+roster-download-failed = The file could not be downloaded from Telegram. Please send it again.
+roster-cancelled = Loading cancelled, nothing changed.
+roster-stale-file = This button belongs to an older check: you have sent another file since. Only the latest can be loaded.
+roster-stale-roster = The roster in the database changed after the check (someone else loaded one). Send the file again to check it anew.
+roster-no-upload = This check is no longer valid. Please send the file again.
+roster-cli-not-imported = The roster { $file } was not imported:
+roster-cli-cannot-read = Cannot read the roster file { $file }
+roster-cli-dry-run = Checked without loading (--dry-run): the database is unchanged.
