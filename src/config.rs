@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde::Deserialize;
 
 use crate::csv_out::Dialect;
+use crate::survey::Lang;
 use crate::survey::scoring::OpennessVariant;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -20,6 +21,69 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub report: ReportSettings,
     pub files: FileSettings,
+    pub ui: UiSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    /// The command line's language (`ANKETA_LANGUAGE`); unset: the locale's (`LANG` and the
+    /// like), Russian unless that says English.
+    pub language: Option<Language>,
+}
+
+/// A language the command line speaks, as the settings name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Ru,
+    En,
+}
+
+impl std::str::FromStr for Language {
+    type Err = anyhow::Error;
+
+    fn from_str(value: &str) -> anyhow::Result<Self> {
+        match value.trim() {
+            "ru" => Ok(Language::Ru),
+            "en" => Ok(Language::En),
+            other => anyhow::bail!("ui.language must be \"ru\" or \"en\" (got {other:?})"),
+        }
+    }
+}
+
+impl From<Language> for Lang {
+    fn from(language: Language) -> Lang {
+        match language {
+            Language::Ru => Lang::Ru,
+            Language::En => Lang::En,
+        }
+    }
+}
+
+/// Just the `[ui]` table of a settings file, read leniently: `--help` is printed before the
+/// settings load and must not fail on the rest of the file.
+#[derive(Debug, Default, Deserialize)]
+struct UiOnly {
+    #[serde(default)]
+    ui: UiOnlyTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct UiOnlyTable {
+    language: Option<String>,
+}
+
+/// The language setting without loading the settings: `ANKETA_LANGUAGE`, else `[ui] language`
+/// of the file at `path` if it reads; a value that does not parse counts as unset here (loading
+/// the settings then refuses it).
+pub fn language_setting(path: &Path) -> Option<Lang> {
+    let file = || {
+        let text = std::fs::read_to_string(path).ok()?;
+        toml::from_str::<UiOnly>(&text).ok()?.ui.language
+    };
+    let value = env_value("ANKETA_LANGUAGE").or_else(file)?;
+    value.parse::<Language>().ok().map(Lang::from)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +275,9 @@ impl Settings {
         if let Some(listen) = env_value("ANKETA_LISTEN") {
             settings.server.listen = listen;
         }
+        if let Some(language) = env_value("ANKETA_LANGUAGE") {
+            settings.ui.language = Some(language.parse().context("ANKETA_LANGUAGE")?);
+        }
         settings.telegram.bot_username = settings.telegram.bot_username.trim_start_matches('@').to_string();
         settings.survey.default_timezone.parse::<chrono_tz::Tz>().map_err(|_| {
             anyhow::anyhow!(
@@ -310,6 +377,7 @@ mod tests {
         assert_eq!(shipped.telegram.mode, defaults.telegram.mode);
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
         assert_eq!(shipped.server.listen, defaults.server.listen);
+        assert_eq!(shipped.ui.language, defaults.ui.language);
     }
 
     #[test]

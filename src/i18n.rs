@@ -16,6 +16,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/poster.ftl"),
     include_str!("../locales/ru/campaigns.ftl"),
     include_str!("../locales/ru/kit.ftl"),
+    include_str!("../locales/ru/cli.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -26,6 +27,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/poster.ftl"),
     include_str!("../locales/en/campaigns.ftl"),
     include_str!("../locales/en/kit.ftl"),
+    include_str!("../locales/en/cli.ftl"),
 ];
 
 /// The message bundles of every supported language.
@@ -105,6 +107,15 @@ impl Texts {
     }
 }
 
+/// A day as the language writes it: `ДД.ММ.ГГГГ` in Russian, ISO `YYYY-MM-DD` in English (the
+/// two forms the command line reads back).
+pub fn day(lang: Lang, day: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Ru => day.format("%d.%m.%Y").to_string(),
+        Lang::En => day.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// A percentage with one decimal, with the decimal comma in Russian.
 pub fn percent(lang: Lang, value: f64) -> String {
     let text = format!("{value:.1}");
@@ -148,7 +159,7 @@ mod tests {
             }
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
-                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-"]
+                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-", "cli-", "failure-"]
                     .iter()
                     .any(|p| piece.starts_with(p))
                     && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');

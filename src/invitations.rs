@@ -1,12 +1,12 @@
 //! Inviting staff: one-time deep links that make the first Telegram account opening them an
 //! administrator of a scope (region, municipality, school) or the teacher of a class.
 
-use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 
 use crate::db::{Db, InvitationRow, NewInvitation, SchoolRef, StaffMember};
+use crate::failure::Failure;
 use crate::roles::Scope;
 
 /// Deep-link payloads of invitations start with this; class link codes never contain `_`.
@@ -28,16 +28,12 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
         _ => (text, 'd'),
     };
-    let n: i64 = number
-        .parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .with_context(|| format!("{text:?} is not a duration: use e.g. 7d (days), 48h (hours) or 90m (minutes)"))?;
+    let n: i64 = number.parse().ok().filter(|n| *n > 0).ok_or_else(|| Failure::BadDuration(text.to_string()))?;
     Ok(match unit {
         'd' => Duration::days(n),
         'h' => Duration::hours(n),
         'm' => Duration::minutes(n),
-        _ => bail!("{text:?} is not a duration: use e.g. 7d (days), 48h (hours) or 90m (minutes)"),
+        _ => return Err(Failure::BadDuration(text.to_string()).into()),
     })
 }
 
@@ -51,12 +47,12 @@ pub async fn resolve_school(db: &Db, spec: &str) -> anyhow::Result<SchoolRef> {
         found = db.find_schools(Some(municipality.trim()), school.trim()).await?;
     }
     match found.len() {
-        0 => bail!("no school named {spec:?} in the roster"),
+        0 => Err(Failure::NoSchool(spec.to_string()).into()),
         1 => Ok(found.remove(0)),
         _ => {
             let candidates: Vec<String> =
                 found.iter().map(|s| format!("\"{}/{}\"", s.municipality, s.school)).collect();
-            bail!("the school name {spec:?} is ambiguous; name one of: {}", candidates.join(", "))
+            Err(Failure::AmbiguousSchool { name: spec.to_string(), candidates: candidates.join(", ") }.into())
         }
     }
 }
@@ -65,10 +61,8 @@ async fn scope_for(db: &Db, target: &InviteFor) -> anyhow::Result<Scope> {
     Ok(match target {
         InviteFor::Region => Scope::Region,
         InviteFor::Municipality(name) => {
-            let (id, _) = db
-                .find_municipality(name.trim())
-                .await?
-                .with_context(|| format!("no municipality named {name:?} in the roster"))?;
+            let (id, _) =
+                db.find_municipality(name.trim()).await?.ok_or_else(|| Failure::NoMunicipality(name.clone()))?;
             Scope::Municipality { municipality_id: id }
         }
         InviteFor::School(spec) => {
@@ -80,7 +74,7 @@ async fn scope_for(db: &Db, target: &InviteFor) -> anyhow::Result<Scope> {
             let class_id = db
                 .find_class(school.school_id, class.trim())
                 .await?
-                .with_context(|| format!("school {:?} has no class {class:?} in the roster", school.school))?;
+                .ok_or_else(|| Failure::NoClass { school: school.school.clone(), class: class.clone() })?;
             Scope::Class { municipality_id: school.municipality_id, school_id: school.school_id, class_id }
         }
     })
@@ -95,7 +89,7 @@ pub async fn invite(
     now: DateTime<Utc>,
 ) -> anyhow::Result<(String, DateTime<Utc>)> {
     if bot_username.is_empty() {
-        bail!("the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME");
+        return Err(Failure::NoBotUsername.into());
     }
     let scope = scope_for(db, target).await?;
     let code: String = rand::thread_rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
@@ -122,13 +116,13 @@ pub async fn revoke(db: &Db, id_or_code: &str, now: DateTime<Utc>) -> anyhow::Re
     if let Ok(id) = id_or_code.parse::<i64>() {
         return match db.revoke_staff(id, now).await? {
             Some(member) => Ok(Revoked::Staff(member)),
-            None => bail!("no active staff member number {id} (see `anketa admin list`)"),
+            None => Err(Failure::NoStaffMember(id).into()),
         };
     }
     if db.revoke_invitation(id_or_code, now).await? {
         Ok(Revoked::Invitation)
     } else {
-        bail!("no unused invitation {id_or_code:?} (see `anketa admin list`)")
+        Err(Failure::NoInvitation(id_or_code.to_string()).into())
     }
 }
 

@@ -1,0 +1,193 @@
+//! What went wrong, as an operator reads it: the refusals of the use cases the command line and
+//! the bot's campaign console share, typed here so that each is worded once per language in
+//! Fluent (`locales/*/cli.ftl`, ids `failure-…`) rather than glued "Russian / English" strings.
+//! The English `Display` is for logs; people get [`render`].
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use fluent_bundle::FluentArgs;
+
+use crate::args;
+use crate::i18n::{self, Texts};
+use crate::survey::Lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("no campaign named {0:?}")]
+    NoCampaign(String),
+    #[error("the campaign {0:?} is already closed")]
+    AlreadyClosed(String),
+    #[error("the campaign {0:?} is not closed")]
+    NotClosed(String),
+    #[error("the campaign {0:?} is closed; reopen it")]
+    ClosedNotExtended(String),
+    #[error("the last day of {name:?} ({ends}) is past: give a new one")]
+    ReopenNeedsEnd { name: String, ends: NaiveDate },
+    #[error("the end ({ends}) is before the start ({starts})")]
+    EndBeforeStart { starts: NaiveDate, ends: NaiveDate },
+    #[error("the new end {ends} of {name:?} is past (today is {today})")]
+    EndInPast { name: String, ends: NaiveDate, today: NaiveDate },
+    #[error("the first day {starts} is past (today is {today})")]
+    StartInPast { starts: NaiveDate, today: NaiveDate },
+    #[error("the roster is empty")]
+    EmptyRoster,
+    #[error("the campaign name is empty")]
+    EmptyName,
+    #[error("the target percent must be between 1 and 100 (got {0})")]
+    TargetOutOfRange(i64),
+    #[error("no questionnaire named")]
+    NoQuestionnaireGiven,
+    #[error("no questionnaire {id:?} in {dir} (found: {known})")]
+    NoQuestionnaire { id: String, dir: PathBuf, known: String },
+    #[error("questionnaires {first} and {second} are both for the audience {audience}")]
+    SameAudience { first: String, second: String, audience: String },
+    #[error("the bot's username is not set")]
+    NoBotUsername,
+    #[error("no school named {0:?}")]
+    NoSchool(String),
+    #[error("the school name {name:?} is ambiguous: {candidates}")]
+    AmbiguousSchool { name: String, candidates: String },
+    #[error("no municipality named {0:?}")]
+    NoMunicipality(String),
+    #[error("school {school:?} has no class {class:?}")]
+    NoClass { school: String, class: String },
+    #[error("class {0:?} has no link in this campaign yet")]
+    NoLinkYet(String),
+    #[error("{0:?} is not a duration")]
+    BadDuration(String),
+    #[error("no active staff member number {0}")]
+    NoStaffMember(i64),
+    #[error("no unused invitation {0:?}")]
+    NoInvitation(String),
+    #[error("name exactly one scope")]
+    OneScope,
+    #[error("there is no database at {0}")]
+    NoDatabase(PathBuf),
+    #[error("cannot read {0}")]
+    Read(PathBuf, #[source] std::io::Error),
+    #[error("cannot write {0}")]
+    Write(PathBuf, #[source] std::io::Error),
+    #[error("cannot create the folder {0}")]
+    CreateFolder(PathBuf, #[source] std::io::Error),
+    #[error("the roster {0} was not imported")]
+    RosterNotImported(PathBuf, #[source] crate::roster::RosterError),
+    #[error("the expert file {0} was not used")]
+    ExpertNotUsed(PathBuf, #[source] anyhow::Error),
+    #[error("line {line}: the roster has no school {school:?} in the municipality {municipality:?}")]
+    ExpertUnknownSchool { line: u64, school: String, municipality: String },
+}
+
+impl Failure {
+    /// The message id and its arguments; dates as the language writes them.
+    fn message(&self, lang: Lang) -> (&'static str, FluentArgs<'_>) {
+        let day = |d: &NaiveDate| i18n::day(lang, *d);
+        let path = |p: &PathBuf| p.display().to_string();
+        match self {
+            Failure::NoCampaign(name) => ("failure-no-campaign", args![("name", name.as_str())]),
+            Failure::AlreadyClosed(name) => ("failure-already-closed", args![("name", name.as_str())]),
+            Failure::NotClosed(name) => ("failure-not-closed", args![("name", name.as_str())]),
+            Failure::ClosedNotExtended(name) => ("failure-closed-not-extended", args![("name", name.as_str())]),
+            Failure::ReopenNeedsEnd { name, ends } => {
+                ("failure-reopen-needs-end", args![("name", name.as_str()), ("ends", day(ends))])
+            }
+            Failure::EndBeforeStart { starts, ends } => {
+                ("failure-end-before-start", args![("starts", day(starts)), ("ends", day(ends))])
+            }
+            Failure::EndInPast { name, ends, today } => {
+                ("failure-end-in-past", args![("name", name.as_str()), ("ends", day(ends)), ("today", day(today))])
+            }
+            Failure::StartInPast { starts, today } => {
+                ("failure-start-in-past", args![("starts", day(starts)), ("today", day(today))])
+            }
+            Failure::EmptyRoster => ("failure-empty-roster", args![]),
+            Failure::EmptyName => ("failure-empty-name", args![]),
+            Failure::TargetOutOfRange(got) => ("failure-target-out-of-range", args![("got", *got)]),
+            Failure::NoQuestionnaireGiven => ("failure-no-questionnaire-given", args![]),
+            Failure::NoQuestionnaire { id, dir, known } => {
+                ("failure-no-questionnaire", args![("id", id.as_str()), ("dir", path(dir)), ("known", known.as_str())])
+            }
+            Failure::SameAudience { first, second, audience } => (
+                "failure-same-audience",
+                args![("first", first.as_str()), ("second", second.as_str()), ("audience", audience.as_str())],
+            ),
+            Failure::NoBotUsername => ("failure-no-bot-username", args![]),
+            Failure::NoSchool(name) => ("failure-no-school", args![("name", name.as_str())]),
+            Failure::AmbiguousSchool { name, candidates } => {
+                ("failure-ambiguous-school", args![("name", name.as_str()), ("candidates", candidates.as_str())])
+            }
+            Failure::NoMunicipality(name) => ("failure-no-municipality", args![("name", name.as_str())]),
+            Failure::NoClass { school, class } => {
+                ("failure-no-class", args![("school", school.as_str()), ("class", class.as_str())])
+            }
+            Failure::NoLinkYet(class) => ("failure-no-link-yet", args![("class", class.as_str())]),
+            Failure::BadDuration(text) => ("failure-bad-duration", args![("text", text.as_str())]),
+            Failure::NoStaffMember(id) => ("failure-no-staff-member", args![("id", *id)]),
+            Failure::NoInvitation(code) => ("failure-no-invitation", args![("code", code.as_str())]),
+            Failure::OneScope => ("failure-one-scope", args![]),
+            Failure::NoDatabase(file) => ("failure-no-database", args![("path", path(file))]),
+            Failure::Read(file, _) => ("failure-read", args![("path", path(file))]),
+            Failure::Write(file, _) => ("failure-write", args![("path", path(file))]),
+            Failure::CreateFolder(file, _) => ("failure-create-folder", args![("path", path(file))]),
+            Failure::RosterNotImported(file, _) => ("failure-roster-not-imported", args![("path", path(file))]),
+            Failure::ExpertNotUsed(file, _) => ("failure-expert-not-used", args![("path", path(file))]),
+            Failure::ExpertUnknownSchool { line, school, municipality } => (
+                "failure-expert-unknown-school",
+                args![("line", *line), ("school", school.as_str()), ("municipality", municipality.as_str())],
+            ),
+        }
+    }
+
+    pub fn render(&self, texts: &Texts, lang: Lang) -> String {
+        let (id, args) = self.message(lang);
+        texts.get_with(lang, id, &args)
+    }
+}
+
+/// One link of an error chain in `lang`: our typed errors through Fluent, anything else
+/// (the operating system's, a database driver's) as it words itself.
+fn link(error: &(dyn std::error::Error + 'static), texts: &Texts, lang: Lang) -> String {
+    if let Some(failure) = error.downcast_ref::<Failure>() {
+        failure.render(texts, lang)
+    } else if let Some(crate::campaign::DateError(typed)) = error.downcast_ref() {
+        texts.get_with(lang, "failure-date", &args![("text", typed.as_str())])
+    } else if let Some(crate::db::CampaignError::NameTaken(name)) = error.downcast_ref() {
+        texts.get_with(lang, "failure-name-taken", &args![("name", name.as_str())])
+    } else {
+        error.to_string()
+    }
+}
+
+/// A whole error chain in `lang`, outermost first, as `{:#}` would print it.
+pub fn render(error: &anyhow::Error, texts: &Texts, lang: Lang) -> String {
+    error.chain().map(|e| link(e, texts, lang)).collect::<Vec<_>>().join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_each_language_reads_them() {
+        let texts = Texts::default();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let failure = Failure::StartInPast { starts: day, today: day.succ_opt().unwrap() };
+        let ru = failure.render(&texts, Lang::Ru);
+        assert!(ru.contains("23.11.2026") && ru.contains("24.11.2026") && !ru.contains("2026-11"), "{ru}");
+        let en = failure.render(&texts, Lang::En);
+        assert!(en.contains("2026-11-23") && en.contains("first day"), "{en}");
+    }
+
+    #[test]
+    fn a_chain_renders_each_link_in_the_language() {
+        let texts = Texts::default();
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let error =
+            anyhow::Error::new(Failure::ExpertNotUsed("x.csv".into(), Failure::Read("x.csv".into(), io).into()));
+        let ru = render(&error, &texts, Lang::Ru);
+        assert_eq!(ru, "файл эксперта x.csv не использован: не удалось прочитать x.csv: gone");
+        let dated = anyhow::Error::new(crate::campaign::DateError("завтра".into()));
+        assert!(render(&dated, &texts, Lang::En).contains("DD.MM.YYYY"));
+        assert!(!render(&dated, &texts, Lang::Ru).contains("YYYY"));
+    }
+}
