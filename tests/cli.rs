@@ -35,7 +35,7 @@ async fn a_bad_roster_row_rejects_the_whole_file_with_its_line_number(app: TestA
     assert!(stderr.contains("municipality"), "{stderr}");
 
     let stderr = app.cli_fails(&["roster", "import", "/no/such/file.csv"]).await;
-    assert!(stderr.contains("cannot read the roster file"), "{stderr}");
+    assert!(stderr.contains("не удалось прочитать /no/such/file.csv"), "{stderr}");
 }
 
 async fn re_importing_updates_headcounts_and_never_duplicates(app: TestApp) {
@@ -69,11 +69,11 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
 
     let list = app.cli(&["campaign", "list"]).await;
     assert!(list.contains("autumn") && list.contains("noko-parents, noko-students"), "{list}");
-    assert!(list.contains("0 responses / 75 students"), "{list}");
+    assert!(list.contains("ответили 0 из 75 учеников (0,0 %, цель 40 %)"), "{list}");
 
     let valid = ["--questionnaire", "noko-parents", "--starts", "2026-01-01", "--ends", "2026-02-01"];
     let cases: [(Vec<&str>, &str); 5] = [
-        ([&["--name", "autumn"][..], &valid, &["--target-percent", "40"]].concat(), "already exists"),
+        ([&["--name", "autumn"][..], &valid, &["--target-percent", "40"]].concat(), "уже есть"),
         (
             vec![
                 "--name",
@@ -87,11 +87,11 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
                 "--target-percent",
                 "40",
             ],
-            "no questionnaire \"nope\" in questionnaires (found: noko-parents",
+            "нет анкеты «nope» в папке questionnaires (есть: noko-parents",
         ),
         (
             [&["--name", "x", "--questionnaire", "noko-parents"][..], &valid, &["--target-percent", "40"]].concat(),
-            "one per audience",
+            "одна анкета на аудиторию",
         ),
         (
             vec![
@@ -106,9 +106,9 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
                 "--target-percent",
                 "40",
             ],
-            "ends (2026-02-01) before it starts",
+            "заканчивается (01.02.2026) раньше, чем начинается (01.03.2026)",
         ),
-        ([&["--name", "x"][..], &valid, &["--target-percent", "140"]].concat(), "between 1 and 100"),
+        ([&["--name", "x"][..], &valid, &["--target-percent", "140"]].concat(), "от 1 до 100 (указано 140)"),
     ];
     for (arguments, error) in cases {
         let args = [&["campaign", "create"][..], &arguments].concat();
@@ -116,7 +116,7 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
         assert!(stderr.contains(error), "{args:?}: {stderr}");
     }
     let missing = app.cli_fails(&["links", "export", "--campaign", "spring", "--out", "/tmp"]).await;
-    assert!(missing.contains("no campaign named \"spring\""), "{missing}");
+    assert!(missing.contains("нет кампании «spring»"), "{missing}");
 }
 
 /// Every file under `dir`, as paths relative to it with `/` between folders.
@@ -150,9 +150,9 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("5 of 5 classes"), "progress on stderr: {stderr}");
+    assert!(stderr.contains("5 из 5 классов"), "progress on stderr: {stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("5 classes in 3 schools"), "{stdout}");
+    assert!(stdout.contains("5 классов в 3 школах"), "{stdout}");
 
     let urls: BTreeMap<(String, String), String> = support::read_excel_csv(&out.join("links.csv"))
         .into_iter()
@@ -207,7 +207,7 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
 async fn questionnaire_check_names_the_question_and_the_problem(app: TestApp) {
     for shipped in ["questionnaires/noko-parents.toml", "questionnaires/noko-students.toml"] {
         let out = app.cli(&["questionnaire", "check", shipped]).await;
-        assert!(out.contains("is valid: 15 questions (4 conditional)"), "{out}");
+        assert!(out.contains("в порядке: вопросов — 15, из них с условием — 4"), "{out}");
     }
     let broken = app.write(
         "broken.toml",
@@ -346,10 +346,12 @@ async fn the_database_is_the_one_the_settings_name_and_never_a_new_empty_one() {
 async fn a_campaign_is_not_extended_into_the_past() {
     let app = TestApp::new(support::Engine::Sqlite).await;
     app.seed_with(&["--questionnaire", "noko-parents"], -5, 10).await;
-    let past = (chrono::Utc::now().date_naive() - chrono::Duration::days(2)).to_string();
-    let stderr = app.cli_fails(&["campaign", "extend", "autumn", "--ends", &past]).await;
+    let past = chrono::Utc::now().date_naive() - chrono::Duration::days(2);
+    let stderr = app.cli_fails(&["campaign", "extend", "autumn", "--ends", &past.to_string()]).await;
     assert!(stderr.contains("уже прошла") && stderr.contains("campaign close"), "{stderr}");
-    assert!(!app.cli(&["campaign", "list"]).await.contains(&past), "the end date is unchanged");
+    let shown = past.format("%d.%m.%Y").to_string();
+    assert!(stderr.contains(&shown), "{stderr}");
+    assert!(!app.cli(&["campaign", "list"]).await.contains(&shown), "the end date is unchanged");
 }
 
 /// Links and posters name the configured bot; a token of another bot is refused at start.
@@ -376,11 +378,14 @@ async fn database_passwords_never_show_in_messages() {
     let shown = url.as_str().replace("Sup3r-Secret", "***");
     let output = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", url.as_str()).output().await.unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success() && stdout.contains(&format!("The database at {shown} is up to date")), "{stdout}");
+    assert!(
+        output.status.success() && stdout.contains(&format!("База данных {shown} в актуальном состоянии")),
+        "{stdout}"
+    );
 
     let source = format!("sqlite://{}", app.path("source.db").display());
     let copied = app.cli(&["db", "copy", "--from", &source, "--to", url.as_str()]).await;
-    assert!(copied.contains(&format!("to {shown}.")), "{copied}");
+    assert!(copied.contains(&format!("в {shown}.")), "{copied}");
 
     let mysql = "mysql://root:Sup3r-Secret@localhost/anketa";
     let refused = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", mysql).output().await.unwrap();

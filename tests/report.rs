@@ -386,14 +386,14 @@ async fn a_bad_expert_file_is_rejected_with_its_line_number(app: TestApp) {
     let unknown = app.write("unknown.csv", &format!("{header}Иркутск,Школа № 9,90,100,80,60,50\n"));
     let stderr =
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &unknown]).await;
-    assert!(stderr.contains("line 2: the roster has no school \"Школа № 9\""), "{stderr}");
+    assert!(stderr.contains("строка 2: в списке классов нет школы «Школа № 9»"), "{stderr}");
     let columns = app.write("columns.csv", "municipality,school,p_inf\nИркутск,Школа № 1,90\n");
     let stderr =
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &columns]).await;
     assert!(stderr.contains("no \"p_dist\" column"), "{stderr}");
     assert!(!std::path::Path::new(out).exists(), "nothing is written when the expert file is refused");
     let stderr = app.cli_fails(&["report", "--campaign", "spring", "--out", out]).await;
-    assert!(stderr.contains("no campaign named \"spring\""), "{stderr}");
+    assert!(stderr.contains("нет кампании «spring»"), "{stderr}");
 }
 
 on_both_engines!(
