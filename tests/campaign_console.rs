@@ -80,7 +80,7 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     assert_eq!(app.sql().await.count("SELECT COUNT(*) FROM staff_dialogs").await, 0, "the dialog ended");
 
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains("Весна 2027") && list.contains("\tидёт") && list.contains(&ends.to_string()), "{list}");
+    assert!(list.contains("Весна 2027") && list.contains("\tидёт") && list.contains(&ru(ends)), "{list}");
     let shown = admin.send_text("/campaigns").await;
     assert!(shown.text.contains("«Весна 2027» — идёт") && shown.text.contains("Ответили 0 из 75"), "{}", shown.text);
 
@@ -112,7 +112,7 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     assert!(confirm.text.contains(&ru(later)) && confirm.has_button("Да, продлить"), "{confirm:?}");
     admin.press("Да, продлить").await;
     admin.wait_for_text("теперь идёт до").await;
-    assert!(app.cli(&["campaign", "list"]).await.contains(&later.to_string()));
+    assert!(app.cli(&["campaign", "list"]).await.contains(&ru(later)));
 }
 
 async fn only_region_administrators_change_campaigns(mut app: TestApp) {
@@ -201,7 +201,7 @@ async fn the_command_line_reads_russian_dates_and_guards_campaigns(app: TestApp)
     let later = today() + Duration::days(5);
     app.cli(&["campaign", "reopen", "ноябрь", "--ends", &ru(later)]).await;
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains(&format!("2026-11-23 – {later}")) && !list.contains("closed"), "{list}");
+    assert!(list.contains(&format!("23.11.2026 – {}", ru(later))) && !list.contains("закрыта"), "{list}");
 }
 
 on_both_engines!(

@@ -179,8 +179,8 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
             &expert,
         ])
         .await;
-    assert!(stdout.contains("results of 3 schools (9 respondents)"), "{stdout}");
-    assert!(stdout.contains("no row for 1 schools") && stdout.contains("Кунгур / Школа № 3"), "{stdout}");
+    assert!(stdout.contains("Результаты 3 школ (9 респондентов)"), "{stdout}");
+    assert!(stdout.contains("нет строк для 1 школы") && stdout.contains("Кунгур / Школа № 3"), "{stdout}");
     let report = Report::read(&out);
 
     assert_eq!(&report.header[..3], ["Муниципалитет", "Образовательная организация", "Респондентов"]);
@@ -379,7 +379,7 @@ async fn a_bad_expert_file_is_rejected_with_its_line_number(app: TestApp) {
     let stderr =
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &bad]).await;
     assert!(
-        stderr.contains("was not used")
+        stderr.contains("не использован")
             && stderr.contains("line 4: p_komf_usl must be a number from 0 to 100, got \"120\""),
         "{stderr}"
     );
