@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::Deserialize;
 
 use crate::csv_out::Dialect;
+use crate::failure::{Expected, Failure};
 use crate::survey::Lang;
 use crate::survey::scoring::OpennessVariant;
 
@@ -41,13 +41,13 @@ pub enum Language {
 }
 
 impl std::str::FromStr for Language {
-    type Err = anyhow::Error;
+    type Err = Failure;
 
-    fn from_str(value: &str) -> anyhow::Result<Self> {
+    fn from_str(value: &str) -> Result<Self, Failure> {
         match value.trim() {
             "ru" => Ok(Language::Ru),
             "en" => Ok(Language::En),
-            other => anyhow::bail!("ui.language must be \"ru\" or \"en\" (got {other:?})"),
+            other => Err(setting("ANKETA_LANGUAGE", other, Expected::Language)),
         }
     }
 }
@@ -103,7 +103,7 @@ impl Default for DigestSettings {
 impl DigestSettings {
     pub fn time_of_day(&self) -> anyhow::Result<chrono::NaiveTime> {
         chrono::NaiveTime::parse_from_str(self.time.trim(), "%H:%M")
-            .map_err(|_| anyhow::anyhow!("digest.time {:?} is not a time of day like 09:00", self.time))
+            .map_err(|_| setting("digest.time", &self.time, Expected::TimeOfDay).into())
     }
 }
 
@@ -130,13 +130,13 @@ pub enum UpdateMode {
 }
 
 impl std::str::FromStr for UpdateMode {
-    type Err = anyhow::Error;
+    type Err = Failure;
 
-    fn from_str(value: &str) -> anyhow::Result<Self> {
+    fn from_str(value: &str) -> Result<Self, Failure> {
         match value.trim() {
             "polling" => Ok(UpdateMode::Polling),
             "webhook" => Ok(UpdateMode::Webhook),
-            other => anyhow::bail!("telegram.mode must be \"polling\" or \"webhook\" (got {other:?})"),
+            other => Err(setting("telegram.mode", other, Expected::Mode)),
         }
     }
 }
@@ -155,10 +155,7 @@ impl ServerSettings {
         if listen.is_empty() {
             return Ok(None);
         }
-        listen
-            .parse()
-            .map(Some)
-            .map_err(|_| anyhow::anyhow!("server.listen {listen:?} is not an address like 127.0.0.1:8080"))
+        listen.parse().map(Some).map_err(|_| setting("server.listen", listen, Expected::Address).into())
     }
 }
 
@@ -238,8 +235,8 @@ impl Settings {
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Settings> {
         let mut settings = match std::fs::read_to_string(path) {
             Ok(text) => {
-                let mut settings = toml::from_str::<Settings>(&text)
-                    .with_context(|| format!("the settings file {} is not valid", path.display()))?;
+                let mut settings =
+                    toml::from_str::<Settings>(&text).map_err(|e| Failure::SettingsInvalid(path.to_path_buf(), e))?;
                 // A relative SQLite file is the one beside the settings file, wherever the command
                 // runs from: otherwise a command run from another folder makes a new empty database.
                 if let Some(file) = crate::db::sqlite_file(&settings.database.url).filter(|f| f.is_relative()) {
@@ -253,7 +250,7 @@ impl Settings {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Settings::default(),
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot read the settings file {}", path.display()));
+                return Err(Failure::SettingsUnreadable(path.to_path_buf(), e).into());
             }
         };
         if let Some(url) = env_value("ANKETA_DATABASE_URL") {
@@ -264,7 +261,7 @@ impl Settings {
         }
         if let Some(bytes) = env_value("ANKETA_KIT_PART_BYTES") {
             settings.files.kit_part_bytes =
-                bytes.trim().parse().map_err(|_| anyhow::anyhow!("ANKETA_KIT_PART_BYTES must be a number of bytes"))?;
+                bytes.trim().parse().map_err(|_| setting("ANKETA_KIT_PART_BYTES", &bytes, Expected::Positive))?;
         }
         if let Some(mode) = env_value("ANKETA_TELEGRAM_MODE") {
             settings.telegram.mode = mode.parse()?;
@@ -276,29 +273,28 @@ impl Settings {
             settings.server.listen = listen;
         }
         if let Some(language) = env_value("ANKETA_LANGUAGE") {
-            settings.ui.language = Some(language.parse().context("ANKETA_LANGUAGE")?);
+            settings.ui.language = Some(language.parse()?);
         }
         settings.telegram.bot_username = settings.telegram.bot_username.trim_start_matches('@').to_string();
-        settings.survey.default_timezone.parse::<chrono_tz::Tz>().map_err(|_| {
-            anyhow::anyhow!(
-                "survey.default_timezone {:?} is not an IANA timezone name",
-                settings.survey.default_timezone
-            )
-        })?;
+        settings
+            .survey
+            .default_timezone
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| setting("survey.default_timezone", &settings.survey.default_timezone, Expected::Timezone))?;
         if settings.survey.draft_retention_days == 0 {
-            anyhow::bail!("survey.draft_retention_days must be at least 1");
+            return Err(setting("survey.draft_retention_days", "0", Expected::Positive).into());
         }
         settings.digest.time_of_day()?;
         let listen = settings.server.address()?;
         if settings.telegram.mode == UpdateMode::Webhook {
             settings.telegram.webhook()?;
-            anyhow::ensure!(
-                listen.is_some(),
-                "webhook mode needs server.listen (or ANKETA_LISTEN): the address the proxy forwards to"
-            );
+            if listen.is_none() {
+                return Err(Failure::WebhookNeedsListen.into());
+            }
         }
         if settings.privacy.min_group_size < 1 {
-            anyhow::bail!("privacy.min_group_size must be at least 1");
+            let got = settings.privacy.min_group_size.to_string();
+            return Err(setting("privacy.min_group_size", &got, Expected::Positive).into());
         }
         Ok(settings)
     }
@@ -307,18 +303,11 @@ impl Settings {
 impl TelegramSettings {
     /// The webhook's public URL, checked.
     pub fn webhook(&self) -> anyhow::Result<reqwest::Url> {
-        let url = reqwest::Url::parse(self.webhook_url.trim()).map_err(|_| {
-            anyhow::anyhow!(
-                "webhook mode needs telegram.webhook_url (or ANKETA_WEBHOOK_URL), the public https:// URL \
-                 Telegram posts to (got {:?})",
-                redact_url(&self.webhook_url)
-            )
-        })?;
-        anyhow::ensure!(
-            matches!(url.scheme(), "https" | "http"),
-            "telegram.webhook_url must be an https:// URL (got {})",
-            redact_url(url.as_str())
-        );
+        let refused = || setting("telegram.webhook_url", &redact_url(&self.webhook_url), Expected::WebhookUrl);
+        let url = reqwest::Url::parse(self.webhook_url.trim()).map_err(|_| refused())?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(refused().into());
+        }
         Ok(url)
     }
 }
@@ -350,6 +339,11 @@ pub fn redact_url(url: &str) -> String {
         redacted = format!("{base}?{}", parameters.join("&"));
     }
     redacted
+}
+
+/// A setting refused, with the value as given (a URL already redacted by the caller).
+fn setting(name: &'static str, got: &str, expected: Expected) -> Failure {
+    Failure::Setting { name, got: got.to_string(), expected }
 }
 
 fn env_value(name: &str) -> Option<String> {
@@ -415,9 +409,11 @@ mod tests {
     #[test]
     fn webhook_mode_needs_a_public_url_and_a_listening_address() {
         let no_url = load_text("[telegram]\nmode = \"webhook\"\n[server]\nlisten = \"127.0.0.1:8080\"\n");
-        assert!(format!("{:#}", no_url.unwrap_err()).contains("ANKETA_WEBHOOK_URL"));
+        let texts = crate::i18n::Texts::default();
+        let shown = |e: anyhow::Error| crate::failure::render(&e, &texts, Lang::Ru);
+        assert!(shown(no_url.unwrap_err()).contains("ANKETA_WEBHOOK_URL"));
         let no_listen = load_text("[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://a.example/hook\"\n");
-        assert!(format!("{:#}", no_listen.unwrap_err()).contains("ANKETA_LISTEN"));
+        assert!(shown(no_listen.unwrap_err()).contains("ANKETA_LISTEN"));
         let bad_mode = load_text("[telegram]\nmode = \"push\"\n");
         assert!(bad_mode.is_err());
         let fine = load_text(

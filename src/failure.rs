@@ -76,6 +76,75 @@ pub enum Failure {
     ExpertNotUsed(PathBuf, #[source] anyhow::Error),
     #[error("line {line}: the roster has no school {school:?} in the municipality {municipality:?}")]
     ExpertUnknownSchool { line: u64, school: String, municipality: String },
+
+    // Settings, database and start-up: what the operator fixes before anything runs.
+    #[error("the settings file {0} is not valid")]
+    SettingsInvalid(PathBuf, #[source] toml::de::Error),
+    #[error("cannot read the settings file {0}")]
+    SettingsUnreadable(PathBuf, #[source] std::io::Error),
+    #[error("{name} {got:?} is not valid: {expected}")]
+    Setting { name: &'static str, got: String, expected: Expected },
+    #[error("webhook mode needs server.listen (or ANKETA_LISTEN)")]
+    WebhookNeedsListen,
+    #[error("TELOXIDE_TOKEN is not set")]
+    NoToken,
+    #[error("cannot reach the Telegram Bot API with this token")]
+    TelegramUnreachable(#[source] anyhow::Error),
+    #[error("the token belongs to @{actual}, but the settings name @{configured}")]
+    OtherBot { configured: String, actual: String },
+    #[error("ANKETA_DATABASE_URL is not a valid database URL")]
+    BadDatabaseUrl(#[source] sqlx::Error),
+    #[error("cannot connect to PostgreSQL")]
+    PostgresUnreachable(#[source] sqlx::Error),
+    #[error("cannot open the SQLite database {0}")]
+    SqliteUnopenable(String, #[source] sqlx::Error),
+    #[error("ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {0:?})")]
+    UnknownDatabase(String),
+    #[error("cannot apply the database migrations")]
+    Migrations(#[source] sqlx::migrate::MigrateError),
+}
+
+/// What a setting should look like, for [`Failure::Setting`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// `polling` or `webhook`.
+    Mode,
+    /// An IANA time zone name.
+    Timezone,
+    /// A time of day like 09:00.
+    TimeOfDay,
+    /// An address like 127.0.0.1:8080.
+    Address,
+    /// The public https:// URL Telegram posts to.
+    WebhookUrl,
+    /// A whole number, at least 1.
+    Positive,
+    /// `ru` or `en`.
+    Language,
+    /// A URL.
+    Url,
+}
+
+impl Expected {
+    fn message_id(self) -> &'static str {
+        match self {
+            Expected::Mode => "failure-expected-mode",
+            Expected::Timezone => "failure-expected-timezone",
+            Expected::TimeOfDay => "failure-expected-time-of-day",
+            Expected::Address => "failure-expected-address",
+            Expected::WebhookUrl => "failure-expected-webhook-url",
+            Expected::Positive => "failure-expected-positive",
+            Expected::Language => "failure-expected-language",
+            Expected::Url => "failure-expected-url",
+        }
+    }
+}
+
+/// For logs: people read [`Expected::message_id`] through Fluent.
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
 }
 
 impl Failure {
@@ -135,11 +204,28 @@ impl Failure {
                 "failure-expert-unknown-school",
                 args![("line", *line), ("school", school.as_str()), ("municipality", municipality.as_str())],
             ),
+            Failure::SettingsInvalid(file, _) => ("failure-settings-invalid", args![("path", path(file))]),
+            Failure::SettingsUnreadable(file, _) => ("failure-settings-unreadable", args![("path", path(file))]),
+            Failure::Setting { name, got, .. } => ("failure-setting", args![("name", *name), ("got", got.as_str())]),
+            Failure::WebhookNeedsListen => ("failure-webhook-needs-listen", args![]),
+            Failure::NoToken => ("failure-no-token", args![]),
+            Failure::TelegramUnreachable(_) => ("failure-telegram-unreachable", args![]),
+            Failure::OtherBot { configured, actual } => {
+                ("failure-other-bot", args![("configured", configured.as_str()), ("actual", actual.as_str())])
+            }
+            Failure::BadDatabaseUrl(_) => ("failure-bad-database-url", args![]),
+            Failure::PostgresUnreachable(_) => ("failure-postgres-unreachable", args![]),
+            Failure::SqliteUnopenable(url, _) => ("failure-sqlite-unopenable", args![("url", url.as_str())]),
+            Failure::UnknownDatabase(url) => ("failure-unknown-database", args![("url", url.as_str())]),
+            Failure::Migrations(_) => ("failure-migrations", args![]),
         }
     }
 
     pub fn render(&self, texts: &Texts, lang: Lang) -> String {
-        let (id, args) = self.message(lang);
+        let (id, mut args) = self.message(lang);
+        if let Failure::Setting { expected, .. } = self {
+            args.set("expected", texts.get(lang, expected.message_id()));
+        }
         texts.get_with(lang, id, &args)
     }
 }

@@ -390,7 +390,7 @@ async fn database_passwords_never_show_in_messages() {
     let mysql = "mysql://root:Sup3r-Secret@localhost/anketa";
     let refused = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", mysql).output().await.unwrap();
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("(got \"mysql://root:***@localhost/anketa\")"), "{stderr}");
+    assert!(stderr.contains("(указано \"mysql://root:***@localhost/anketa\")"), "{stderr}");
     for output in [stdout.as_ref(), copied.as_str(), stderr.as_ref()] {
         assert!(!output.contains("Sup3r-Secret"), "{output}");
     }

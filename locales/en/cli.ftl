@@ -79,6 +79,28 @@ failure-expert-not-used = the expert file { $path } was not used
 failure-expert-unknown-school = line { $line }: the roster has no school "{ $school }" in the municipality "{ $municipality }"
 failure-date = cannot read the date "{ $text }": write DD.MM.YYYY (23.11.2026) or YYYY-MM-DD (2026-11-23)
 
+## Refusals of settings, the database and start-up
+failure-settings-invalid = the settings file { $path } is not valid
+failure-settings-unreadable = cannot read the settings file { $path }
+failure-setting = { $name } "{ $got }" is not valid: expected { $expected }
+failure-expected-mode = polling or webhook (telegram.mode or ANKETA_TELEGRAM_MODE)
+failure-expected-timezone = an IANA timezone name like Europe/Moscow
+failure-expected-time-of-day = a time of day like 09:00
+failure-expected-address = an address like 127.0.0.1:8080 (server.listen or ANKETA_LISTEN)
+failure-expected-webhook-url = the public https:// URL Telegram posts to (telegram.webhook_url or ANKETA_WEBHOOK_URL)
+failure-expected-positive = a whole number, at least 1
+failure-expected-language = ru or en (ui.language or ANKETA_LANGUAGE)
+failure-expected-url = a URL like https://…
+failure-webhook-needs-listen = webhook mode needs the address the proxy forwards to: server.listen or ANKETA_LISTEN
+failure-no-token = TELOXIDE_TOKEN is not set: put the token @BotFather gave you in the environment
+failure-telegram-unreachable = cannot reach the Telegram Bot API with this token
+failure-other-bot = the token belongs to @{ $actual }, but the settings name @{ $configured }: links and posters would lead elsewhere. Fix ANKETA_BOT_USERNAME or telegram.bot_username (or the token) and issue the links again
+failure-bad-database-url = ANKETA_DATABASE_URL is not a database URL (sqlite://FILE or postgres://…)
+failure-postgres-unreachable = cannot connect to PostgreSQL: check ANKETA_DATABASE_URL and that the server is running
+failure-sqlite-unopenable = cannot open the SQLite database { $url }
+failure-unknown-database = ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got "{ $url }")
+failure-migrations = cannot apply the database migrations
+
 ## --help: clap's headings and flags
 cli-heading-usage = Usage
 cli-heading-commands = Commands

@@ -106,6 +106,28 @@ failure-expert-not-used = файл эксперта { $path } не исполь�
 failure-expert-unknown-school = строка { $line }: в списке классов нет школы «{ $school }» в муниципалитете «{ $municipality }»
 failure-date = дата «{ $text }» не распознана: пишите ДД.ММ.ГГГГ (23.11.2026) или ГГГГ-ММ-ДД (2026-11-23)
 
+## Refusals of settings, the database and start-up
+failure-settings-invalid = файл настроек { $path } содержит ошибку
+failure-settings-unreadable = не удалось прочитать файл настроек { $path }
+failure-setting = значение { $name } «{ $got }» не подходит: нужно { $expected }
+failure-expected-mode = polling или webhook (telegram.mode или ANKETA_TELEGRAM_MODE)
+failure-expected-timezone = название часового пояса, например Europe/Moscow
+failure-expected-time-of-day = время дня, например 09:00
+failure-expected-address = адрес вида 127.0.0.1:8080 (server.listen или ANKETA_LISTEN)
+failure-expected-webhook-url = публичный адрес https://, на который Телеграм отправляет обновления (telegram.webhook_url или ANKETA_WEBHOOK_URL)
+failure-expected-positive = целое число не меньше 1
+failure-expected-language = ru или en (ui.language или ANKETA_LANGUAGE)
+failure-expected-url = адрес вида https://…
+failure-webhook-needs-listen = режиму webhook нужен адрес, на который прокси пересылает обновления: server.listen или ANKETA_LISTEN
+failure-no-token = не задан TELOXIDE_TOKEN: укажите в окружении токен, который выдал @BotFather
+failure-telegram-unreachable = не удалось связаться с Телеграмом с этим токеном
+failure-other-bot = бот с этим токеном — @{ $actual }, а в настройках указан @{ $configured }: ссылки и плакаты вели бы не к этому боту. Исправьте ANKETA_BOT_USERNAME или telegram.bot_username (или токен) и выпустите ссылки заново
+failure-bad-database-url = ANKETA_DATABASE_URL — не адрес базы данных (sqlite://ФАЙЛ или postgres://…)
+failure-postgres-unreachable = не удалось подключиться к PostgreSQL: проверьте ANKETA_DATABASE_URL и что сервер запущен
+failure-sqlite-unopenable = не удалось открыть базу SQLite { $url }
+failure-unknown-database = ANKETA_DATABASE_URL должен начинаться с sqlite:// или postgres:// (указано "{ $url }")
+failure-migrations = не удалось обновить структуру базы данных (миграции)
+
 ## --help: clap's headings and flags
 cli-heading-usage = Использование
 cli-heading-commands = Команды
