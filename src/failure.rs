@@ -102,6 +102,10 @@ pub enum Failure {
     UnknownDatabase(String),
     #[error("cannot apply the database migrations")]
     Migrations(#[source] sqlx::migrate::MigrateError),
+    #[error("ANKETA_WEBHOOK_SECRET must be {min} to 256 characters (got {got})")]
+    WebhookSecretLength { min: usize, got: usize },
+    #[error("ANKETA_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -")]
+    WebhookSecretAlphabet,
 }
 
 /// What a setting should look like, for [`Failure::Setting`].
@@ -218,6 +222,10 @@ impl Failure {
             Failure::SqliteUnopenable(url, _) => ("failure-sqlite-unopenable", args![("url", url.as_str())]),
             Failure::UnknownDatabase(url) => ("failure-unknown-database", args![("url", url.as_str())]),
             Failure::Migrations(_) => ("failure-migrations", args![]),
+            Failure::WebhookSecretLength { min, got } => {
+                ("failure-webhook-secret-length", args![("min", *min), ("got", *got)])
+            }
+            Failure::WebhookSecretAlphabet => ("failure-webhook-secret-alphabet", args![]),
         }
     }
 
@@ -237,10 +245,38 @@ fn link(error: &(dyn std::error::Error + 'static), texts: &Texts, lang: Lang) ->
         failure.render(texts, lang)
     } else if let Some(crate::campaign::DateError(typed)) = error.downcast_ref() {
         texts.get_with(lang, "failure-date", &args![("text", typed.as_str())])
+    } else if let Some(key) = error.downcast_ref::<crate::privacy::KeyError>() {
+        key_error(key, texts, lang)
     } else if let Some(crate::db::CampaignError::NameTaken(name)) = error.downcast_ref() {
         texts.get_with(lang, "failure-name-taken", &args![("name", name.as_str())])
     } else {
         error.to_string()
+    }
+}
+
+/// Why the identity key was refused, with how to make one where that is the fix.
+fn key_error(error: &crate::privacy::KeyError, texts: &Texts, lang: Lang) -> String {
+    use crate::privacy::{KeyError, MIN_KEY_BYTES};
+    let how = || texts.get(lang, "failure-key-how");
+    match error {
+        KeyError::Missing => format!("{} {}", texts.get(lang, "failure-key-missing"), how()),
+        KeyError::BothSet => texts.get(lang, "failure-key-both-set"),
+        KeyError::Unreadable { path, .. } => {
+            texts.get_with(lang, "failure-key-unreadable", &args![("path", path.display().to_string())])
+        }
+        KeyError::Exposed { path, mode } => texts.get_with(
+            lang,
+            "failure-key-exposed",
+            &args![("path", path.display().to_string()), ("mode", format!("{mode:03o}"))],
+        ),
+        KeyError::NotEncoded => {
+            format!("{} {}", texts.get_with(lang, "failure-key-not-encoded", &args![("min", MIN_KEY_BYTES)]), how())
+        }
+        KeyError::TooShort { len } => format!(
+            "{} {}",
+            texts.get_with(lang, "failure-key-too-short", &args![("len", *len), ("min", MIN_KEY_BYTES)]),
+            how()
+        ),
     }
 }
 

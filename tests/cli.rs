@@ -242,7 +242,7 @@ async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(a
 
     let passphrase = "Our-School-Survey-Key-For-The-Autumn-Campaign 2026";
     let stderr = stderr_of(app.command(&["run"]).env("ANKETA_IDENTITY_KEY", passphrase).output().await.unwrap());
-    assert!(stderr.contains("hex or base64, not a passphrase"), "{stderr}");
+    assert!(stderr.contains("в шестнадцатеричном виде или base64, а не парольная фраза"), "{stderr}");
 
     // `anketa key generate` prints a key; in a file others may read, it is refused with the fix.
     let key = app.cli(&["key", "generate"]).await;
@@ -255,15 +255,15 @@ async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(a
         command
     };
     let stderr = stderr_of(from_file().output().await.unwrap());
-    assert!(stderr.contains(&format!("(mode 644): run `chmod 600 {key_file}`")), "{stderr}");
+    assert!(stderr.contains(&format!("(права 644): выполните `chmod 600 {key_file}`")), "{stderr}");
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     // Accepted now: the start stops at the next thing missing, the bot token.
     let stderr = stderr_of(from_file().env_remove("TELOXIDE_TOKEN").output().await.unwrap());
-    assert!(stderr.contains("TELOXIDE_TOKEN") && !stderr.contains("identity key"), "{stderr}");
+    assert!(stderr.contains("TELOXIDE_TOKEN") && !stderr.contains("ключ"), "{stderr}");
     // The variable and the file both set: which key would count the respondents?
     let both = app.command(&["run"]).env("ANKETA_IDENTITY_KEY_FILE", &key_file).output().await.unwrap();
     let stderr = stderr_of(both);
-    assert!(stderr.contains("both ANKETA_IDENTITY_KEY and ANKETA_IDENTITY_KEY_FILE are set"), "{stderr}");
+    assert!(stderr.contains("заданы и ANKETA_IDENTITY_KEY, и ANKETA_IDENTITY_KEY_FILE"), "{stderr}");
 }
 
 #[tokio::test]
@@ -278,7 +278,10 @@ async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
         app.command(&["run"]).envs(webhook).env("ANKETA_WEBHOOK_SECRET", "a".repeat(31)).output().await.unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
+    assert!(
+        stderr.contains("от 32 до 256 символов (указано 31)") && stderr.contains("openssl rand -hex 32"),
+        "{stderr}"
+    );
 }
 
 /// CSV files open by double-click in a Russian Excel by default; `[files] csv = "rfc4180"` writes

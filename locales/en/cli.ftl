@@ -100,6 +100,15 @@ failure-postgres-unreachable = cannot connect to PostgreSQL: check ANKETA_DATABA
 failure-sqlite-unopenable = cannot open the SQLite database { $url }
 failure-unknown-database = ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got "{ $url }")
 failure-migrations = cannot apply the database migrations
+failure-webhook-secret-length = webhook mode needs ANKETA_WEBHOOK_SECRET of { $min } to 256 characters (got { $got }), the same on every replica; make one with `openssl rand -hex 32`
+failure-webhook-secret-alphabet = ANKETA_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule), the same on every replica; make one with `openssl rand -hex 32`
+failure-key-how = Create one with `anketa key generate` (or `openssl rand -hex 32`), keep it outside the repository, and pass it as ANKETA_IDENTITY_KEY, or put it in a file only the bot's user can read (`(umask 077; anketa key generate > identity.key)`) and set ANKETA_IDENTITY_KEY_FILE to its path. Keep the same key for the whole campaign: a new key lets everyone answer again.
+failure-key-missing = no identity key: set ANKETA_IDENTITY_KEY or ANKETA_IDENTITY_KEY_FILE.
+failure-key-both-set = both ANKETA_IDENTITY_KEY and ANKETA_IDENTITY_KEY_FILE are set: unset one of them, so that there is no doubt which key counts the respondents (the file keeps the key out of the process environment)
+failure-key-unreadable = cannot read the identity key file { $path }
+failure-key-exposed = the identity key file { $path } can be read by other users (mode { $mode }): run `chmod 600 { $path }` (and make the bot's user its owner)
+failure-key-not-encoded = the identity key must be at least { $min } random bytes written as hex or base64, not a passphrase.
+failure-key-too-short = the identity key is too short ({ $len } bytes; at least { $min } are needed).
 
 ## --help: clap's headings and flags
 cli-heading-usage = Usage

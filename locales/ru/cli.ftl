@@ -127,6 +127,15 @@ failure-postgres-unreachable = не удалось подключиться к P
 failure-sqlite-unopenable = не удалось открыть базу SQLite { $url }
 failure-unknown-database = ANKETA_DATABASE_URL должен начинаться с sqlite:// или postgres:// (указано "{ $url }")
 failure-migrations = не удалось обновить структуру базы данных (миграции)
+failure-webhook-secret-length = режиму webhook нужен ANKETA_WEBHOOK_SECRET длиной от { $min } до 256 символов (указано { $got }), один и тот же на всех копиях бота; создайте его: openssl rand -hex 32
+failure-webhook-secret-alphabet = в ANKETA_WEBHOOK_SECRET допустимы только A-Z, a-z, 0-9, _ и - (правило Телеграма), один и тот же на всех копиях бота; создайте его: openssl rand -hex 32
+failure-key-how = Создайте ключ командой `anketa key generate` (или `openssl rand -hex 32`), храните его вне репозитория и передайте в ANKETA_IDENTITY_KEY или положите в файл, который может читать только пользователь бота (`(umask 077; anketa key generate > identity.key)`), и укажите путь к нему в ANKETA_IDENTITY_KEY_FILE. Не меняйте ключ до конца кампании: с новым ключом все смогут ответить ещё раз.
+failure-key-missing = нет ключа идентичности: задайте ANKETA_IDENTITY_KEY или ANKETA_IDENTITY_KEY_FILE.
+failure-key-both-set = заданы и ANKETA_IDENTITY_KEY, и ANKETA_IDENTITY_KEY_FILE: уберите одно из них, чтобы не было сомнений, какой ключ считает участников (файл держит ключ вне окружения процесса)
+failure-key-unreadable = не удалось прочитать файл ключа идентичности { $path }
+failure-key-exposed = файл ключа идентичности { $path } могут читать другие пользователи (права { $mode }): выполните `chmod 600 { $path }` (и сделайте его владельцем пользователя бота)
+failure-key-not-encoded = ключ идентичности — это не меньше { $min } случайных байт в шестнадцатеричном виде или base64, а не парольная фраза.
+failure-key-too-short = ключ идентичности слишком короткий ({ $len } байт; нужно не меньше { $min }).
 
 ## --help: clap's headings and flags
 cli-heading-usage = Использование
