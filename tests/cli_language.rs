@@ -198,4 +198,61 @@ async fn results_and_refusals_speak_the_chosen_language(app: TestApp) {
     );
 }
 
-on_both_engines!(results_and_refusals_speak_the_chosen_language);
+/// The bot's campaign console shows the shared refusals in the administrator's language: a name
+/// taken (from the command line) between the dialog's summary and «Создать».
+async fn the_campaign_console_words_a_refusal_in_the_administrators_language(mut app: TestApp) {
+    let roster = app.write("roster.csv", support::ROSTER);
+    app.cli(&["roster", "import", &roster]).await;
+    app.start_bot().await;
+    let today = chrono::Utc::now().date_naive();
+    let (starts, ends) =
+        (today.format("%d.%m.%Y").to_string(), (today + chrono::Duration::days(10)).format("%d.%m.%Y").to_string());
+    for (id, language, name, done, create, failed, reason) in [
+        (930_001, "ru", "Зима", "Готово", "Создать", "Кампания не создана", "кампания «Зима» уже есть"),
+        (
+            930_002,
+            "en",
+            "Winter",
+            "Done",
+            "Create",
+            "The campaign was not created",
+            "a campaign named \"Winter\" already exists",
+        ),
+    ] {
+        let out = app.cli(&["admin", "invite", "--region"]).await;
+        let link = out.lines().last().expect("an invitation link").to_string();
+        let admin = app.api.user(id, language);
+        admin.send_text(&format!("/start {}", link.split("?start=").nth(1).unwrap())).await;
+        admin.send_text("/newcampaign").await;
+        admin.send_text(name).await;
+        admin.press("noko-parents").await;
+        admin.press(done).await;
+        admin.send_text(&starts).await;
+        admin.send_text(&ends).await;
+        admin.press("50%").await;
+        assert!(admin.last_message().has_button(create), "{:?}", admin.last_message());
+        let args = [
+            "campaign",
+            "create",
+            "--name",
+            name,
+            "--questionnaire",
+            "noko-parents",
+            "--starts",
+            &starts,
+            "--ends",
+            &ends,
+            "--target-percent",
+            "50",
+        ];
+        app.cli(&args).await;
+        admin.press(create).await;
+        let refused = admin.wait_for_text(failed).await;
+        assert!(refused.text.contains(reason), "{language}: {}", refused.text);
+    }
+}
+
+on_both_engines!(
+    results_and_refusals_speak_the_chosen_language,
+    the_campaign_console_words_a_refusal_in_the_administrators_language,
+);
