@@ -106,6 +106,18 @@ pub enum Failure {
     WebhookSecretLength { min: usize, got: usize },
     #[error("ANKETA_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -")]
     WebhookSecretAlphabet,
+    #[error("ANKETA_CLOCK {0:?} is not a time like 2026-11-24T09:00:00+08:00")]
+    BadClock(String),
+    #[error("cannot listen on {0} (server.listen)")]
+    CannotListen(std::net::SocketAddr, #[source] std::io::Error),
+    #[error("the target database is not empty")]
+    TargetNotEmpty,
+    #[error("the source database holds unfinished answers of an older version")]
+    OldDrafts,
+    #[error("questionnaire {0}")]
+    QuestionnaireInvalid(PathBuf, #[source] crate::survey::QuestionnaireError),
+    #[error("the campaign {0:?} cannot be scored")]
+    CannotScore(String, #[source] crate::survey::scoring::ScoringError),
 }
 
 /// What a setting should look like, for [`Failure::Setting`].
@@ -226,6 +238,12 @@ impl Failure {
                 ("failure-webhook-secret-length", args![("min", *min), ("got", *got)])
             }
             Failure::WebhookSecretAlphabet => ("failure-webhook-secret-alphabet", args![]),
+            Failure::BadClock(text) => ("failure-bad-clock", args![("text", text.as_str())]),
+            Failure::CannotListen(address, _) => ("failure-cannot-listen", args![("address", address.to_string())]),
+            Failure::TargetNotEmpty => ("failure-target-not-empty", args![]),
+            Failure::OldDrafts => ("failure-old-drafts", args![]),
+            Failure::QuestionnaireInvalid(file, _) => ("failure-questionnaire-invalid", args![("path", path(file))]),
+            Failure::CannotScore(name, _) => ("failure-cannot-score", args![("name", name.as_str())]),
         }
     }
 

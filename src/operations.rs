@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use rand::Rng;
 
@@ -57,7 +56,7 @@ pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Quest
     for path in candidates {
         let text = std::fs::read_to_string(&path).map_err(|e| Failure::Read(path.clone(), e))?;
         let questionnaire =
-            Questionnaire::from_toml(&text).map_err(|e| anyhow::anyhow!("questionnaire {}: {e}", path.display()))?;
+            Questionnaire::from_toml(&text).map_err(|e| Failure::QuestionnaireInvalid(path.clone(), e))?;
         if questionnaire.id == id_or_path || path == Path::new(id_or_path) {
             return Ok((questionnaire, text));
         }
@@ -543,7 +542,7 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
     let survey = campaign_survey(db, campaign.id).await?;
     for audience in survey.audiences() {
         scoring::check(survey.questionnaire(audience).expect("listed"))
-            .with_context(|| format!("the campaign {:?} cannot be scored", campaign.name))?;
+            .map_err(|e| Failure::CannotScore(campaign.name.clone(), e))?;
     }
     let roster = roster_schools(db, campaign.id).await?;
     let expert = request.expert.map(|path| read_expert(path, &roster)).transpose()?;

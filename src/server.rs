@@ -101,8 +101,7 @@ pub fn router(db: Db, metrics: PrometheusHandle, webhook: Option<Webhook>) -> Ro
 /// Binds the listening address (before anything is announced to Telegram, so a taken port stops
 /// the start instead of losing updates).
 pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
-    let listener =
-        TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address} (server.listen)"))?;
+    let listener = TcpListener::bind(address).await.map_err(|e| Failure::CannotListen(address, e))?;
     // The bound address, which differs from the configured one for port 0.
     tracing::info!(address = %listener.local_addr()?, "HTTP server listening");
     Ok(listener)

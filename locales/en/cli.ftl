@@ -109,6 +109,12 @@ failure-key-unreadable = cannot read the identity key file { $path }
 failure-key-exposed = the identity key file { $path } can be read by other users (mode { $mode }): run `chmod 600 { $path }` (and make the bot's user its owner)
 failure-key-not-encoded = the identity key must be at least { $min } random bytes written as hex or base64, not a passphrase.
 failure-key-too-short = the identity key is too short ({ $len } bytes; at least { $min } are needed).
+failure-bad-clock = ANKETA_CLOCK "{ $text }" is not a time like 2026-11-24T09:00:00+08:00
+failure-cannot-listen = cannot listen on { $address } (server.listen)
+failure-target-not-empty = the target database already holds a roster or campaigns; copy only into a new, empty database
+failure-old-drafts = the source database holds unfinished answers of an older version: start anketa run on it once (it rekeys them with the identity key), stop it, then copy
+failure-questionnaire-invalid = questionnaire { $path }
+failure-cannot-score = the campaign "{ $name }" cannot be scored by the НОКО criteria
 
 ## --help: clap's headings and flags
 cli-heading-usage = Usage

@@ -136,6 +136,12 @@ failure-key-unreadable = не удалось прочитать файл клю�
 failure-key-exposed = файл ключа идентичности { $path } могут читать другие пользователи (права { $mode }): выполните `chmod 600 { $path }` (и сделайте его владельцем пользователя бота)
 failure-key-not-encoded = ключ идентичности — это не меньше { $min } случайных байт в шестнадцатеричном виде или base64, а не парольная фраза.
 failure-key-too-short = ключ идентичности слишком короткий ({ $len } байт; нужно не меньше { $min }).
+failure-bad-clock = ANKETA_CLOCK «{ $text }» — не момент времени вида 2026-11-24T09:00:00+08:00
+failure-cannot-listen = не удалось занять адрес { $address } (server.listen)
+failure-target-not-empty = в базе, куда копировать, уже есть список классов или кампании: копируйте только в новую пустую базу
+failure-old-drafts = в исходной базе есть незаконченные ответы прежней версии: запустите на ней anketa run один раз (он перешифрует их ключом идентичности), остановите и копируйте
+failure-questionnaire-invalid = анкета { $path }
+failure-cannot-score = кампанию «{ $name }» нельзя оценить по критериям НОКО
 
 ## --help: clap's headings and flags
 cli-heading-usage = Использование
