@@ -7,7 +7,8 @@
 //! [`crate::config::language_setting`]: `ANKETA_LANGUAGE`, else the `[ui]` table of the
 //! `--config` file (read alone, leniently), else the locale. The commands use the loaded
 //! settings; both read the same sources, so they agree whenever the settings file is valid.
-//! clap's own parse errors ("error: unexpected argument …") stay in English.
+//! clap's parse errors are reworded from their parts ([`parse_error`]); the rarer kinds not
+//! worded here keep clap's English.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -167,11 +168,64 @@ fn override_usages(command: &mut Command, options: &str) {
     }
 }
 
-/// Parses the command line with its help in `lang`; `--help`, `--version` and parse errors
-/// print and exit here, as clap does.
+/// Parses the command line with its help in `lang`; `--help` and `--version` print and exit
+/// here, as clap does, and so do parse errors, in `lang`, with clap's exit code.
 pub fn parse(args: Vec<OsString>, texts: &Texts, lang: Lang) -> Cli {
-    let matches = command(texts, lang).try_get_matches_from(args).unwrap_or_else(|e| e.exit());
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let refuse = |e: clap::Error| -> ! {
+        if !e.use_stderr() {
+            e.exit();
+        }
+        eprintln!("{}", parse_error(&e, texts, lang));
+        std::process::exit(e.exit_code());
+    };
+    let matches = command(texts, lang).try_get_matches_from(args).unwrap_or_else(|e| refuse(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| refuse(e))
+}
+
+/// A parse error in `lang`, rebuilt from the parts clap keeps (the argument, the value, the
+/// usage line, which is already localised); kinds not worded here keep clap's English.
+fn parse_error(error: &clap::Error, texts: &Texts, lang: Lang) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let part = |kind: ContextKind| match error.get(kind) {
+        Some(ContextValue::String(text)) => text.clone(),
+        Some(ContextValue::Strings(texts)) => texts.join(", "),
+        Some(ContextValue::StyledStr(text)) => text.to_string(),
+        Some(ContextValue::StyledStrs(texts)) => texts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        Some(ContextValue::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let (id, args) = match error.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => (
+            "cli-parse-invalid-value",
+            crate::args![("arg", part(ContextKind::InvalidArg)), ("value", part(ContextKind::InvalidValue))],
+        ),
+        ErrorKind::UnknownArgument => {
+            ("cli-parse-unknown-argument", crate::args![("arg", part(ContextKind::InvalidArg))])
+        }
+        ErrorKind::InvalidSubcommand => {
+            ("cli-parse-unknown-command", crate::args![("command", part(ContextKind::InvalidSubcommand))])
+        }
+        ErrorKind::MissingRequiredArgument => {
+            ("cli-parse-missing", crate::args![("args", part(ContextKind::InvalidArg))])
+        }
+        ErrorKind::ArgumentConflict => (
+            "cli-parse-conflict",
+            crate::args![("arg", part(ContextKind::InvalidArg)), ("other", part(ContextKind::PriorArg))],
+        ),
+        _ => return error.render().to_string(),
+    };
+    let mut reason = texts.get_with(lang, id, &args);
+    let valid = part(ContextKind::ValidValue);
+    if !valid.is_empty() {
+        reason = format!("{reason} ({})", texts.get_with(lang, "cli-parse-valid", &crate::args![("values", valid)]));
+    }
+    let mut text = texts.get_with(lang, "cli-error", &crate::args![("reason", reason)]);
+    let usage = part(ContextKind::Usage);
+    let usage = usage.trim().strip_prefix("Usage:").unwrap_or(usage.trim()).trim();
+    if !usage.is_empty() {
+        text = format!("{text}\n\n{}: {usage}", texts.get(lang, "cli-heading-usage"));
+    }
+    format!("{text}\n\n{}", texts.get(lang, "cli-parse-hint"))
 }
 
 #[cfg(test)]

@@ -105,6 +105,21 @@ async fn help_is_russian_by_default_and_english_by_setting_or_locale() {
         assert!(create.contains("--starts <DATE>") && create.contains("DD.MM.YYYY"), "{create}");
     }
 
+    // clap's parse errors, reworded: a missing argument and a value not among the choices.
+    let missing = run(&app, &[], &["campaign", "create", "--name", "x"]).await;
+    let stderr = text(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ошибка: не указаны обязательные параметры: --questionnaire <АНКЕТА>"), "{stderr}");
+    assert!(stderr.contains("Использование: anketa campaign create [ПАРАМЕТРЫ]"), "{stderr}");
+    assert_eq!(english_words(&stderr), Vec::<String>::new(), "{stderr}");
+    let format = text(&run(&app, &[], &["export", "--campaign", "a", "--out", "b", "--format", "pdf"]).await.stderr);
+    assert!(format.contains("«pdf» не подходит для --format <ФОРМАТ> (можно: csv, xlsx)"), "{format}");
+    let missing = text(&run(&app, &[("LANG", "en_US.UTF-8")], &["campaign", "create", "--name", "x"]).await.stderr);
+    assert!(
+        missing.contains("error: the following required arguments were not provided: --questionnaire"),
+        "{missing}"
+    );
+
     // The language of `--config`'s file, read before the settings load; the environment wins.
     let config = app.write("english.toml", "[ui]\nlanguage = \"en\"\n");
     let out = text(&run(&app, &[], &["--config", &config, "campaign", "--help"]).await.stdout);

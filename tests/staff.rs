@@ -188,7 +188,7 @@ async fn ambiguous_school_names_are_an_error_that_lists_the_candidates(app: Test
     let stderr = app.cli_fails(&["teacher", "invite", "--school", "Пермь/Школа № 1", "--class", "9Я"]).await;
     assert!(stderr.contains("нет класса «9Я»"), "{stderr}");
     let stderr = app.cli_fails(&["admin", "invite", "--region", "--school", "Пермь/Школа № 1"]).await;
-    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    assert!(stderr.contains("--region нельзя указать вместе с --school"), "{stderr}");
 }
 
 async fn campaigns_close_and_extend_and_leaked_links_are_replaced(mut app: TestApp) {

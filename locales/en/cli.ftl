@@ -116,6 +116,15 @@ failure-old-drafts = the source database holds unfinished answers of an older ve
 failure-questionnaire-invalid = questionnaire { $path }
 failure-cannot-score = the campaign "{ $name }" cannot be scored by the НОКО criteria
 
+## Parse errors (clap's, reworded)
+cli-parse-invalid-value = invalid value "{ $value }" for { $arg }
+cli-parse-unknown-argument = unexpected argument { $arg }
+cli-parse-unknown-command = unrecognized subcommand { $command }
+cli-parse-missing = the following required arguments were not provided: { $args }
+cli-parse-conflict = the argument { $arg } cannot be used with { $other }
+cli-parse-valid = possible values: { $values }
+cli-parse-hint = For more information, try --help.
+
 ## --help: clap's headings and flags
 cli-heading-usage = Usage
 cli-heading-commands = Commands

@@ -143,6 +143,15 @@ failure-old-drafts = в исходной базе есть незакончен�
 failure-questionnaire-invalid = анкета { $path }
 failure-cannot-score = кампанию «{ $name }» нельзя оценить по критериям НОКО
 
+## Parse errors (clap's, reworded)
+cli-parse-invalid-value = «{ $value }» не подходит для { $arg }
+cli-parse-unknown-argument = неизвестный параметр { $arg }
+cli-parse-unknown-command = неизвестная команда { $command }
+cli-parse-missing = не указаны обязательные параметры: { $args }
+cli-parse-conflict = { $arg } нельзя указать вместе с { $other }
+cli-parse-valid = можно: { $values }
+cli-parse-hint = Подробнее: --help
+
 ## --help: clap's headings and flags
 cli-heading-usage = Использование
 cli-heading-commands = Команды
