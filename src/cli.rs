@@ -16,7 +16,6 @@ use crate::console::{self, Console};
 use crate::db::Db;
 use crate::digest::{Digests, Only};
 use crate::failure::Failure;
-use crate::i18n::Texts;
 use crate::invitations::{self, InviteFor};
 use crate::operations::{self, CampaignRequest};
 use crate::roles::Scope;
@@ -611,8 +610,7 @@ impl Cli {
                     (None, None) => Only::Everyone,
                 };
                 let bot = crate::startup::bot_from_env()?;
-                let texts = Texts::default();
-                let digests = Digests { db: &db, texts: &texts, settings: &settings };
+                let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
                 let summary = digests.run(&bot, Clock::from_env()?.now(), only, true).await?;
                 console.say(
                     "cli-digests-sent",
@@ -623,8 +621,7 @@ impl Cli {
             Command::Digest { action: DigestAction::Preview { school } } => {
                 let db = open(&settings, console).await?;
                 let school = invitations::resolve_school(&db, &school).await?;
-                let texts = Texts::default();
-                let digests = Digests { db: &db, texts: &texts, settings: &settings };
+                let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
                 let previews = digests.preview_school(&school, Clock::from_env()?.now(), console.lang).await?;
                 if previews.is_empty() {
                     console.say("cli-digest-none", &args![("school", school.school.as_str())]);

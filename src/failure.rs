@@ -116,6 +116,12 @@ pub enum Failure {
     OldDrafts,
     #[error("questionnaire {0}")]
     QuestionnaireInvalid(PathBuf, #[source] crate::survey::QuestionnaireError),
+    #[error("cannot register the webhook with Telegram")]
+    WebhookUnregistered(#[source] anyhow::Error),
+    #[error("cannot rekey the unfinished answers of an older version")]
+    Rekey(#[source] anyhow::Error),
+    #[error("the work in flight did not finish within {0} s; stopped without it")]
+    Unfinished(u64),
     #[error("the campaign {0:?} cannot be scored")]
     CannotScore(String, #[source] crate::survey::scoring::ScoringError),
 }
@@ -243,6 +249,9 @@ impl Failure {
             Failure::TargetNotEmpty => ("failure-target-not-empty", args![]),
             Failure::OldDrafts => ("failure-old-drafts", args![]),
             Failure::QuestionnaireInvalid(file, _) => ("failure-questionnaire-invalid", args![("path", path(file))]),
+            Failure::WebhookUnregistered(_) => ("failure-webhook-unregistered", args![]),
+            Failure::Rekey(_) => ("failure-rekey", args![]),
+            Failure::Unfinished(seconds) => ("failure-unfinished", args![("seconds", *seconds)]),
             Failure::CannotScore(name, _) => ("failure-cannot-score", args![("name", name.as_str())]),
         }
     }

@@ -62,7 +62,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     check_username(&settings.telegram.bot_username, me.username())?;
 
     let clock = Clock::from_env()?;
-    let rekeyed = db.rekey_old_drafts(&key).await.context("cannot rekey the unfinished answers of an older version")?;
+    let rekeyed = db.rekey_old_drafts(&key).await.map_err(Failure::Rekey)?;
     if rekeyed > 0 {
         tracing::info!(drafts = rekeyed, "unfinished answers rekeyed by chat hash");
     }
@@ -128,7 +128,7 @@ fn check_username(configured: &str, from_telegram: &str) -> anyhow::Result<()> {
 }
 
 fn unfinished() -> anyhow::Error {
-    anyhow::anyhow!("the work in flight did not finish within {} s; stopped without it", SHUTDOWN_GRACE.as_secs())
+    Failure::Unfinished(SHUTDOWN_GRACE.as_secs()).into()
 }
 
 /// Polling mode: teloxide's dispatcher asks Telegram for updates and handles each chat's in order;
@@ -190,7 +190,7 @@ async fn serve_webhook(
         .secret_token(secret.as_str().to_string())
         .allowed_updates(bot::HANDLED_UPDATES.to_vec())
         .await
-        .context("cannot register the webhook with Telegram")?;
+        .map_err(|e| Failure::WebhookUnregistered(e.into()))?;
     let webhook = Webhook {
         path: url.path().to_string(),
         secret,

@@ -115,6 +115,9 @@ failure-target-not-empty = the target database already holds a roster or campaig
 failure-old-drafts = the source database holds unfinished answers of an older version: start anketa run on it once (it rekeys them with the identity key), stop it, then copy
 failure-questionnaire-invalid = questionnaire { $path }
 failure-cannot-score = the campaign "{ $name }" cannot be scored by the НОКО criteria
+failure-webhook-unregistered = cannot register the webhook with Telegram
+failure-rekey = cannot rekey the unfinished answers of an older version
+failure-unfinished = the work in flight did not finish within { $seconds } s; stopped without it
 
 ## Parse errors (clap's, reworded)
 cli-parse-invalid-value = invalid value "{ $value }" for { $arg }

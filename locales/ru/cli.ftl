@@ -142,6 +142,9 @@ failure-target-not-empty = в базе, куда копировать, уже е
 failure-old-drafts = в исходной базе есть незаконченные ответы прежней версии: запустите на ней anketa run один раз (он перешифрует их ключом идентичности), остановите и копируйте
 failure-questionnaire-invalid = анкета { $path }
 failure-cannot-score = кампанию «{ $name }» нельзя оценить по критериям НОКО
+failure-webhook-unregistered = не удалось зарегистрировать вебхук в Телеграме
+failure-rekey = не удалось перешифровать незаконченные ответы прежней версии
+failure-unfinished = начатая работа не закончилась за { $seconds } с; бот остановлен без неё
 
 ## Parse errors (clap's, reworded)
 cli-parse-invalid-value = «{ $value }» не подходит для { $arg }
