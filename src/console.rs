@@ -102,7 +102,7 @@ impl Console {
 /// The whole command tree with its help in `lang`.
 pub fn command(texts: &Texts, lang: Lang) -> Command {
     let t = |id: &str| texts.get(lang, id);
-    let root = localise(Cli::command(), "cli", texts, lang).disable_version_flag(true).arg(
+    let mut root = localise(Cli::command(), "cli", texts, lang).disable_version_flag(true).arg(
         Arg::new("version")
             .short('V')
             .long("version")
@@ -110,7 +110,6 @@ pub fn command(texts: &Texts, lang: Lang) -> Command {
             .help(t("cli-flag-version"))
             .help_heading(t("cli-heading-options")),
     );
-    let mut root = root;
     root.build();
     override_usages(&mut root, &format!("[{}]", t("cli-placeholder-options")));
     root
