@@ -272,12 +272,53 @@ fn link(error: &(dyn std::error::Error + 'static), texts: &Texts, lang: Lang) ->
         failure.render(texts, lang)
     } else if let Some(crate::campaign::DateError(typed)) = error.downcast_ref() {
         texts.get_with(lang, "failure-date", &args![("text", typed.as_str())])
+    } else if let Some(scoring) = error.downcast_ref::<crate::survey::scoring::ScoringError>() {
+        scoring_error(scoring, texts, lang)
+    } else if let Some(questionnaire) = error.downcast_ref::<crate::survey::QuestionnaireError>() {
+        questionnaire_error(questionnaire, texts, lang)
     } else if let Some(key) = error.downcast_ref::<crate::privacy::KeyError>() {
         key_error(key, texts, lang)
     } else if let Some(crate::db::CampaignError::NameTaken(name)) = error.downcast_ref() {
         texts.get_with(lang, "failure-name-taken", &args![("name", name.as_str())])
     } else {
         error.to_string()
+    }
+}
+
+/// Why a campaign's questionnaire cannot be scored by the НОКО criteria.
+fn scoring_error(error: &crate::survey::scoring::ScoringError, texts: &Texts, lang: Lang) -> String {
+    use crate::survey::scoring::ScoringError;
+    match error {
+        ScoringError::MissingQuestion { questionnaire, question, indicator } => texts.get_with(
+            lang,
+            "failure-scoring-missing-question",
+            &args![("questionnaire", questionnaire.as_str()), ("question", *question), ("indicator", *indicator)],
+        ),
+        ScoringError::ProposalsNotText { questionnaire, question } => texts.get_with(
+            lang,
+            "failure-scoring-proposals-not-text",
+            &args![("questionnaire", questionnaire.as_str()), ("question", *question)],
+        ),
+    }
+}
+
+/// What is wrong with a questionnaire file; a question's own problem is worded by the engine,
+/// in English, for the file's author.
+fn questionnaire_error(error: &crate::survey::QuestionnaireError, texts: &Texts, lang: Lang) -> String {
+    use crate::survey::QuestionnaireError;
+    match error {
+        QuestionnaireError::Syntax(detail) => {
+            texts.get_with(lang, "failure-questionnaire-syntax", &args![("detail", detail.as_str())])
+        }
+        QuestionnaireError::BadId(id) => {
+            texts.get_with(lang, "failure-questionnaire-bad-id", &args![("id", id.as_str())])
+        }
+        QuestionnaireError::NoQuestions => texts.get(lang, "failure-questionnaire-no-questions"),
+        QuestionnaireError::Question { question, problem } => texts.get_with(
+            lang,
+            "failure-questionnaire-question",
+            &args![("question", question.as_str()), ("problem", problem.as_str())],
+        ),
     }
 }
 

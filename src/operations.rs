@@ -85,7 +85,8 @@ pub fn list_questionnaires(dir: &Path) -> anyhow::Result<Vec<Questionnaire>> {
 
 /// The validated content of a questionnaire file, for `questionnaire check`.
 pub fn check_questionnaire(file: &Path) -> anyhow::Result<Questionnaire> {
-    Questionnaire::load(file)
+    let text = std::fs::read_to_string(file).map_err(|e| Failure::Read(file.to_path_buf(), e))?;
+    Ok(Questionnaire::from_toml(&text).map_err(|e| Failure::QuestionnaireInvalid(file.to_path_buf(), e))?)
 }
 
 /// What `campaign create` is asked for, before it is checked.

@@ -118,6 +118,12 @@ failure-cannot-score = the campaign "{ $name }" cannot be scored by the НОКО
 failure-webhook-unregistered = cannot register the webhook with Telegram
 failure-rekey = cannot rekey the unfinished answers of an older version
 failure-unfinished = the work in flight did not finish within { $seconds } s; stopped without it
+failure-scoring-missing-question = questionnaire "{ $questionnaire }" has no yes/no question { $question }, which НОКО indicator { $indicator } counts; the results report scores the НОКО questionnaires only
+failure-scoring-proposals-not-text = questionnaire "{ $questionnaire }": { $question } holds the НОКО proposals and must be a free-text question
+failure-questionnaire-syntax = the file is not valid TOML for a questionnaire: { $detail }
+failure-questionnaire-bad-id = the questionnaire id "{ $id }" must be 1–64 characters of a-z, 0-9, '-' or '_'
+failure-questionnaire-no-questions = the questionnaire has no questions
+failure-questionnaire-question = question "{ $question }": { $problem }
 
 ## Parse errors (clap's, reworded)
 cli-parse-invalid-value = invalid value "{ $value }" for { $arg }

@@ -145,6 +145,12 @@ failure-cannot-score = кампанию «{ $name }» нельзя оценит�
 failure-webhook-unregistered = не удалось зарегистрировать вебхук в Телеграме
 failure-rekey = не удалось перешифровать незаконченные ответы прежней версии
 failure-unfinished = начатая работа не закончилась за { $seconds } с; бот остановлен без неё
+failure-scoring-missing-question = в анкете «{ $questionnaire }» нет вопроса «да/нет» { $question }, который считает показатель НОКО { $indicator }; отчёт по критериям строится только по анкетам НОКО
+failure-scoring-proposals-not-text = анкета «{ $questionnaire }»: в вопросе { $question } собираются предложения НОКО, он должен быть со свободным ответом
+failure-questionnaire-syntax = файл — не анкета в формате TOML: { $detail }
+failure-questionnaire-bad-id = имя анкеты «{ $id }» должно состоять из 1–64 символов a-z, 0-9, «-» или «_»
+failure-questionnaire-no-questions = в анкете нет вопросов
+failure-questionnaire-question = вопрос "{ $question }": { $problem }
 
 ## Parse errors (clap's, reworded)
 cli-parse-invalid-value = «{ $value }» не подходит для { $arg }
