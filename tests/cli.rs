@@ -228,7 +228,7 @@ text = { ru = "Второй" }
 "#,
     );
     let stderr = app.cli_fails(&["questionnaire", "check", &broken]).await;
-    assert!(stderr.contains("question \"q2\"") && stderr.contains("\"q9\""), "{stderr}");
+    assert!(stderr.contains("вопрос \"q2\"") && stderr.contains("\"q9\""), "{stderr}");
 }
 
 async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(app: TestApp) {
