@@ -1,19 +1,22 @@
-//! The command-line surface. Each subcommand calls one library function and prints its result.
+//! The command-line surface. Each subcommand calls one library function and prints its result
+//! through [`Console`], in the operator's language. The doc comments here document the code;
+//! `--help` shows their Fluent counterparts (see [`crate::console`]).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::args;
 use crate::ballot_box::BallotBox;
 use crate::campaign::CampaignState;
 use crate::campaign_edit;
 use crate::clock::Clock;
 use crate::config::{Settings, redact_url};
+use crate::console::{self, Console};
 use crate::db::Db;
 use crate::digest::{Digests, Only};
-use crate::i18n::Texts;
+use crate::failure::Failure;
 use crate::invitations::{self, InviteFor};
 use crate::operations::{self, CampaignRequest};
 use crate::roles::Scope;
@@ -204,12 +207,13 @@ pub enum CampaignAction {
         /// Questionnaire id (repeat for several audiences), e.g. noko-parents.
         #[arg(long = "questionnaire", required = true)]
         questionnaires: Vec<String>,
-        /// First day, in each school's timezone: DD.MM.YYYY (23.11.2026) or YYYY-MM-DD.
-        #[arg(long, value_parser = day)]
-        starts: NaiveDate,
+        /// First day, in each school's timezone: DD.MM.YYYY (23.11.2026) or YYYY-MM-DD (read by
+        /// [`day`] once the language is known, so that a bad date is refused in it).
+        #[arg(long)]
+        starts: String,
         /// Last day, inclusive: DD.MM.YYYY or YYYY-MM-DD.
-        #[arg(long, value_parser = day)]
-        ends: NaiveDate,
+        #[arg(long)]
+        ends: String,
         /// Participation target, percent of the headcount.
         #[arg(long)]
         target_percent: i64,
@@ -225,28 +229,28 @@ pub enum CampaignAction {
     Extend {
         name: String,
         /// The new last day: DD.MM.YYYY or YYYY-MM-DD, today or later.
-        #[arg(long, value_parser = day)]
-        ends: NaiveDate,
+        #[arg(long)]
+        ends: String,
     },
     /// Reopen a closed campaign.
     Reopen {
         name: String,
         /// A new last day (DD.MM.YYYY or YYYY-MM-DD, today or later); required when the old one is past.
-        #[arg(long, value_parser = day)]
-        ends: Option<NaiveDate>,
+        #[arg(long)]
+        ends: Option<String>,
     },
     /// Rename a campaign nobody has answered yet.
     Rename {
         name: String,
         /// The new name.
-        #[arg(long)]
-        to: String,
+        #[arg(long = "to")]
+        new_name: String,
     },
     /// Delete a campaign nobody has answered yet, with its links and digest records.
     Delete { name: String },
 }
 
-/// A day as operators type it, for clap.
+/// A day as operators type it.
 fn day(text: &str) -> Result<NaiveDate, crate::campaign::DateError> {
     crate::campaign::parse_date(text)
 }
@@ -287,9 +291,9 @@ pub enum QuestionnaireAction {
     /// the bot would show it: type a button's number, or text for free-text questions; q quits.
     Preview {
         id_or_file: String,
-        /// Language of the screens: ru or en.
-        #[arg(long, default_value = "ru")]
-        lang: String,
+        /// Language of the screens: ru or en; the command line's by default.
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 
@@ -310,43 +314,31 @@ impl From<ExportFormat> for operations::ExportFormat {
 
 /// Opens the database, which must exist: a command run in the wrong folder or with the wrong
 /// settings would otherwise work on a new empty file. Says which database it is.
-async fn open(settings: &Settings) -> anyhow::Result<Db> {
+async fn open(settings: &Settings, console: &Console) -> anyhow::Result<Db> {
     if let Some(file) = crate::db::sqlite_file(&settings.database.url)
         && !file.exists()
     {
-        let shown = std::path::absolute(&file).unwrap_or(file);
-        anyhow::bail!(
-            "нет базы данных {}: запустите команду из папки с bot.toml, укажите --config или ANKETA_DATABASE_URL; \
-             новую базу создаёт `anketa roster import` / there is no database at {}: run the command from \
-             the folder with bot.toml, or give --config or ANKETA_DATABASE_URL; `anketa roster import` makes a new one",
-            shown.display(),
-            shown.display()
-        );
+        return Err(Failure::NoDatabase(std::path::absolute(&file).unwrap_or(file)).into());
     }
-    create(settings).await
+    create(settings, console).await
 }
 
 /// Opens the database, making a new SQLite file if there is none (`roster import`, `db migrate`).
-async fn create(settings: &Settings) -> anyhow::Result<Db> {
-    eprintln!("База данных / database: {}", redact_url(&settings.database.url));
+async fn create(settings: &Settings, console: &Console) -> anyhow::Result<Db> {
+    console.note("cli-database", &args![("url", redact_url(&settings.database.url))]);
     Db::connect(&settings.database.url).await
 }
 
 /// Releases what the ballot box may release now (a campaign that has ended releases everything),
 /// so that the command reads what the bot would; says how many answers stay sealed.
-async fn settle(db: &Db, settings: &Settings, campaign: &str) -> anyhow::Result<()> {
+async fn settle(db: &Db, settings: &Settings, campaign: &str, console: &Console) -> anyhow::Result<()> {
     let timezone = settings.survey.default_timezone;
     let min_group = usize::try_from(settings.privacy.min_group_size)?;
     BallotBox::new(db.clone(), min_group, timezone, Clock::from_env()?).settle_all().await?;
     if let Some(campaign) = db.campaign_by_name(campaign).await? {
         let sealed = db.sealed_count(campaign.id).await?;
         if sealed > 0 {
-            eprintln!(
-                "Ещё {sealed} ответов ждут в урне: ответы класса выходят группами не меньше {min_group} \
-                 (privacy.min_group_size), остальные — когда кампания закончится. \
-                 / {sealed} answers are still sealed: a class's answers leave the box in groups of at least \
-                 {min_group}, the rest when the campaign is over."
-            );
+            console.note("cli-sealed", &args![("count", sealed), ("min", min_group)]);
         }
     }
     Ok(())
@@ -360,23 +352,22 @@ async fn import_roster(
     file: &Path,
     remove_missing: bool,
     dry_run: bool,
-    lang: crate::survey::Lang,
+    console: &Console,
 ) -> anyhow::Result<String> {
-    let texts = Texts::default();
+    let (texts, lang) = (&console.texts, console.lang);
     let name = file.display().to_string();
-    let bytes = std::fs::read(file)
-        .with_context(|| texts.get_with(lang, "roster-cli-cannot-read", &crate::args![("file", name.as_str())]))?;
+    let bytes = std::fs::read(file).map_err(|e| crate::failure::Failure::Read(file.to_path_buf(), e))?;
     let timezone = settings.survey.default_timezone;
     let not_imported = texts.get_with(lang, "roster-cli-not-imported", &crate::args![("file", name.as_str())]);
     match operations::import_roster(db, &bytes, timezone, remove_missing, dry_run).await? {
-        operations::RosterImport::Rejected(error) => anyhow::bail!("{not_imported}\n{}", error.render(&texts, lang)),
+        operations::RosterImport::Rejected(error) => anyhow::bail!("{not_imported}\n{}", error.render(texts, lang)),
         operations::RosterImport::Checked { preview, applied } => {
-            let shown = preview.render(&texts, lang);
+            let shown = preview.render(texts, lang);
             match applied {
                 _ if preview.has_errors() => {
                     anyhow::bail!("{not_imported}\n{shown}\n\n{}", texts.get(lang, "roster-preview-fix"))
                 }
-                Some(applied) => Ok(format!("{shown}\n\n{}", applied.render(&texts, lang))),
+                Some(applied) => Ok(format!("{shown}\n\n{}", applied.render(texts, lang))),
                 None => Ok(format!("{shown}\n\n{}", texts.get(lang, "roster-cli-dry-run"))),
             }
         }
@@ -384,35 +375,39 @@ async fn import_roster(
 }
 
 impl Cli {
-    pub async fn execute(self) -> anyhow::Result<()> {
+    /// Runs the command; `console` starts in the language chosen before the settings load and
+    /// speaks the settings' language once they have.
+    pub async fn execute(self, console: &mut Console) -> anyhow::Result<()> {
         let explicit = std::env::args().any(|a| a == "--config" || a.starts_with("--config="));
         if let Command::Questionnaire { action: QuestionnaireAction::Check { file } } = &self.command {
-            return check(file);
+            return check(file, console);
         }
         if let Command::Key { action: KeyAction::Generate } = &self.command {
             println!("{}", crate::privacy::generate_key());
             return Ok(());
         }
         let settings = Settings::load(&self.config, explicit)?;
+        console.lang = console::choose(settings.ui.language.map(Into::into));
+        let console = &*console;
         if let Command::Questionnaire { action: QuestionnaireAction::Preview { id_or_file, lang } } = &self.command {
             let (questionnaire, _) = operations::find_questionnaire(&settings.survey.questionnaires_dir, id_or_file)?;
-            let lang = crate::survey::Lang::from_code(Some(lang));
+            let lang = lang.as_deref().map_or(console.lang, |code| crate::survey::Lang::from_code(Some(code)));
             crate::preview::run(questionnaire, lang, &mut std::io::stdin().lock(), &mut std::io::stdout())?;
             return Ok(());
         }
         match self.command {
             Command::Run => startup::run(settings).await,
             Command::Roster { action: RosterAction::Import { file, remove_missing, dry_run } } => {
-                let db = create(&settings).await?;
-                let lang = crate::survey::Lang::Ru;
-                let text = import_roster(&db, &settings, &file, remove_missing, dry_run, lang).await?;
+                let db = create(&settings, console).await?;
+                let text = import_roster(&db, &settings, &file, remove_missing, dry_run, console).await?;
                 println!("{text}");
                 Ok(())
             }
             Command::Campaign {
                 action: CampaignAction::Create { name, questionnaires, starts, ends, target_percent, allow_past_start },
             } => {
-                let db = open(&settings).await?;
+                let (starts, ends) = (day(&starts)?, day(&ends)?);
+                let db = open(&settings, console).await?;
                 let request = CampaignRequest {
                     name: &name,
                     questionnaires: &questionnaires,
@@ -422,37 +417,53 @@ impl Cli {
                 };
                 let guards = operations::CreateGuards { today: earliest_today()?, allow_past_start };
                 operations::create_campaign_checked(&db, &settings.survey.questionnaires_dir, request, guards).await?;
-                println!("Campaign {name:?} created: {starts} to {ends}, target {target_percent}%.");
-                println!("Next: anketa links export --campaign {name:?} --out links/");
+                console.say(
+                    "cli-campaign-created",
+                    &args![
+                        ("name", name.as_str()),
+                        ("starts", console.day(starts)),
+                        ("ends", console.day(ends)),
+                        ("target", target_percent)
+                    ],
+                );
+                console.say("cli-next-links-export", &args![("name", name.as_str())]);
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::List } => {
-                let db = open(&settings).await?;
+                let db = open(&settings, console).await?;
                 let campaigns = operations::list_campaigns(&db).await?;
                 let today = Clock::from_env()?.now().with_timezone(&settings.survey.default_timezone).date_naive();
                 if campaigns.is_empty() {
-                    println!("No campaigns yet. Create one with `anketa campaign create`.");
+                    console.say("cli-campaigns-none", &args![]);
                 }
                 for c in campaigns {
                     let percent = if c.headcount > 0 { 100.0 * c.responses as f64 / c.headcount as f64 } else { 0.0 };
+                    let participation = console.text(
+                        "cli-campaign-participation",
+                        &args![
+                            ("responses", c.responses),
+                            ("headcount", c.headcount),
+                            ("percent", crate::i18n::percent(console.lang, percent)),
+                            ("target", c.campaign.target_percent)
+                        ],
+                    );
+                    let state = CampaignState::on(today, c.campaign.starts_on, c.campaign.ends_on, c.campaign.closed);
                     println!(
-                        "{}\t{} – {}\t{}\t{} responses / {} students ({percent:.1}%, target {}%)\t{}",
+                        "{}\t{} – {}\t{}\t{participation}\t{}",
                         c.campaign.name,
-                        c.campaign.starts_on,
-                        c.campaign.ends_on,
+                        console.day(c.campaign.starts_on),
+                        console.day(c.campaign.ends_on),
                         c.questionnaires,
-                        c.responses,
-                        c.headcount,
-                        c.campaign.target_percent,
-                        CampaignState::on(today, c.campaign.starts_on, c.campaign.ends_on, c.campaign.closed)
-                            .bilingual()
+                        console.text(state.message_id(), &args![])
                     );
                 }
                 Ok(())
             }
             Command::Links { action: LinksAction::Export { campaign, out } } => {
-                let db = open(&settings).await?;
-                let progress = |done, total| eprintln!("QR codes and posters: {done} of {total} classes");
+                let db = open(&settings, console).await?;
+                let progress = |done: usize, total: usize| {
+                    console.note("cli-links-progress", &args![("done", done), ("total", total)]);
+                };
                 let export = operations::export_links(
                     &db,
                     &campaign,
@@ -462,27 +473,32 @@ impl Cli {
                     progress,
                 )
                 .await?;
-                println!("Wrote {} class links to {}.", export.classes, export.csv.display());
-                println!("Wrote the same links as a table with clickable links to {}.", export.xlsx.display());
-                println!(
-                    "Wrote QR codes (PNG, SVG) and A4 posters (PDF) of {} classes in {} schools to {}.",
-                    export.classes,
-                    export.schools,
-                    out.display()
+                console.say(
+                    "cli-links-csv",
+                    &args![("classes", export.classes), ("path", export.csv.display().to_string())],
+                );
+                console.say("cli-links-xlsx", &args![("path", export.xlsx.display().to_string())]);
+                console.say(
+                    "cli-links-posters",
+                    &args![
+                        ("classes", export.classes),
+                        ("schools", export.schools),
+                        ("path", out.display().to_string())
+                    ],
                 );
                 Ok(())
             }
             Command::Export { campaign, format, out } => {
-                let db = open(&settings).await?;
-                settle(&db, &settings, &campaign).await?;
+                let db = open(&settings, console).await?;
+                settle(&db, &settings, &campaign, console).await?;
                 let count =
                     operations::export_responses(&db, &campaign, &out, format.into(), settings.files.csv).await?;
-                println!("Wrote {count} responses to {}.", out.display());
+                console.say("cli-export-written", &args![("count", count), ("path", out.display().to_string())]);
                 Ok(())
             }
             Command::Report { campaign, format, out, expert } => {
-                let db = open(&settings).await?;
-                settle(&db, &settings, &campaign).await?;
+                let db = open(&settings, console).await?;
+                settle(&db, &settings, &campaign, console).await?;
                 let request = operations::ReportRequest {
                     campaign: &campaign,
                     out: &out,
@@ -493,71 +509,71 @@ impl Cli {
                     csv_dialect: settings.files.csv,
                 };
                 let summary = operations::report(&db, request).await?;
-                println!(
-                    "Wrote the results of {} schools ({} respondents) to {}.",
-                    summary.schools,
-                    summary.respondents,
-                    out.display()
+                console.say(
+                    "cli-report-written",
+                    &args![
+                        ("schools", summary.schools),
+                        ("respondents", summary.respondents),
+                        ("path", out.display().to_string())
+                    ],
                 );
-                println!(
-                    "Wrote {} proposals to {} (a class with fewer than {} responses is not named).",
-                    summary.proposals,
-                    summary.proposals_file.display(),
-                    settings.privacy.min_group_size
+                console.say(
+                    "cli-report-proposals",
+                    &args![
+                        ("count", summary.proposals),
+                        ("path", summary.proposals_file.display().to_string()),
+                        ("min", settings.privacy.min_group_size)
+                    ],
                 );
                 if !summary.without_expert.is_empty() {
-                    println!(
-                        "The expert file has no row for {} schools; their criteria are left empty: {}.",
-                        summary.without_expert.len(),
-                        summary.without_expert.join("; ")
+                    console.say(
+                        "cli-report-without-expert",
+                        &args![("count", summary.without_expert.len()), ("schools", summary.without_expert.join("; "))],
                     );
                 }
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Close { name } } => {
-                let db = open(&settings).await?;
+                let db = open(&settings, console).await?;
                 operations::close_campaign(&db, &name).await?;
-                settle(&db, &settings, &name).await?;
-                println!("Campaign {name:?} closed: its links now tell people the survey is over.");
+                settle(&db, &settings, &name, console).await?;
+                console.say("cli-campaign-closed", &args![("name", name.as_str())]);
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Extend { name, ends } } => {
-                let db = open(&settings).await?;
+                let ends = day(&ends)?;
+                let db = open(&settings, console).await?;
                 operations::extend_campaign(&db, &name, ends).await?;
-                println!("Campaign {name:?} now ends on {ends}.");
+                console.say("cli-campaign-extended", &args![("name", name.as_str()), ("ends", console.day(ends))]);
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Reopen { name, ends } } => {
-                let db = open(&settings).await?;
+                let ends = ends.as_deref().map(day).transpose()?;
+                let db = open(&settings, console).await?;
                 let ends = operations::reopen_campaign(&db, &name, ends, earliest_today()?).await?;
-                println!("Кампания {name:?} снова открыта до {ends} / campaign {name:?} reopened until {ends}.");
+                console.say("cli-campaign-reopened", &args![("name", name.as_str()), ("ends", console.day(ends))]);
                 Ok(())
             }
-            Command::Campaign { action: CampaignAction::Rename { name, to } } => {
-                let db = open(&settings).await?;
-                let (texts, lang) = (Texts::default(), crate::survey::Lang::Ru);
+            Command::Campaign { action: CampaignAction::Rename { name, new_name: to } } => {
+                let db = open(&settings, console).await?;
                 let renamed = async { campaign_edit::rename(&db, &campaign_edit::named(&db, &name).await?, &to).await };
-                renamed.await.map_err(|e| anyhow::anyhow!(e.message(&texts, lang)))?;
+                renamed.await.map_err(|e| anyhow::anyhow!(e.message(&console.texts, console.lang)))?;
                 let to = campaign_edit::checked_name(&to)?;
-                println!(
-                    "{}",
-                    texts.get_with(lang, "campaign-edit-renamed", &crate::args![("name", name), ("new", to)])
-                );
+                console.say("campaign-edit-renamed", &args![("name", name), ("new", to)]);
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Delete { name } } => {
-                let db = open(&settings).await?;
-                let (texts, lang) = (Texts::default(), crate::survey::Lang::Ru);
+                let db = open(&settings, console).await?;
                 let deleted = async { campaign_edit::delete(&db, &campaign_edit::named(&db, &name).await?).await };
-                deleted.await.map_err(|e| anyhow::anyhow!(e.message(&texts, lang)))?;
-                println!("{}", texts.get_with(lang, "campaign-edit-deleted", &crate::args![("name", name)]));
+                deleted.await.map_err(|e| anyhow::anyhow!(e.message(&console.texts, console.lang)))?;
+                console.say("campaign-edit-deleted", &args![("name", name)]);
                 Ok(())
             }
             Command::Links { action: LinksAction::Revoke { campaign, school, class } } => {
-                let db = open(&settings).await?;
+                let db = open(&settings, console).await?;
                 let url =
                     operations::reissue_link(&db, &campaign, &school, &class, &settings.telegram.bot_username).await?;
-                println!("The old link of class {class} no longer works. The new link:");
+                console.say("cli-link-revoked", &args![("class", class.as_str())]);
                 println!("{url}");
                 Ok(())
             }
@@ -566,20 +582,21 @@ impl Cli {
                     (Some(school), None, false) => InviteFor::School(school),
                     (None, Some(municipality), false) => InviteFor::Municipality(municipality),
                     (None, None, true) => InviteFor::Region,
-                    _ => anyhow::bail!("name exactly one scope: --school NAME, --municipality NAME or --region"),
+                    _ => return Err(Failure::OneScope.into()),
                 };
-                invite(&settings, &target, &expires_in).await
+                invite(&settings, &target, &expires_in, console).await
             }
             Command::Teacher { action: TeacherAction::Invite { school, class, expires_in } } => {
-                invite(&settings, &InviteFor::Class { school, class }, &expires_in).await
+                invite(&settings, &InviteFor::Class { school, class }, &expires_in, console).await
             }
             Command::Admin { action: AdminAction::List } => {
-                let db = open(&settings).await?;
+                let db = open(&settings, console).await?;
                 let (staff, invitations) = invitations::list(&db).await?;
-                println!("Staff:");
+                console.say("cli-staff-heading", &args![]);
                 if staff.is_empty() {
-                    println!("  none yet");
+                    println!("  {}", console.text("cli-staff-none", &args![]));
                 }
+                let revoked = console.text("cli-staff-revoked", &args![]);
                 for member in staff {
                     println!(
                         "  {}\t{}\t{}\t{}{}",
@@ -587,17 +604,23 @@ impl Cli {
                         member.role,
                         member.scope_name(),
                         member.name,
-                        if member.revoked { "\trevoked" } else { "" }
+                        if member.revoked { format!("\t{revoked}") } else { String::new() }
                     );
                 }
-                println!("Invitations:");
+                console.say("cli-invitations-heading", &args![]);
                 for invitation in invitations {
                     let state = if invitation.accepted {
-                        invitation.accepted_by.map_or("accepted".to_string(), |id| format!("accepted by {id}"))
+                        invitation.accepted_by.map_or_else(
+                            || console.text("cli-invitation-accepted", &args![]),
+                            |id| console.text("cli-invitation-accepted-by", &args![("id", id)]),
+                        )
                     } else if invitation.revoked {
-                        "revoked".to_string()
+                        console.text("cli-invitation-revoked", &args![])
                     } else {
-                        format!("open until {}", local_time(&settings, invitation.expires_at))
+                        console.text(
+                            "cli-invitation-open",
+                            &args![("until", local_time(&settings, invitation.expires_at))],
+                        )
                     };
                     let scope: Vec<&str> = [&invitation.municipality, &invitation.school, &invitation.class]
                         .into_iter()
@@ -611,25 +634,31 @@ impl Cli {
                 Ok(())
             }
             Command::Admin { action: AdminAction::Revoke { id } } => {
-                let db = open(&settings).await?;
+                let db = open(&settings, console).await?;
                 // Without a token the revocation still holds; only Telegram is not told.
                 let bot = crate::startup::bot_from_env().ok();
-                match invitations::revoke(&db, bot.as_ref(), &Texts::default(), &id, Utc::now()).await? {
+                match invitations::revoke(&db, bot.as_ref(), &console.texts, &id, Utc::now()).await? {
                     invitations::Revoked::Staff { member, told } => {
-                        println!("Revoked {} ({} of {}).", member.name, member.role, member.scope_name());
+                        console.say(
+                            "cli-revoked-staff",
+                            &args![
+                                ("name", member.name.as_str()),
+                                ("role", member.role.to_string()),
+                                ("scope", member.scope_name())
+                            ],
+                        );
                         if !told {
-                            eprintln!(
-                                "note: could not remove the staff menu from their Telegram or tell them; the menu \
-                                 disappears when they next use a command"
-                            );
+                            console.note("cli-revoked-not-told", &args![]);
                         }
                     }
-                    invitations::Revoked::Invitation => println!("Invitation {id} revoked."),
+                    invitations::Revoked::Invitation => {
+                        console.say("cli-revoked-invitation", &args![("code", id.as_str())]);
+                    }
                 }
                 Ok(())
             }
             Command::Digest { action: DigestAction::Send { school, municipality } } => {
-                let db = open(&settings).await?;
+                let db = open(&settings, console).await?;
                 let only = match (school, municipality) {
                     (Some(school), _) => {
                         let school = invitations::resolve_school(&db, &school).await?;
@@ -639,51 +668,46 @@ impl Cli {
                         })
                     }
                     (None, Some(name)) => {
-                        let (id, _) = db
-                            .find_municipality(name.trim())
-                            .await?
-                            .with_context(|| format!("no municipality named {name:?} in the roster"))?;
+                        let (id, _) =
+                            db.find_municipality(name.trim()).await?.ok_or_else(|| Failure::NoMunicipality(name))?;
                         Only::Within(Scope::Municipality { municipality_id: id })
                     }
                     (None, None) => Only::Everyone,
                 };
                 let bot = crate::startup::bot_from_env()?;
-                let texts = Texts::default();
-                let digests = Digests { db: &db, texts: &texts, settings: &settings };
+                let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
                 let summary = digests.run(&bot, Clock::from_env()?.now(), only, true).await?;
-                println!(
-                    "Digests sent: {}; to people who blocked the bot: {}; failed (retried by the running bot): {}.",
-                    summary.sent, summary.blocked, summary.failed
+                console.say(
+                    "cli-digests-sent",
+                    &args![("sent", summary.sent), ("blocked", summary.blocked), ("failed", summary.failed)],
                 );
                 Ok(())
             }
             Command::Digest { action: DigestAction::Preview { school } } => {
-                let db = open(&settings).await?;
+                let db = open(&settings, console).await?;
                 let school = invitations::resolve_school(&db, &school).await?;
-                let texts = Texts::default();
-                let digests = Digests { db: &db, texts: &texts, settings: &settings };
-                let previews =
-                    digests.preview_school(&school, Clock::from_env()?.now(), crate::survey::Lang::Ru).await?;
+                let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
+                let previews = digests.preview_school(&school, Clock::from_env()?.now(), console.lang).await?;
                 if previews.is_empty() {
-                    println!("No campaign is running for {} today.", school.school);
+                    console.say("cli-digest-none", &args![("school", school.school.as_str())]);
                 }
                 println!("{}", previews.join("\n\n"));
                 Ok(())
             }
             Command::Db { action: DbAction::Migrate } => {
-                create(&settings).await?;
-                println!("The database at {} is up to date.", redact_url(&settings.database.url));
+                create(&settings, console).await?;
+                console.say("cli-db-up-to-date", &args![("url", redact_url(&settings.database.url))]);
                 Ok(())
             }
             Command::Db { action: DbAction::Copy { from, to } } => {
-                let source = Db::connect(&from).await.context("the --from database")?;
-                let target = Db::connect(&to).await.context("the --to database")?;
-                source.copy_into(&target, |table, rows| eprintln!("copied {table}: {rows} rows")).await?;
-                println!(
-                    "Copied everything from {} to {}. Point ANKETA_DATABASE_URL at the new database.",
-                    redact_url(&from),
-                    redact_url(&to)
-                );
+                let source = Db::connect(&from).await.map_err(|e| e.context(console.text("cli-db-from", &args![])))?;
+                let target = Db::connect(&to).await.map_err(|e| e.context(console.text("cli-db-to", &args![])))?;
+                source
+                    .copy_into(&target, |table, rows| {
+                        console.note("cli-db-copied-table", &args![("table", table), ("rows", rows)]);
+                    })
+                    .await?;
+                console.say("cli-db-copied", &args![("from", redact_url(&from)), ("to", redact_url(&to))]);
                 Ok(())
             }
             Command::Questionnaire { .. } | Command::Key { .. } => unreachable!("handled above"),
@@ -691,12 +715,12 @@ impl Cli {
     }
 }
 
-async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str) -> anyhow::Result<()> {
-    let db = open(settings).await?;
+async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str, console: &Console) -> anyhow::Result<()> {
+    let db = open(settings, console).await?;
     let valid_for = invitations::parse_duration(expires_in)?;
     let (link, expires_at) =
         invitations::invite(&db, target, valid_for, &settings.telegram.bot_username, Utc::now()).await?;
-    println!("One-time invitation, valid until {}. Send it to one person only:", local_time(settings, expires_at));
+    console.say("cli-invitation", &args![("until", local_time(settings, expires_at))]);
     println!("{link}");
     Ok(())
 }
@@ -706,15 +730,19 @@ fn local_time(settings: &Settings, moment: chrono::DateTime<Utc>) -> String {
     invitations::local_time(settings.survey.default_timezone, moment)
 }
 
-fn check(file: &Path) -> anyhow::Result<()> {
-    let questionnaire = operations::check_questionnaire(file).context("the questionnaire is not valid")?;
+fn check(file: &Path, console: &Console) -> anyhow::Result<()> {
+    let questionnaire = operations::check_questionnaire(file)
+        .map_err(|e| e.context(console.text("cli-questionnaire-invalid", &args![])))?;
     let conditional = questionnaire.questions.iter().filter(|q| q.show_if.is_some()).count();
-    println!(
-        "{}: questionnaire {:?} for {} is valid: {} questions ({conditional} conditional).",
-        file.display(),
-        questionnaire.id,
-        questionnaire.audience,
-        questionnaire.questions.len()
+    console.say(
+        "cli-questionnaire-valid",
+        &args![
+            ("file", file.display().to_string()),
+            ("id", questionnaire.id.as_str()),
+            ("audience", questionnaire.audience.code()),
+            ("questions", questionnaire.questions.len()),
+            ("conditional", conditional)
+        ],
     );
     Ok(())
 }

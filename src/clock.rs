@@ -19,9 +19,8 @@ impl Clock {
         match std::env::var("ANKETA_CLOCK").ok().filter(|v| !v.trim().is_empty()) {
             None => Ok(Clock::system()),
             Some(text) => {
-                let start = DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
-                    anyhow::anyhow!("ANKETA_CLOCK {text:?} is not a time like 2026-11-24T09:00:00+08:00: {e}")
-                })?;
+                let start = DateTime::parse_from_rfc3339(text.trim())
+                    .map_err(|_| crate::failure::Failure::BadClock(text.clone()))?;
                 tracing::warn!(clock = %start, "the clock is set by ANKETA_CLOCK");
                 Ok(Clock { offset: start.with_timezone(&Utc) - Utc::now() })
             }

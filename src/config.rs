@@ -1,16 +1,16 @@
 //! Settings: `bot.toml` (documented, non-secret defaults), then environment overrides.
 //! Secrets (the bot token, the identity key) are read from the environment only, where used.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use std::net::SocketAddr;
-
-use anyhow::Context;
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 
 use crate::csv_out::Dialect;
+use crate::failure::{Expected, Failure};
+use crate::survey::Lang;
 use crate::survey::scoring::OpennessVariant;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -24,6 +24,69 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub report: ReportSettings,
     pub files: FileSettings,
+    pub ui: UiSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    /// The command line's language (`ANKETA_LANGUAGE`); unset: the locale's (`LANG` and the
+    /// like), Russian unless that says English.
+    pub language: Option<Language>,
+}
+
+/// A language the command line speaks, as the settings name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Ru,
+    En,
+}
+
+impl std::str::FromStr for Language {
+    type Err = Failure;
+
+    fn from_str(value: &str) -> Result<Self, Failure> {
+        match value.trim() {
+            "ru" => Ok(Language::Ru),
+            "en" => Ok(Language::En),
+            other => Err(setting("ANKETA_LANGUAGE", other, Expected::Language)),
+        }
+    }
+}
+
+impl From<Language> for Lang {
+    fn from(language: Language) -> Lang {
+        match language {
+            Language::Ru => Lang::Ru,
+            Language::En => Lang::En,
+        }
+    }
+}
+
+/// Just the `[ui]` table of a settings file, read leniently: `--help` is printed before the
+/// settings load and must not fail on the rest of the file.
+#[derive(Debug, Default, Deserialize)]
+struct UiOnly {
+    #[serde(default)]
+    ui: UiOnlyTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct UiOnlyTable {
+    language: Option<String>,
+}
+
+/// The language setting without loading the settings: `ANKETA_LANGUAGE`, else `[ui] language`
+/// of the file at `path` if it reads; a value that does not parse counts as unset here (loading
+/// the settings then refuses it).
+pub fn language_setting(path: &Path) -> Option<Lang> {
+    let file = || {
+        let text = std::fs::read_to_string(path).ok()?;
+        toml::from_str::<UiOnly>(&text).ok()?.ui.language
+    };
+    let value = env_value("ANKETA_LANGUAGE").or_else(file)?;
+    value.parse::<Language>().ok().map(Lang::from)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,13 +127,13 @@ pub enum UpdateMode {
 }
 
 impl std::str::FromStr for UpdateMode {
-    type Err = anyhow::Error;
+    type Err = Failure;
 
-    fn from_str(value: &str) -> anyhow::Result<Self> {
+    fn from_str(value: &str) -> Result<Self, Failure> {
         match value.trim() {
             "polling" => Ok(UpdateMode::Polling),
             "webhook" => Ok(UpdateMode::Webhook),
-            other => anyhow::bail!("telegram.mode must be \"polling\" or \"webhook\" (got {other:?})"),
+            other => Err(setting("telegram.mode", other, Expected::Mode)),
         }
     }
 }
@@ -162,8 +225,8 @@ impl Settings {
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Settings> {
         let mut settings = match std::fs::read_to_string(path) {
             Ok(text) => {
-                let mut settings = toml::from_str::<Settings>(&text)
-                    .with_context(|| format!("the settings file {} is not valid", path.display()))?;
+                let mut settings =
+                    toml::from_str::<Settings>(&text).map_err(|e| Failure::SettingsInvalid(path.to_path_buf(), e))?;
                 // A relative SQLite file is the one beside the settings file, wherever the command
                 // runs from: otherwise a command run from another folder makes a new empty database.
                 if let Some(file) = crate::db::sqlite_file(&settings.database.url).filter(|f| f.is_relative()) {
@@ -177,7 +240,7 @@ impl Settings {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Settings::default(),
             Err(e) => {
-                return Err(e).with_context(|| format!("cannot read the settings file {}", path.display()));
+                return Err(Failure::SettingsUnreadable(path.to_path_buf(), e).into());
             }
         };
         if let Some(url) = env_value("ANKETA_DATABASE_URL") {
@@ -188,7 +251,7 @@ impl Settings {
         }
         if let Some(bytes) = env_value("ANKETA_KIT_PART_BYTES") {
             settings.files.kit_part_bytes =
-                bytes.trim().parse().map_err(|_| anyhow::anyhow!("ANKETA_KIT_PART_BYTES must be a number of bytes"))?;
+                bytes.trim().parse().map_err(|_| setting("ANKETA_KIT_PART_BYTES", &bytes, Expected::Positive))?;
         }
         if let Some(mode) = env_value("ANKETA_TELEGRAM_MODE") {
             settings.telegram.mode = mode.parse()?;
@@ -199,19 +262,22 @@ impl Settings {
         if let Some(listen) = env_value("ANKETA_LISTEN") {
             settings.server.listen = Some(parse_listen(&listen)?);
         }
+        if let Some(language) = env_value("ANKETA_LANGUAGE") {
+            settings.ui.language = Some(language.parse()?);
+        }
         settings.telegram.bot_username = settings.telegram.bot_username.trim_start_matches('@').to_string();
         if settings.survey.draft_retention_days == 0 {
-            anyhow::bail!("survey.draft_retention_days must be at least 1");
+            return Err(setting("survey.draft_retention_days", "0", Expected::Positive).into());
         }
         if settings.telegram.mode == UpdateMode::Webhook {
             settings.telegram.webhook()?;
-            anyhow::ensure!(
-                settings.server.listen.is_some(),
-                "webhook mode needs server.listen (or ANKETA_LISTEN): the address the proxy forwards to"
-            );
+            if settings.server.listen.is_none() {
+                return Err(Failure::WebhookNeedsListen.into());
+            }
         }
         if settings.privacy.min_group_size < 1 {
-            anyhow::bail!("privacy.min_group_size must be at least 1");
+            let got = settings.privacy.min_group_size.to_string();
+            return Err(setting("privacy.min_group_size", &got, Expected::Positive).into());
         }
         Ok(settings)
     }
@@ -220,18 +286,11 @@ impl Settings {
 impl TelegramSettings {
     /// The webhook's public URL, checked.
     pub fn webhook(&self) -> anyhow::Result<reqwest::Url> {
-        let url = reqwest::Url::parse(self.webhook_url.trim()).map_err(|_| {
-            anyhow::anyhow!(
-                "webhook mode needs telegram.webhook_url (or ANKETA_WEBHOOK_URL), the public https:// URL \
-                 Telegram posts to (got {:?})",
-                redact_url(&self.webhook_url)
-            )
-        })?;
-        anyhow::ensure!(
-            matches!(url.scheme(), "https" | "http"),
-            "telegram.webhook_url must be an https:// URL (got {})",
-            redact_url(url.as_str())
-        );
+        let refused = || setting("telegram.webhook_url", &redact_url(&self.webhook_url), Expected::WebhookUrl);
+        let url = reqwest::Url::parse(self.webhook_url.trim()).map_err(|_| refused())?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(refused().into());
+        }
         Ok(url)
     }
 }
@@ -270,14 +329,14 @@ fn timezone<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Tz, D::Error> 
     let name = String::deserialize(deserializer)?;
     name.trim()
         .parse()
-        .map_err(|_| serde::de::Error::custom(format!("survey.default_timezone {name:?} is not an IANA timezone name")))
+        .map_err(|_| serde::de::Error::custom(setting("survey.default_timezone", &name, Expected::Timezone)))
 }
 
 /// `digest.time`: "HH:MM".
 fn time_of_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, D::Error> {
     let text = String::deserialize(deserializer)?;
     NaiveTime::parse_from_str(text.trim(), "%H:%M")
-        .map_err(|_| serde::de::Error::custom(format!("digest.time {text:?} is not a time of day like 09:00")))
+        .map_err(|_| serde::de::Error::custom(setting("digest.time", &text, Expected::TimeOfDay)))
 }
 
 /// `server.listen`: empty for none, else `host:port`.
@@ -289,8 +348,13 @@ fn listen_address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
     parse_listen(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
-fn parse_listen(text: &str) -> anyhow::Result<SocketAddr> {
-    text.trim().parse().map_err(|_| anyhow::anyhow!("server.listen {text:?} is not an address like 127.0.0.1:8080"))
+fn parse_listen(text: &str) -> Result<SocketAddr, Failure> {
+    text.trim().parse().map_err(|_| setting("server.listen", text, Expected::Address))
+}
+
+/// A setting refused, with the value as given (a URL already redacted by the caller).
+fn setting(name: &'static str, got: &str, expected: Expected) -> Failure {
+    Failure::Setting { name, got: got.to_string(), expected }
 }
 
 fn env_value(name: &str) -> Option<String> {
@@ -318,6 +382,7 @@ mod tests {
         assert_eq!(shipped.telegram.mode, defaults.telegram.mode);
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
         assert_eq!(shipped.server.listen, defaults.server.listen);
+        assert_eq!(shipped.ui.language, defaults.ui.language);
     }
 
     #[test]
@@ -355,9 +420,11 @@ mod tests {
     #[test]
     fn webhook_mode_needs_a_public_url_and_a_listening_address() {
         let no_url = load_text("[telegram]\nmode = \"webhook\"\n[server]\nlisten = \"127.0.0.1:8080\"\n");
-        assert!(format!("{:#}", no_url.unwrap_err()).contains("ANKETA_WEBHOOK_URL"));
+        let texts = crate::i18n::Texts::default();
+        let shown = |e: anyhow::Error| crate::failure::render(&e, &texts, Lang::Ru);
+        assert!(shown(no_url.unwrap_err()).contains("ANKETA_WEBHOOK_URL"));
         let no_listen = load_text("[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://a.example/hook\"\n");
-        assert!(format!("{:#}", no_listen.unwrap_err()).contains("ANKETA_LISTEN"));
+        assert!(shown(no_listen.unwrap_err()).contains("ANKETA_LISTEN"));
         let bad_mode = load_text("[telegram]\nmode = \"push\"\n");
         assert!(bad_mode.is_err());
         let fine = load_text(

@@ -19,6 +19,7 @@ const RU: &[&str] = &[
     include_str!("../locales/ru/invite.ftl"),
     include_str!("../locales/ru/stats.ftl"),
     include_str!("../locales/ru/roster.ftl"),
+    include_str!("../locales/ru/cli.ftl"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/survey.ftl"),
@@ -32,6 +33,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/invite.ftl"),
     include_str!("../locales/en/stats.ftl"),
     include_str!("../locales/en/roster.ftl"),
+    include_str!("../locales/en/cli.ftl"),
 ];
 
 /// The message bundles of every supported language.
@@ -111,6 +113,15 @@ impl Texts {
     }
 }
 
+/// A day as the language writes it: `ДД.ММ.ГГГГ` in Russian, ISO `YYYY-MM-DD` in English (the
+/// two forms the command line reads back).
+pub fn day(lang: Lang, day: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Ru => day.format("%d.%m.%Y").to_string(),
+        Lang::En => day.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// A percentage with one decimal, with the decimal comma in Russian.
 pub fn percent(lang: Lang, value: f64) -> String {
     let text = format!("{value:.1}");
@@ -154,10 +165,11 @@ mod tests {
             }
             let code = std::fs::read_to_string(&path).unwrap();
             for piece in code.split('"').skip(1).step_by(2) {
-                let is_id = ["survey-", "admin-", "export-", "digest-", "report-", "poster-", "roster-"]
-                    .iter()
-                    .any(|p| piece.starts_with(p))
-                    && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                let is_id =
+                    ["survey-", "admin-", "export-", "digest-", "report-", "poster-", "roster-", "cli-", "failure-"]
+                        .iter()
+                        .any(|p| piece.starts_with(p))
+                        && piece.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if is_id {
                     used.insert(piece.to_string());
                 }

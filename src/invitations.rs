@@ -3,7 +3,6 @@
 //! municipality, school) or the teacher of a class; who may invite and revoke whom; revocation,
 //! which also takes the person's command menu away and tells them.
 
-use anyhow::{Context, bail};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
@@ -12,6 +11,7 @@ use teloxide::types::{BotCommandScope, Recipient};
 
 use crate::args;
 use crate::db::{Db, InvitationRow, NewInvitation, SchoolRef, StaffMember};
+use crate::failure::Failure;
 use crate::i18n::Texts;
 use crate::places::{self, Found, Level, Place};
 use crate::roles::{Role, Scope};
@@ -75,16 +75,12 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
         Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
         _ => (text, 'd'),
     };
-    let n: i64 = number
-        .parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .with_context(|| format!("{text:?} is not a duration: use e.g. 7d (days), 48h (hours) or 90m (minutes)"))?;
+    let n: i64 = number.parse().ok().filter(|n| *n > 0).ok_or_else(|| Failure::BadDuration(text.to_string()))?;
     Ok(match unit {
         'd' => Duration::days(n),
         'h' => Duration::hours(n),
         'm' => Duration::minutes(n),
-        _ => bail!("{text:?} is not a duration: use e.g. 7d (days), 48h (hours) or 90m (minutes)"),
+        _ => return Err(Failure::BadDuration(text.to_string()).into()),
     })
 }
 
@@ -105,12 +101,12 @@ pub async fn resolve_school(db: &Db, spec: &str) -> anyhow::Result<SchoolRef> {
             school: school.name.clone(),
         }),
         Found::Several(found) => {
-            bail!("the school name {spec:?} is ambiguous; name one of: {}", named(&found))
+            Err(Failure::AmbiguousSchool { name: spec.to_string(), candidates: named(&found) }.into())
         }
         Found::Nearest(found) if !found.is_empty() => {
-            bail!("no school named {spec:?} in the roster; did you mean {}?", named(&found))
+            Err(Failure::NoSchoolNear { name: spec.to_string(), candidates: named(&found) }.into())
         }
-        Found::One(_) | Found::Nearest(_) => bail!("no school named {spec:?} in the roster"),
+        Found::One(_) | Found::Nearest(_) => Err(Failure::NoSchool(spec.to_string()).into()),
     }
 }
 
@@ -122,9 +118,10 @@ pub async fn resolve_class(db: &Db, school: &SchoolRef, class: &str) -> anyhow::
         Found::One(found) => Ok(found.id),
         Found::Several(found) => {
             let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
-            bail!("the class name {class:?} is ambiguous in {:?}; name one of: {}", school.school, names.join(", "))
+            let (school, class, candidates) = (school.school.clone(), class.to_string(), names.join(", "));
+            Err(Failure::AmbiguousClass { school, class, candidates }.into())
         }
-        Found::Nearest(_) => bail!("school {:?} has no class {class:?} in the roster", school.school),
+        Found::Nearest(_) => Err(Failure::NoClass { school: school.school.clone(), class: class.to_string() }.into()),
     }
 }
 
@@ -132,10 +129,8 @@ async fn scope_for(db: &Db, target: &InviteFor) -> anyhow::Result<Scope> {
     Ok(match target {
         InviteFor::Region => Scope::Region,
         InviteFor::Municipality(name) => {
-            let (id, _) = db
-                .find_municipality(name.trim())
-                .await?
-                .with_context(|| format!("no municipality named {name:?} in the roster"))?;
+            let (id, _) =
+                db.find_municipality(name.trim()).await?.ok_or_else(|| Failure::NoMunicipality(name.clone()))?;
             Scope::Municipality { municipality_id: id }
         }
         InviteFor::School(spec) => {
@@ -159,7 +154,7 @@ pub async fn invite(
     now: DateTime<Utc>,
 ) -> anyhow::Result<(String, DateTime<Utc>)> {
     if bot_username.is_empty() {
-        bail!("the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME");
+        return Err(Failure::NoBotUsername.into());
     }
     let scope = scope_for(db, target).await?;
     issue(db, scope, None, valid_for, bot_username, now).await
@@ -210,13 +205,13 @@ pub async fn revoke(
     if let Ok(id) = id_or_code.parse::<i64>() {
         return match revoke_staff(db, bot, texts, id, now).await? {
             Some((member, told)) => Ok(Revoked::Staff { member: Box::new(member), told }),
-            None => bail!("no active staff member number {id} (see `anketa admin list`)"),
+            None => Err(Failure::NoStaffMember(id).into()),
         };
     }
     if db.revoke_invitation(id_or_code, now).await? {
         Ok(Revoked::Invitation)
     } else {
-        bail!("no unused invitation {id_or_code:?} (see `anketa admin list`)")
+        Err(Failure::NoInvitation(id_or_code.to_string()).into())
     }
 }
 

@@ -26,7 +26,9 @@
 //! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff, who may
 //!   invite and revoke whom, and revocation, for the CLI and the bot alike.
 //! - [`clock`]: the time, settable for rehearsals and tests.
-//! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments.
+//! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments;
+//!   [`console`]: the command line's language, lines and `--help` through Fluent; [`failure`]: refusals
+//!   operators read, typed and worded in Fluent.
 
 pub mod ballot_box;
 pub mod bot;
@@ -35,10 +37,12 @@ pub mod campaign_edit;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod csv_out;
 pub mod db;
 pub mod digest;
 pub mod expert;
+pub mod failure;
 pub mod i18n;
 pub mod invitations;
 pub mod kit;

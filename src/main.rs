@@ -1,6 +1,7 @@
-//! The `anketa` binary: parse the command line, start logging, run one subcommand.
+//! The `anketa` binary: choose the language, parse the command line, start logging, run one
+//! subcommand, and say what went wrong in the operator's language.
 
-use clap::Parser;
+use anketa::console::{self, Console};
 
 /// Every update allocates (JSON in and out, screens): mimalloc does that for less CPU than glibc.
 #[global_allocator]
@@ -9,11 +10,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     anketa::telemetry::init();
-    let cli = anketa::cli::Cli::parse();
-    match cli.execute().await {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut console = Console::new(console::early_language(&args));
+    let cli = console::parse(args, &console.texts, console.lang);
+    match cli.execute(&mut console).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("{}", console.error(&error));
             std::process::ExitCode::FAILURE
         }
     }

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, bail};
 use chrono::{NaiveDate, Utc};
 use rand::Rng;
 
 use crate::csv_out::Dialect;
 use crate::db::{CampaignSummary, ClassLink, Db, ExportRow, NewCampaign, Reader};
 use crate::expert;
+use crate::failure::Failure;
 use crate::i18n::Texts;
 use crate::poster::{Poster, Printer};
 use crate::qr::Qr;
@@ -59,7 +59,7 @@ pub async fn import_roster(
     }
     let applied = match db.apply_roster(&preview.checked.rows, default_timezone, remove_missing, None).await? {
         crate::db::ImportOutcome::Imported(applied) => applied,
-        other => bail!("the roster was not imported: {other:?}"),
+        other => anyhow::bail!("the roster was not imported: {other:?}"),
     };
     Ok(RosterImport::Checked { preview, applied: Some(applied) })
 }
@@ -72,7 +72,7 @@ pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Quest
         vec![as_path]
     } else {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read the questionnaires folder {}", dir.display()))?
+            .map_err(|e| Failure::Read(dir.to_path_buf(), e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .collect();
@@ -81,21 +81,21 @@ pub fn find_questionnaire(dir: &Path, id_or_path: &str) -> anyhow::Result<(Quest
     };
     let mut known = Vec::new();
     for path in candidates {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| Failure::Read(path.clone(), e))?;
         let questionnaire =
-            Questionnaire::from_toml(&text).map_err(|e| anyhow::anyhow!("questionnaire {}: {e}", path.display()))?;
+            Questionnaire::from_toml(&text).map_err(|e| Failure::QuestionnaireInvalid(path.clone(), e))?;
         if questionnaire.id == id_or_path || path == Path::new(id_or_path) {
             return Ok((questionnaire, text));
         }
         known.push(questionnaire.id);
     }
-    bail!("no questionnaire {id_or_path:?} in {} (found: {})", dir.display(), known.join(", "))
+    Err(Failure::NoQuestionnaire { id: id_or_path.to_string(), dir: dir.to_path_buf(), known: known.join(", ") }.into())
 }
 
 /// Every valid questionnaire in the questionnaires folder, by file name (the bot offers them).
 pub fn list_questionnaires(dir: &Path) -> anyhow::Result<Vec<Questionnaire>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read the questionnaires folder {}", dir.display()))?
+        .map_err(|e| Failure::Read(dir.to_path_buf(), e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
@@ -112,7 +112,8 @@ pub fn list_questionnaires(dir: &Path) -> anyhow::Result<Vec<Questionnaire>> {
 
 /// The validated content of a questionnaire file, for `questionnaire check`.
 pub fn check_questionnaire(file: &Path) -> anyhow::Result<Questionnaire> {
-    Questionnaire::load(file)
+    let text = std::fs::read_to_string(file).map_err(|e| Failure::Read(file.to_path_buf(), e))?;
+    Ok(Questionnaire::from_toml(&text).map_err(|e| Failure::QuestionnaireInvalid(file.to_path_buf(), e))?)
 }
 
 /// What `campaign create` is asked for, before it is checked.
@@ -151,21 +152,10 @@ pub async fn create_campaign_checked(
         return Err(crate::db::CampaignError::NameTaken(new.name).into());
     }
     if new.starts_on < guards.today && !guards.allow_past_start {
-        bail!(
-            "первый день {} уже прошёл (сегодня {}): укажите сегодняшний или более поздний день, \
-             или добавьте --allow-past-start / the first day {} is already past (today is {}): give today or \
-             a later day, or add --allow-past-start",
-            new.starts_on,
-            guards.today,
-            new.starts_on,
-            guards.today
-        );
+        return Err(Failure::StartInPast { starts: new.starts_on, today: guards.today }.into());
     }
     if db.class_count().await? == 0 {
-        bail!(
-            "список классов пуст: сначала загрузите его (`anketa roster import FILE.csv`) / the roster is empty: \
-             import the roster first (`anketa roster import FILE.csv`)"
-        );
+        return Err(Failure::EmptyRoster.into());
     }
     Ok(db.create_campaign(&new, Utc::now()).await?)
 }
@@ -174,26 +164,27 @@ pub async fn create_campaign_checked(
 fn checked_campaign(dir: &Path, request: &CampaignRequest<'_>) -> anyhow::Result<NewCampaign> {
     let name = request.name.trim();
     if name.is_empty() {
-        bail!("the campaign name is empty");
+        return Err(Failure::EmptyName.into());
     }
     if request.ends_on < request.starts_on {
-        bail!("the campaign ends ({}) before it starts ({})", request.ends_on, request.starts_on);
+        return Err(Failure::EndBeforeStart { starts: request.starts_on, ends: request.ends_on }.into());
     }
     if !(1..=100).contains(&request.target_percent) {
-        bail!("the target percent must be between 1 and 100 (got {})", request.target_percent);
+        return Err(Failure::TargetOutOfRange(request.target_percent).into());
     }
     if request.questionnaires.is_empty() {
-        bail!("name at least one questionnaire with --questionnaire (e.g. noko-parents)");
+        return Err(Failure::NoQuestionnaireGiven.into());
     }
     let mut by_audience: BTreeMap<Audience, (String, String)> = BTreeMap::new();
     for id in request.questionnaires {
         let (questionnaire, text) = find_questionnaire(dir, id)?;
         if let Some((other, _)) = by_audience.get(&questionnaire.audience) {
-            bail!(
-                "questionnaires {other} and {} are both for the audience {:?}; a campaign takes one per audience",
-                questionnaire.id,
-                questionnaire.audience.code()
-            );
+            return Err(Failure::SameAudience {
+                first: other.clone(),
+                second: questionnaire.id,
+                audience: questionnaire.audience.code().to_string(),
+            }
+            .into());
         }
         by_audience.insert(questionnaire.audience, (questionnaire.id, text));
     }
@@ -246,17 +237,17 @@ pub async fn export_links(
     progress: impl FnMut(usize, usize) + Send,
 ) -> anyhow::Result<LinksExport> {
     if bot_username.is_empty() {
-        bail!("the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME");
+        return Err(Failure::NoBotUsername.into());
     }
     let campaign = campaign_named(db, campaign).await?;
     let links = db.ensure_links(campaign.id, Utc::now(), new_link_code).await?;
     if links.is_empty() {
-        bail!("the roster is empty: import one first with `anketa roster import FILE.csv`");
+        return Err(Failure::EmptyRoster.into());
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| Failure::CreateFolder(dir.to_path_buf(), e))?;
     let csv = dir.join("links.csv");
-    let mut writer = crate::csv_out::Writer::from_path(&csv, csv_dialect)
-        .with_context(|| format!("cannot write {}", csv.display()))?;
+    let mut writer =
+        crate::csv_out::Writer::from_path(&csv, csv_dialect).map_err(|e| Failure::Write(csv.clone(), e))?;
     writer.write_record(["municipality", "school", "class", "url"])?;
     for link in &links {
         writer.write_record([&link.municipality, &link.school, &link.class, &deep_link(bot_username, &link.code)])?;
@@ -264,7 +255,7 @@ pub async fn export_links(
     writer.flush()?;
     let xlsx = dir.join(crate::kit::LINKS_XLSX);
     let table = crate::kit::links_xlsx(&kit_classes(&links, bot_username))?;
-    std::fs::write(&xlsx, table).with_context(|| format!("cannot write {}", xlsx.display()))?;
+    std::fs::write(&xlsx, table).map_err(|e| Failure::Write(xlsx.clone(), e))?;
     let schools = write_posters(dir, bot_username, &links, progress)?;
     Ok(LinksExport { csv, xlsx, classes: links.len(), schools })
 }
@@ -371,8 +362,7 @@ fn write_school(
     printer: &Printer,
     class_done: impl Fn(),
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&school.dir)
-        .with_context(|| format!("cannot create the folder {}", school.dir.display()))?;
+    std::fs::create_dir_all(&school.dir).map_err(|e| Failure::CreateFolder(school.dir.to_path_buf(), e))?;
     let mut codes = Vec::new();
     for (link, stem) in &school.classes {
         let url = deep_link(bot_username, &link.code);
@@ -394,7 +384,7 @@ fn write_school(
 /// Writes `STEM.EXTENSION` (added, not `Path::with_extension`: class "5.1" keeps its dot).
 fn write_file(stem: &Path, extension: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let path = stem.with_added_extension(extension);
-    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    std::fs::write(&path, bytes).map_err(|e| Failure::Write(path, e).into())
 }
 
 /// Sorts class names by their leading number, then by name; names without a number go last.
@@ -523,12 +513,12 @@ pub async fn export_responses(
     let survey = campaign_survey(db, campaign.id).await?;
     let columns = question_columns(&survey);
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| Failure::CreateFolder(parent.to_path_buf(), e))?;
     }
     match format {
         ExportFormat::Csv => {
             let mut writer = crate::csv_out::Writer::from_path(file, csv_dialect)
-                .with_context(|| format!("cannot write {}", file.display()))?;
+                .map_err(|e| Failure::Write(file.to_path_buf(), e))?;
             writer.write_record(ExportRow::header(&columns, true))?;
             let count = db
                 .export_responses(campaign.id, Scope::Region, Reader::Operator, |row: ExportRow| {
@@ -542,7 +532,7 @@ pub async fn export_responses(
         ExportFormat::Xlsx => {
             let rows = scope_responses(db, campaign.id, Scope::Region, Reader::Operator).await?;
             let bytes = workbook::build(&Texts::default(), Lang::Ru, &survey, &columns, &rows, Reader::Operator)?;
-            std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+            std::fs::write(file, bytes).map_err(|e| Failure::Write(file.to_path_buf(), e))?;
             Ok(rows.len() as u64)
         }
     }
@@ -621,10 +611,10 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
     let files = report_files(db, &campaign, expert.as_ref(), options).await?;
     let proposals_file = proposals_path(request.out, request.format);
     if let Some(parent) = request.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the folder {}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| Failure::CreateFolder(parent.to_path_buf(), e))?;
     }
     for (file, bytes) in [(request.out, &files.results), (proposals_file.as_path(), &files.proposals)] {
-        std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+        std::fs::write(file, bytes).map_err(|e| Failure::Write(file.to_path_buf(), e))?;
     }
     Ok(ReportSummary {
         schools: files.schools,
@@ -646,7 +636,7 @@ pub async fn report_files(
     let survey = campaign_survey(db, campaign.id).await?;
     for audience in survey.audiences() {
         scoring::check(survey.questionnaire(audience).expect("listed"))
-            .with_context(|| format!("the campaign {:?} cannot be scored", campaign.name))?;
+            .map_err(|e| Failure::CannotScore(campaign.name.clone(), e))?;
     }
     let roster = roster_schools(db, campaign.id).await?;
     let rows = scope_responses(db, campaign.id, Scope::Region, options.reader).await?;
@@ -706,8 +696,8 @@ async fn roster_school_ids(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<(Sch
 /// Reads the expert file; a school it names must be in the roster, so a misspelt name is caught
 /// rather than silently leaving a school without criteria.
 fn read_expert(path: &Path, roster: &[SchoolKey]) -> anyhow::Result<HashMap<SchoolKey, ExpertScores>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read the expert file {}", path.display()))?;
-    expert_scores(&bytes, roster).with_context(|| format!("the expert file {} was not used", path.display()))
+    let bytes = std::fs::read(path).map_err(|e| Failure::Read(path.to_path_buf(), e))?;
+    expert_scores(&bytes, roster).map_err(|e| Failure::ExpertNotUsed(path.to_path_buf(), e).into())
 }
 
 /// The expert file's scores by school, each school checked against the roster.
@@ -718,7 +708,8 @@ fn expert_scores(bytes: &[u8], roster: &[SchoolKey]) -> anyhow::Result<HashMap<S
     for row in rows {
         let key = (row.municipality, row.school);
         if !known.contains(&key) {
-            bail!("line {}: the roster has no school {:?} in the municipality {:?}", row.line, key.1, key.0);
+            let (municipality, school) = key;
+            return Err(Failure::ExpertUnknownSchool { line: row.line, school, municipality }.into());
         }
         scores.insert(key, row.scores);
     }
@@ -779,14 +770,14 @@ pub async fn scope_responses(
 }
 
 async fn campaign_named(db: &Db, name: &str) -> anyhow::Result<crate::db::Campaign> {
-    db.campaign_by_name(name).await?.with_context(|| format!("no campaign named {name:?} (see `anketa campaign list`)"))
+    db.campaign_by_name(name).await?.ok_or_else(|| Failure::NoCampaign(name.to_string()).into())
 }
 
 /// Closes a campaign; its links then refuse politely and nothing more is stored.
 pub async fn close_campaign(db: &Db, name: &str) -> anyhow::Result<()> {
     let campaign = campaign_named(db, name).await?;
     if !db.close_campaign(campaign.id).await? {
-        bail!("the campaign {name:?} is already closed");
+        return Err(Failure::AlreadyClosed(name.to_string()).into());
     }
     Ok(())
 }
@@ -801,16 +792,13 @@ pub async fn reopen_campaign(
 ) -> anyhow::Result<NaiveDate> {
     let campaign = campaign_named(db, name).await?;
     if !campaign.closed {
-        bail!("кампания {name:?} не закрыта / the campaign {name:?} is not closed");
+        return Err(Failure::NotClosed(name.to_string()).into());
     }
     let ends_on = match ends_on {
         Some(ends_on) => ends_on,
-        None if campaign.ends_on < today => bail!(
-            "последний день кампании {name:?} ({}) прошёл: укажите новый в --ends / the last day of {name:?} ({}) \
-             is past: give a new one with --ends",
-            campaign.ends_on,
-            campaign.ends_on
-        ),
+        None if campaign.ends_on < today => {
+            return Err(Failure::ReopenNeedsEnd { name: name.to_string(), ends: campaign.ends_on }.into());
+        }
         None => campaign.ends_on,
     };
     check_new_end(&campaign, ends_on, today)?;
@@ -821,15 +809,10 @@ pub async fn reopen_campaign(
 /// Why `ends_on` cannot be the campaign's last day, if it cannot.
 pub fn check_new_end(campaign: &crate::db::Campaign, ends_on: NaiveDate, today: NaiveDate) -> anyhow::Result<()> {
     if ends_on < campaign.starts_on {
-        bail!("the new end ({ends_on}) is before the campaign starts ({})", campaign.starts_on);
+        return Err(Failure::EndBeforeStart { starts: campaign.starts_on, ends: ends_on }.into());
     }
     if ends_on < today {
-        let name = &campaign.name;
-        bail!(
-            "новая дата окончания {ends_on} уже прошла (сегодня {today}); чтобы закончить опрос сейчас, \
-             выполните `anketa campaign close {name:?}` / the new end {ends_on} is in the past (today is {today}); \
-             to end the survey now, run `anketa campaign close {name:?}`"
-        );
+        return Err(Failure::EndInPast { name: campaign.name.clone(), ends: ends_on, today }.into());
     }
     Ok(())
 }
@@ -840,10 +823,7 @@ pub async fn extend_campaign(db: &Db, name: &str, ends_on: NaiveDate) -> anyhow:
     // The earliest day it still is anywhere (UTC; Russia's time zones are all ahead of it).
     check_new_end(&campaign, ends_on, Utc::now().date_naive())?;
     if campaign.closed {
-        bail!(
-            "кампания {name:?} закрыта; откройте её снова: `anketa campaign reopen {name:?} --ends DATE` / \
-             the campaign {name:?} is closed; reopen it with `anketa campaign reopen {name:?} --ends DATE`"
-        );
+        return Err(Failure::ClosedNotExtended(name.to_string()).into());
     }
     Ok(db.extend_campaign(campaign.id, ends_on).await?)
 }
@@ -857,14 +837,15 @@ pub async fn reissue_link(
     bot_username: &str,
 ) -> anyhow::Result<String> {
     if bot_username.is_empty() {
-        bail!("the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME");
+        return Err(Failure::NoBotUsername.into());
     }
     let campaign = campaign_named(db, campaign).await?;
     let school = crate::invitations::resolve_school(db, school).await?;
     let class_id = crate::invitations::resolve_class(db, &school, class).await?;
-    let code = db.reissue_link(campaign.id, class_id, &new_link_code(), Utc::now()).await?.with_context(|| {
-        format!("class {class:?} has no link in this campaign yet: run `anketa links export` first")
-    })?;
+    let code = db
+        .reissue_link(campaign.id, class_id, &new_link_code(), Utc::now())
+        .await?
+        .ok_or_else(|| Failure::NoLinkYet(class.to_string()))?;
     Ok(deep_link(bot_username, &code))
 }
 

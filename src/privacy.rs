@@ -18,7 +18,7 @@ use crate::db::ExportRow;
 
 /// The smallest key accepted: 32 random bytes, as `anketa key generate` and `openssl rand -hex 32`
 /// make them (64 hex characters).
-const MIN_KEY_BYTES: usize = 32;
+pub const MIN_KEY_BYTES: usize = 32;
 
 pub const HOW_TO_MAKE_A_KEY: &str = "Create one with `anketa key generate` (or `openssl rand -hex 32`), \
 keep it outside the repository, and pass it as ANKETA_IDENTITY_KEY, or put it in a file only the bot's user can read \

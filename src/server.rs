@@ -24,6 +24,7 @@ use teloxide::types::Update;
 use tokio::net::TcpListener;
 
 use crate::db::Db;
+use crate::failure::Failure;
 
 /// The header Telegram repeats the webhook's secret token in.
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -42,23 +43,20 @@ pub struct WebhookSecret(String);
 impl WebhookSecret {
     pub fn from_env() -> anyhow::Result<Self> {
         let value = std::env::var("ANKETA_WEBHOOK_SECRET").unwrap_or_default();
-        WebhookSecret::parse(value.trim())
+        Ok(WebhookSecret::parse(value.trim())?)
     }
 
     /// Telegram's alphabet (`A-Z`, `a-z`, `0-9`, `_`, `-`) and at most 256 characters; at least
     /// [`MIN_SECRET_LEN`], where Telegram takes one, since the secret is all that stops forged
     /// updates from whoever learns the URL.
-    pub fn parse(value: &str) -> anyhow::Result<Self> {
-        const HOW: &str = "the same on every replica; make one with `openssl rand -hex 32`";
+    pub fn parse(value: &str) -> Result<Self, Failure> {
         let length = value.chars().count();
-        anyhow::ensure!(
-            (MIN_SECRET_LEN..=256).contains(&length),
-            "webhook mode needs ANKETA_WEBHOOK_SECRET of {MIN_SECRET_LEN} to 256 characters (got {length}), {HOW}"
-        );
-        anyhow::ensure!(
-            value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
-            "ANKETA_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (Telegram's rule), {HOW}"
-        );
+        if !(MIN_SECRET_LEN..=256).contains(&length) {
+            return Err(Failure::WebhookSecretLength { min: MIN_SECRET_LEN, got: length });
+        }
+        if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return Err(Failure::WebhookSecretAlphabet);
+        }
         Ok(WebhookSecret(value.to_string()))
     }
 
@@ -103,8 +101,7 @@ pub fn router(db: Db, metrics: PrometheusHandle, webhook: Option<Webhook>) -> Ro
 /// Binds the listening address (before anything is announced to Telegram, so a taken port stops
 /// the start instead of losing updates).
 pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
-    let listener =
-        TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address} (server.listen)"))?;
+    let listener = TcpListener::bind(address).await.map_err(|e| Failure::CannotListen(address, e))?;
     // The bound address, which differs from the configured one for port 0.
     tracing::info!(address = %listener.local_addr()?, "HTTP server listening");
     Ok(listener)
@@ -173,7 +170,8 @@ mod tests {
         for bad in ["", "x", "with space", "ключ", &"a".repeat(31), &"a".repeat(257), &format!("{fine} ")] {
             assert!(WebhookSecret::parse(bad).is_err(), "{bad:?}");
         }
-        let short = WebhookSecret::parse("Abc_123-x").err().unwrap().to_string();
+        let short = WebhookSecret::parse("Abc_123-x").err().unwrap();
+        let short = short.render(&crate::i18n::Texts::default(), crate::survey::Lang::En);
         assert!(short.contains("32 to 256 characters (got 9)") && short.contains("openssl rand"), "{short}");
         assert!(WebhookSecret::parse(&"a".repeat(32)).is_ok() && WebhookSecret::parse(&"-".repeat(256)).is_ok());
         let secret = WebhookSecret::parse(&fine).unwrap();

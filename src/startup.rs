@@ -17,6 +17,7 @@ use crate::bot::{self, App};
 use crate::clock::Clock;
 use crate::config::{Settings, UpdateMode};
 use crate::db::Db;
+use crate::failure::{Expected, Failure};
 use crate::privacy::IdentityKey;
 use crate::server::{self, Webhook, WebhookSecret};
 use crate::{digest, metrics, shutdown};
@@ -30,14 +31,14 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The bot client from `TELOXIDE_TOKEN` and, if set, `TELOXIDE_API_URL`.
 pub fn bot_from_env() -> anyhow::Result<Bot> {
-    let token = std::env::var("TELOXIDE_TOKEN")
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .context("TELOXIDE_TOKEN is not set: put the token @BotFather gave you in the environment")?;
+    let token = std::env::var("TELOXIDE_TOKEN").ok().filter(|t| !t.trim().is_empty()).ok_or(Failure::NoToken)?;
     let mut bot = Bot::new(token.trim());
     if let Some(url) = std::env::var("TELOXIDE_API_URL").ok().filter(|u| !u.trim().is_empty()) {
-        let url = reqwest::Url::parse(url.trim())
-            .with_context(|| format!("TELOXIDE_API_URL {:?} is not a URL", crate::config::redact_url(&url)))?;
+        let url = reqwest::Url::parse(url.trim()).map_err(|_| Failure::Setting {
+            name: "TELOXIDE_API_URL",
+            got: crate::config::redact_url(&url),
+            expected: Expected::Url,
+        })?;
         bot = bot.set_api_url(url);
     }
     Ok(bot)
@@ -56,12 +57,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         Some(address) => Some(server::bind(address).await?),
         None => None,
     };
-    let me = bot.get_me().await.context("cannot reach the Telegram Bot API with this token")?;
+    let me = bot.get_me().await.map_err(|e| Failure::TelegramUnreachable(e.into()))?;
     tracing::info!(bot = %me.username(), "connected to Telegram");
     check_username(&settings.telegram.bot_username, me.username())?;
 
     let clock = Clock::from_env()?;
-    let rekeyed = db.rekey_old_drafts(&key).await.context("cannot rekey the unfinished answers of an older version")?;
+    let rekeyed = db.rekey_old_drafts(&key).await.map_err(Failure::Rekey)?;
     if rekeyed > 0 {
         tracing::info!(drafts = rekeyed, "unfinished answers rekeyed by chat hash");
     }
@@ -121,19 +122,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 /// token of another bot would answer none of them.
 fn check_username(configured: &str, from_telegram: &str) -> anyhow::Result<()> {
     if !configured.is_empty() && !configured.eq_ignore_ascii_case(from_telegram) {
-        anyhow::bail!(
-            "бот с этим токеном — @{from_telegram}, а в настройках указан @{configured}: ссылки и плакаты вели бы \
-             не к этому боту. Исправьте ANKETA_BOT_USERNAME или telegram.bot_username (или токен) и \
-             выпустите ссылки заново. / The token belongs to @{from_telegram}, but the settings name \
-             @{configured}: links and posters would lead elsewhere. Fix ANKETA_BOT_USERNAME or \
-             telegram.bot_username (or the token)."
-        );
+        return Err(Failure::OtherBot { configured: configured.to_string(), actual: from_telegram.to_string() }.into());
     }
     Ok(())
 }
 
 fn unfinished() -> anyhow::Error {
-    anyhow::anyhow!("the work in flight did not finish within {} s; stopped without it", SHUTDOWN_GRACE.as_secs())
+    Failure::Unfinished(SHUTDOWN_GRACE.as_secs()).into()
 }
 
 /// Polling mode: teloxide's dispatcher asks Telegram for updates and handles each chat's in order;
@@ -195,7 +190,7 @@ async fn serve_webhook(
         .secret_token(secret.as_str().to_string())
         .allowed_updates(bot::HANDLED_UPDATES.to_vec())
         .await
-        .context("cannot register the webhook with Telegram")?;
+        .map_err(|e| Failure::WebhookUnregistered(e.into()))?;
     let webhook = Webhook {
         path: url.path().to_string(),
         secret,

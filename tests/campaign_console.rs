@@ -80,7 +80,7 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     assert_eq!(app.sql().await.count("SELECT COUNT(*) FROM staff_dialogs").await, 0, "the dialog ended");
 
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains("Весна 2027") && list.contains("идёт / open") && list.contains(&ends.to_string()), "{list}");
+    assert!(list.contains("Весна 2027") && list.contains("\tидёт") && list.contains(&ru(ends)), "{list}");
     let shown = admin.send_text("/campaigns").await;
     assert!(shown.text.contains("«Весна 2027» — идёт") && shown.text.contains("Ответили 0 из 75"), "{}", shown.text);
 
@@ -88,12 +88,12 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     let links = app.export_links("Весна 2027").await;
     admin.press("Закрыть").await;
     assert!(admin.last_message().text.contains("Закрыть кампанию «Весна 2027»?"));
-    assert!(app.cli(&["campaign", "list"]).await.contains("идёт / open"), "nothing changes before «Да»");
+    assert!(app.cli(&["campaign", "list"]).await.contains("\tидёт"), "nothing changes before «Да»");
     admin.press("Да, закрыть").await;
     assert!(admin.wait_for_text("закрыта: ссылки").await.text.contains("Весна 2027"));
     let parent = app.api.user(710_001, "ru");
     assert!(parent.send_text(&links[0].start_command()).await.text.contains("опрос закрыт"));
-    assert!(app.cli(&["campaign", "list"]).await.contains("закрыта / closed"));
+    assert!(app.cli(&["campaign", "list"]).await.contains("\tзакрыта"));
 
     // Reopening, then extending with a typed day (one before the start is refused first).
     assert!(admin.send_text("/campaigns").await.text.contains("закрыта"));
@@ -112,7 +112,7 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     assert!(confirm.text.contains(&ru(later)) && confirm.has_button("Да, продлить"), "{confirm:?}");
     admin.press("Да, продлить").await;
     admin.wait_for_text("теперь идёт до").await;
-    assert!(app.cli(&["campaign", "list"]).await.contains(&later.to_string()));
+    assert!(app.cli(&["campaign", "list"]).await.contains(&ru(later)));
 }
 
 async fn only_region_administrators_change_campaigns(mut app: TestApp) {
@@ -145,7 +145,7 @@ async fn only_region_administrators_change_campaigns(mut app: TestApp) {
     let stale = admin.press_data(confirm.message_id, &yes).await;
     assert!(stale.text.unwrap_or_default().contains("больше не действует"));
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains("идёт / open"), "still open: {list}");
+    assert!(list.contains("\tидёт"), "still open: {list}");
     // A respondent's text is not taken by anyone's dialog.
     assert!(stranger.send_text("10.12.2026").await.text.contains("откройте ссылку"), "the respondent path answers");
     // `/cancel` ends the region administrator's dialog.
@@ -172,7 +172,7 @@ async fn the_command_line_reads_russian_dates_and_guards_campaigns(app: TestApp)
     app.cli(&["db", "migrate"]).await;
     let empty = run(create("пусто", starts.clone(), ends.clone(), &[])).await;
     let stderr = String::from_utf8_lossy(&empty.stderr);
-    assert!(!empty.status.success() && stderr.contains("import the roster first"), "{stderr}");
+    assert!(!empty.status.success() && stderr.contains("сначала загрузите его"), "{stderr}");
 
     let roster = app.write("roster.csv", support::ROSTER);
     app.cli(&["roster", "import", &roster]).await;
@@ -181,13 +181,13 @@ async fn the_command_line_reads_russian_dates_and_guards_campaigns(app: TestApp)
     assert!(!past.status.success() && stderr.contains("--allow-past-start"), "{stderr}");
     let bad = run(create("плохая", "2026/11/23".into(), ends.clone(), &[])).await;
     let stderr = String::from_utf8_lossy(&bad.stderr);
-    assert!(!bad.status.success() && stderr.contains("ДД.ММ.ГГГГ") && stderr.contains("YYYY-MM-DD"), "{stderr}");
+    assert!(!bad.status.success() && stderr.contains("ДД.ММ.ГГГГ") && stderr.contains("ГГГГ-ММ-ДД"), "{stderr}");
 
     assert!(run(create("осень", starts, ends, &[])).await.status.success());
     let november = run(create("ноябрь", "23.11.2026".into(), "24.11.2026".into(), &["--allow-past-start"])).await;
     assert!(november.status.success(), "{}", String::from_utf8_lossy(&november.stderr));
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains("2026-11-23 – 2026-11-24") && list.contains("осень"), "{list}");
+    assert!(list.contains("23.11.2026 – 24.11.2026") && list.contains("осень"), "{list}");
 
     app.cli(&["campaign", "close", "осень"]).await;
     assert!(app.cli(&["campaign", "reopen", "осень"]).await.contains("снова открыта"));
@@ -201,7 +201,7 @@ async fn the_command_line_reads_russian_dates_and_guards_campaigns(app: TestApp)
     let later = today() + Duration::days(5);
     app.cli(&["campaign", "reopen", "ноябрь", "--ends", &ru(later)]).await;
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains(&format!("2026-11-23 – {later}")) && !list.contains("closed"), "{list}");
+    assert!(list.contains(&format!("23.11.2026 – {}", ru(later))) && !list.contains("закрыта"), "{list}");
 }
 
 on_both_engines!(

@@ -35,7 +35,7 @@ async fn a_bad_roster_row_rejects_the_whole_file_with_its_line_number(app: TestA
     assert!(stderr.contains("«муниципалитет»"), "{stderr}");
 
     let stderr = app.cli_fails(&["roster", "import", "/no/such/file.csv"]).await;
-    assert!(stderr.contains("Не удалось прочитать файл"), "{stderr}");
+    assert!(stderr.contains("не удалось прочитать /no/such/file.csv"), "{stderr}");
 }
 
 async fn re_importing_updates_headcounts_and_never_duplicates(app: TestApp) {
@@ -69,11 +69,11 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
 
     let list = app.cli(&["campaign", "list"]).await;
     assert!(list.contains("autumn") && list.contains("noko-parents, noko-students"), "{list}");
-    assert!(list.contains("0 responses / 75 students"), "{list}");
+    assert!(list.contains("ответили 0 из 75 учеников (0,0 %, цель 40 %)"), "{list}");
 
     let valid = ["--questionnaire", "noko-parents", "--starts", "2026-01-01", "--ends", "2026-02-01"];
     let cases: [(Vec<&str>, &str); 5] = [
-        ([&["--name", "autumn"][..], &valid, &["--target-percent", "40"]].concat(), "already exists"),
+        ([&["--name", "autumn"][..], &valid, &["--target-percent", "40"]].concat(), "уже есть"),
         (
             vec![
                 "--name",
@@ -87,11 +87,11 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
                 "--target-percent",
                 "40",
             ],
-            "no questionnaire \"nope\" in questionnaires (found: noko-parents",
+            "нет анкеты «nope» в папке questionnaires (есть: noko-parents",
         ),
         (
             [&["--name", "x", "--questionnaire", "noko-parents"][..], &valid, &["--target-percent", "40"]].concat(),
-            "one per audience",
+            "одна анкета на аудиторию",
         ),
         (
             vec![
@@ -106,9 +106,9 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
                 "--target-percent",
                 "40",
             ],
-            "ends (2026-02-01) before it starts",
+            "заканчивается (01.02.2026) раньше, чем начинается (01.03.2026)",
         ),
-        ([&["--name", "x"][..], &valid, &["--target-percent", "140"]].concat(), "between 1 and 100"),
+        ([&["--name", "x"][..], &valid, &["--target-percent", "140"]].concat(), "от 1 до 100 (указано 140)"),
     ];
     for (arguments, error) in cases {
         let args = [&["campaign", "create"][..], &arguments].concat();
@@ -116,7 +116,7 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
         assert!(stderr.contains(error), "{args:?}: {stderr}");
     }
     let missing = app.cli_fails(&["links", "export", "--campaign", "spring", "--out", "/tmp"]).await;
-    assert!(missing.contains("no campaign named \"spring\""), "{missing}");
+    assert!(missing.contains("нет кампании «spring»"), "{missing}");
 }
 
 /// Every file under `dir`, as paths relative to it with `/` between folders.
@@ -151,9 +151,9 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     // `5а` is the class `5А` written another way: its headcount changed, no class was added.
-    assert!(stderr.contains("4 of 4 classes"), "progress on stderr: {stderr}");
+    assert!(stderr.contains("4 из 4 классов"), "progress on stderr: {stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("4 classes in 3 schools"), "{stdout}");
+    assert!(stdout.contains("4 класса в 3 школах"), "{stdout}");
 
     let urls: BTreeMap<(String, String), String> = support::read_excel_csv(&out.join("links.csv"))
         .into_iter()
@@ -207,7 +207,7 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
 async fn questionnaire_check_names_the_question_and_the_problem(app: TestApp) {
     for shipped in ["questionnaires/noko-parents.toml", "questionnaires/noko-students.toml"] {
         let out = app.cli(&["questionnaire", "check", shipped]).await;
-        assert!(out.contains("is valid: 15 questions (4 conditional)"), "{out}");
+        assert!(out.contains("в порядке: вопросов — 15, из них с условием — 4"), "{out}");
     }
     let broken = app.write(
         "broken.toml",
@@ -228,7 +228,7 @@ text = { ru = "Второй" }
 "#,
     );
     let stderr = app.cli_fails(&["questionnaire", "check", &broken]).await;
-    assert!(stderr.contains("question \"q2\"") && stderr.contains("\"q9\""), "{stderr}");
+    assert!(stderr.contains("вопрос \"q2\"") && stderr.contains("\"q9\""), "{stderr}");
 }
 
 async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(app: TestApp) {
@@ -242,7 +242,7 @@ async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(a
 
     let passphrase = "Our-School-Survey-Key-For-The-Autumn-Campaign 2026";
     let stderr = stderr_of(app.command(&["run"]).env("ANKETA_IDENTITY_KEY", passphrase).output().await.unwrap());
-    assert!(stderr.contains("hex or base64, not a passphrase"), "{stderr}");
+    assert!(stderr.contains("в шестнадцатеричном виде или base64, а не парольная фраза"), "{stderr}");
 
     // `anketa key generate` prints a key; in a file others may read, it is refused with the fix.
     let key = app.cli(&["key", "generate"]).await;
@@ -255,15 +255,15 @@ async fn run_refuses_to_start_without_an_identity_key_and_says_how_to_make_one(a
         command
     };
     let stderr = stderr_of(from_file().output().await.unwrap());
-    assert!(stderr.contains(&format!("(mode 644): run `chmod 600 {key_file}`")), "{stderr}");
+    assert!(stderr.contains(&format!("(права 644): выполните `chmod 600 {key_file}`")), "{stderr}");
     std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     // Accepted now: the start stops at the next thing missing, the bot token.
     let stderr = stderr_of(from_file().env_remove("TELOXIDE_TOKEN").output().await.unwrap());
-    assert!(stderr.contains("TELOXIDE_TOKEN") && !stderr.contains("identity key"), "{stderr}");
+    assert!(stderr.contains("TELOXIDE_TOKEN") && !stderr.contains("ключ"), "{stderr}");
     // The variable and the file both set: which key would count the respondents?
     let both = app.command(&["run"]).env("ANKETA_IDENTITY_KEY_FILE", &key_file).output().await.unwrap();
     let stderr = stderr_of(both);
-    assert!(stderr.contains("both ANKETA_IDENTITY_KEY and ANKETA_IDENTITY_KEY_FILE are set"), "{stderr}");
+    assert!(stderr.contains("заданы и ANKETA_IDENTITY_KEY, и ANKETA_IDENTITY_KEY_FILE"), "{stderr}");
 }
 
 #[tokio::test]
@@ -278,7 +278,10 @@ async fn run_refuses_a_webhook_secret_shorter_than_32_characters() {
         app.command(&["run"]).envs(webhook).env("ANKETA_WEBHOOK_SECRET", "a".repeat(31)).output().await.unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("32 to 256 characters (got 31)") && stderr.contains("openssl rand -hex 32"), "{stderr}");
+    assert!(
+        stderr.contains("от 32 до 256 символов (указано 31)") && stderr.contains("openssl rand -hex 32"),
+        "{stderr}"
+    );
 }
 
 /// CSV files open by double-click in a Russian Excel by default; `[files] csv = "rfc4180"` writes
@@ -346,10 +349,12 @@ async fn the_database_is_the_one_the_settings_name_and_never_a_new_empty_one() {
 async fn a_campaign_is_not_extended_into_the_past() {
     let app = TestApp::new(support::Engine::Sqlite).await;
     app.seed_with(&["--questionnaire", "noko-parents"], -5, 10).await;
-    let past = (chrono::Utc::now().date_naive() - chrono::Duration::days(2)).to_string();
-    let stderr = app.cli_fails(&["campaign", "extend", "autumn", "--ends", &past]).await;
+    let past = chrono::Utc::now().date_naive() - chrono::Duration::days(2);
+    let stderr = app.cli_fails(&["campaign", "extend", "autumn", "--ends", &past.to_string()]).await;
     assert!(stderr.contains("уже прошла") && stderr.contains("campaign close"), "{stderr}");
-    assert!(!app.cli(&["campaign", "list"]).await.contains(&past), "the end date is unchanged");
+    let shown = past.format("%d.%m.%Y").to_string();
+    assert!(stderr.contains(&shown), "{stderr}");
+    assert!(!app.cli(&["campaign", "list"]).await.contains(&shown), "the end date is unchanged");
 }
 
 /// Links and posters name the configured bot; a token of another bot is refused at start.
@@ -376,16 +381,19 @@ async fn database_passwords_never_show_in_messages() {
     let shown = url.as_str().replace("Sup3r-Secret", "***");
     let output = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", url.as_str()).output().await.unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success() && stdout.contains(&format!("The database at {shown} is up to date")), "{stdout}");
+    assert!(
+        output.status.success() && stdout.contains(&format!("База данных {shown} в актуальном состоянии")),
+        "{stdout}"
+    );
 
     let source = format!("sqlite://{}", app.path("source.db").display());
     let copied = app.cli(&["db", "copy", "--from", &source, "--to", url.as_str()]).await;
-    assert!(copied.contains(&format!("to {shown}.")), "{copied}");
+    assert!(copied.contains(&format!("в {shown}.")), "{copied}");
 
     let mysql = "mysql://root:Sup3r-Secret@localhost/anketa";
     let refused = app.command(&["db", "migrate"]).env("ANKETA_DATABASE_URL", mysql).output().await.unwrap();
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("(got \"mysql://root:***@localhost/anketa\")"), "{stderr}");
+    assert!(stderr.contains("(указано \"mysql://root:***@localhost/anketa\")"), "{stderr}");
     for output in [stdout.as_ref(), copied.as_str(), stderr.as_ref()] {
         assert!(!output.contains("Sup3r-Secret"), "{output}");
     }
@@ -490,7 +498,7 @@ async fn a_district_moves_from_sqlite_to_postgres_without_losing_a_row() {
     region.cli(&["roster", "import", &more]).await;
     assert_eq!(region.export_links("autumn").await.len(), 4);
     let refused = district.cli_fails(&["db", "copy", "--from", &district.db_url, "--to", &region.db_url]).await;
-    assert!(refused.contains("not empty") || refused.contains("empty database"), "{refused}");
+    assert!(refused.contains("копируйте только в новую пустую базу"), "{refused}");
 }
 
 on_both_engines!(

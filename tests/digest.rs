@@ -193,13 +193,13 @@ async fn digest_preview_and_send_from_the_command_line(mut app: TestApp) {
     assert!(digests(&app, IRKUTSK).is_empty(), "a preview sends nothing");
 
     let out = app.cli(&["digest", "send", "--school", "Школа № 1"]).await;
-    assert!(out.contains("Digests sent: 2;"), "the school administrator and the opted-in teacher: {out}");
+    assert!(out.contains("Сводки отправлены: 2;"), "the school administrator and the opted-in teacher: {out}");
     assert_eq!(digests(&app, IRKUTSK).len(), 1);
     assert!(digests(&app, MOSCOW).is_empty(), "another school");
     let line = digests(&app, 910_003).pop().expect("the teacher's line");
     assert!(line.contains("5Б — 1 из 20"), "{line}");
     let again = app.cli(&["digest", "send"]).await;
-    assert!(again.contains("Digests sent: 1;"), "only Moscow had none today: {again}");
+    assert!(again.contains("Сводки отправлены: 1;"), "only Moscow had none today: {again}");
 }
 
 /// A digest is sent outside any update, in the language the recipient's Telegram last spoke.

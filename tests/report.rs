@@ -179,8 +179,8 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
             &expert,
         ])
         .await;
-    assert!(stdout.contains("results of 3 schools (9 respondents)"), "{stdout}");
-    assert!(stdout.contains("no row for 1 schools") && stdout.contains("Кунгур / Школа № 3"), "{stdout}");
+    assert!(stdout.contains("Результаты 3 школ (9 респондентов)"), "{stdout}");
+    assert!(stdout.contains("нет строк для 1 школы") && stdout.contains("Кунгур / Школа № 3"), "{stdout}");
     let report = Report::read(&out);
 
     assert_eq!(&report.header[..3], ["Муниципалитет", "Образовательная организация", "Респондентов"]);
@@ -379,21 +379,21 @@ async fn a_bad_expert_file_is_rejected_with_its_line_number(app: TestApp) {
     let stderr =
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &bad]).await;
     assert!(
-        stderr.contains("was not used")
+        stderr.contains("не использован")
             && stderr.contains("line 4: p_komf_usl must be a number from 0 to 100, got \"120\""),
         "{stderr}"
     );
     let unknown = app.write("unknown.csv", &format!("{header}Иркутск,Школа № 9,90,100,80,60,50\n"));
     let stderr =
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &unknown]).await;
-    assert!(stderr.contains("line 2: the roster has no school \"Школа № 9\""), "{stderr}");
+    assert!(stderr.contains("строка 2: в списке классов нет школы «Школа № 9»"), "{stderr}");
     let columns = app.write("columns.csv", "municipality,school,p_inf\nИркутск,Школа № 1,90\n");
     let stderr =
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &columns]).await;
     assert!(stderr.contains("no \"p_dist\" column"), "{stderr}");
     assert!(!std::path::Path::new(out).exists(), "nothing is written when the expert file is refused");
     let stderr = app.cli_fails(&["report", "--campaign", "spring", "--out", out]).await;
-    assert!(stderr.contains("no campaign named \"spring\""), "{stderr}");
+    assert!(stderr.contains("нет кампании «spring»"), "{stderr}");
 }
 
 /// Waits until `count` workbooks went to the chat; returns them (name, bytes) in order.

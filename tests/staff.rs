@@ -179,16 +179,16 @@ async fn ambiguous_school_names_are_an_error_that_lists_the_candidates(app: Test
     app.cli(&["roster", "import", &roster]).await;
     let stderr = app.cli_fails(&["admin", "invite", "--school", "Школа № 1"]).await;
     assert!(
-        stderr.contains("ambiguous")
+        stderr.contains("несколько")
             && stderr.contains("\"Кунгур/Школа № 1\"")
             && stderr.contains("\"Пермь/Школа № 1\""),
         "{stderr}"
     );
     invite(&app, &["teacher", "invite", "--school", "Пермь/Школа № 1", "--class", "1А"]).await;
     let stderr = app.cli_fails(&["teacher", "invite", "--school", "Пермь/Школа № 1", "--class", "9Я"]).await;
-    assert!(stderr.contains("no class \"9Я\""), "{stderr}");
+    assert!(stderr.contains("нет класса «9Я»"), "{stderr}");
     let stderr = app.cli_fails(&["admin", "invite", "--region", "--school", "Пермь/Школа № 1"]).await;
-    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    assert!(stderr.contains("--region нельзя указать вместе с --school"), "{stderr}");
 }
 
 async fn campaigns_close_and_extend_and_leaked_links_are_replaced(mut app: TestApp) {
@@ -211,13 +211,14 @@ async fn campaigns_close_and_extend_and_leaked_links_are_replaced(mut app: TestA
     let stderr = app
         .cli_fails(&["campaign", "extend", "autumn", "--ends", &(today - chrono::Duration::days(5)).to_string()])
         .await;
-    assert!(stderr.contains("before the campaign starts"), "{stderr}");
-    app.cli(&["campaign", "extend", "autumn", "--ends", &(today + chrono::Duration::days(40)).to_string()]).await;
-    assert!(app.cli(&["campaign", "list"]).await.contains(&(today + chrono::Duration::days(40)).to_string()));
+    assert!(stderr.contains("раньше, чем начинается"), "{stderr}");
+    let later = today + chrono::Duration::days(40);
+    app.cli(&["campaign", "extend", "autumn", "--ends", &later.to_string()]).await;
+    assert!(app.cli(&["campaign", "list"]).await.contains(&later.format("%d.%m.%Y").to_string()));
 
     app.cli(&["campaign", "close", "autumn"]).await;
-    assert!(app.cli(&["campaign", "list"]).await.contains("closed"));
-    assert!(app.cli_fails(&["campaign", "close", "autumn"]).await.contains("already closed"));
+    assert!(app.cli(&["campaign", "list"]).await.contains("\tзакрыта"));
+    assert!(app.cli_fails(&["campaign", "close", "autumn"]).await.contains("уже закрыта"));
     // The unfinished survey can no longer be submitted; new visitors are told it is closed.
     let other = app.api.user(700_101, "ru");
     assert!(other.send_text(&link(&links, "5Б").start_command()).await.text.contains("опрос закрыт"));
@@ -366,7 +367,7 @@ async fn staff_screens_change_only_by_whole_groups(mut app: TestApp) {
     }
     // Who has answered is live, whatever the box holds.
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains("12 responses"), "{list}");
+    assert!(list.contains("ответили 12 из"), "{list}");
     // By the end something was shown: 5А's seven and 5Б's five crossed five (rows: a header too).
     assert!(seen.0.len() > 10 && seen.1 >= 10 && seen.2.len() > 5, "{} {} {}", seen.0.len(), seen.1, seen.2.len());
 }

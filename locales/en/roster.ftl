@@ -52,5 +52,4 @@ roster-stale-file = This button belongs to an older check: you have sent another
 roster-stale-roster = The roster in the database changed after the check (someone else loaded one). Send the file again to check it anew.
 roster-no-upload = This check is no longer valid. Please send the file again.
 roster-cli-not-imported = The roster { $file } was not imported:
-roster-cli-cannot-read = Cannot read the roster file { $file }
 roster-cli-dry-run = Checked without loading (--dry-run): the database is unchanged.

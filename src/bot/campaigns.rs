@@ -648,7 +648,8 @@ async fn dialog_press(
                     text
                 }
                 Err(e) => {
-                    ctx.app.texts.get_with(ctx.lang, "campaigns-change-failed", &args![("reason", e.to_string())])
+                    let reason = crate::failure::render(&e, &ctx.app.texts, ctx.lang);
+                    ctx.app.texts.get_with(ctx.lang, "campaigns-change-failed", &args![("reason", reason)])
                 }
             };
             ctx.show(Some(on), text, None).await?;
@@ -710,7 +711,10 @@ async fn create(
             tracing::info!(campaign = id, "campaign created from the bot");
             ctx.app.texts.get_with(ctx.lang, "campaigns-created", &args![("name", new.name.as_str())])
         }
-        Err(e) => ctx.app.texts.get_with(ctx.lang, "campaigns-create-failed", &args![("reason", e.to_string())]),
+        Err(e) => {
+            let reason = crate::failure::render(&e, &ctx.app.texts, ctx.lang);
+            ctx.app.texts.get_with(ctx.lang, "campaigns-create-failed", &args![("reason", reason)])
+        }
     };
     ctx.show(Some(on), text, None).await?;
     Ok(None)

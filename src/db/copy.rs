@@ -6,6 +6,7 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::{Db, on_pool};
+use crate::failure::Failure;
 
 /// The Rust type a column is read and written as (the same on both engines).
 #[derive(Clone, Copy)]
@@ -209,15 +210,12 @@ impl Db {
     /// Copies every row of `self` into the empty database `target`; `progress` hears each
     /// table's name and row count. Nothing is written unless everything is.
     pub async fn copy_into(&self, target: &Db, mut progress: impl FnMut(&str, u64)) -> anyhow::Result<()> {
-        anyhow::ensure!(
-            target.is_empty().await?,
-            "the target database already holds a roster or campaigns; copy only into a new, empty database"
-        );
-        anyhow::ensure!(
-            self.old_drafts().await? == 0,
-            "the source database holds unfinished answers of an older version: start `anketa run` on it once (it \
-             rekeys them with the identity key), stop it, then copy"
-        );
+        if !target.is_empty().await? {
+            return Err(Failure::TargetNotEmpty.into());
+        }
+        if self.old_drafts().await? != 0 {
+            return Err(Failure::OldDrafts.into());
+        }
         on_pool!(target, target_pool => {
             let mut tx = target_pool.begin().await?;
             for (table, columns) in TABLES {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use anyhow::Context;
+use crate::failure::Failure;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
@@ -79,18 +79,17 @@ impl Db {
     /// file on first use, and applies the embedded migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options =
-                PgConnectOptions::from_str(url).context("ANKETA_DATABASE_URL is not a valid PostgreSQL URL")?;
+            let options = PgConnectOptions::from_str(url).map_err(Failure::BadDatabaseUrl)?;
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await
-                .context("cannot connect to PostgreSQL (check ANKETA_DATABASE_URL and that the server is running)")?;
+                .map_err(Failure::PostgresUnreachable)?;
             Db::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
-                .context("ANKETA_DATABASE_URL is not a valid SQLite URL (expected sqlite://FILE)")?
+                .map_err(Failure::BadDatabaseUrl)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // With WAL, NORMAL syncs at checkpoints, not at every commit: a killed process
@@ -106,13 +105,10 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await
-                .with_context(|| format!("cannot open the SQLite database {}", crate::config::redact_url(url)))?;
+                .map_err(|e| Failure::SqliteUnopenable(crate::config::redact_url(url), e))?;
             Db::from_sqlite(pool)
         } else {
-            anyhow::bail!(
-                "ANKETA_DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
-                crate::config::redact_url(url)
-            );
+            return Err(Failure::UnknownDatabase(crate::config::redact_url(url)).into());
         };
         db.migrate().await?;
         db.drop_empty_old_drafts().await?;
@@ -133,7 +129,7 @@ impl Db {
             Db::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         }
-        .context("cannot apply the database migrations")
+        .map_err(|e| Failure::Migrations(e).into())
     }
 
     /// Whether the database answers (for health checks and start-up).
