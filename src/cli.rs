@@ -628,7 +628,10 @@ impl Cli {
                         .collect();
                     // Who sent it, by the number the staff list shows: a staff member is traced
                     // to their inviter through their invitation.
-                    let by = invitation.invited_by.map(|id| format!("\tinvited by {id}")).unwrap_or_default();
+                    let by = invitation
+                        .invited_by
+                        .map(|id| format!("\t{}", console.text("cli-invitation-invited-by", &args![("id", id)])))
+                        .unwrap_or_default();
                     println!("  {}\t{}\t{}\t{state}{by}", invitation.code, invitation.role, scope.join(" / "));
                 }
                 Ok(())

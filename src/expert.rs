@@ -40,6 +40,13 @@ fn row_error(line: u64, problem: impl Into<String>) -> ExpertError {
 /// The five value columns, in the order of [`ExpertScores`]'s fields.
 const VALUES: [&str; 5] = ["p_inf", "p_dist", "p_komf_usl", "p_org_dost", "p_uslug_dost"];
 
+/// Whether a file is an expert file rather than a roster: its first line names the first value
+/// column. Both come to the bot as documents from the same region administrator.
+pub fn looks_like(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
+    first_line(&head).is_some_and(|header| header.contains(VALUES[0]))
+}
+
 /// Parses an expert CSV: comma or semicolon separated, UTF-8 with or without a byte order mark,
 /// values 0–100 with a decimal point or comma.
 pub fn parse(bytes: &[u8]) -> Result<Vec<ExpertRow>, ExpertError> {

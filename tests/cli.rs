@@ -153,7 +153,7 @@ async fn links_export_writes_a_qr_code_and_a_poster_for_every_class(app: TestApp
     // `5а` is the class `5А` written another way: its headcount changed, no class was added.
     assert!(stderr.contains("4 из 4 классов"), "progress on stderr: {stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("4 класса в 3 школах"), "{stdout}");
+    assert!(stdout.contains("4 классов в 3 школах"), "{stdout}");
 
     let urls: BTreeMap<(String, String), String> = support::read_excel_csv(&out.join("links.csv"))
         .into_iter()

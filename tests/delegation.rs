@@ -107,7 +107,8 @@ async fn an_invitation_is_delegated_down_three_levels_and_revoked(mut app: TestA
     let list = app.cli(&["admin", "list"]).await;
     let id = |user: i64| format!("SELECT id FROM staff WHERE user_id = {user}");
     let (school_id, teacher_id) = (sql.count(&id(920_003)).await, sql.count(&id(920_004)).await);
-    assert!(list.contains(&format!("5А\taccepted by {teacher_id}\tinvited by {school_id}")), "{list}");
+    let line = format!("5А\tпринято (сотрудник № {teacher_id})\tпригласил сотрудник № {school_id}");
+    assert!(list.contains(&line), "{list}");
 
     // The school administrator revokes the teacher from /team, with a confirmation.
     assert!(teacher.send_text("/stats").await.text.contains("autumn"), "the teacher's /stats works");

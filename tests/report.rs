@@ -471,6 +471,80 @@ async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
     }
     assert!(region.press_data(message, "rp:999").await.text.unwrap_or_default().contains("больше нет"));
     assert_eq!(workbooks(&app, region.id(), 4).await.len(), 4, "no report for a refused press");
+
+    // The audited indicators for К1–К5: with one campaign, the file alone is enough.
+    assert!(last.text.contains("ответьте на это сообщение файлом экспертных показателей"), "{}", last.text);
+    let expert = "municipality;school;p_inf;p_dist;p_komf_usl;p_org_dost;p_uslug_dost\n\
+                  Иркутск;Школа № 1;90;100;80;60;50\nИркутск;Лицей № 2;70;80;100;100;100\n";
+    let bad = expert.replace("100;100;100", "100;100;120");
+    let refused = region.send_document("expert.csv", bad.as_bytes()).await;
+    assert!(refused.text.contains("не сохранён") && refused.text.contains("120"), "{}", refused.text);
+    let school_refused = school.send_document("expert.csv", expert.as_bytes()).await;
+    assert!(school_refused.text.contains("администраторы региона"), "{}", school_refused.text);
+    let stored = region.send_document("expert.csv", expert.as_bytes()).await;
+    assert!(
+        stored.text.contains("сохранены: 2 школы") && stored.text.contains("Кунгур / Школа № 3"),
+        "{}",
+        stored.text
+    );
+    region.press("Обновить отчёт").await;
+    let with_criteria = region.wait_for_text("с экспертными показателями").await;
+    assert!(with_criteria.text.contains("Итоговый отчёт"), "{}", with_criteria.text);
+    let files = workbooks(&app, region.id(), 6).await;
+    let expert_file = app.write("expert.csv", expert);
+    let out = app.path("with-expert.xlsx");
+    app.cli(&[
+        "report",
+        "--campaign",
+        "autumn",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+        "--expert",
+        &expert_file,
+    ])
+    .await;
+    let written = cells(&std::fs::read(&out).unwrap(), "Результаты");
+    assert!(written[0].iter().any(|h| h.starts_with("Итоговый балл")), "the criteria are there: {:?}", written[0]);
+    assert_eq!(cells(&files[4].1, "Результаты"), written, "the criteria the CLI computes from the same file");
+
+    // With two campaigns the file answers the report message of the one it is for.
+    app.cli(&[
+        "campaign",
+        "create",
+        "--name",
+        "spring",
+        "--questionnaire",
+        "noko-parents",
+        "--starts",
+        &today_plus(1),
+        "--ends",
+        &today_plus(20),
+        "--target-percent",
+        "40",
+    ])
+    .await;
+    let which = region.send_document("expert.csv", expert.as_bytes()).await;
+    assert!(which.text.contains("Кампаний несколько"), "{}", which.text);
+    region.send_text("/report").await;
+    region.press("spring").await;
+    let spring = region.wait_for_text("Промежуточный отчёт по кампании «spring»").await;
+    let answered = region.reply_with_document(spring.message_id, "expert.csv", expert.as_bytes()).await;
+    assert!(answered.text.contains("«spring» сохранены"), "{}", answered.text);
+    let sql = app.sql().await;
+    assert_eq!(
+        sql.count(
+            "SELECT COUNT(*) FROM expert_scores e JOIN campaigns c ON c.id = e.campaign_id WHERE c.name = 'spring'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(sql.count("SELECT COUNT(*) FROM expert_scores").await, 4, "autumn's scores stay as they were");
+}
+
+fn today_plus(days: i64) -> String {
+    (Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
 }
 
 on_both_engines!(

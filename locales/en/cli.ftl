@@ -30,6 +30,7 @@ cli-staff-revoked = revoked
 cli-invitations-heading = Invitations:
 cli-invitation-accepted = accepted
 cli-invitation-accepted-by = accepted (staff member { $id })
+cli-invitation-invited-by = invited by staff member { $id }
 cli-revoked-not-told = Could not remove the menu from their Telegram or tell them (no TELOXIDE_TOKEN, or Telegram cannot be reached); the menu disappears when they next use a command.
 cli-invitation-revoked = revoked
 cli-invitation-open = open until { $until }

@@ -59,5 +59,18 @@ report-bot-caption = { $kind ->
 }, { $respondents } { $respondents ->
     [one] respondent
    *[other] respondents
-}.
+}. { $expert ->
+    [yes] The criteria К1–К5 and the total include the audited indicators.
+   *[no] For the criteria К1–К5 and the total, answer this message with the expert file (CSV: municipality, school, p_inf, p_dist, p_komf_usl, p_org_dost, p_uslug_dost).
+}
 report-bot-proposals-caption = Proposals from participants: { $count }. The class is not named where it gave fewer than { $threshold } answers.
+report-bot-again = Make the report again
+report-bot-expert-which = There are several campaigns: answer the report message of the campaign you mean (/report) with the expert file.
+report-bot-expert-stored = The audited indicators of the campaign “{ $name }” are stored: { $schools } { $schools ->
+    [one] school
+   *[other] schools
+}. { $without ->
+    [0] Every school has them.
+   *[other] No row for { $without }; their criteria stay empty: { $missing }
+}
+report-bot-expert-refused = The expert file was not stored: { $reason }

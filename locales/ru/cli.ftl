@@ -57,6 +57,7 @@ cli-staff-revoked = отозван
 cli-invitations-heading = Приглашения:
 cli-invitation-accepted = принято
 cli-invitation-accepted-by = принято (сотрудник № { $id })
+cli-invitation-invited-by = пригласил сотрудник № { $id }
 cli-revoked-not-told = Убрать меню из его Telegram и сообщить ему не удалось (нет TELOXIDE_TOKEN или Telegram недоступен); меню исчезнет, когда он в следующий раз наберёт команду.
 cli-invitation-revoked = отозвано
 cli-invitation-open = действует до { $until }

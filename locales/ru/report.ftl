@@ -61,5 +61,19 @@ report-bot-caption = { $kind ->
     [one] респондент
     [few] респондента
    *[many] респондентов
-}.
+}. { $expert ->
+    [yes] Критерии К1–К5 и итоговый балл — с экспертными показателями.
+   *[no] Для критериев К1–К5 и итогового балла ответьте на это сообщение файлом экспертных показателей (CSV: municipality, school, p_inf, p_dist, p_komf_usl, p_org_dost, p_uslug_dost).
+}
 report-bot-proposals-caption = Предложения участников: { $count }. Класс не указан, если из него меньше { $threshold } ответов.
+report-bot-again = Обновить отчёт
+report-bot-expert-which = Кампаний несколько: ответьте файлом экспертных показателей на сообщение с отчётом нужной кампании (/report).
+report-bot-expert-stored = Экспертные показатели для кампании «{ $name }» сохранены: { $schools } { $schools ->
+    [one] школа
+    [few] школы
+   *[many] школ
+}. { $without ->
+    [0] Они есть для всех школ.
+   *[other] Нет строки для { $without } — их критерии останутся пустыми: { $missing }
+}
+report-bot-expert-refused = Файл экспертных показателей не сохранён: { $reason }

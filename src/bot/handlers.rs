@@ -330,7 +330,10 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
     let handled = match message.document() {
-        Some(document) => super::roster::on_document(&ctx, document).await,
+        Some(document) => {
+            let replied = message.reply_to_message().and_then(super::report::campaign_of);
+            super::roster::on_document(&ctx, document, replied).await
+        }
         None => campaigns::on_text(&ctx, message.text()).await,
     };
     let result = match handled {

@@ -8,7 +8,7 @@
 //! do), so it grows by whole groups and never shows a few new answers by difference.
 
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message};
 
 use super::handlers::Ctx;
 use super::sending;
@@ -38,6 +38,61 @@ impl ReportButton {
         let valid = !id.is_empty() && id.len() <= 19 && id.bytes().all(|b| b.is_ascii_digit());
         let campaign_id = id.parse().ok().filter(|id| valid && *id > 0)?;
         Some(ReportButton { campaign_id })
+    }
+}
+
+/// The campaign a report message of ours is about, read from its «Обновить отчёт» button.
+pub(super) fn campaign_of(message: &Message) -> Option<i64> {
+    let keyboard = message.reply_markup()?;
+    keyboard
+        .inline_keyboard
+        .iter()
+        .flatten()
+        .find_map(|button| match &button.kind {
+            teloxide::types::InlineKeyboardButtonKind::CallbackData(data) => ReportButton::parse(data),
+            _ => None,
+        })
+        .map(|button| button.campaign_id)
+}
+
+/// An expert file from a region administrator (checked by the caller): its scores become the
+/// campaign's, for the report's criteria К1–К5 and the total. The campaign is the one of the
+/// report message the file answers, or the only one there is.
+pub(super) async fn on_expert_file(ctx: &Ctx<'_>, bytes: &[u8], replied_campaign: Option<i64>) -> anyhow::Result<()> {
+    let campaign = match replied_campaign {
+        Some(id) => ctx.app.db.campaign_by_id(id).await?,
+        None => match operations::list_campaigns(&ctx.app.db).await?.as_slice() {
+            [only] => Some(only.campaign.clone()),
+            [] => None,
+            _ => return ctx.say(ctx.t("report-bot-expert-which")).await,
+        },
+    };
+    let Some(campaign) = campaign else { return ctx.say(ctx.t("report-bot-not-found")).await };
+    let name = campaign.name.as_str();
+    match operations::store_expert(&ctx.app.db, campaign.id, bytes).await {
+        Ok(stored) => {
+            let text = ctx.app.texts.get_with(
+                ctx.lang,
+                "report-bot-expert-stored",
+                &args![
+                    ("name", name),
+                    ("schools", stored.schools as i64),
+                    ("without", stored.without.len() as i64),
+                    ("missing", stored.without.join("; "))
+                ],
+            );
+            let again = InlineKeyboardButton::callback(
+                ctx.t("report-bot-again"),
+                ReportButton { campaign_id: campaign.id }.encode(),
+            );
+            let message = ctx.bot.send_message(ctx.chat, crate::telegram_text::fit(text));
+            sending::send(message.reply_markup(InlineKeyboardMarkup::new([[again]]))).await?;
+            Ok(())
+        }
+        Err(error) => {
+            let reason = crate::failure::render(&error, &ctx.app.texts, ctx.lang);
+            ctx.say(ctx.app.texts.get_with(ctx.lang, "report-bot-expert-refused", &args![("reason", reason)])).await
+        }
     }
 }
 
@@ -129,11 +184,17 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
             ("kind", kind),
             ("schools", files.schools as i64),
             ("respondents", files.respondents as i64),
-            ("threshold", ctx.app.settings.privacy.min_group_size)
+            ("threshold", ctx.app.settings.privacy.min_group_size),
+            ("expert", if expert.is_empty() { "no" } else { "yes" })
         ],
     );
     let results = InputFile::memory(files.results).file_name(file_name("report-bot-file-results"));
-    sending::send(ctx.bot.send_document(ctx.chat, results).caption(caption)).await?;
+    // Its button makes the report again; answering this message with an expert file sends the
+    // audited indicators for this campaign.
+    let again =
+        InlineKeyboardButton::callback(ctx.t("report-bot-again"), ReportButton { campaign_id: campaign.id }.encode());
+    let keyboard = InlineKeyboardMarkup::new([[again]]);
+    sending::send(ctx.bot.send_document(ctx.chat, results).caption(caption).reply_markup(keyboard)).await?;
     let proposals_caption = ctx.app.texts.get_with(
         ctx.lang,
         "report-bot-proposals-caption",

@@ -68,7 +68,13 @@ async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<Result<StaffMember, Strin
 
 /// A document in a private chat. Staff get an answer here; returns `false` for anyone else, whose
 /// file the survey answers (a respondent mid-survey is shown their question again).
-pub(super) async fn on_document(ctx: &Ctx<'_>, document: &Document) -> anyhow::Result<bool> {
+/// `replied_campaign`: the campaign of the report message the document answers, if it does (an
+/// expert file is sent that way when there are several campaigns).
+pub(super) async fn on_document(
+    ctx: &Ctx<'_>,
+    document: &Document,
+    replied_campaign: Option<i64>,
+) -> anyhow::Result<bool> {
     let member = match super::staff::member(ctx).await? {
         None => return Ok(false),
         Some((member, scope)) if scope.role() == Role::Region => member,
@@ -87,6 +93,10 @@ pub(super) async fn on_document(ctx: &Ctx<'_>, document: &Document) -> anyhow::R
         ctx.say(ctx.t("roster-download-failed")).await?;
         return Ok(true);
     };
+    if crate::expert::looks_like(&bytes) {
+        super::report::on_expert_file(ctx, &bytes, replied_campaign).await?;
+        return Ok(true);
+    }
     let file_name = document.file_name.clone().unwrap_or_default();
     let title = ctx.app.texts.get_with(ctx.lang, "roster-preview-title", &args![("file", file_name.as_str())]);
     let (bytes, checked) = tokio::task::spawn_blocking(move || {

@@ -823,9 +823,27 @@ impl TestUser {
         self.wait_output_after_ctx(after, &format!("after the user sent the file {file_name:?}")).await
     }
 
+    /// Sends a file as the answer to the bot's message `reply_to` (Telegram's «Ответить»): the
+    /// update carries that message, buttons included, as `reply_to_message`.
+    pub async fn reply_with_document(&self, reply_to: i32, file_name: &str, bytes: &[u8]) -> BotMessage {
+        let original = {
+            let inner = self.shared.lock();
+            match inner.messages.get(&reply_to) {
+                Some(m) if m.chat_id == self.id => m.json.clone(),
+                _ => panic!("Bot API stand-in: user {} has no message {reply_to} to answer", self.id),
+            }
+        };
+        let after = self.enqueue_document_with(file_name, bytes, bytes.len() as u64, Some(original));
+        self.wait_output_after_ctx(after, &format!("after the user answered with the file {file_name:?}")).await
+    }
+
     /// Enqueue a document whose `file_size` Telegram reports as `file_size` without waiting;
     /// returns the seq before it.
     pub fn enqueue_document(&self, file_name: &str, bytes: &[u8], file_size: u64) -> u64 {
+        self.enqueue_document_with(file_name, bytes, file_size, None)
+    }
+
+    fn enqueue_document_with(&self, file_name: &str, bytes: &[u8], file_size: u64, reply_to: Option<Value>) -> u64 {
         let n = self.file_counter();
         let file_id = format!("DOC_{n}");
         let mime_type = if file_name.ends_with(".xlsx") {
@@ -834,7 +852,7 @@ impl TestUser {
             "text/csv"
         };
         self.shared.lock().user_files.insert(file_id.clone(), (format!("documents/file_{n}"), bytes.to_vec()));
-        self.enqueue_message(json!({
+        let mut content = json!({
             "document": {
                 "file_id": file_id,
                 "file_unique_id": format!("UDOC{n}"),
@@ -842,7 +860,11 @@ impl TestUser {
                 "mime_type": mime_type,
                 "file_size": file_size
             }
-        }))
+        });
+        if let Some(original) = reply_to {
+            content["reply_to_message"] = original;
+        }
+        self.enqueue_message(content)
     }
 
     /// Enqueue a text message without waiting. Returns the seq of the last
