@@ -15,11 +15,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use anketa::app;
+use anketa::app::campaigns::CampaignRequest;
 use anketa::config::Settings;
 use anketa::db::{Db, DigestRecipient, NewResponse, StaffMember, SubmitOutcome};
 use anketa::digest::Digests;
 use anketa::i18n::Texts;
-use anketa::operations::{self, CampaignRequest};
 use anketa::privacy::IdentityKey;
 use anketa::roster;
 use anketa::survey::{Draft, Input, Lang, QuestionKind, Stage, Survey};
@@ -220,7 +221,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     let roster_file = work.join("roster.csv");
     std::fs::write(&roster_file, region_csv())?;
     eprintln!("importing the roster");
-    // What `operations::import_roster` does, in two timed halves.
+    // What `app::roster::import_roster` does, in two timed halves.
     let started = Instant::now();
     let rows = roster::parse(&std::fs::read(&roster_file)?)?;
     let parsed = started.elapsed();
@@ -247,7 +248,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     let starts_on = today - Days::new(1);
     let questionnaires = ["noko-parents".to_string()];
     let questionnaires_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires");
-    let campaign_id = operations::create_campaign(
+    let campaign_id = app::campaigns::create_campaign(
         db,
         &questionnaires_dir,
         CampaignRequest {
@@ -453,7 +454,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
         format!("{} per municipality", per_municipality.summary(&[50.0, 99.0])),
     );
     let started = Instant::now();
-    let campaigns = operations::list_campaigns(db).await?;
+    let campaigns = app::campaigns::list_campaigns(db).await?;
     ensure!(campaigns.first().is_some_and(|c| c.responses == target as i64), "the campaign count is off");
     section.row("Campaign totals (`campaign list`: headcount and responses)".to_string(), millis(started.elapsed()));
 
@@ -501,12 +502,12 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     eprintln!("writing the results report");
     let out = work.join("results.xlsx");
     let started = Instant::now();
-    let report = operations::report(
+    let report = app::reports::report(
         db,
-        operations::ReportRequest {
+        app::reports::ReportRequest {
             campaign: CAMPAIGN,
             out: &out,
-            format: operations::ExportFormat::Xlsx,
+            format: app::exports::ExportFormat::Xlsx,
             expert: None,
             variant: settings.report.openness_variant,
             min_group_size: settings.privacy.min_group_size as usize,
@@ -531,7 +532,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     let out = work.join("responses.csv");
     let started = Instant::now();
     let rows =
-        operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Csv, Default::default()).await?;
+        app::exports::export_responses(db, CAMPAIGN, &out, app::exports::ExportFormat::Csv, Default::default()).await?;
     let took = started.elapsed();
     ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
     let size = std::fs::metadata(&out)?.len();
@@ -541,8 +542,8 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     );
     let out = work.join("responses.xlsx");
     let started = Instant::now();
-    let rows =
-        operations::export_responses(db, CAMPAIGN, &out, operations::ExportFormat::Xlsx, Default::default()).await?;
+    let rows = app::exports::export_responses(db, CAMPAIGN, &out, app::exports::ExportFormat::Xlsx, Default::default())
+        .await?;
     let took = started.elapsed();
     ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
     section.row(

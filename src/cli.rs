@@ -7,18 +7,18 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
+use crate::app;
+use crate::app::campaigns::CampaignRequest;
+use crate::app::staff::InviteFor;
 use crate::args;
 use crate::ballot_box::BallotBox;
 use crate::campaign::CampaignState;
-use crate::campaign_edit;
 use crate::clock::Clock;
 use crate::config::{Settings, redact_url};
 use crate::console::{self, Console};
 use crate::db::Db;
 use crate::digest::{Digests, Only};
 use crate::failure::Failure;
-use crate::invitations::{self, InviteFor};
-use crate::operations::{self, CampaignRequest};
 use crate::roles::Scope;
 use crate::startup;
 
@@ -303,11 +303,11 @@ pub enum ExportFormat {
     Xlsx,
 }
 
-impl From<ExportFormat> for operations::ExportFormat {
+impl From<ExportFormat> for app::exports::ExportFormat {
     fn from(format: ExportFormat) -> Self {
         match format {
-            ExportFormat::Csv => operations::ExportFormat::Csv,
-            ExportFormat::Xlsx => operations::ExportFormat::Xlsx,
+            ExportFormat::Csv => app::exports::ExportFormat::Csv,
+            ExportFormat::Xlsx => app::exports::ExportFormat::Xlsx,
         }
     }
 }
@@ -359,9 +359,9 @@ async fn import_roster(
     let bytes = std::fs::read(file).map_err(|e| crate::failure::Failure::Read(file.to_path_buf(), e))?;
     let timezone = settings.survey.default_timezone;
     let not_imported = texts.get_with(lang, "roster-cli-not-imported", &crate::args![("file", name.as_str())]);
-    match operations::import_roster(db, &bytes, timezone, remove_missing, dry_run).await? {
-        operations::RosterImport::Rejected(error) => anyhow::bail!("{not_imported}\n{}", error.render(texts, lang)),
-        operations::RosterImport::Checked { preview, applied } => {
+    match app::roster::import_roster(db, &bytes, timezone, remove_missing, dry_run).await? {
+        app::roster::RosterImport::Rejected(error) => anyhow::bail!("{not_imported}\n{}", error.render(texts, lang)),
+        app::roster::RosterImport::Checked { preview, applied } => {
             let shown = preview.render(texts, lang);
             match applied {
                 _ if preview.has_errors() => {
@@ -390,7 +390,8 @@ impl Cli {
         console.lang = console::choose(settings.ui.language.map(Into::into));
         let console = &*console;
         if let Command::Questionnaire { action: QuestionnaireAction::Preview { id_or_file, lang } } = &self.command {
-            let (questionnaire, _) = operations::find_questionnaire(&settings.survey.questionnaires_dir, id_or_file)?;
+            let (questionnaire, _) =
+                app::campaigns::find_questionnaire(&settings.survey.questionnaires_dir, id_or_file)?;
             let lang = lang.as_deref().map_or(console.lang, |code| crate::survey::Lang::from_code(Some(code)));
             crate::preview::run(questionnaire, lang, &mut std::io::stdin().lock(), &mut std::io::stdout())?;
             return Ok(());
@@ -415,8 +416,9 @@ impl Cli {
                     ends_on: ends,
                     target_percent,
                 };
-                let guards = operations::CreateGuards { today: earliest_today()?, allow_past_start };
-                operations::create_campaign_checked(&db, &settings.survey.questionnaires_dir, request, guards).await?;
+                let guards = app::campaigns::CreateGuards { today: earliest_today()?, allow_past_start };
+                app::campaigns::create_campaign_checked(&db, &settings.survey.questionnaires_dir, request, guards)
+                    .await?;
                 console.say(
                     "cli-campaign-created",
                     &args![
@@ -431,7 +433,7 @@ impl Cli {
             }
             Command::Campaign { action: CampaignAction::List } => {
                 let db = open(&settings, console).await?;
-                let campaigns = operations::list_campaigns(&db).await?;
+                let campaigns = app::campaigns::list_campaigns(&db).await?;
                 let today = Clock::from_env()?.now().with_timezone(&settings.survey.default_timezone).date_naive();
                 if campaigns.is_empty() {
                     console.say("cli-campaigns-none", &args![]);
@@ -464,7 +466,7 @@ impl Cli {
                 let progress = |done: usize, total: usize| {
                     console.note("cli-links-progress", &args![("done", done), ("total", total)]);
                 };
-                let export = operations::export_links(
+                let export = app::links::export_links(
                     &db,
                     &campaign,
                     &out,
@@ -492,14 +494,14 @@ impl Cli {
                 let db = open(&settings, console).await?;
                 settle(&db, &settings, &campaign, console).await?;
                 let count =
-                    operations::export_responses(&db, &campaign, &out, format.into(), settings.files.csv).await?;
+                    app::exports::export_responses(&db, &campaign, &out, format.into(), settings.files.csv).await?;
                 console.say("cli-export-written", &args![("count", count), ("path", out.display().to_string())]);
                 Ok(())
             }
             Command::Report { campaign, format, out, expert } => {
                 let db = open(&settings, console).await?;
                 settle(&db, &settings, &campaign, console).await?;
-                let request = operations::ReportRequest {
+                let request = app::reports::ReportRequest {
                     campaign: &campaign,
                     out: &out,
                     format: format.into(),
@@ -508,7 +510,7 @@ impl Cli {
                     min_group_size: usize::try_from(settings.privacy.min_group_size)?,
                     csv_dialect: settings.files.csv,
                 };
-                let summary = operations::report(&db, request).await?;
+                let summary = app::reports::report(&db, request).await?;
                 console.say(
                     "cli-report-written",
                     &args![
@@ -535,7 +537,7 @@ impl Cli {
             }
             Command::Campaign { action: CampaignAction::Close { name } } => {
                 let db = open(&settings, console).await?;
-                operations::close_campaign(&db, &name).await?;
+                app::campaigns::close_campaign(&db, &name).await?;
                 settle(&db, &settings, &name, console).await?;
                 console.say("cli-campaign-closed", &args![("name", name.as_str())]);
                 Ok(())
@@ -543,28 +545,30 @@ impl Cli {
             Command::Campaign { action: CampaignAction::Extend { name, ends } } => {
                 let ends = day(&ends)?;
                 let db = open(&settings, console).await?;
-                operations::extend_campaign(&db, &name, ends).await?;
+                app::campaigns::extend_campaign(&db, &name, ends).await?;
                 console.say("cli-campaign-extended", &args![("name", name.as_str()), ("ends", console.day(ends))]);
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Reopen { name, ends } } => {
                 let ends = ends.as_deref().map(day).transpose()?;
                 let db = open(&settings, console).await?;
-                let ends = operations::reopen_campaign(&db, &name, ends, earliest_today()?).await?;
+                let ends = app::campaigns::reopen_campaign(&db, &name, ends, earliest_today()?).await?;
                 console.say("cli-campaign-reopened", &args![("name", name.as_str()), ("ends", console.day(ends))]);
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Rename { name, new_name: to } } => {
                 let db = open(&settings, console).await?;
-                let renamed = async { campaign_edit::rename(&db, &campaign_edit::named(&db, &name).await?, &to).await };
+                let renamed =
+                    async { app::campaign_edit::rename(&db, &app::campaign_edit::named(&db, &name).await?, &to).await };
                 renamed.await.map_err(|e| anyhow::anyhow!(e.message(&console.texts, console.lang)))?;
-                let to = campaign_edit::checked_name(&to)?;
+                let to = app::campaign_edit::checked_name(&to)?;
                 console.say("campaign-edit-renamed", &args![("name", name), ("new", to)]);
                 Ok(())
             }
             Command::Campaign { action: CampaignAction::Delete { name } } => {
                 let db = open(&settings, console).await?;
-                let deleted = async { campaign_edit::delete(&db, &campaign_edit::named(&db, &name).await?).await };
+                let deleted =
+                    async { app::campaign_edit::delete(&db, &app::campaign_edit::named(&db, &name).await?).await };
                 deleted.await.map_err(|e| anyhow::anyhow!(e.message(&console.texts, console.lang)))?;
                 console.say("campaign-edit-deleted", &args![("name", name)]);
                 Ok(())
@@ -572,7 +576,7 @@ impl Cli {
             Command::Links { action: LinksAction::Revoke { campaign, school, class } } => {
                 let db = open(&settings, console).await?;
                 let url =
-                    operations::reissue_link(&db, &campaign, &school, &class, &settings.telegram.bot_username).await?;
+                    app::links::reissue_link(&db, &campaign, &school, &class, &settings.telegram.bot_username).await?;
                 console.say("cli-link-revoked", &args![("class", class.as_str())]);
                 println!("{url}");
                 Ok(())
@@ -591,7 +595,7 @@ impl Cli {
             }
             Command::Admin { action: AdminAction::List } => {
                 let db = open(&settings, console).await?;
-                let (staff, invitations) = invitations::list(&db).await?;
+                let (staff, invitations) = app::staff::list(&db).await?;
                 console.say("cli-staff-heading", &args![]);
                 if staff.is_empty() {
                     println!("  {}", console.text("cli-staff-none", &args![]));
@@ -640,8 +644,8 @@ impl Cli {
                 let db = open(&settings, console).await?;
                 // Without a token the revocation still holds; only Telegram is not told.
                 let bot = crate::startup::bot_from_env().ok();
-                match invitations::revoke(&db, bot.as_ref(), &console.texts, &id, Utc::now()).await? {
-                    invitations::Revoked::Staff { member, told } => {
+                match app::staff::revoke(&db, bot.as_ref(), &console.texts, &id, Utc::now()).await? {
+                    app::staff::Revoked::Staff { member, told } => {
                         console.say(
                             "cli-revoked-staff",
                             &args![
@@ -654,7 +658,7 @@ impl Cli {
                             console.note("cli-revoked-not-told", &args![]);
                         }
                     }
-                    invitations::Revoked::Invitation => {
+                    app::staff::Revoked::Invitation => {
                         console.say("cli-revoked-invitation", &args![("code", id.as_str())]);
                     }
                 }
@@ -664,7 +668,7 @@ impl Cli {
                 let db = open(&settings, console).await?;
                 let only = match (school, municipality) {
                     (Some(school), _) => {
-                        let school = invitations::resolve_school(&db, &school).await?;
+                        let school = app::staff::resolve_school(&db, &school).await?;
                         Only::Within(Scope::School {
                             municipality_id: school.municipality_id,
                             school_id: school.school_id,
@@ -688,7 +692,7 @@ impl Cli {
             }
             Command::Digest { action: DigestAction::Preview { school } } => {
                 let db = open(&settings, console).await?;
-                let school = invitations::resolve_school(&db, &school).await?;
+                let school = app::staff::resolve_school(&db, &school).await?;
                 let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
                 let previews = digests.preview_school(&school, Clock::from_env()?.now(), console.lang).await?;
                 if previews.is_empty() {
@@ -720,9 +724,9 @@ impl Cli {
 
 async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str, console: &Console) -> anyhow::Result<()> {
     let db = open(settings, console).await?;
-    let valid_for = invitations::parse_duration(expires_in)?;
+    let valid_for = app::staff::parse_duration(expires_in)?;
     let (link, expires_at) =
-        invitations::invite(&db, target, valid_for, &settings.telegram.bot_username, Utc::now()).await?;
+        app::staff::invite(&db, target, valid_for, &settings.telegram.bot_username, Utc::now()).await?;
     console.say("cli-invitation", &args![("until", local_time(settings, expires_at))]);
     println!("{link}");
     Ok(())
@@ -730,11 +734,11 @@ async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str, conso
 
 /// A moment as the region reads it: in `survey.default_timezone`, the zone named.
 fn local_time(settings: &Settings, moment: chrono::DateTime<Utc>) -> String {
-    invitations::local_time(settings.survey.default_timezone, moment)
+    app::staff::local_time(settings.survey.default_timezone, moment)
 }
 
 fn check(file: &Path, console: &Console) -> anyhow::Result<()> {
-    let questionnaire = operations::check_questionnaire(file)
+    let questionnaire = app::campaigns::check_questionnaire(file)
         .map_err(|e| e.context(console.text("cli-questionnaire-invalid", &args![])))?;
     let conditional = questionnaire.questions.iter().filter(|q| q.show_if.is_some()).count();
     console.say(

@@ -13,7 +13,7 @@ use rust_xlsxwriter::{Format, Url, Workbook, XlsxError};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::operations::{Folder, class_order};
+use crate::app::{links::Folder, links::class_order};
 use crate::poster::{Poster, PosterError, Printer};
 use crate::qr::{Qr, QrError};
 
@@ -180,7 +180,7 @@ pub fn build(
 
 /// `TITLE.zip`, or `TITLE (часть N из COUNT).zip`.
 pub fn part_name(title: &str, n: usize, count: usize) -> String {
-    let title = crate::operations::safe_file_name(title);
+    let title = crate::app::links::safe_file_name(title);
     if count == 1 { format!("{title}.zip") } else { format!("{title} (часть {n} из {count}).zip") }
 }
 

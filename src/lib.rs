@@ -2,8 +2,9 @@
 //!
 //! Crate map:
 //! - [`survey`]: the engine — questionnaires, the respondent's state machine, answers (no I/O).
+//! - [`app`]: the use cases (roster, campaigns, links, exports, reports, staff), one home each,
+//!   called alike by the command line and the bot.
 //! - [`campaign`]: campaign days as operators type them, and a campaign's state on a day.
-//!   [`campaign_edit`]: renaming or deleting a campaign nobody has answered.
 //! - [`roster`]: the roster file (CSV or XLSX), checked whole and compared with the database for a preview.
 //! - [`expert`]: the expert CSV of audited indicators per school, checked the same way.
 //! - [`privacy`]: the keyed hashes of a Telegram identity and of a chat.
@@ -23,17 +24,15 @@
 //! - [`qr`]: QR codes of class links as PNG and SVG.
 //! - [`poster`]: printable A4 class posters (PDF) with the QR code; [`kit`]: them all as ZIP parts.
 //! - [`preview`]: a questionnaire walked in the terminal as the bot would show it.
-//! - [`operations`]: what the operator's commands do; [`invitations`]: inviting staff, who may
-//!   invite and revoke whom, and revocation, for the CLI and the bot alike.
 //! - [`clock`]: the time, settable for rehearsals and tests.
 //! - [`config`], [`telemetry`], [`shutdown`], [`startup`], [`cli`]: settings, logs, signals, wiring, arguments;
 //!   [`console`]: the command line's language, lines and `--help` through Fluent; [`failure`]: refusals
 //!   operators read, typed and worded in Fluent.
 
+pub mod app;
 pub mod ballot_box;
 pub mod bot;
 pub mod campaign;
-pub mod campaign_edit;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -44,11 +43,9 @@ pub mod digest;
 pub mod expert;
 pub mod failure;
 pub mod i18n;
-pub mod invitations;
 pub mod kit;
 pub mod metrics;
 pub mod names;
-pub mod operations;
 pub mod places;
 pub mod poster;
 pub mod preview;

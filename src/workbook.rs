@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn speaks_the_readers_language_and_lists_every_questionnaire() {
         let survey = noko_survey();
-        let columns = crate::operations::question_columns(&survey);
+        let columns = crate::app::exports::question_columns(&survey);
         let row = |audience: &str| ExportRow {
             municipality: "Иркутск".into(),
             school: "Школа № 1".into(),

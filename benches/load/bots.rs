@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use anketa::app;
+use anketa::app::campaigns::CampaignRequest;
 use anketa::db::Db;
-use anketa::operations::{self, CampaignRequest};
 use anketa::roster;
 use anyhow::{Context, bail, ensure};
 use chrono::{Days, Utc};
@@ -92,7 +93,7 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seed> {
     }
     db.import_roster(&roster::parse(csv.as_bytes())?, chrono_tz::Europe::Moscow).await?;
     let starts_on = Utc::now().date_naive() - Days::new(1);
-    let campaign_id = operations::create_campaign(
+    let campaign_id = app::campaigns::create_campaign(
         &db,
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires"),
         CampaignRequest {

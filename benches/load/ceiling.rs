@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anketa::app;
 use anketa::db::Db;
-use anketa::operations;
 use anketa::survey::{Draft, Input};
 use anyhow::Context;
 use chrono::Utc;
@@ -35,7 +35,7 @@ impl Ceiling {
 /// A draft halfway through `noko-parents`: begun, seven questions answered.
 async fn realistic_state(db: &Db, code: &str) -> anyhow::Result<String> {
     let target = db.resolve_link(code).await?.context("a seeded link resolves")?;
-    let survey = operations::campaign_survey(db, target.campaign.id).await?;
+    let survey = app::campaigns::campaign_survey(db, target.campaign.id).await?;
     let mut draft = Draft::default().step(&survey, Input::Begin)?;
     for n in 0..7 {
         draft = draft.step(&survey, Input::Choose(if n % 3 == 0 { "no" } else { "yes" }.into()))?;

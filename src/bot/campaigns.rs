@@ -15,11 +15,12 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 
 use super::callback::MAX_CALLBACK_BYTES;
 use super::handlers::Ctx;
+use crate::app;
+use crate::app::campaign_edit::MAX_NAME_CHARS;
+use crate::app::{campaigns::CampaignRequest, campaigns::CreateGuards};
 use crate::args;
 use crate::campaign::{CampaignState, parse_date};
-use crate::campaign_edit::{self, MAX_NAME_CHARS};
 use crate::db::{Campaign, StaffMember, StoredDialog};
-use crate::operations::{self, CampaignRequest, CreateGuards};
 use crate::roles::Role;
 
 /// The callback data prefix of this module's buttons.
@@ -224,7 +225,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, new: bool) -> anyhow::Result<()> {
 
 /// The list of campaigns, one message each with its buttons.
 async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
-    let campaigns = operations::list_campaigns(&ctx.app.db).await?;
+    let campaigns = app::campaigns::list_campaigns(&ctx.app.db).await?;
     if campaigns.is_empty() {
         return ctx.say(ctx.t("campaigns-none")).await;
     }
@@ -368,7 +369,7 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
         Dialog::New(new) => match new.step {
             Step::Name => (ctx.t("campaigns-new-name"), vec![vec![cancel()]]),
             Step::Questionnaires => {
-                let available = operations::list_questionnaires(&ctx.app.settings.survey.questionnaires_dir)?;
+                let available = app::campaigns::list_questionnaires(&ctx.app.settings.survey.questionnaires_dir)?;
                 let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
                 for (i, q) in available.iter().enumerate().take(usize::from(u8::MAX)) {
                     let mark = if new.questionnaires.contains(&q.id) { "☑" } else { "☐" };
@@ -470,7 +471,7 @@ async fn answer(ctx: &Ctx<'_>, dialog: &Dialog, text: &str) -> anyhow::Result<Re
         Dialog::Confirm { .. } => use_buttons(),
         Dialog::AskName { campaign_id } => {
             // The same checks as a new campaign's name; whether it is answered is checked at «Да».
-            let name = match campaign_edit::checked_name(text) {
+            let name = match app::campaign_edit::checked_name(text) {
                 Ok(name) => name,
                 Err(problem) => return Ok(Err(problem.message(&ctx.app.texts, ctx.lang))),
             };
@@ -576,7 +577,7 @@ async fn ask(ctx: &Ctx<'_>, member: &StaffMember, change: Change, campaign_id: i
         Change::Reopen if c.ends_on < today(ctx) => Dialog::AskEnd { campaign_id, reopen: true },
         Change::Reopen => Dialog::Confirm { campaign_id, change: Pending::Reopen { ends_on: c.ends_on } },
         Change::Rename | Change::Delete if !ctx.app.db.campaign_unanswered(campaign_id).await? => {
-            let refusal = campaign_edit::EditError::Answered(c.name);
+            let refusal = app::campaign_edit::EditError::Answered(c.name);
             return Ok(Some(refusal.message(&ctx.app.texts, ctx.lang)));
         }
         Change::Rename => Dialog::AskName { campaign_id },
@@ -601,10 +602,10 @@ async fn dialog_press(
             ctx.app.db.end_dialog(member.id).await?;
             let db = &ctx.app.db;
             let outcome = match &change {
-                Pending::Close => operations::close_campaign(db, &c.name)
+                Pending::Close => app::campaigns::close_campaign(db, &c.name)
                     .await
                     .map(|()| ctx.app.texts.get_with(ctx.lang, "campaigns-closed", &args![("name", c.name.as_str())])),
-                Pending::Extend { ends_on } => operations::extend_campaign(db, &c.name, *ends_on).await.map(|()| {
+                Pending::Extend { ends_on } => app::campaigns::extend_campaign(db, &c.name, *ends_on).await.map(|()| {
                     ctx.app.texts.get_with(
                         ctx.lang,
                         "campaigns-extended",
@@ -612,7 +613,7 @@ async fn dialog_press(
                     )
                 }),
                 Pending::Reopen { ends_on } => {
-                    operations::reopen_campaign(db, &c.name, Some(*ends_on), today(ctx)).await.map(|ends| {
+                    app::campaigns::reopen_campaign(db, &c.name, Some(*ends_on), today(ctx)).await.map(|ends| {
                         ctx.app.texts.get_with(
                             ctx.lang,
                             "campaigns-reopened",
@@ -621,7 +622,7 @@ async fn dialog_press(
                     })
                 }
                 // Re-checked in the statement itself: someone may have answered since the list.
-                Pending::Rename { name } => campaign_edit::rename(db, &c, name)
+                Pending::Rename { name } => app::campaign_edit::rename(db, &c, name)
                     .await
                     .map(|()| {
                         ctx.app.texts.get_with(
@@ -631,7 +632,7 @@ async fn dialog_press(
                         )
                     })
                     .map_err(|e| anyhow::anyhow!(e.message(&ctx.app.texts, ctx.lang))),
-                Pending::Delete => campaign_edit::delete(db, &c)
+                Pending::Delete => app::campaign_edit::delete(db, &c)
                     .await
                     .map(|()| {
                         ctx.app.texts.get_with(ctx.lang, "campaign-edit-deleted", &args![("name", c.name.as_str())])
@@ -658,7 +659,7 @@ async fn dialog_press(
         (Dialog::New(mut new), action) => {
             match (new.step, action) {
                 (Step::Questionnaires, DialogAction::Toggle(i)) => {
-                    let available = operations::list_questionnaires(&ctx.app.settings.survey.questionnaires_dir)?;
+                    let available = app::campaigns::list_questionnaires(&ctx.app.settings.survey.questionnaires_dir)?;
                     let Some(q) = available.get(usize::from(i)) else { return not_expected() };
                     if let Some(at) = new.questionnaires.iter().position(|id| *id == q.id) {
                         new.questionnaires.remove(at);
@@ -706,7 +707,7 @@ async fn create(
     let guards = CreateGuards { today: today(ctx), allow_past_start: false };
     let dir = &ctx.app.settings.survey.questionnaires_dir;
     ctx.app.db.end_dialog(member.id).await?;
-    let text = match operations::create_campaign_checked(&ctx.app.db, dir, request, guards).await {
+    let text = match app::campaigns::create_campaign_checked(&ctx.app.db, dir, request, guards).await {
         Ok(id) => {
             tracing::info!(campaign = id, "campaign created from the bot");
             ctx.app.texts.get_with(ctx.lang, "campaigns-created", &args![("name", new.name.as_str())])

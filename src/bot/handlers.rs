@@ -14,7 +14,6 @@ use super::screens::{Painter, Screen};
 use super::{App, campaigns, sending, staff};
 use crate::args;
 use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
-use crate::invitations;
 use crate::metrics;
 use crate::privacy::ChatKey;
 use crate::survey::{Draft, Input, Lang, StepError};
@@ -267,7 +266,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
     let result = match command {
         Command::Start(None) => resume(&ctx).await,
         Command::Start(Some(LinkPayload::Malformed)) => ctx.say(ctx.t("survey-link-invalid")).await,
-        Command::Start(Some(LinkPayload::Code(code))) => match code.strip_prefix(invitations::PAYLOAD_PREFIX) {
+        Command::Start(Some(LinkPayload::Code(code))) => match code.strip_prefix(crate::app::staff::PAYLOAD_PREFIX) {
             Some(invitation) => staff::accept(&ctx, invitation).await,
             None => start(&ctx, &code).await,
         },

@@ -5,8 +5,8 @@
 //!
 //! Buttons are `iv:` followed by [`InviteButton::encode`], parsed once into [`InviteButton`].
 //! A button proves nothing: every press re-reads the presser's role and scope from the database
-//! and re-checks the place or person against it ([`invitations::may_invite`],
-//! [`invitations::may_revoke`]); a confirmation re-checks everything, so a stale or repeated one
+//! and re-checks the place or person against it ([`crate::app::staff::may_invite`],
+//! [`crate::app::staff::may_revoke`]); a confirmation re-checks everything, so a stale or repeated one
 //! changes nothing and says so.
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
@@ -14,8 +14,8 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use super::callback::MAX_CALLBACK_BYTES;
 use super::handlers::Ctx;
 use super::staff::{member, role_name};
+use crate::app::staff::{self, may_invite, may_revoke};
 use crate::db::{OpenInvitation, Place, PlaceRef, StaffMember};
-use crate::invitations::{self, may_invite, may_revoke};
 use crate::roles::Scope;
 use crate::{args, names};
 
@@ -137,7 +137,7 @@ fn page_row(page: usize, pages: usize, to: fn(u32) -> InviteButton) -> Vec<Inlin
 
 /// `/invite`: the places the caller invites to, first page.
 pub(super) async fn command(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
-    if invitations::invites(scope.role()).is_none() {
+    if staff::invites(scope.role()).is_none() {
         return ctx.say(ctx.t("invite-teacher")).await;
     }
     let (text, keyboard) = picker(ctx, scope, 0).await?;
@@ -182,7 +182,7 @@ async fn picker(ctx: &Ctx<'_>, scope: Scope, page: u32) -> anyhow::Result<(Strin
 
 /// `/team`: the people the caller invited and their open invitations, first page.
 pub(super) async fn team(ctx: &Ctx<'_>, member: &StaffMember, scope: Scope) -> anyhow::Result<()> {
-    if invitations::invites(scope.role()).is_none() {
+    if staff::invites(scope.role()).is_none() {
         return ctx.say(ctx.t("invite-teacher")).await;
     }
     let (text, keyboard) = team_page(ctx, member, 0).await?;
@@ -215,7 +215,7 @@ impl Entry {
                 (line, person.name, Target::Staff(person.id))
             }
             Entry::Invitation(invitation) => {
-                let until = invitations::local_time(ctx.app.settings.survey.default_timezone, invitation.expires_at);
+                let until = staff::local_time(ctx.app.settings.survey.default_timezone, invitation.expires_at);
                 let line = texts.get_with(
                     ctx.lang,
                     "invite-team-invitation",
@@ -267,7 +267,7 @@ async fn team_page(
 pub(super) async fn press(ctx: &Ctx<'_>, on: MessageId, data: &str) -> anyhow::Result<Option<String>> {
     let Some(button) = InviteButton::parse(data) else { return Ok(Some(ctx.t("survey-forged-button"))) };
     let Some((member, scope)) = member(ctx).await? else { return Ok(Some(ctx.t("invite-not-allowed"))) };
-    if invitations::invites(scope.role()).is_none() {
+    if staff::invites(scope.role()).is_none() {
         return Ok(Some(ctx.t("invite-teacher")));
     }
     match button {
@@ -311,18 +311,18 @@ async fn invite(
         tracing::warn!(inviter = member.id, "an invitation button for a place outside the presser's scope");
         return Ok(Some(ctx.t("invite-place-not-yours")));
     };
-    let (url, expires_at) = invitations::issue(
+    let (url, expires_at) = staff::issue(
         db,
         place.scope(),
         Some(member.id),
-        invitations::DEFAULT_VALID_FOR,
+        staff::DEFAULT_VALID_FOR,
         &ctx.app.bot_username,
         ctx.app.clock.now(),
     )
     .await?;
     tracing::info!(inviter = member.id, role = place.scope().role().code(), "invitation created in the bot");
     let role = role_name(ctx, place.scope().role());
-    let until = invitations::local_time(ctx.app.settings.survey.default_timezone, expires_at);
+    let until = staff::local_time(ctx.app.settings.survey.default_timezone, expires_at);
     let message = ctx.app.texts.get_with(
         ctx.lang,
         "invite-message",
@@ -430,7 +430,7 @@ async fn confirm(
     let done = match &target {
         Target::Staff(id) => {
             // The conditional update lets one of two simultaneous confirmations through.
-            let revoked = invitations::revoke_staff(&ctx.app.db, Some(ctx.bot), &ctx.app.texts, *id, now).await?;
+            let revoked = staff::revoke_staff(&ctx.app.db, Some(ctx.bot), &ctx.app.texts, *id, now).await?;
             revoked.map(|_| "invite-revoked-staff")
         }
         Target::Invitation(code) => {

@@ -14,7 +14,7 @@ use super::sending;
 use crate::args;
 use crate::db::{Campaign, ClassLink};
 use crate::roles::Scope;
-use crate::{kit, operations};
+use crate::{app, kit};
 
 /// The prefix of the kit's button data.
 pub(super) const PREFIX: &str = "kt:";
@@ -100,7 +100,7 @@ pub(super) async fn press(ctx: &Ctx<'_>, data: &str) -> anyhow::Result<Option<St
                 Scope::Municipality { municipality_id: own } => own == municipality_id,
                 _ => false,
             };
-            let links = operations::campaign_links(&ctx.app.db, campaign.id).await?;
+            let links = app::links::campaign_links(&ctx.app.db, campaign.id).await?;
             let links: Vec<ClassLink> = links.into_iter().filter(|l| l.municipality_id == municipality_id).collect();
             if !allowed || links.is_empty() {
                 return Ok(Some(ctx.t("kit-not-found")));
@@ -111,7 +111,7 @@ pub(super) async fn press(ctx: &Ctx<'_>, data: &str) -> anyhow::Result<Option<St
             if scope != Scope::Region {
                 return Ok(Some(ctx.t("kit-not-found")));
             }
-            let links = operations::campaign_links(&ctx.app.db, campaign.id).await?;
+            let links = app::links::campaign_links(&ctx.app.db, campaign.id).await?;
             let mut start = 0;
             while start < links.len() {
                 let id = links[start].municipality_id;
@@ -126,7 +126,7 @@ pub(super) async fn press(ctx: &Ctx<'_>, data: &str) -> anyhow::Result<Option<St
 
 /// The region administrator picks a municipality; the others get their own place's kit.
 async fn place(ctx: &Ctx<'_>, scope: Scope, campaign: &Campaign, several: bool) -> anyhow::Result<()> {
-    let links = operations::campaign_links(&ctx.app.db, campaign.id).await?;
+    let links = app::links::campaign_links(&ctx.app.db, campaign.id).await?;
     let links: Vec<ClassLink> = match scope {
         Scope::Region => {
             let municipalities = ctx.app.db.participation_by_municipality(campaign.id).await?;
@@ -170,7 +170,7 @@ async fn send_kit(ctx: &Ctx<'_>, campaign: &Campaign, several: bool, links: &[Cl
     let Some(first) = links.first() else { return Ok(()) };
     let one_school = links.iter().all(|l| l.school_id == first.school_id);
     let place = if one_school { first.school.clone() } else { first.municipality.clone() };
-    let classes = operations::kit_classes(links, &ctx.app.bot_username);
+    let classes = app::links::kit_classes(links, &ctx.app.bot_username);
     let total = classes.len();
     let preparing =
         |done: usize| ctx.app.texts.get_with(ctx.lang, "kit-preparing", &args![("done", done), ("total", total)]);

@@ -64,12 +64,12 @@ impl App {
     }
 
     /// The campaign's questionnaires, as they were when the campaign was created (parsed by
-    /// [`crate::operations::campaign_survey`] once per campaign and process).
+    /// [`crate::app::campaigns::campaign_survey`] once per campaign and process).
     pub async fn survey(&self, campaign_id: i64) -> anyhow::Result<Arc<Survey>> {
         if let Some(survey) = self.surveys.read().expect("lock not poisoned").get(&campaign_id) {
             return Ok(survey.clone());
         }
-        let survey = Arc::new(crate::operations::campaign_survey(&self.db, campaign_id).await?);
+        let survey = Arc::new(crate::app::campaigns::campaign_survey(&self.db, campaign_id).await?);
         self.surveys.write().expect("lock not poisoned").insert(campaign_id, survey.clone());
         Ok(survey)
     }

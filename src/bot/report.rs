@@ -12,10 +12,11 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Mes
 
 use super::handlers::Ctx;
 use super::sending;
+use crate::app;
+use crate::app::{exports::ExportFormat, reports::ReportOptions};
 use crate::args;
 use crate::campaign::CampaignState;
 use crate::db::{Campaign, Reader};
-use crate::operations::{self, ExportFormat, ReportOptions};
 use crate::roles::Role;
 
 /// The prefix of the report's button data.
@@ -61,7 +62,7 @@ pub(super) fn campaign_of(message: &Message) -> Option<i64> {
 pub(super) async fn on_expert_file(ctx: &Ctx<'_>, bytes: &[u8], replied_campaign: Option<i64>) -> anyhow::Result<()> {
     let campaign = match replied_campaign {
         Some(id) => ctx.app.db.campaign_by_id(id).await?,
-        None => match operations::list_campaigns(&ctx.app.db).await?.as_slice() {
+        None => match app::campaigns::list_campaigns(&ctx.app.db).await?.as_slice() {
             [only] => Some(only.campaign.clone()),
             [] => None,
             _ => return ctx.say(ctx.t("report-bot-expert-which")).await,
@@ -69,7 +70,7 @@ pub(super) async fn on_expert_file(ctx: &Ctx<'_>, bytes: &[u8], replied_campaign
     };
     let Some(campaign) = campaign else { return ctx.say(ctx.t("report-bot-not-found")).await };
     let name = campaign.name.as_str();
-    match operations::store_expert(&ctx.app.db, campaign.id, bytes).await {
+    match app::reports::store_expert(&ctx.app.db, campaign.id, bytes).await {
         Ok(stored) => {
             let text = ctx.app.texts.get_with(
                 ctx.lang,
@@ -106,7 +107,7 @@ pub(super) async fn command(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     if !region_admin(ctx).await? {
         return ctx.say(ctx.t("report-bot-region-only")).await;
     }
-    let campaigns = operations::list_campaigns(&ctx.app.db).await?;
+    let campaigns = app::campaigns::list_campaigns(&ctx.app.db).await?;
     match campaigns.as_slice() {
         [] => ctx.say(ctx.t("campaigns-none")).await,
         [only] => send_report(ctx, &only.campaign).await,
@@ -163,7 +164,8 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
     // The audited indicators of the expert file, if one was sent for the campaign.
     let expert = ctx.app.db.expert_scores(campaign.id).await?;
     let files =
-        match operations::report_files(&ctx.app.db, campaign, Some(&expert).filter(|e| !e.is_empty()), options).await {
+        match app::reports::report_files(&ctx.app.db, campaign, Some(&expert).filter(|e| !e.is_empty()), options).await
+        {
             Ok(files) => files,
             Err(error) => {
                 tracing::warn!(error = format!("{error:#}"), "no report for a campaign");
@@ -174,7 +176,7 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
     let kind = if over { "final" } else { "interim" };
     let file_name = |id: &str| {
         let stem = ctx.app.texts.get_with(ctx.lang, id, &args![("name", name), ("kind", kind)]);
-        format!("{}.xlsx", operations::safe_file_name(&stem))
+        format!("{}.xlsx", app::links::safe_file_name(&stem))
     };
     let caption = ctx.app.texts.get_with(
         ctx.lang,

@@ -15,10 +15,10 @@ use crate::roles::{Role, Scope};
 use crate::survey::Lang;
 use crate::survey::scoring::{self, Indicator, Scores, Tally};
 use crate::telegram_text::split_message;
-use crate::{invitations, operations, report};
+use crate::{app, report};
 
 pub(super) fn role_name(ctx: &Ctx<'_>, role: Role) -> String {
-    ctx.t(invitations::role_message_id(role))
+    ctx.t(app::staff::role_message_id(role))
 }
 
 fn role_help(ctx: &Ctx<'_>, role: Role) -> String {
@@ -156,7 +156,7 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
     }
     let several = campaigns.len() > 1;
     for campaign in campaigns {
-        let url = operations::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
+        let url = app::links::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
         let mut caption = ctx.app.texts.get_with(
             Lang::Ru,
             "admin-teacher-forward",
@@ -197,7 +197,7 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
         csv.write_record(["class", "url"])?;
         let mut codes = Vec::new();
         for class in &classes {
-            let url = operations::class_link(&ctx.app.db, campaign.id, class.id, &ctx.app.bot_username).await?;
+            let url = app::links::class_link(&ctx.app.db, campaign.id, class.id, &ctx.app.bot_username).await?;
             csv.write_record([class.name.as_str(), url.as_str()])?;
             let qr = Qr::new(&url)?;
             codes.push((class.name.as_str(), url, qr));
@@ -232,7 +232,7 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
     }
     let threshold = ctx.app.settings.privacy.min_group_size;
     for campaign in campaigns {
-        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope, Reader::Staff).await?;
+        let rows = app::exports::scope_responses(&ctx.app.db, campaign.id, scope, Reader::Staff).await?;
         if rows.is_empty() {
             let text = ctx.app.texts.get_with(
                 ctx.lang,
@@ -243,7 +243,7 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
             continue;
         }
         let survey = ctx.app.survey(campaign.id).await?;
-        let columns = operations::question_columns(&survey);
+        let columns = app::exports::question_columns(&survey);
         let bytes = crate::workbook::build(&ctx.app.texts, ctx.lang, &survey, &columns, &rows, Reader::Staff)?;
         let file = InputFile::memory(bytes).file_name(format!("{}.xlsx", campaign.name));
         let caption = ctx.app.texts.get_with(
@@ -274,7 +274,7 @@ async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::R
                 .await?;
             continue;
         }
-        let rows = operations::scope_responses(&ctx.app.db, campaign.id, scope, Reader::Staff).await?;
+        let rows = app::exports::scope_responses(&ctx.app.db, campaign.id, scope, Reader::Staff).await?;
         if (rows.len() as i64) < threshold {
             let text = texts.get_with(
                 ctx.lang,
