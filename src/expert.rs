@@ -16,7 +16,8 @@ pub struct ExpertRow {
     pub scores: ExpertScores,
 }
 
-/// Why an expert file was rejected; `line` is the line number a spreadsheet shows.
+/// Why an expert file was rejected; `line` is the line number a spreadsheet shows. `Display` is
+/// the English log text; people read it through [`crate::failure::render`], in their language.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ExpertError {
     #[error("the file is not UTF-8 text (in Excel choose «CSV UTF-8» when saving)")]
@@ -28,23 +29,52 @@ pub enum ExpertError {
     )]
     MissingColumn(&'static str),
     #[error("line {line}: {problem}")]
-    Row { line: u64, problem: String },
+    Row { line: u64, problem: ExpertProblem },
     #[error("the file has a header but no schools")]
     NoRows,
 }
 
-fn row_error(line: u64, problem: impl Into<String>) -> ExpertError {
-    ExpertError::Row { line, problem: problem.into() }
+/// What is wrong with one row of an expert file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ExpertProblem {
+    #[error("cannot be read as CSV: {0}")]
+    Unreadable(String),
+    #[error("the {0} is missing")]
+    Missing(&'static str),
+    #[error("{column} must be a number from 0 to 100, got {got:?}")]
+    NotPoints { column: &'static str, got: String },
+    #[error("school {school:?} of {municipality:?} is already listed on line {first}")]
+    Twice { school: String, municipality: String, first: u64 },
+}
+
+fn row_error(line: u64, problem: ExpertProblem) -> ExpertError {
+    ExpertError::Row { line, problem }
 }
 
 /// The five value columns, in the order of [`ExpertScores`]'s fields.
 const VALUES: [&str; 5] = ["p_inf", "p_dist", "p_komf_usl", "p_org_dost", "p_uslug_dost"];
 
+/// Every column with the header names accepted for it: the documented ones and the symbols of
+/// order 344н a Russian spreadsheet carries.
+const ALIASES: [(&str, &[&str]); 7] = [
+    ("municipality", &["municipality", "муниципалитет", "муниципальное образование", "район"]),
+    ("school", &["school", "школа", "оо", "образовательная организация"]),
+    ("p_inf", &["p_inf", "пинф"]),
+    ("p_dist", &["p_dist", "пдист"]),
+    ("p_komf_usl", &["p_komf_usl", "пкомф.усл", "пкомф усл"]),
+    ("p_org_dost", &["p_org_dost", "порг.дост", "порг дост"]),
+    ("p_uslug_dost", &["p_uslug_dost", "пуслуг.дост", "пуслуг дост"]),
+];
+
+fn accepted(column: &str) -> &'static [&'static str] {
+    ALIASES.iter().find(|(name, _)| *name == column).map_or(&[], |(_, names)| *names)
+}
+
 /// Whether a file is an expert file rather than a roster: its first line names the first value
 /// column. Both come to the bot as documents from the same region administrator.
 pub fn looks_like(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
-    first_line(&head).is_some_and(|header| header.contains(VALUES[0]))
+    first_line(&head).is_some_and(|header| accepted(VALUES[0]).iter().any(|name| header.contains(name)))
 }
 
 /// Parses an expert CSV: comma or semicolon separated, UTF-8 with or without a byte order mark,
@@ -58,9 +88,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ExpertRow>, ExpertError> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| row_error(1, e.to_string()))?.clone();
+    let headers = reader.headers().map_err(|e| row_error(1, ExpertProblem::Unreadable(e.to_string())))?.clone();
     let column = |name: &'static str| {
-        headers.iter().position(|h| h.eq_ignore_ascii_case(name)).ok_or(ExpertError::MissingColumn(name))
+        let names = accepted(name);
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().to_lowercase() == *n))
+            .ok_or(ExpertError::MissingColumn(name))
     };
     let (m_col, s_col) = (column("municipality")?, column("school")?);
     let value_cols = VALUES.map(column);
@@ -75,16 +109,16 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ExpertRow>, ExpertError> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = lines.line_at(e.position());
-            row_error(line, format!("cannot be read as CSV: {e}"))
+            row_error(line, ExpertProblem::Unreadable(e.to_string()))
         })?;
         let line = lines.line_at(record.position());
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        let field = |col: usize, name: &str| -> Result<String, ExpertError> {
+        let field = |col: usize, name: &'static str| -> Result<String, ExpertError> {
             match record.get(col) {
                 Some(value) if !value.is_empty() => Ok(value.to_string()),
-                _ => Err(row_error(line, format!("the {name} is missing"))),
+                _ => Err(row_error(line, ExpertProblem::Missing(name))),
             }
         };
         let municipality = field(m_col, "municipality")?;
@@ -92,14 +126,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ExpertRow>, ExpertError> {
         let mut values = [0.0; 5];
         for ((value, col), name) in values.iter_mut().zip(value_col).zip(VALUES) {
             let raw = field(col, name)?;
-            *value = points(&raw)
-                .ok_or_else(|| row_error(line, format!("{name} must be a number from 0 to 100, got {raw:?}")))?;
+            *value =
+                points(&raw).ok_or_else(|| row_error(line, ExpertProblem::NotPoints { column: name, got: raw }))?;
         }
         if let Some(first) = seen.insert((municipality.clone(), school.clone()), line) {
-            return Err(row_error(
-                line,
-                format!("school {school:?} of {municipality:?} is already listed on line {first}"),
-            ));
+            return Err(row_error(line, ExpertProblem::Twice { school, municipality, first }));
         }
         let [inf, dist, komf_usl, org_dost, uslug_dost] = values;
         let scores = ExpertScores { inf, dist, komf_usl, org_dost, uslug_dost };
@@ -159,6 +190,16 @@ mod tests {
         assert_eq!(bad("A,S2,1,2,3,4"), "line 3: the p_uslug_dost is missing");
         assert_eq!(bad("A,,1,2,3,4,5"), "line 3: the school is missing");
         assert_eq!(bad("A,S1,1,2,3,4,5"), "line 3: school \"S1\" of \"A\" is already listed on line 2");
+    }
+
+    #[test]
+    fn reads_the_russian_symbols_of_the_order() {
+        let file =
+            "Муниципалитет;Школа;Пинф;Пдист;Пкомф.усл;Порг.дост;Пуслуг.дост\nИркутск;Школа № 1;90;100;80;60;50\n";
+        assert!(looks_like(file.as_bytes()) && looks_like(HEADER.as_bytes()));
+        assert!(!looks_like("municipality;school;class;students\n".as_bytes()));
+        let rows = parse(file.as_bytes()).unwrap();
+        assert_eq!(rows[0].scores.uslug_dost, 50.0);
     }
 
     #[test]

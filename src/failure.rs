@@ -278,6 +278,40 @@ impl Failure {
 
 /// One link of an error chain in `lang`: our typed errors through Fluent, anything else
 /// (the operating system's, a database driver's) as it words itself.
+/// An expert file's refusal in the reader's language.
+fn expert_error(error: &crate::expert::ExpertError, texts: &Texts, lang: Lang) -> String {
+    use crate::expert::{ExpertError, ExpertProblem};
+    match error {
+        ExpertError::NotUtf8 => texts.get(lang, "failure-expert-not-utf8"),
+        ExpertError::Empty => texts.get(lang, "failure-expert-empty"),
+        ExpertError::NoRows => texts.get(lang, "failure-expert-no-rows"),
+        ExpertError::MissingColumn(column) => {
+            texts.get_with(lang, "failure-expert-missing-column", &args![("column", *column)])
+        }
+        ExpertError::Row { line, problem } => {
+            let problem = match problem {
+                ExpertProblem::Unreadable(detail) => {
+                    texts.get_with(lang, "failure-expert-unreadable", &args![("detail", detail.as_str())])
+                }
+                ExpertProblem::Missing(column) => {
+                    texts.get_with(lang, "failure-expert-missing", &args![("column", *column)])
+                }
+                ExpertProblem::NotPoints { column, got } => texts.get_with(
+                    lang,
+                    "failure-expert-not-points",
+                    &args![("column", *column), ("got", got.as_str())],
+                ),
+                ExpertProblem::Twice { school, municipality, first } => texts.get_with(
+                    lang,
+                    "failure-expert-twice",
+                    &args![("school", school.as_str()), ("municipality", municipality.as_str()), ("first", *first)],
+                ),
+            };
+            texts.get_with(lang, "failure-expert-row", &args![("line", *line), ("problem", problem)])
+        }
+    }
+}
+
 fn link(error: &(dyn std::error::Error + 'static), texts: &Texts, lang: Lang) -> String {
     if let Some(failure) = error.downcast_ref::<Failure>() {
         failure.render(texts, lang)
@@ -289,6 +323,8 @@ fn link(error: &(dyn std::error::Error + 'static), texts: &Texts, lang: Lang) ->
         questionnaire_error(questionnaire, texts, lang)
     } else if let Some(key) = error.downcast_ref::<crate::privacy::KeyError>() {
         key_error(key, texts, lang)
+    } else if let Some(expert) = error.downcast_ref::<crate::expert::ExpertError>() {
+        expert_error(expert, texts, lang)
     } else if let Some(crate::db::CampaignError::NameTaken(name)) = error.downcast_ref() {
         texts.get_with(lang, "failure-name-taken", &args![("name", name.as_str())])
     } else {

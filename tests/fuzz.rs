@@ -1566,7 +1566,11 @@ fn roster_arbitrary_bytes() {
             Err(RosterError::NotText) => prop_assert!(lines.is_none()),
             Err(RosterError::Row { line, problem }) => {
                 let problem = problem.to_string();
-                prop_assert!(!problem.is_empty() && (1..=lines.unwrap_or(0)).contains(&line), "line {}", line);
+                prop_assert!(
+                    !problem.to_string().is_empty() && (1..=lines.unwrap_or(0)).contains(&line),
+                    "line {}",
+                    line
+                );
             }
             Err(_) => prop_assert!(lines.is_some()),
             Ok(rows) => {
@@ -1671,7 +1675,7 @@ fn expert_generated_files_read_back_exactly() {
                 prop_assert_eq!(line, lines[row + 1], "{}", problem);
                 if let Some(earlier) = duplicate_of {
                     let first = format!("already listed on line {}", lines[earlier + 1]);
-                    prop_assert!(problem.contains(&first), "{}", problem);
+                    prop_assert!(problem.to_string().contains(&first), "{}", problem);
                 }
             }
             (other, fault) => prop_assert!(false, "{:?} for fault {:?} in\n{}", other, fault, text),
@@ -1692,7 +1696,11 @@ fn expert_arbitrary_bytes() {
         match expert::parse(&bytes) {
             Err(ExpertError::NotUtf8) => prop_assert!(lines.is_none()),
             Err(ExpertError::Row { line, problem }) => {
-                prop_assert!(!problem.is_empty() && (1..=lines.unwrap_or(0)).contains(&line), "line {}", line);
+                prop_assert!(
+                    !problem.to_string().is_empty() && (1..=lines.unwrap_or(0)).contains(&line),
+                    "line {}",
+                    line
+                );
             }
             Err(_) => prop_assert!(lines.is_some()),
             Ok(rows) => {

@@ -380,7 +380,7 @@ async fn a_bad_expert_file_is_rejected_with_its_line_number(app: TestApp) {
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &bad]).await;
     assert!(
         stderr.contains("не использован")
-            && stderr.contains("line 4: p_komf_usl must be a number from 0 to 100, got \"120\""),
+            && stderr.contains("строка 4: в столбце «p_komf_usl» должно быть число от 0 до 100, а стоит «120»"),
         "{stderr}"
     );
     let unknown = app.write("unknown.csv", &format!("{header}Иркутск,Школа № 9,90,100,80,60,50\n"));
@@ -390,29 +390,10 @@ async fn a_bad_expert_file_is_rejected_with_its_line_number(app: TestApp) {
     let columns = app.write("columns.csv", "municipality,school,p_inf\nИркутск,Школа № 1,90\n");
     let stderr =
         app.cli_fails(&["report", "--campaign", "autumn", "--format", "csv", "--out", out, "--expert", &columns]).await;
-    assert!(stderr.contains("no \"p_dist\" column"), "{stderr}");
+    assert!(stderr.contains("нет столбца «p_dist»"), "{stderr}");
     assert!(!std::path::Path::new(out).exists(), "nothing is written when the expert file is refused");
     let stderr = app.cli_fails(&["report", "--campaign", "spring", "--out", out]).await;
     assert!(stderr.contains("нет кампании «spring»"), "{stderr}");
-}
-
-/// Waits until `count` workbooks went to the chat; returns them (name, bytes) in order.
-async fn workbooks(app: &TestApp, chat: i64, count: usize) -> Vec<(String, Vec<u8>)> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let found: Vec<(String, Vec<u8>)> = app
-            .api
-            .uploads()
-            .into_iter()
-            .filter(|u| u.chat_id == Some(chat) && u.file_name.as_deref().is_some_and(|n| n.ends_with(".xlsx")))
-            .map(|u| (u.file_name.unwrap_or_default(), u.bytes))
-            .collect();
-        if found.len() >= count {
-            return found;
-        }
-        assert!(std::time::Instant::now() < deadline, "{} of {count} workbooks", found.len());
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 /// Every cell of a workbook's sheet as text.
@@ -430,23 +411,14 @@ fn cells(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
 async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
     seed(&app).await;
     app.start_bot().await;
-    let invite = |args: &'static [&'static str]| {
-        let app = &app;
-        async move {
-            let link = app.cli(args).await.lines().last().unwrap().trim().to_string();
-            format!("/start {}", link.split("?start=").nth(1).unwrap())
-        }
-    };
-    let region = app.api.user(930_001, "ru");
-    region.send_text(&invite(&["admin", "invite", "--region"]).await).await;
-    let school = app.api.user(930_002, "ru");
-    school.send_text(&invite(&["admin", "invite", "--school", "Школа № 1"]).await).await;
+    let region = app.staff(930_001, &["admin", "invite", "--region"]).await;
+    let school = app.staff(930_002, &["admin", "invite", "--school", "Школа № 1"]).await;
     assert!(school.send_text("/report").await.text.contains("администраторы региона"));
 
     region.send_text("/report").await;
     let interim = region.wait_for_text("Промежуточный отчёт").await;
     assert!(interim.text.contains("0 респондентов"), "nothing is released to staff yet: {}", interim.text);
-    let files = workbooks(&app, region.id(), 2).await;
+    let files = app.documents(region.id(), ".xlsx", 2).await;
     assert!(files[0].0.starts_with("Промежуточный отчёт НОКО — autumn"), "{:?}", files[0].0);
     assert!(files[1].0.starts_with("Предложения — autumn"), "{:?}", files[1].0);
 
@@ -454,7 +426,7 @@ async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
     region.send_text("/report").await;
     let last = region.wait_for_text("Итоговый отчёт").await;
     assert!(last.text.contains("9 респондентов") && last.text.contains("3 школы"), "{}", last.text);
-    let files = workbooks(&app, region.id(), 4).await;
+    let files = app.documents(region.id(), ".xlsx", 4).await;
     assert!(files[2].0.starts_with("Отчёт НОКО — autumn"), "{:?}", files[2].0);
     let out = app.path("report.xlsx");
     app.cli(&["report", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
@@ -470,7 +442,7 @@ async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
         assert!(toast.contains("не работает"), "{forged}: {toast}");
     }
     assert!(region.press_data(message, "rp:999").await.text.unwrap_or_default().contains("больше нет"));
-    assert_eq!(workbooks(&app, region.id(), 4).await.len(), 4, "no report for a refused press");
+    assert_eq!(app.documents(region.id(), ".xlsx", 4).await.len(), 4, "no report for a refused press");
 
     // The audited indicators for К1–К5: with one campaign, the file alone is enough.
     assert!(last.text.contains("ответьте на это сообщение файлом экспертных показателей"), "{}", last.text);
@@ -478,7 +450,11 @@ async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
                   Иркутск;Школа № 1;90;100;80;60;50\nИркутск;Лицей № 2;70;80;100;100;100\n";
     let bad = expert.replace("100;100;100", "100;100;120");
     let refused = region.send_document("expert.csv", bad.as_bytes()).await;
-    assert!(refused.text.contains("не сохранён") && refused.text.contains("120"), "{}", refused.text);
+    assert!(
+        refused.text.contains("не сохранён") && refused.text.contains("строка 3: в столбце «p_uslug_dost»"),
+        "{}",
+        refused.text
+    );
     let school_refused = school.send_document("expert.csv", expert.as_bytes()).await;
     assert!(school_refused.text.contains("администраторы региона"), "{}", school_refused.text);
     let stored = region.send_document("expert.csv", expert.as_bytes()).await;
@@ -490,7 +466,7 @@ async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
     region.press("Обновить отчёт").await;
     let with_criteria = region.wait_for_text("с экспертными показателями").await;
     assert!(with_criteria.text.contains("Итоговый отчёт"), "{}", with_criteria.text);
-    let files = workbooks(&app, region.id(), 6).await;
+    let files = app.documents(region.id(), ".xlsx", 6).await;
     let expert_file = app.write("expert.csv", expert);
     let out = app.path("with-expert.xlsx");
     app.cli(&[

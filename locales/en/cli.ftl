@@ -255,3 +255,14 @@ cli-campaign-rename-arg-new-name = The new name
 cli-campaign-delete-about = Delete a campaign nobody has answered yet, with its links and digest records
 cli-campaign-delete-arg-name = The campaign's name
 cli-value-new-name = NAME
+
+## The expert file's refusals
+failure-expert-not-utf8 = the file is not UTF-8 text (in Excel choose «CSV UTF-8» when saving)
+failure-expert-empty = the file is empty
+failure-expert-no-rows = the file has a header but no schools
+failure-expert-missing-column = the header row has no "{ $column }" column (needed: municipality, school, p_inf, p_dist, p_komf_usl, p_org_dost, p_uslug_dost, or their Russian names)
+failure-expert-row = line { $line }: { $problem }
+failure-expert-unreadable = cannot be read as CSV ({ $detail })
+failure-expert-missing = the { $column } is missing
+failure-expert-not-points = { $column } must be a number from 0 to 100, got "{ $got }"
+failure-expert-twice = school "{ $school }" of "{ $municipality }" is already listed on line { $first }

@@ -282,3 +282,14 @@ cli-campaign-rename-arg-new-name = Новое название
 cli-campaign-delete-about = Удалить кампанию, на которую ещё никто не ответил, с её ссылками и записями о сводках
 cli-campaign-delete-arg-name = Название кампании
 cli-value-new-name = НАЗВАНИЕ
+
+## The expert file's refusals
+failure-expert-not-utf8 = файл не в кодировке UTF-8 (в Excel выберите «CSV UTF-8» при сохранении)
+failure-expert-empty = файл пуст
+failure-expert-no-rows = в файле есть заголовок, но нет ни одной школы
+failure-expert-missing-column = в строке заголовков нет столбца «{ $column }» (нужны: municipality, school, p_inf, p_dist, p_komf_usl, p_org_dost, p_uslug_dost или Муниципалитет, Школа, Пинф, Пдист, Пкомф.усл, Порг.дост, Пуслуг.дост)
+failure-expert-row = строка { $line }: { $problem }
+failure-expert-unreadable = не читается как CSV ({ $detail })
+failure-expert-missing = не заполнен столбец «{ $column }»
+failure-expert-not-points = в столбце «{ $column }» должно быть число от 0 до 100, а стоит «{ $got }»
+failure-expert-twice = школа «{ $school }» ({ $municipality }) уже есть в строке { $first }
