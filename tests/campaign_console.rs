@@ -17,15 +17,6 @@ fn ru(day: NaiveDate) -> String {
     day.format("%d.%m.%Y").to_string()
 }
 
-/// An invitation for `args` accepted by a new user `id`.
-async fn staff(app: &TestApp, id: i64, args: &[&str]) -> TestUser {
-    let out = app.cli(args).await;
-    let link = out.lines().last().expect("an invitation link").trim().to_string();
-    let user = app.api.user(id, "ru");
-    user.send_text(&format!("/start {}", link.split("?start=").nth(1).unwrap())).await;
-    user
-}
-
 /// Sends a typed answer the dialog refuses: returns the problem and the question asked again.
 async fn refused(user: &TestUser, text: &str) -> (BotMessage, BotMessage) {
     let after = user.enqueue_text(text);
@@ -41,7 +32,7 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     let roster = app.write("roster.csv", support::ROSTER);
     app.cli(&["roster", "import", &roster]).await;
     app.start_bot().await;
-    let admin = staff(&app, 910_001, &["admin", "invite", "--region"]).await;
+    let admin = app.staff(910_001, &["admin", "invite", "--region"]).await;
     let help = admin.send_text("/help").await;
     assert!(help.text.contains("/newcampaign") && help.text.contains("/campaigns"), "{}", help.text);
 
@@ -118,8 +109,8 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
 async fn only_region_administrators_change_campaigns(mut app: TestApp) {
     app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
-    let school = staff(&app, 920_001, &["admin", "invite", "--school", "Лицей № 2"]).await;
-    let admin = staff(&app, 920_002, &["admin", "invite", "--region"]).await;
+    let school = app.staff(920_001, &["admin", "invite", "--school", "Лицей № 2"]).await;
+    let admin = app.staff(920_002, &["admin", "invite", "--region"]).await;
     let stranger = app.api.user(920_003, "ru");
 
     assert!(school.send_text("/newcampaign").await.text.contains("только администраторы региона"));

@@ -10,15 +10,6 @@ use chrono::{Duration, Utc};
 use support::bot_api::{BotMessage, TestUser};
 use support::{Link, TestApp};
 
-/// An invitation for `args` accepted by a new user `id`.
-async fn staff(app: &TestApp, id: i64, args: &[&str]) -> TestUser {
-    let out = app.cli(args).await;
-    let link = out.lines().last().expect("an invitation link").trim().to_string();
-    let user = app.api.user(id, "ru");
-    user.send_text(&format!("/start {}", link.split("?start=").nth(1).unwrap())).await;
-    user
-}
-
 /// A parent answers the НОКО parents' questionnaire through `link`.
 async fn respond(user: &TestUser, link: &Link) {
     user.send_text(&link.start_command()).await;
@@ -66,7 +57,7 @@ async fn the_console_renames_and_deletes_only_unanswered_campaigns(mut app: Test
     let spring_id = spring(&app).await;
     let autumn_id = app.sql().await.count("SELECT CAST(id AS BIGINT) FROM campaigns WHERE name = 'autumn'").await;
     app.start_bot().await;
-    let admin = staff(&app, 940_001, &["admin", "invite", "--region"]).await;
+    let admin = app.staff(940_001, &["admin", "invite", "--region"]).await;
 
     let list = campaigns(&admin, 2).await;
     let (autumn, spring) = (&list[0], &list[1]);

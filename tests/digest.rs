@@ -43,11 +43,6 @@ async fn wait_for_digest(app: &TestApp, chat: i64) -> String {
     call["text"].as_str().unwrap().to_string()
 }
 
-async fn invite(app: &TestApp, args: &[&str]) -> String {
-    let out = app.cli(args).await;
-    format!("/start {}", out.lines().last().unwrap().split("?start=").nth(1).unwrap())
-}
-
 async fn respond(user: &TestUser, link: &Link) {
     user.send_text(&link.start_command()).await;
     user.press("Начать").await;
@@ -71,7 +66,7 @@ async fn two_schools(app: &mut TestApp) -> Vec<Link> {
     let links = app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
     app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "00:30:00"))]).await;
     for (user, school) in [(IRKUTSK, "Школа № 1"), (MOSCOW, "Лицей № 2")] {
-        app.api.user(user, "ru").send_text(&invite(app, &["admin", "invite", "--school", school]).await).await;
+        app.api.user(user, "ru").send_text(&app.invite(&["admin", "invite", "--school", school]).await).await;
     }
     links
 }
@@ -182,7 +177,7 @@ async fn digest_preview_and_send_from_the_command_line(mut app: TestApp) {
     respond(&app.api.user(700_003, "ru"), link(&links, "5Б")).await;
     let teacher = app.api.user(910_003, "ru");
     let before = app.api.seq();
-    teacher.enqueue_text(&invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5Б"]).await);
+    teacher.enqueue_text(&app.invite(&["teacher", "invite", "--school", "Школа № 1", "--class", "5Б"]).await);
     support::outputs(&teacher, before, 3).await;
     assert!(teacher.send_text("/digest on").await.text.contains("каждое утро"));
     app.stop_bot().await;
@@ -207,7 +202,7 @@ async fn digests_speak_each_recipients_language(mut app: TestApp) {
     app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
     app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "00:30:00"))]).await;
     for (user, language, school) in [(IRKUTSK, "ru", "Школа № 1"), (MOSCOW, "en", "Лицей № 2")] {
-        app.api.user(user, language).send_text(&invite(&app, &["admin", "invite", "--school", school]).await).await;
+        app.api.user(user, language).send_text(&app.invite(&["admin", "invite", "--school", school]).await).await;
     }
     app.stop_bot().await;
     // 08:00 UTC: past nine in Irkutsk and in Moscow.

@@ -7,45 +7,12 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::bot_api::TestUser;
 use support::{Link, TestApp};
-
-/// The invitation link is the last line of stdout; returns the `/start` command it stands for.
-async fn invite(app: &TestApp, args: &[&str]) -> String {
-    let out = app.cli(args).await;
-    let link = out.lines().last().expect("an invitation link").trim().to_string();
-    format!("/start {}", link.split("?start=").nth(1).expect("a deep link"))
-}
 
 /// A second municipality beside the test roster's Иркутск.
 const MORE: &str = "municipality;school;class;students\nПермь;Школа № 7;3А;15\n";
-
-async fn staff(app: &TestApp, id: i64, args: &[&str]) -> TestUser {
-    let user = app.api.user(id, "ru");
-    user.send_text(&invite(app, args).await).await;
-    user
-}
-
-/// Waits until `count` ZIP documents went to the chat; returns them (name, bytes).
-async fn zips(app: &TestApp, chat: i64, count: usize) -> Vec<(String, Vec<u8>)> {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let found: Vec<(String, Vec<u8>)> = app
-            .api
-            .uploads()
-            .into_iter()
-            .filter(|u| u.chat_id == Some(chat) && u.file_name.as_deref().is_some_and(|n| n.ends_with(".zip")))
-            .map(|u| (u.file_name.unwrap_or_default(), u.bytes))
-            .collect();
-        if found.len() >= count {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "{} of {count} ZIP documents", found.len());
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Every entry of a ZIP, by name.
 fn entries(zip: &[u8]) -> BTreeMap<String, Vec<u8>> {
@@ -77,11 +44,11 @@ async fn seed(app: &TestApp) -> Vec<Link> {
 async fn a_region_administrator_gets_a_municipality_kit_whose_codes_are_the_links(mut app: TestApp) {
     let links = seed(&app).await;
     app.start_bot().await;
-    let admin = staff(&app, 900_100, &["admin", "invite", "--region"]).await;
+    let admin = app.staff(900_100, &["admin", "invite", "--region"]).await;
     let choice = admin.send_text("/kit").await;
     assert!(choice.button("Весь регион").is_some(), "{choice:?}");
     admin.press("Иркутск").await;
-    let parts = zips(&app, 900_100, 1).await;
+    let parts = app.documents(900_100, ".zip", 1).await;
     assert_eq!(parts.len(), 1);
     assert_eq!(parts[0].0, "Иркутск.zip");
     let files = entries(&parts[0].1);
@@ -117,11 +84,11 @@ async fn a_tight_part_limit_sends_several_valid_parts_with_whole_schools(mut app
     let whole = anketa::kit::build("Иркутск", None, &classes, anketa::kit::PART_BYTES, |_, _| {}).unwrap();
     let limit = whole[0].bytes.len() - 1;
     app.start_bot_with(&[("ANKETA_KIT_PART_BYTES", &limit.to_string())]).await;
-    let admin = staff(&app, 900_110, &["admin", "invite", "--municipality", "Иркутск"]).await;
+    let admin = app.staff(900_110, &["admin", "invite", "--municipality", "Иркутск"]).await;
     admin.enqueue_text("/kit");
-    let parts = zips(&app, 900_110, 2).await;
+    let parts = app.documents(900_110, ".zip", 2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let parts_now = zips(&app, 900_110, 2).await;
+    let parts_now = app.documents(900_110, ".zip", 2).await;
     assert_eq!(parts_now.len(), parts.len(), "no more parts after a pause");
     let names: Vec<&str> = parts.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(names, ["Иркутск (часть 1 из 2).zip", "Иркутск (часть 2 из 2).zip"]);
@@ -148,11 +115,11 @@ async fn a_tight_part_limit_sends_several_valid_parts_with_whole_schools(mut app
 async fn a_forged_kit_press_outside_the_scope_is_refused_and_sends_nothing(mut app: TestApp) {
     seed(&app).await;
     app.start_bot().await;
-    let region = staff(&app, 900_120, &["admin", "invite", "--region"]).await;
+    let region = app.staff(900_120, &["admin", "invite", "--region"]).await;
     let choice = region.send_text("/kit").await;
     let perm = choice.button("Пермь").and_then(|b| b.callback_data.clone()).expect("Пермь's button");
     let irkutsk = choice.button("Иркутск").and_then(|b| b.callback_data.clone()).expect("Иркутск's button");
-    let school = staff(&app, 900_121, &["admin", "invite", "--school", "Школа № 1"]).await;
+    let school = app.staff(900_121, &["admin", "invite", "--school", "Школа № 1"]).await;
     let message = school.send_text("/help").await.message_id;
     let campaign = perm.split(':').nth(2).unwrap();
     let refusal = "Такого места нет в вашей зоне.";
@@ -187,12 +154,12 @@ async fn with_two_open_campaigns_links_and_posters_name_each(mut app: TestApp) {
     .await;
     app.start_bot().await;
     let teacher = app.api.user(900_130, "ru");
-    teacher.enqueue_text(&invite(&app, &["teacher", "invite", "--school", "Школа № 1", "--class", "5А"]).await);
+    teacher.enqueue_text(&app.invite(&["teacher", "invite", "--school", "Школа № 1", "--class", "5А"]).await);
     for name in ["autumn", "spring"] {
         let message = teacher.wait_for_text(&format!("Опрос: {name}")).await;
         assert!(message.text.contains("Уважаемые родители 5А класса"), "{}", message.text);
     }
-    let admin = staff(&app, 900_131, &["admin", "invite", "--school", "Школа № 1"]).await;
+    let admin = app.staff(900_131, &["admin", "invite", "--school", "Школа № 1"]).await;
     let before = app.api.seq();
     admin.enqueue_text("/links");
     let documents = support::outputs(&admin, before, 4).await;

@@ -13,15 +13,6 @@ use std::time::{Duration, Instant};
 use support::bot_api::{BotMessage, TestUser};
 use support::{Sql, TestApp};
 
-/// An invitation for `args` accepted by a new user `id`.
-async fn staff(app: &TestApp, id: i64, args: &[&str]) -> TestUser {
-    let out = app.cli(args).await;
-    let link = out.lines().last().expect("an invitation link").trim().to_string();
-    let user = app.api.user(id, "ru");
-    user.send_text(&format!("/start {}", link.split("?start=").nth(1).unwrap())).await;
-    user
-}
-
 async fn tap(user: &TestUser, button: &str) -> BotMessage {
     let answer = user.press(button).await;
     assert_eq!(answer.text, None, "pressing {button:?} gave a notice: {:?}", answer.text);
@@ -115,7 +106,7 @@ async fn a_parent_answers(app: &TestApp, links: &[support::Link]) {
 async fn a_region_administrator_checks_and_loads_roster_files(mut app: TestApp) {
     let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
-    let admin = staff(&app, 920_001, &["admin", "invite", "--region"]).await;
+    let admin = app.staff(920_001, &["admin", "invite", "--region"]).await;
     let before = classes(&app).await;
     assert_eq!(before.len(), 3);
 
@@ -188,7 +179,7 @@ async fn a_region_administrator_checks_and_loads_roster_files(mut app: TestApp) 
 async fn stale_confirmations_change_nothing(mut app: TestApp) {
     app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
-    let admin = staff(&app, 920_002, &["admin", "invite", "--region"]).await;
+    let admin = app.staff(920_002, &["admin", "invite", "--region"]).await;
     let before = classes(&app).await;
 
     // Telegram lets bots download files up to 20 MB.
@@ -240,14 +231,14 @@ async fn stale_confirmations_change_nothing(mut app: TestApp) {
 async fn only_region_administrators_load_rosters(mut app: TestApp) {
     let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
-    let municipal = staff(&app, 920_003, &["admin", "invite", "--municipality", "Иркутск"]).await;
+    let municipal = app.staff(920_003, &["admin", "invite", "--municipality", "Иркутск"]).await;
     let after = municipal.enqueue_document("Список.csv", FIRST.as_bytes(), FIRST.len() as u64);
     let reply = output_with(&municipal, after, "только администраторы региона").await;
     assert!(reply.text.contains("только администраторы региона"), "{}", reply.text);
     assert!(reply.buttons.is_empty());
 
     // A region administrator's preview: its buttons do nothing for the municipal administrator.
-    let region = staff(&app, 920_004, &["admin", "invite", "--region"]).await;
+    let region = app.staff(920_004, &["admin", "invite", "--region"]).await;
     let preview = upload(&region, "Список.csv", FIRST.as_bytes()).await;
     let load = button_data(&preview, "Загрузить");
     let answer = municipal.press_data(preview.message_id, &load).await;

@@ -43,15 +43,6 @@ async fn roster_and_campaign(app: &mut TestApp) {
     app.start_bot().await;
 }
 
-/// An invitation for `args` accepted by a new user `id`.
-async fn staff(app: &TestApp, id: i64, args: &[&str]) -> TestUser {
-    let out = app.cli(args).await;
-    let link = out.lines().last().expect("an invitation link").trim().to_string();
-    let user = app.api.user(id, "ru");
-    user.send_text(&format!("/start {}", link.split("?start=").nth(1).unwrap())).await;
-    user
-}
-
 /// The first line of a `/stats` screen: the place it shows.
 fn heading(message: &BotMessage) -> &str {
     message.text.lines().next().unwrap_or_default()
@@ -66,7 +57,7 @@ async fn tap(user: &TestUser, button: &str) -> BotMessage {
 
 async fn a_region_administrator_taps_down_to_a_class_and_back(mut app: TestApp) {
     roster_and_campaign(&mut app).await;
-    let admin = staff(&app, 930_001, &["admin", "invite", "--region"]).await;
+    let admin = app.staff(930_001, &["admin", "invite", "--region"]).await;
 
     let region = admin.send_text("/stats").await;
     let messages = admin.messages().len();
@@ -98,7 +89,7 @@ async fn a_region_administrator_taps_down_to_a_class_and_back(mut app: TestApp) 
 
 async fn a_school_administrator_stays_within_the_school(mut app: TestApp) {
     roster_and_campaign(&mut app).await;
-    let school = staff(&app, 931_001, &["admin", "invite", "--school", "Иркутск/Школа № 1"]).await;
+    let school = app.staff(931_001, &["admin", "invite", "--school", "Иркутск/Школа № 1"]).await;
     let lyceum_id = app.sql().await.count("SELECT CAST(id AS BIGINT) FROM schools WHERE name LIKE '%Лицей%'").await;
     let irkutsk_id =
         app.sql().await.count("SELECT CAST(id AS BIGINT) FROM municipalities WHERE name = 'Иркутск'").await;
@@ -142,13 +133,13 @@ async fn a_school_administrator_stays_within_the_school(mut app: TestApp) {
 
 async fn names_are_found_as_people_type_them(mut app: TestApp) {
     roster_and_campaign(&mut app).await;
-    let region = staff(&app, 932_001, &["admin", "invite", "--region"]).await;
+    let region = app.staff(932_001, &["admin", "invite", "--region"]).await;
     // The command line finds the lyceum by a part of its name too.
-    let angarsk = staff(&app, 932_002, &["admin", "invite", "--municipality", "Ангарск"]).await;
-    let lyceum = staff(&app, 932_003, &["admin", "invite", "--school", "лицей №2"]).await;
+    let angarsk = app.staff(932_002, &["admin", "invite", "--municipality", "Ангарск"]).await;
+    let lyceum = app.staff(932_003, &["admin", "invite", "--school", "лицей №2"]).await;
     assert_eq!(heading(&lyceum.send_text("/stats").await), "МАОУ \"Лицей № 2\" (Иркутск)");
     // ... and a class however its letter is typed.
-    let teacher = staff(&app, 932_004, &["teacher", "invite", "--school", "Лицей № 2", "--class", "10a"]).await;
+    let teacher = app.staff(932_004, &["teacher", "invite", "--school", "Лицей № 2", "--class", "10a"]).await;
     teacher.wait_for_text("Перешлите сообщение выше").await;
     assert_eq!(heading(&teacher.send_text("/stats").await), "10А — МАОУ \"Лицей № 2\"");
 
@@ -193,7 +184,7 @@ async fn many_places_come_in_pages(mut app: TestApp) {
     let roster = app.write("roster.csv", &roster);
     app.cli(&["roster", "import", &roster]).await;
     app.start_bot().await;
-    let admin = staff(&app, 933_001, &["admin", "invite", "--municipality", "Братск"]).await;
+    let admin = app.staff(933_001, &["admin", "invite", "--municipality", "Братск"]).await;
     let first = admin.send_text("/stats").await;
     assert!(first.text.contains("Страница 1 из 2"), "{}", first.text);
     assert_eq!(first.button_texts().iter().filter(|b| b.starts_with("Школа")).count(), 20, "{first:?}");

@@ -313,6 +313,41 @@ impl TestApp {
         rows.map(|r| Link { school: r[1].to_string(), class: r[2].to_string(), url: r[3].to_string() }).collect()
     }
 
+    /// Runs an invitation command (`admin invite …`, `teacher invite …`); returns the `/start`
+    /// command its link stands for (the link is the last line of stdout).
+    pub async fn invite(&self, args: &[&str]) -> String {
+        let out = self.cli(args).await;
+        let link = out.lines().last().expect("an invitation link").trim().to_string();
+        format!("/start {}", link.split("?start=").nth(1).expect("a deep link"))
+    }
+
+    /// A new Russian-speaking Telegram user `id` who opened the invitation `args` makes.
+    pub async fn staff(&self, id: i64, args: &[&str]) -> bot_api::TestUser {
+        let user = self.api.user(id, "ru");
+        user.send_text(&self.invite(args).await).await;
+        user
+    }
+
+    /// Waits (60 s) until `count` documents whose names end with `suffix` went to `chat`;
+    /// returns them (name, bytes) in the order they were sent.
+    pub async fn documents(&self, chat: i64, suffix: &str, count: usize) -> Vec<(String, Vec<u8>)> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let found: Vec<(String, Vec<u8>)> = self
+                .api
+                .uploads()
+                .into_iter()
+                .filter(|u| u.chat_id == Some(chat) && u.file_name.as_deref().is_some_and(|n| n.ends_with(suffix)))
+                .map(|u| (u.file_name.unwrap_or_default(), u.bytes))
+                .collect();
+            if found.len() >= count {
+                return found;
+            }
+            assert!(std::time::Instant::now() < deadline, "{} of {count} {suffix} documents", found.len());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Starts the bot: `anketa run` polling, or the webhook replicas. Waits until it takes updates.
     pub async fn start_bot(&mut self) {
         assert!(self.bots.is_empty(), "the bot is already running");
