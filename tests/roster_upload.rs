@@ -287,7 +287,30 @@ async fn the_command_line_previews_imports_and_removes_missing_classes(app: Test
     assert!(links.iter().any(|l| l.class == "9В"));
 }
 
+/// A school whose classes all leave the roster stays while the expert file of a campaign refers
+/// to it (removing it failed the whole import before): the classes go, its audited scores stay.
+async fn a_school_with_expert_scores_stays_when_its_classes_go(mut app: TestApp) {
+    app.seed().await;
+    app.start_bot().await;
+    let admin = app.staff(960_001, &["admin", "invite", "--region"]).await;
+    let expert = "municipality;school;p_inf;p_dist;p_komf_usl;p_org_dost;p_uslug_dost\n\
+                  Иркутск;Лицей № 2;70;80;100;100;100\n";
+    let stored = admin.send_document("expert.csv", expert.as_bytes()).await;
+    assert!(stored.text.contains("сохранены: 1 школа"), "{}", stored.text);
+    let roster = "municipality;school;class;students\nИркутск;Школа № 1;5А;25\nИркутск;Школа № 1;5Б;20\n";
+    let preview = upload(&admin, "roster.csv", roster.as_bytes()).await;
+    assert!(preview.text.contains("Иркутск / Лицей № 2 / 9В"), "{}", preview.text);
+    let done = confirm(&app, &admin, "Загрузить и удалить отсутствующие", "удалено").await;
+    assert!(done.text.contains("удалено: 1"), "{}", done.text);
+    assert_eq!(classes(&app).await, ["Иркутск/Школа № 1/5А=25", "Иркутск/Школа № 1/5Б=20"]);
+    let sql = app.sql().await;
+    assert_eq!(sql.count("SELECT COUNT(*) FROM schools WHERE name = 'Лицей № 2'").await, 1, "its scores keep it");
+    assert_eq!(sql.count("SELECT COUNT(*) FROM expert_scores").await, 1);
+    sql.close().await;
+}
+
 on_both_engines!(
+    a_school_with_expert_scores_stays_when_its_classes_go,
     a_region_administrator_checks_and_loads_roster_files,
     stale_confirmations_change_nothing,
     only_region_administrators_load_rosters,

@@ -75,7 +75,8 @@ const REMOVE_EMPTY_SCHOOLS: &str = "DELETE FROM schools WHERE id = $1
        AND NOT EXISTS (SELECT 1 FROM releases WHERE school_id = $1)
        AND NOT EXISTS (SELECT 1 FROM participations WHERE school_id = $1)
        AND NOT EXISTS (SELECT 1 FROM staff WHERE school_id = $1)
-       AND NOT EXISTS (SELECT 1 FROM invitations WHERE school_id = $1)";
+       AND NOT EXISTS (SELECT 1 FROM invitations WHERE school_id = $1)
+       AND NOT EXISTS (SELECT 1 FROM expert_scores WHERE school_id = $1)";
 
 const REMOVE_EMPTY_MUNICIPALITIES: &str = "DELETE FROM municipalities WHERE id = $1
        AND NOT EXISTS (SELECT 1 FROM schools WHERE municipality_id = $1)
