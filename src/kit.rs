@@ -14,7 +14,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use crate::app::{links::Folder, links::class_order};
-use crate::poster::{Poster, PosterError, Printer};
+use crate::poster::{CampaignNotice, Poster, PosterError, Printer};
 use crate::qr::{Qr, QrError};
 
 /// The largest part, in bytes: Telegram takes documents from bots up to 50 MB; a margin is kept.
@@ -125,7 +125,7 @@ struct Unit {
 /// every core; calls `progress(done, total)` after each school.
 pub fn build(
     title: &str,
-    campaign: Option<&str>,
+    campaign: CampaignNotice<'_>,
     classes: &[KitClass],
     limit: u64,
     progress: impl FnMut(usize, usize) + Send,
@@ -189,7 +189,7 @@ pub fn part_name(title: &str, n: usize, count: usize) -> String {
 /// the class's name, and the margin covers the glyphs that adds.
 fn poster_cost(
     printer: &Printer,
-    campaign: Option<&str>,
+    campaign: CampaignNotice<'_>,
     classes: &[KitClass],
     school: &SchoolFiles,
 ) -> Result<(u64, u64), KitError> {
@@ -255,7 +255,7 @@ fn render_schools(
 /// One part: its links table, then each school's folder with the QR codes and the posters.
 fn pack(
     printer: &Printer,
-    campaign: Option<&str>,
+    campaign: CampaignNotice<'_>,
     classes: &[KitClass],
     schools: &[SchoolFiles],
     units: &[&Unit],
@@ -291,6 +291,13 @@ fn pack(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::poster::Audiences;
+
+    const NOTICE: CampaignNotice<'static> = CampaignNotice {
+        name: None,
+        ends_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 20).expect("a day"),
+        audiences: Audiences::Both,
+    };
 
     #[test]
     fn units_fill_a_group_up_to_the_limit_in_order() {
@@ -336,7 +343,7 @@ mod tests {
 
     #[test]
     fn a_small_kit_is_one_part_with_the_table_codes_and_posters() {
-        let parts = build("Комплект", None, &classes(2, 2), PART_BYTES, |_, _| {}).unwrap();
+        let parts = build("Комплект", NOTICE, &classes(2, 2), PART_BYTES, |_, _| {}).unwrap();
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].name, "Комплект.zip");
         let names = entries(&parts[0]);
@@ -351,10 +358,10 @@ mod tests {
     #[test]
     fn a_tight_limit_gives_parts_under_it_with_whole_schools() {
         let all = classes(4, 3);
-        let one = build("K", None, &all[..3], PART_BYTES, |_, _| {}).unwrap();
+        let one = build("K", NOTICE, &all[..3], PART_BYTES, |_, _| {}).unwrap();
         // Room for about two schools a part.
         let limit = one[0].bytes.len() as u64 * 2 + PART_OVERHEAD;
-        let parts = build("K", None, &all, limit, |_, _| {}).unwrap();
+        let parts = build("K", NOTICE, &all, limit, |_, _| {}).unwrap();
         assert!(parts.len() >= 2, "{}", parts.len());
         let mut schools_seen = Vec::new();
         for part in &parts {
@@ -372,11 +379,11 @@ mod tests {
     #[test]
     fn a_school_over_the_limit_is_split_by_classes() {
         let all = classes(1, 20);
-        let size = |n: usize| build("K", None, &all[..n], PART_BYTES, |_, _| {}).unwrap()[0].bytes.len() as u64;
+        let size = |n: usize| build("K", NOTICE, &all[..n], PART_BYTES, |_, _| {}).unwrap()[0].bytes.len() as u64;
         let (one, whole) = (size(1), size(20));
         let limit = one + PART_OVERHEAD + 16 * 1024 + 3 * (size(2) - one);
         assert!(whole > limit, "{whole} {limit}");
-        let parts = build("K", None, &all, limit, |_, _| {}).unwrap();
+        let parts = build("K", NOTICE, &all, limit, |_, _| {}).unwrap();
         assert!(parts.len() >= 2);
         let pngs: usize = parts.iter().map(|p| entries(p).iter().filter(|n| n.ends_with(".png")).count()).sum();
         assert_eq!(pngs, 20);

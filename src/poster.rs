@@ -1,6 +1,6 @@
-//! The printable A4 poster of a class link: school, class, a call to action, the QR code (large,
-//! centred, drawn as vector squares so it stays sharp at any print size), the link as text and
-//! the anonymity promise. Several posters make one multi-page PDF. Pure: posters in, PDF bytes out.
+//! The printable A4 poster of a class link: school, class, a call to the campaign's audience
+//! (parents, students or both) with its last day, the QR code (large, centred, drawn as vector
+//! squares so it stays sharp at any print size), the link as text and the anonymity promise. Several posters make one multi-page PDF. Pure: posters in, PDF bytes out.
 //!
 //! Posters are Russian (their readers are parents at a school stand), whatever the operator's
 //! language. The text is set in DejaVu Sans, shipped in `assets/fonts/` and embedded (subset) in
@@ -17,9 +17,11 @@ use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 
+use chrono::NaiveDate;
+
 use crate::i18n::Texts;
 use crate::qr::Qr;
-use crate::survey::Lang;
+use crate::survey::{Audience, Lang, Survey};
 
 const REGULAR: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 const BOLD: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
@@ -43,8 +45,45 @@ pub struct Poster<'a> {
     pub class: &'a str,
     pub link: &'a str,
     pub qr: &'a Qr,
-    /// The campaign, named when more than one is open, so two posters of a class differ.
-    pub campaign: Option<&'a str>,
+    pub campaign: CampaignNotice<'a>,
+}
+
+/// What every poster of a campaign says about it.
+#[derive(Debug, Clone, Copy)]
+pub struct CampaignNotice<'a> {
+    /// The campaign's name, given when more than one is open, so two posters of a class differ.
+    pub name: Option<&'a str>,
+    /// Its last day, the deadline the poster states.
+    pub ends_on: NaiveDate,
+    pub audiences: Audiences,
+}
+
+/// Whom a campaign asks, as the poster calls on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audiences {
+    Parents,
+    Students,
+    Both,
+}
+
+impl Audiences {
+    /// The audiences of a campaign's questionnaires.
+    pub fn of(survey: &Survey) -> Audiences {
+        let asks = |wanted| survey.audiences().any(|a| a == wanted);
+        match (asks(Audience::Parent), asks(Audience::Student)) {
+            (true, true) => Audiences::Both,
+            (false, true) => Audiences::Students,
+            _ => Audiences::Parents,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Audiences::Parents => "parents",
+            Audiences::Students => "students",
+            Audiences::Both => "both",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +115,9 @@ impl Typeface {
     }
 
     /// Splits `text` into lines no wider than `width`: at spaces, and inside a word only when the
-    /// word alone is too wide. "№ 5" stays on one line.
+    /// word alone is too wide. "№ 5" and "А. С. Пушкина" stay on one line.
     fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
-        let text = text.replace("№ ", "№\u{a0}");
+        let text = keep_together(text);
         let mut lines = Vec::new();
         let mut line = String::new();
         for word in text.split(|c: char| c.is_whitespace() && c != '\u{a0}').filter(|w| !w.is_empty()) {
@@ -103,6 +142,31 @@ impl Typeface {
         }
         lines
     }
+}
+
+/// `text` with non-breaking spaces where a line must not break: after «№» and after an initial,
+/// so a number keeps its sign and a name its initials.
+fn keep_together(text: &str) -> String {
+    let initial = |word: &str| {
+        let mut chars = word.chars();
+        let mut letters = 0;
+        while let Some(c) = chars.next() {
+            if !(c.is_uppercase() && chars.next() == Some('.')) {
+                return false;
+            }
+            letters += 1;
+        }
+        letters > 0
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut words = text.split(|c: char| c.is_whitespace() && c != '\u{a0}').filter(|w| !w.is_empty()).peekable();
+    while let Some(word) = words.next() {
+        out.push_str(word);
+        if words.peek().is_some() {
+            out.push(if word == "№" || initial(word) { '\u{a0}' } else { ' ' });
+        }
+    }
+    out
 }
 
 /// A block of centred text: its lines at one size.
@@ -190,15 +254,27 @@ impl Printer {
         self.texts.get_with(Lang::Ru, "poster-class", &crate::args![("class", class)])
     }
 
+    /// The call to the campaign's audience.
+    fn call(&self, audiences: Audiences) -> String {
+        self.texts.get_with(Lang::Ru, "poster-call-to-action", &crate::args![("audience", audiences.code())])
+    }
+
+    /// The last day, as the poster states it.
+    fn deadline(&self, ends_on: NaiveDate) -> String {
+        let ends = ends_on.format("%d.%m.%Y").to_string();
+        self.texts.get_with(Lang::Ru, "poster-deadline", &crate::args![("ends", ends)])
+    }
+
     fn page(&self, document: &mut Document, poster: &Poster<'_>) {
         let ru = |id| self.texts.get(Lang::Ru, id);
         let school = Block::fit(&self.bold, poster.school, 28.0, 9.0, 4);
-        let campaign = poster.campaign.map(|name| {
+        let campaign = poster.campaign.name.map(|name| {
             let line = self.texts.get_with(Lang::Ru, "kit-campaign-line", &crate::args![("campaign", name)]);
             Block::fit(&self.regular, &line, 16.0, 9.0, 2)
         });
         let class = Block::fit(&self.bold, &self.class_label(poster.class), 48.0, 20.0, 2);
-        let call = Block::fit(&self.regular, &ru("poster-call-to-action"), 22.0, 14.0, 3);
+        let call = Block::fit(&self.regular, &self.call(poster.campaign.audiences), 22.0, 14.0, 3);
+        let deadline = Block::fit(&self.bold, &self.deadline(poster.campaign.ends_on), 18.0, 12.0, 2);
         let scan = Block::fit(&self.regular, &ru("poster-scan"), 14.0, 10.0, 2);
         // The link is typed by hand when the camera fails: one line, never broken.
         let short_link = poster.link.trim_start_matches("https://");
@@ -217,6 +293,7 @@ impl Printer {
         y = class.draw(&mut surface, y) + GAP / 2.0;
         draw_rule(&mut surface, y);
         y = call.draw(&mut surface, y + GAP);
+        y = deadline.draw(&mut surface, y + GAP / 3.0);
 
         let bottom_blocks = scan.height() + GAP / 3.0 + link.height() + GAP + promise.height();
         let bottom = PAGE_HEIGHT - MARGIN - bottom_blocks;
@@ -294,7 +371,8 @@ mod tests {
     }
 
     fn poster<'a>(school: &'a str, class: &'a str, link: &'a str, qr: &'a Qr) -> Poster<'a> {
-        Poster { school, class, link, qr, campaign: None }
+        let ends_on = NaiveDate::from_ymd_opt(2026, 12, 20).unwrap();
+        Poster { school, class, link, qr, campaign: CampaignNotice { name: None, ends_on, audiences: Audiences::Both } }
     }
 
     const LINK: &str = "https://t.me/anketa_region_bot?start=Ab3dE6gH9kLm";
@@ -341,6 +419,7 @@ mod tests {
             assert!(printer.bold.width(line, block.size) <= TEXT_WIDTH, "{line}");
         }
         assert!(block.lines.iter().any(|l| l.contains("№\u{a0}12")), "the number stays with its sign");
+        assert!(block.lines.iter().any(|l| l.contains("И.\u{a0}И.\u{a0}Иванова»")), "the initials stay with the name");
         let joined = block.lines.join(" ").replace('\u{a0}', " ");
         assert_eq!(joined, name.split_whitespace().collect::<Vec<_>>().join(" "), "nothing is lost");
 
@@ -358,6 +437,24 @@ mod tests {
     fn the_russian_texts_are_used() {
         let printer = Printer::default();
         assert_eq!(printer.class_label("5А"), "Класс 5А");
-        assert!(printer.texts.get(Lang::Ru, "poster-anonymity").starts_with("Опрос анонимный"));
+        let promise = printer.texts.get(Lang::Ru, "poster-anonymity");
+        assert!(promise.starts_with("Опрос анонимный") && !promise.contains("семьи"), "one answer a person: {promise}");
+    }
+
+    #[test]
+    fn the_poster_calls_on_the_campaigns_audience_and_states_its_last_day() {
+        let printer = Printer::default();
+        assert!(printer.call(Audiences::Parents).starts_with("Родители!"));
+        assert!(printer.call(Audiences::Students).starts_with("Обучающиеся старше 14 лет!"));
+        assert!(printer.call(Audiences::Both).starts_with("Родители и обучающиеся старше 14 лет!"));
+        let last_day = printer.deadline(NaiveDate::from_ymd_opt(2026, 12, 20).unwrap());
+        assert_eq!(last_day, "Опрос открыт до 20.12.2026 включительно");
+    }
+
+    #[test]
+    fn initials_and_numbers_keep_together() {
+        assert_eq!(keep_together("МБОУ СОШ № 5 им. А. С. Пушкина"), "МБОУ СОШ №\u{a0}5 им. А.\u{a0}С.\u{a0}Пушкина");
+        assert_eq!(keep_together("Лицей   им. А.С. Пушкина"), "Лицей им. А.С.\u{a0}Пушкина");
+        assert_eq!(keep_together("Школа № 1. Корпус Б"), "Школа №\u{a0}1. Корпус Б", "a sentence's end is no initial");
     }
 }

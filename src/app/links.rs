@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use chrono::Utc;
 use rand::Rng;
 
-use super::campaigns::campaign_named;
+use super::campaigns::{campaign_named, campaign_survey};
 
 use crate::csv_out::Dialect;
 use crate::db::{ClassLink, Db};
 use crate::failure::Failure;
-use crate::poster::{Poster, Printer};
+use crate::poster::{Audiences, CampaignNotice, Poster, Printer};
 use crate::qr::Qr;
 
 /// The symbols of class link codes: digits and lowercase letters without the ones a printed poster
@@ -78,7 +78,12 @@ pub async fn export_links(
     let xlsx = dir.join(crate::kit::LINKS_XLSX);
     let table = crate::kit::links_xlsx(&kit_classes(&links, bot_username))?;
     std::fs::write(&xlsx, table).map_err(|e| Failure::Write(xlsx.clone(), e))?;
-    let schools = write_posters(dir, bot_username, &links, progress)?;
+    let notice = CampaignNotice {
+        name: None,
+        ends_on: campaign.ends_on,
+        audiences: Audiences::of(&campaign_survey(db, campaign.id).await?),
+    };
+    let schools = write_posters(dir, bot_username, notice, &links, progress)?;
     Ok(LinksExport { csv, xlsx, classes: links.len(), schools })
 }
 
@@ -139,6 +144,7 @@ fn plan_files<'a>(dir: &Path, links: &'a [ClassLink]) -> Vec<SchoolFiles<'a>> {
 fn write_posters(
     dir: &Path,
     bot_username: &str,
+    notice: CampaignNotice<'_>,
     links: &[ClassLink],
     progress: impl FnMut(usize, usize) + Send,
 ) -> anyhow::Result<usize> {
@@ -161,7 +167,7 @@ fn write_posters(
             if failed.load(Ordering::Relaxed) {
                 break;
             }
-            write_school(school, bot_username, &printer, class_done).inspect_err(|_| {
+            write_school(school, bot_username, notice, &printer, class_done).inspect_err(|_| {
                 failed.store(true, Ordering::Relaxed);
             })?;
         }
@@ -181,6 +187,7 @@ fn write_posters(
 fn write_school(
     school: &SchoolFiles<'_>,
     bot_username: &str,
+    notice: CampaignNotice<'_>,
     printer: &Printer,
     class_done: impl Fn(),
 ) -> anyhow::Result<()> {
@@ -191,14 +198,14 @@ fn write_school(
         let qr = Qr::new(&url)?;
         write_file(stem, "png", &qr.png()?)?;
         write_file(stem, "svg", qr.svg().as_bytes())?;
-        let poster = Poster { school: school.school, class: &link.class, link: &url, qr: &qr, campaign: None };
+        let poster = Poster { school: school.school, class: &link.class, link: &url, qr: &qr, campaign: notice };
         write_file(stem, "pdf", &printer.pdf(&[poster])?)?;
         codes.push((link, url, qr));
         class_done();
     }
     let posters: Vec<Poster> = codes
         .iter()
-        .map(|(link, url, qr)| Poster { school: school.school, class: &link.class, link: url, qr, campaign: None })
+        .map(|(link, url, qr)| Poster { school: school.school, class: &link.class, link: url, qr, campaign: notice })
         .collect();
     write_file(&school.dir.join("posters"), "pdf", &printer.pdf(&posters)?)
 }

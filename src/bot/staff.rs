@@ -9,7 +9,7 @@ use super::sending;
 use crate::args;
 use crate::db::{Campaign, Reader, StaffMember};
 use crate::i18n::percent;
-use crate::poster::{Poster, Printer};
+use crate::poster::{Audiences, CampaignNotice, Poster, Printer};
 use crate::qr::Qr;
 use crate::roles::{Role, Scope};
 use crate::survey::Lang;
@@ -192,6 +192,8 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
     let several = campaigns.len() > 1;
     for campaign in campaigns {
         let named = several.then_some(campaign.name.as_str());
+        let audiences = Audiences::of(&*ctx.app.survey(campaign.id).await?);
+        let notice = CampaignNotice { name: named, ends_on: campaign.ends_on, audiences };
         let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
         let mut csv = crate::csv_out::Writer::from_writer(Vec::new(), ctx.app.settings.files.csv)?;
         csv.write_record(["class", "url"])?;
@@ -205,7 +207,7 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
         let school = member.school.clone().unwrap_or_default();
         let posters: Vec<Poster<'_>> = codes
             .iter()
-            .map(|(class, url, qr)| Poster { school: &school, class, link: url, qr, campaign: named })
+            .map(|(class, url, qr)| Poster { school: &school, class, link: url, qr, campaign: notice })
             .collect();
         let pdf = Printer::default().pdf(&posters)?;
         let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
