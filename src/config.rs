@@ -227,14 +227,21 @@ impl Settings {
             Ok(text) => {
                 let mut settings =
                     toml::from_str::<Settings>(&text).map_err(|e| Failure::SettingsInvalid(path.to_path_buf(), e))?;
-                // A relative SQLite file is the one beside the settings file, wherever the command
-                // runs from: otherwise a command run from another folder makes a new empty database.
+                // Relative paths are beside the settings file, wherever the command runs from:
+                // otherwise a command run from another folder makes a new empty database, or finds
+                // no questionnaires.
+                let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let beside = |relative: &Path| {
+                    let joined = folder.join(relative);
+                    std::path::absolute(&joined).unwrap_or(joined)
+                };
                 if let Some(file) = crate::db::sqlite_file(&settings.database.url).filter(|f| f.is_relative()) {
-                    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                    let absolute = std::path::absolute(folder.join(&file)).unwrap_or_else(|_| folder.join(&file));
                     let options =
                         settings.database.url.split_once('?').map(|(_, o)| format!("?{o}")).unwrap_or_default();
-                    settings.database.url = format!("sqlite://{}{options}", absolute.display());
+                    settings.database.url = format!("sqlite://{}{options}", beside(&file).display());
+                }
+                if settings.survey.questionnaires_dir.is_relative() {
+                    settings.survey.questionnaires_dir = beside(&settings.survey.questionnaires_dir);
                 }
                 settings
             }

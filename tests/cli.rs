@@ -301,6 +301,33 @@ async fn csv_files_are_for_excel_unless_tools_are_asked_for() {
     assert!(stderr.contains("excel-2003"), "{stderr}");
 }
 
+/// A relative questionnaires folder in the settings file is the one beside it too: a campaign is
+/// created from another folder (here the repository's) with the questionnaires of the settings'.
+#[tokio::test]
+async fn the_questionnaires_are_the_ones_beside_the_settings() {
+    let app = TestApp::new(support::Engine::Sqlite).await;
+    let roster = app.write("roster.csv", support::ROSTER);
+    app.cli(&["roster", "import", &roster]).await;
+    let folder = app.path("region/forms");
+    std::fs::create_dir_all(&folder).unwrap();
+    let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let parents = std::fs::read_to_string(repository.join("questionnaires/noko-parents.toml")).unwrap();
+    let renamed = parents.replacen("id = \"noko-parents\"", "id = \"region-parents\"", 1);
+    assert_ne!(renamed, parents, "the id was renamed");
+    std::fs::write(folder.join("region-parents.toml"), renamed).unwrap();
+    let config = app.write("region/settings.toml", "[survey]\nquestionnaires_dir = \"forms\"\n");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let create = ["campaign", "create", "--name", "local", "--questionnaire", "region-parents"];
+    let dates = ["--starts", &today, "--ends", &today, "--target-percent", "40"];
+    let with_config: Vec<&str> = ["--config", config.as_str()].into_iter().chain(create).chain(dates).collect();
+    let out = app.cli(&with_config).await;
+    assert!(out.contains("«local»"), "{out}");
+    // Without the settings file the repository's own folder is used, which has no such questionnaire.
+    let without: Vec<&str> = create.into_iter().chain(dates).collect();
+    let refused = app.cli_fails(&without).await;
+    assert!(refused.contains("region-parents"), "{refused}");
+}
+
 /// A relative database in the settings file is the one beside it, wherever the command runs; a
 /// command on a database that does not exist refuses instead of making an empty one.
 #[tokio::test]
