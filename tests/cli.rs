@@ -87,7 +87,8 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
                 "--target-percent",
                 "40",
             ],
-            "нет анкеты «nope» в папке questionnaires (есть: noko-parents",
+            // The folder beside bot.toml, named whole.
+            "/questionnaires (есть: noko-parents",
         ),
         (
             [&["--name", "x", "--questionnaire", "noko-parents"][..], &valid, &["--target-percent", "40"]].concat(),
