@@ -21,7 +21,6 @@ use crate::app::{campaigns::CampaignRequest, campaigns::CreateGuards};
 use crate::args;
 use crate::campaign::{CampaignState, parse_date};
 use crate::db::{Campaign, StaffMember, StoredDialog};
-use crate::roles::Role;
 
 /// The callback data prefix of this module's buttons.
 pub(super) const PREFIX: &str = "ca:";
@@ -179,22 +178,10 @@ enum Dialog {
 /// Targets offered as buttons.
 const TARGETS: [u8; 4] = [40, 50, 70, 100];
 
-/// The caller, if they are a region administrator now (read from the database every time).
-async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<Option<StaffMember>> {
-    let user_id = i64::try_from(ctx.user.id.0)?;
-    let roles = ctx.app.db.roles_of(user_id).await?;
-    Ok(roles.into_iter().find(|m| m.scope().is_some_and(|s| s.role() == Role::Region)))
-}
-
 /// The earliest day it is anywhere in the region (UTC: Russia's time zones are all ahead of it),
 /// as the command line counts it.
 fn today(ctx: &Ctx<'_>) -> NaiveDate {
     ctx.app.clock.now().date_naive()
-}
-
-/// The day as the region's people see it, for a campaign's state.
-fn local_today(ctx: &Ctx<'_>) -> NaiveDate {
-    ctx.app.clock.now().with_timezone(&ctx.app.settings.survey.default_timezone).date_naive()
 }
 
 fn button(ctx: &Ctx<'_>, id: &str, data: Button) -> InlineKeyboardButton {
@@ -207,7 +194,9 @@ fn dialog_button(ctx: &Ctx<'_>, id: &str, revision: i64, action: DialogAction) -
 
 /// `/campaigns` and `/newcampaign`: region administrators only.
 pub(super) async fn command(ctx: &Ctx<'_>, new: bool) -> anyhow::Result<()> {
-    let Some(member) = region_admin(ctx).await? else { return ctx.say(ctx.t("campaigns-region-only")).await };
+    let Some(member) = super::staff::region_admin(ctx).await? else {
+        return ctx.say(ctx.t("campaigns-region-only")).await;
+    };
     if new {
         let dialog = Dialog::New(NewCampaign {
             step: Step::Name,
@@ -229,7 +218,7 @@ async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     if campaigns.is_empty() {
         return ctx.say(ctx.t("campaigns-none")).await;
     }
-    let today = local_today(ctx);
+    let today = ctx.local_today();
     for summary in campaigns {
         let c = &summary.campaign;
         let state = CampaignState::on(today, c.starts_on, c.ends_on, c.closed);
@@ -294,7 +283,7 @@ async fn load(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<Option<(Dia
 /// `/cancel`: ends a region administrator's dialog; `false` if there was none (the survey's
 /// `/cancel` then applies).
 pub(super) async fn cancel(ctx: &Ctx<'_>) -> anyhow::Result<bool> {
-    let Some(member) = region_admin(ctx).await? else { return Ok(false) };
+    let Some(member) = super::staff::region_admin(ctx).await? else { return Ok(false) };
     if !ctx.app.db.end_dialog(member.id).await? {
         return Ok(false);
     }
@@ -421,7 +410,7 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
 /// A typed message; `false` if it is not for a region administrator's dialog (the survey takes it).
 pub(super) async fn on_text(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<bool> {
     let Some(text) = text.map(str::trim).filter(|t| !t.starts_with('/')) else { return Ok(false) };
-    let Some(member) = region_admin(ctx).await? else { return Ok(false) };
+    let Some(member) = super::staff::region_admin(ctx).await? else { return Ok(false) };
     let Some((dialog, revision)) = load(ctx, &member).await? else { return Ok(false) };
     let next = match answer(ctx, &dialog, text).await? {
         Ok(next) => next,
@@ -542,7 +531,7 @@ async fn answer(ctx: &Ctx<'_>, dialog: &Dialog, text: &str) -> anyhow::Result<Re
 /// A `ca:` button press; returns the toast to show, if any.
 pub(super) async fn press(ctx: &Ctx<'_>, on: MessageId, data: &str) -> anyhow::Result<Option<String>> {
     let Some(button) = Button::parse(data) else { return Ok(Some(ctx.t("survey-forged-button"))) };
-    let Some(member) = region_admin(ctx).await? else {
+    let Some(member) = super::staff::region_admin(ctx).await? else {
         tracing::warn!("a campaign console button was pressed by someone who is not a region administrator");
         return Ok(Some(ctx.t("campaigns-region-only")));
     };

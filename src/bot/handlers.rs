@@ -166,6 +166,11 @@ impl Ctx<'_> {
         self.app.clock.now().with_timezone(&tz).date_naive()
     }
 
+    /// Today as the region's people count days (`survey.default_timezone`), for campaign states.
+    pub(super) fn local_today(&self) -> NaiveDate {
+        self.app.clock.now().with_timezone(&self.app.settings.survey.default_timezone).date_naive()
+    }
+
     pub(super) fn date(&self, date: NaiveDate) -> String {
         match self.lang {
             Lang::Ru => date.format("%d.%m.%Y").to_string(),

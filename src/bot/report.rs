@@ -17,7 +17,6 @@ use crate::app::{exports::ExportFormat, reports::ReportOptions};
 use crate::args;
 use crate::campaign::CampaignState;
 use crate::db::{Campaign, Reader};
-use crate::roles::Role;
 
 /// The prefix of the report's button data.
 pub(super) const PREFIX: &str = "rp:";
@@ -97,14 +96,9 @@ pub(super) async fn on_expert_file(ctx: &Ctx<'_>, bytes: &[u8], replied_campaign
     }
 }
 
-/// Whether the caller is a region administrator now (read from the database every time).
-async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<bool> {
-    Ok(super::staff::scope_of(ctx).await?.is_some_and(|scope| scope.role() == Role::Region))
-}
-
 /// `/report`: the campaign to choose when there are several, else its report.
 pub(super) async fn command(ctx: &Ctx<'_>) -> anyhow::Result<()> {
-    if !region_admin(ctx).await? {
+    if super::staff::region_admin(ctx).await?.is_none() {
         return ctx.say(ctx.t("report-bot-region-only")).await;
     }
     let campaigns = app::campaigns::list_campaigns(&ctx.app.db).await?;
@@ -112,7 +106,7 @@ pub(super) async fn command(ctx: &Ctx<'_>) -> anyhow::Result<()> {
         [] => ctx.say(ctx.t("campaigns-none")).await,
         [only] => send_report(ctx, &only.campaign).await,
         several => {
-            let today = local_today(ctx);
+            let today = ctx.local_today();
             let rows = several.iter().rev().map(|summary| {
                 let c = &summary.campaign;
                 let state = ctx.t(CampaignState::on(today, c.starts_on, c.ends_on, c.closed).message_id());
@@ -129,7 +123,7 @@ pub(super) async fn command(ctx: &Ctx<'_>) -> anyhow::Result<()> {
 /// An `rp:` press; returns the notice to show.
 pub(super) async fn press(ctx: &Ctx<'_>, data: &str) -> anyhow::Result<Option<String>> {
     let Some(button) = ReportButton::parse(data) else { return Ok(Some(ctx.t("survey-forged-button"))) };
-    if !region_admin(ctx).await? {
+    if super::staff::region_admin(ctx).await?.is_none() {
         return Ok(Some(ctx.t("report-bot-region-only")));
     }
     let Some(campaign) = ctx.app.db.campaign_by_id(button.campaign_id).await? else {
@@ -139,17 +133,13 @@ pub(super) async fn press(ctx: &Ctx<'_>, data: &str) -> anyhow::Result<Option<St
     Ok(None)
 }
 
-fn local_today(ctx: &Ctx<'_>) -> chrono::NaiveDate {
-    ctx.app.clock.now().with_timezone(&ctx.app.settings.survey.default_timezone).date_naive()
-}
-
 /// Settles the ballot box, then sends the campaign's report and proposals as two workbooks.
 async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
     let name = campaign.name.as_str();
     ctx.say(ctx.app.texts.get_with(ctx.lang, "report-bot-preparing", &args![("name", name)])).await?;
     // What the ballot box may release now goes out first, as `anketa report` does.
     ctx.app.ballots.settle_all().await?;
-    let state = CampaignState::on(local_today(ctx), campaign.starts_on, campaign.ends_on, campaign.closed);
+    let state = CampaignState::on(ctx.local_today(), campaign.starts_on, campaign.ends_on, campaign.closed);
     let over = matches!(state, CampaignState::Ended | CampaignState::Closed)
         && ctx.app.db.sealed_count(campaign.id).await? == 0;
     let min_group_size = usize::try_from(ctx.app.settings.privacy.min_group_size)?;

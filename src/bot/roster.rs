@@ -60,10 +60,7 @@ impl RosterButton {
 
 /// The presser if they are a region administrator, else the refusal to show.
 async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<Result<StaffMember, String>> {
-    match super::staff::member(ctx).await? {
-        Some((member, scope)) if scope.role() == Role::Region => Ok(Ok(member)),
-        _ => Ok(Err(ctx.t("roster-region-only"))),
-    }
+    Ok(super::staff::region_admin(ctx).await?.ok_or_else(|| ctx.t("roster-region-only")))
 }
 
 /// A document in a private chat. Staff get an answer here; returns `false` for anyone else, whose

@@ -107,6 +107,11 @@ pub(super) async fn scope_of(ctx: &Ctx<'_>) -> anyhow::Result<Option<Scope>> {
     Ok(member(ctx).await?.map(|(_, scope)| scope))
 }
 
+/// The caller, if they are a region administrator now (read from the database every time).
+pub(super) async fn region_admin(ctx: &Ctx<'_>) -> anyhow::Result<Option<StaffMember>> {
+    Ok(member(ctx).await?.and_then(|(member, scope)| (scope.role() == Role::Region).then_some(member)))
+}
+
 /// `/help`: the respondent help, plus the role's commands for staff.
 pub(super) async fn help(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     match member(ctx).await? {
