@@ -506,7 +506,8 @@ impl Cli {
                     out: &out,
                     format: format.into(),
                     expert: expert.as_deref(),
-                    variant: settings.report.openness_variant,
+                    method: settings.report.method(),
+                    sample: settings.report.sample(),
                     min_group_size: usize::try_from(settings.privacy.min_group_size)?,
                     csv_dialect: settings.files.csv,
                 };
@@ -523,6 +524,7 @@ impl Cli {
                     "cli-report-proposals",
                     &args![
                         ("count", summary.proposals),
+                        ("held_back", summary.proposals_held_back),
                         ("path", summary.proposals_file.display().to_string()),
                         ("min", settings.privacy.min_group_size)
                     ],

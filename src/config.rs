@@ -10,8 +10,9 @@ use serde::{Deserialize, Deserializer};
 
 use crate::csv_out::Dialect;
 use crate::failure::{Expected, Failure};
+use crate::report::SampleRule;
 use crate::survey::Lang;
-use crate::survey::scoring::OpennessVariant;
+use crate::survey::scoring::{EmptyIndicators, Method, OpennessVariant};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -189,12 +190,40 @@ impl Default for FileSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportSettings {
     /// How indicator 1.3 combines the stands (q2) and the website (q4): `per-answered`, each source
     /// among those who used it, or `per-respondent`, both over twice the number of respondents.
     pub openness_variant: OpennessVariant,
+    /// What a criterion does with a survey indicator nobody could answer (3.3, 4.3, 1.3):
+    /// `reweight` or `strict` (`ANKETA_REPORT_EMPTY_INDICATORS`).
+    pub empty_indicators: EmptyIndicators,
+    /// The minimum sample of a school, in percent of its students (`ANKETA_REPORT_SAMPLE_MIN_PERCENT`).
+    pub sample_min_percent: u32,
+    /// The most a school's minimum sample can ask; 0: no cap (`ANKETA_REPORT_SAMPLE_CAP`).
+    pub sample_cap: u64,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            openness_variant: OpennessVariant::default(),
+            empty_indicators: EmptyIndicators::default(),
+            sample_min_percent: 40,
+            sample_cap: 600,
+        }
+    }
+}
+
+impl ReportSettings {
+    pub fn method(&self) -> Method {
+        Method { openness: self.openness_variant, empty: self.empty_indicators }
+    }
+
+    pub fn sample(&self) -> SampleRule {
+        SampleRule { percent: self.sample_min_percent, cap: self.sample_cap }
+    }
 }
 
 impl Default for DatabaseSettings {
@@ -272,6 +301,21 @@ impl Settings {
         if let Some(language) = env_value("ANKETA_LANGUAGE") {
             settings.ui.language = Some(language.parse()?);
         }
+        if let Some(policy) = env_value("ANKETA_REPORT_EMPTY_INDICATORS") {
+            settings.report.empty_indicators = policy
+                .parse()
+                .map_err(|()| setting("ANKETA_REPORT_EMPTY_INDICATORS", &policy, Expected::EmptyIndicators))?;
+        }
+        if let Some(percent) = env_value("ANKETA_REPORT_SAMPLE_MIN_PERCENT") {
+            settings.report.sample_min_percent = percent
+                .trim()
+                .parse()
+                .map_err(|_| setting("ANKETA_REPORT_SAMPLE_MIN_PERCENT", &percent, Expected::Percent))?;
+        }
+        if let Some(cap) = env_value("ANKETA_REPORT_SAMPLE_CAP") {
+            settings.report.sample_cap =
+                cap.trim().parse().map_err(|_| setting("ANKETA_REPORT_SAMPLE_CAP", &cap, Expected::Count))?;
+        }
         settings.telegram.bot_username = settings.telegram.bot_username.trim_start_matches('@').to_string();
         if settings.survey.draft_retention_days == 0 {
             return Err(setting("survey.draft_retention_days", "0", Expected::Positive).into());
@@ -281,6 +325,10 @@ impl Settings {
             if settings.server.listen.is_none() {
                 return Err(Failure::WebhookNeedsListen.into());
             }
+        }
+        if !(1..=100).contains(&settings.report.sample_min_percent) {
+            let got = settings.report.sample_min_percent.to_string();
+            return Err(setting("report.sample_min_percent", &got, Expected::Percent).into());
         }
         if settings.privacy.min_group_size < 1 {
             let got = settings.privacy.min_group_size.to_string();
@@ -385,6 +433,9 @@ mod tests {
         assert_eq!(shipped.survey.questionnaires_dir, defaults.survey.questionnaires_dir);
         assert_eq!(shipped.digest.time, defaults.digest.time);
         assert_eq!(shipped.report.openness_variant, defaults.report.openness_variant);
+        assert_eq!(shipped.report.empty_indicators, defaults.report.empty_indicators);
+        assert_eq!(shipped.report.sample_min_percent, defaults.report.sample_min_percent);
+        assert_eq!(shipped.report.sample_cap, defaults.report.sample_cap);
         assert_eq!(shipped.files.csv, defaults.files.csv);
         assert_eq!(shipped.telegram.mode, defaults.telegram.mode);
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
@@ -455,6 +506,8 @@ mod tests {
             ("[survey]\ndefault_timezone = \"Moscow\"\n", "survey.default_timezone"),
             ("[digest]\ntime = \"9 утра\"\n", "digest.time"),
             ("[server]\nlisten = \"localhost\"\n", "server.listen"),
+            ("[report]\nsample_min_percent = 0\n", "report.sample_min_percent"),
+            ("[report]\nempty_indicators = \"as_100\"\n", "empty_indicators"),
         ] {
             let error = format!("{:#}", load_text(text).unwrap_err());
             assert!(error.contains(named), "{text}: {error}");

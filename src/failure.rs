@@ -149,6 +149,12 @@ pub enum Expected {
     Language,
     /// A URL.
     Url,
+    /// `reweight` or `strict`.
+    EmptyIndicators,
+    /// A whole number from 1 to 100.
+    Percent,
+    /// A whole number, 0 or more.
+    Count,
 }
 
 impl Expected {
@@ -162,6 +168,9 @@ impl Expected {
             Expected::Positive => "failure-expected-positive",
             Expected::Language => "failure-expected-language",
             Expected::Url => "failure-expected-url",
+            Expected::EmptyIndicators => "failure-expected-empty-indicators",
+            Expected::Percent => "failure-expected-percent",
+            Expected::Count => "failure-expected-count",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! stores them: "yes"/"no", a question skipped by the branching absent), checked against a hand
 //! calculation: indicators with their numerators and denominators, н/д for zero denominators, 1.3
 //! with an unused source and in both variants, pooled municipality and region rows, the criteria
-//! with an expert file, and the proposals without small classes.
+//! with an expert file under both policies for indicators nobody could answer, the sample check,
+//! the municipal means and the ranking, and the proposals without small classes.
 
 mod support;
 
@@ -13,9 +14,9 @@ use chrono::Utc;
 use support::TestApp;
 
 const ROSTER: &str = "municipality;school;class;students\n\
-Иркутск;Школа № 1;5А;25\n\
-Иркутск;Школа № 1;5Б;20\n\
-Иркутск;Лицей № 2;9В;30\n\
+Иркутск;Школа № 1;5А;8\n\
+Иркутск;Школа № 1;5Б;7\n\
+Иркутск;Лицей № 2;9В;64\n\
 Кунгур;Школа № 3;1А;20\n";
 
 /// (class, audience, answers). Hand counts for Школа № 1 (six respondents):
@@ -25,6 +26,8 @@ const ROSTER: &str = "municipality;school;class;students\n\
 /// disability, nobody used remote contact: q2 1/2 → 1.3 = 50 (per respondent: 1 / 6 = 16.67);
 /// 3.3 and 4.3 н/д; q5, q8, q9, q12, q13 2/3; q14 3/3.
 /// Школа № 3: nobody answered.
+/// The sample (40 % of the students, rounded up): Школа № 1 6 of 15 students, needs 6: reached;
+/// Лицей № 2 3 of 64, needs 26, and Школа № 3 0 of 20, needs 8: below.
 const RESPONSES: &[(&str, Audience, &str)] = &[
     (
         "5А",
@@ -221,11 +224,61 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
         report.cells("Иркутск", "Лицей № 2", &INDICATORS),
         ["50,00", "66,67", "н/д", "66,67", "66,67", "н/д", "66,67", "66,67", "100,00"]
     );
-    assert_eq!(report.cells("Иркутск", "Лицей № 2", &SURVEY_PARTS), ["20,00", "33,33", "н/д", "н/д", "83,33"]);
-    // н/д propagates: К3 and К4 need 3.3 and 4.3, and the total needs every criterion.
+    // By default (reweight) К3 and К4 stand on their other terms: К3's survey part has none, К4's
+    // is 4.1 and 4.2 with weights 0.5 each; К3 = (0.3 × 100 + 0.4 × 100) / 0.7 = 100; the total
+    // (65 + 78.33 + 100 + 66.67 + 83.33) / 5 = 78.67.
+    assert_eq!(report.cells("Иркутск", "Лицей № 2", &SURVEY_PARTS), ["20,00", "33,33", "н/д", "66,67", "83,33"]);
     assert_eq!(
         report.cells("Иркутск", "Лицей № 2", &["К1", "К2", "К3", "К4", "К5", "Итоговый балл"]),
+        ["65,00", "78,33", "100,00", "66,67", "83,33", "78,67"]
+    );
+    // The sample check: parents and students side by side, the base, the minimum, reached or not.
+    let sample =
+        ["Из них родителей", "Из них обучающихся", "Обучающихся в классах", "Минимум выборки", "Выборка набрана"];
+    assert_eq!(report.cells("Иркутск", "Школа № 1", &sample), ["6", "0", "15", "6", "да"]);
+    assert_eq!(report.cells("Иркутск", "Лицей № 2", &sample), ["2", "1", "64", "26", "⚠ ниже выборки"]);
+    assert_eq!(report.cells("Кунгур", "Школа № 3", &sample), ["0", "0", "20", "8", "⚠ ниже выборки"]);
+    assert_eq!(report.cells("Регион", "Все школы", &sample), ["8", "1", "99", "", ""]);
+    assert!(report.notes[0].starts_with("Не набрали минимальную выборку (2)"), "{:?}", report.notes);
+    assert_eq!(
+        report.notes[1..3],
+        [
+            "⚠ Иркутск / Лицей № 2: 3 из 26 (обучающихся в классах: 64)",
+            "⚠ Кунгур / Школа № 3: 0 из 8 (обучающихся в классах: 20)"
+        ]
+    );
+    assert!(report.notes[3].contains("40 %") && report.notes[3].contains("675н"), "{}", report.notes[3]);
+    let notes = report.notes.join("\n");
+    assert!(notes.contains("report.empty_indicators = \"reweight\"") && notes.contains("не найдено"), "{notes}");
+
+    // Strict, by setting: н/д carries into К3, К4 and the total.
+    let strict = app.write("strict.toml", "[privacy]\nmin_group_size = 3\n\n[report]\nempty_indicators = \"strict\"\n");
+    let strict_out = app.path("results/strict.csv");
+    app.cli(&[
+        "--config",
+        &strict,
+        "report",
+        "--campaign",
+        "autumn",
+        "--format",
+        "csv",
+        "--out",
+        strict_out.to_str().unwrap(),
+        "--expert",
+        &expert,
+    ])
+    .await;
+    let strict_report = Report::read(&strict_out);
+    assert_eq!(strict_report.cells("Иркутск", "Лицей № 2", &SURVEY_PARTS), ["20,00", "33,33", "н/д", "н/д", "83,33"]);
+    assert_eq!(
+        strict_report.cells("Иркутск", "Лицей № 2", &["К1", "К2", "К3", "К4", "К5", "Итоговый балл"]),
         ["65,00", "78,33", "н/д", "н/д", "83,33", "н/д"]
+    );
+    assert_eq!(strict_report.get("Иркутск", "Школа № 1", "Итоговый балл"), "66,71", "nothing missing: the same");
+    assert!(
+        strict_report.notes.iter().any(|n| n.contains("empty_indicators = \"strict\"")),
+        "{:?}",
+        strict_report.notes
     );
 
     // A school nobody answered for: 0 respondents, н/д everywhere, and no expert row: no criteria.
@@ -262,11 +315,12 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
         [
             ("Иркутск", "Лицей № 2"),
             ("Иркутск", "Школа № 1"),
-            ("Иркутск", "Все школы"),
             ("Кунгур", "Школа № 3"),
+            ("Иркутск", "Все школы"),
             ("Кунгур", "Все школы"),
             ("Регион", "Все школы"),
-        ]
+        ],
+        "the pooled rows apart from the schools"
     );
     let notes = report.notes.join("\n");
     assert!(notes.contains("числители и знаменатели школ складываются"), "{notes}");
@@ -275,7 +329,9 @@ async fn the_report_matches_a_hand_calculation(app: TestApp) {
     // With the default threshold of five, Лицей № 2's three respondents are counted and nothing
     // drawn from their answers is shown; the pooled rows still include them.
     let out = app.path("default/report.csv");
-    app.cli(&["report", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()]).await;
+    let stdout = app.cli(&["report", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()]).await;
+    // Лицей № 2's proposal («Спортзал») is held back: its school has fewer than five responses.
+    assert!(stdout.contains("Не показаны ради анонимности (в школе меньше 5 ответов): 1."), "{stdout}");
     let report = Report::read(&out);
     assert_eq!(report.get("Иркутск", "Лицей № 2", "Респондентов"), "3");
     assert!(report.cells("Иркутск", "Лицей № 2", &INDICATORS).iter().all(|c| *c == "мало ответов"));
@@ -322,7 +378,7 @@ async fn the_other_openness_variant_and_a_smaller_group_size_in_a_workbook(app: 
     .await;
 
     let mut workbook = calamine::open_workbook::<calamine::Xlsx<_>, _>(&out).expect("a valid XLSX");
-    assert_eq!(workbook.sheet_names(), ["Результаты", "Пояснения"]);
+    assert_eq!(workbook.sheet_names(), ["Результаты", "Средние по муниципалитетам", "Рейтинг школ", "Пояснения"]);
     let results = workbook.worksheet_range("Результаты").unwrap();
     let rows: Vec<&[Data]> = results.rows().collect();
     let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
@@ -428,6 +484,12 @@ async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
     assert!(last.text.contains("9 респондентов") && last.text.contains("3 школы"), "{}", last.text);
     let files = app.documents(region.id(), ".xlsx", 4).await;
     assert!(files[2].0.starts_with("Отчёт НОКО — autumn"), "{:?}", files[2].0);
+    let proposals = region.wait_for_text("Предложения участников: 3.").await;
+    assert!(
+        proposals.text.contains("Не показаны ради анонимности (в школе меньше 5 ответов): 1."),
+        "{}",
+        proposals.text
+    );
     let out = app.path("report.xlsx");
     app.cli(&["report", "--campaign", "autumn", "--format", "xlsx", "--out", out.to_str().unwrap()]).await;
     let written = std::fs::read(&out).unwrap();
@@ -519,6 +581,106 @@ async fn a_region_administrator_gets_the_report_in_telegram(mut app: TestApp) {
     assert_eq!(sql.count("SELECT COUNT(*) FROM expert_scores").await, 4, "autumn's scores stay as they were");
 }
 
+/// The ranking and the municipal means, in the workbook: Школа № 1 is ranked; Лицей № 2 is below
+/// its sample (3 of 26) and Школа № 3 has nobody: both follow, unranked and marked.
+async fn the_ranking_and_the_municipal_means(app: TestApp) {
+    use calamine::{Data, Reader};
+    seed(&app).await;
+    app.cli(&["campaign", "close", "autumn"]).await;
+    let config = app.write("three.toml", "[privacy]\nmin_group_size = 3\n");
+    let expert = app.write(
+        "expert.csv",
+        "municipality;school;p_inf;p_dist;p_komf_usl;p_org_dost;p_uslug_dost\n\
+         Иркутск;Школа № 1;90;100;80;60;50,5\n\
+         Иркутск;Лицей № 2;70;80;90;100;100\n",
+    );
+    let out = app.path("report.xlsx");
+    app.cli(&[
+        "--config",
+        &config,
+        "report",
+        "--campaign",
+        "autumn",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+        "--expert",
+        &expert,
+    ])
+    .await;
+    let mut workbook = calamine::open_workbook::<calamine::Xlsx<_>, _>(&out).expect("a valid XLSX");
+    let ranking: Vec<Vec<Data>> =
+        workbook.worksheet_range("Рейтинг школ").unwrap().rows().map(|r| r.to_vec()).collect();
+    assert_eq!(
+        ranking[0].iter().map(|c| c.to_string()).collect::<Vec<_>>()[..4],
+        ["Место", "Муниципалитет", "Образовательная организация", "Итоговый балл (среднее К1–К5)"]
+    );
+    let total = |row: &[Data]| match row[3] {
+        Data::Float(points) => points,
+        ref other => panic!("{other:?}"),
+    };
+    assert_eq!(ranking[1][0], Data::Float(1.0));
+    assert_eq!(ranking[1][2], Data::String("Школа № 1".into()));
+    assert!((total(&ranking[1]) - 66.706_666).abs() < 1e-3, "{:?}", ranking[1]);
+    assert!(matches!(ranking[2][0], Data::Empty), "{:?}", ranking[2]);
+    assert_eq!(ranking[2][2], Data::String("Лицей № 2".into()));
+    assert!((total(&ranking[2]) - 78.666_666).abs() < 1e-3, "its total is shown, unranked");
+    assert_eq!(ranking[2][6], Data::String("⚠ ниже выборки — не ранжируется".into()));
+    assert_eq!(ranking[3][2], Data::String("Школа № 3".into()));
+    assert_eq!(ranking[3][6], Data::String("⚠ ниже выборки — не ранжируется".into()));
+    assert_eq!(ranking.len(), 4);
+
+    let means: Vec<Vec<Data>> =
+        workbook.worksheet_range("Средние по муниципалитетам").unwrap().rows().map(|r| r.to_vec()).collect();
+    let header: Vec<String> = means[0].iter().map(|c| c.to_string()).collect();
+    let column = |name: &str| header.iter().position(|h| h.starts_with(name)).unwrap();
+    assert_eq!(means[1][0], Data::String("Иркутск".into()));
+    assert_eq!((&means[1][1], &means[1][2]), (&Data::Float(2.0), &Data::Float(1.0)), "two schools, one below");
+    let value = |row: usize, name: &str| match means[row][column(name)] {
+        Data::Float(points) => points,
+        ref other => panic!("{name}: {other:?}"),
+    };
+    // Each school weighs the same: 5.3 (66.67 + 100) / 2, the total (66.71 + 78.67) / 2.
+    assert!((value(1, "5.3 ") - (200.0 / 3.0 + 100.0) / 2.0).abs() < 1e-9);
+    assert!((value(1, "Итоговый балл") - (66.706_666 + 78.666_666) / 2.0).abs() < 1e-3);
+    assert_eq!(means[2][0], Data::String("Кунгур".into()));
+    assert_eq!(means[2][column("Итоговый балл")], Data::String("н/д".into()), "nobody answered at Школа № 3");
+    assert_eq!(means.len(), 3);
+    let notes: Vec<String> = workbook.worksheet_range("Пояснения").unwrap().rows().map(|r| r[0].to_string()).collect();
+    assert!(notes[0].starts_with("Не набрали минимальную выборку (2)"), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("место общее")), "{notes:?}");
+}
+
+/// `/results` has the sample line of each school of the caller's scope, over the responses
+/// already shown to staff; the sample percent by its environment override.
+async fn results_in_telegram_show_the_sample_of_each_school(mut app: TestApp) {
+    seed(&app).await;
+    // Groups of three leave the ballot box: 5А's four and 9В's three; 5Б's two wait.
+    let three = app.write("three.toml", "[privacy]\nmin_group_size = 3\n");
+    let out = app.path("report.csv");
+    app.cli(&["--config", &three, "report", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()])
+        .await;
+    // 25 %: Школа № 1 needs 4 of 15, Лицей № 2 16 of 64, Школа № 3 5 of 20.
+    app.start_bot_with(&[("ANKETA_REPORT_SAMPLE_MIN_PERCENT", "25")]).await;
+    let region = app.staff(930_011, &["admin", "invite", "--region"]).await;
+    let results = region.send_text("/results").await.text;
+    assert!(results.contains("показатели по 7 ответам"), "{results}");
+    assert!(results.contains("Выборка по школам (минимум — 25 % обучающихся, не больше 600"), "{results}");
+    assert!(results.contains("• Иркутск / Школа № 1 — 4 из 4: набрана"), "{results}");
+    assert!(results.contains("• Иркутск / Лицей № 2 — 3 из 16: ⚠ ниже выборки"), "{results}");
+    assert!(results.contains("• Кунгур / Школа № 3 — 0 из 5: ⚠ ниже выборки"), "{results}");
+    let municipality = app.staff(930_012, &["admin", "invite", "--municipality", "Иркутск"]).await;
+    let results = municipality.send_text("/results").await.text;
+    assert!(results.contains("• Школа № 1 — 4 из 4: набрана"), "{results}");
+    assert!(results.contains("• Лицей № 2 — 3 из 16: ⚠ ниже выборки"), "{results}");
+    assert!(!results.contains("Школа № 3"), "only the caller's scope: {results}");
+    // A school's four shown answers are below the privacy threshold: no figures, no sample line.
+    let school = app.staff(930_013, &["admin", "invite", "--school", "Школа № 1"]).await;
+    let results = school.send_text("/results").await.text;
+    assert!(results.contains("пока 4 ответов") && !results.contains("Выборка"), "{results}");
+}
+
 fn today_plus(days: i64) -> String {
     (Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
 }
@@ -528,4 +690,6 @@ on_both_engines!(
     the_report_matches_a_hand_calculation,
     the_other_openness_variant_and_a_smaller_group_size_in_a_workbook,
     a_bad_expert_file_is_rejected_with_its_line_number,
+    the_ranking_and_the_municipal_means,
+    results_in_telegram_show_the_sample_of_each_school,
 );

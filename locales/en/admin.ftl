@@ -51,3 +51,11 @@ admin-results-footer = These are the survey indicators; the criteria К1–К5 a
 admin-results-too-few = “{ $name }”: { $count } responses so far; indicators are shown from { $threshold }, to keep answers anonymous.
 admin-results-not-noko = “{ $name }”: this survey's questionnaire is not the НОКО form, so no criteria are computed.
 admin-posters-caption = Class posters with QR codes, to print for the stands (A4, a page per class).
+admin-results-sample-header = Sample by school (minimum { $percent } % of the students{ $cap ->
+    [0] {""}
+   *[other] , no more than { $cap }
+}; counting the answers already shown to staff):
+admin-results-sample-school = • { $school } — { $respondents } of { $required }: { $reached ->
+    [yes] reached
+   *[no] ⚠ below the sample
+}

@@ -52,3 +52,11 @@ admin-results-footer = Это часть показателей по опрос�
 admin-results-too-few = «{ $name }»: пока { $count } ответов, а показатели показываются от { $threshold } — чтобы сохранить анонимность.
 admin-results-not-noko = «{ $name }»: анкета этого опроса — не форма НОКО, показатели по критериям не считаются.
 admin-posters-caption = Плакаты классов с QR-кодами — распечатайте для стендов (А4, по странице на класс).
+admin-results-sample-header = Выборка по школам (минимум — { $percent } % обучающихся{ $cap ->
+    [0] {""}
+   *[other] , не больше { $cap }
+}; считаются ответы, уже открытые сотрудникам):
+admin-results-sample-school = • { $school } — { $respondents } из { $required }: { $reached ->
+    [yes] набрана
+   *[no] ⚠ ниже выборки
+}

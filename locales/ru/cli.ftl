@@ -42,7 +42,7 @@ cli-report-written = Результаты { $schools ->
     [few] { $respondents } респондента
    *[many] { $respondents } респондентов
 }) записаны в { $path }.
-cli-report-proposals = Предложений: { $count }; записаны в { $path } (класс, где меньше { $min } ответов, не называется).
+cli-report-proposals = Предложений: { $count }; записаны в { $path } (класс, где меньше { $min } ответов, не называется). Не показаны ради анонимности (в школе меньше { $min } ответов): { $held_back }.
 cli-report-without-expert = В файле эксперта нет строк для { $count ->
     [one] { $count } школы
    *[other] { $count } школ
@@ -123,6 +123,9 @@ failure-expected-webhook-url = публичный адрес https://, на ко
 failure-expected-positive = целое число не меньше 1
 failure-expected-language = ru или en (ui.language или ANKETA_LANGUAGE)
 failure-expected-url = адрес вида https://…
+failure-expected-empty-indicators = reweight или strict (report.empty_indicators или ANKETA_REPORT_EMPTY_INDICATORS)
+failure-expected-percent = целое число от 1 до 100
+failure-expected-count = целое число не меньше 0
 failure-webhook-needs-listen = режиму webhook нужен адрес, на который прокси пересылает обновления: server.listen или ANKETA_LISTEN
 failure-no-token = не задан TELOXIDE_TOKEN: укажите в окружении токен, который выдал @BotFather
 failure-telegram-unreachable = не удалось связаться с Телеграмом с этим токеном

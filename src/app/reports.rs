@@ -12,10 +12,10 @@ use crate::db::{Db, Reader};
 use crate::expert;
 use crate::failure::Failure;
 use crate::i18n::Texts;
-use crate::report::{self, Report, SchoolKey};
+use crate::report::{self, Report, SampleRule, SchoolKey};
 use crate::roles::Scope;
 use crate::survey::Lang;
-use crate::survey::scoring::{self, ExpertScores, OpennessVariant};
+use crate::survey::scoring::{self, ExpertScores, Method};
 
 /// What `report` is asked for.
 pub struct ReportRequest<'a> {
@@ -24,7 +24,8 @@ pub struct ReportRequest<'a> {
     pub format: ExportFormat,
     /// The expert CSV of audited indicators, for the criteria К1–К5 and the total.
     pub expert: Option<&'a Path>,
-    pub variant: OpennessVariant,
+    pub method: Method,
+    pub sample: SampleRule,
     /// A class with fewer responses is not named next to its proposals.
     pub min_group_size: usize,
     pub csv_dialect: Dialect,
@@ -37,6 +38,8 @@ pub struct ReportSummary {
     pub respondents: u64,
     pub proposals_file: PathBuf,
     pub proposals: usize,
+    /// Proposals left out by the privacy rule (their school or class has too few responses).
+    pub proposals_held_back: usize,
     /// With an expert file: the roster's schools it does not list ("municipality / school"),
     /// whose criteria are left empty.
     pub without_expert: Vec<String>,
@@ -50,6 +53,8 @@ pub struct ReportFiles {
     pub schools: usize,
     pub respondents: u64,
     pub proposal_count: usize,
+    /// Proposals left out by the privacy rule (their school or class has too few responses).
+    pub proposals_held_back: usize,
     /// The roster's schools the expert file does not list ("municipality / school").
     pub without_expert: Vec<String>,
 }
@@ -58,7 +63,8 @@ pub struct ReportFiles {
 #[derive(Debug, Clone, Copy)]
 pub struct ReportOptions {
     pub format: ExportFormat,
-    pub variant: OpennessVariant,
+    pub method: Method,
+    pub sample: SampleRule,
     /// A class with fewer responses is not named next to its proposals.
     pub min_group_size: usize,
     pub csv_dialect: Dialect,
@@ -81,7 +87,8 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
     };
     let options = ReportOptions {
         format: request.format,
-        variant: request.variant,
+        method: request.method,
+        sample: request.sample,
         min_group_size: request.min_group_size,
         csv_dialect: request.csv_dialect,
         reader: Reader::Operator,
@@ -100,6 +107,7 @@ pub async fn report(db: &Db, request: ReportRequest<'_>) -> anyhow::Result<Repor
         respondents: files.respondents,
         proposals_file,
         proposals: files.proposal_count,
+        proposals_held_back: files.proposals_held_back,
         without_expert: files.without_expert,
     })
 }
@@ -117,31 +125,39 @@ pub async fn report_files(
         scoring::check(survey.questionnaire(audience).expect("listed"))
             .map_err(|e| Failure::CannotScore(campaign.name.clone(), e))?;
     }
-    let roster = roster_schools(db, campaign.id).await?;
+    let bases = db.school_bases(campaign.id).await?;
+    let roster: Vec<(SchoolKey, u64)> =
+        bases.into_iter().map(|b| ((b.municipality, b.school), u64::try_from(b.students).unwrap_or(0))).collect();
     let rows = scope_responses(db, campaign.id, Scope::Region, options.reader).await?;
-    let report = Report::build(&roster, &rows, expert, options.variant, options.min_group_size as u64);
+    let report = Report::build(&roster, &rows, expert, options.method, options.min_group_size as u64, options.sample);
+    let written = report::proposals_written(&rows);
     let proposals = report::proposals(rows, options.min_group_size);
 
     let (texts, lang) = (Texts::default(), options.lang);
     let t = |id: &str| texts.get(lang, id);
-    let table = report.table(&texts, lang);
+    let (table, means, ranking) =
+        (report.table(&texts, lang), report.municipal_means(&texts, lang), report.ranking(&texts, lang));
+    let sheets = [
+        (t("report-sheet-results"), &table),
+        (t("report-sheet-municipalities"), &means),
+        (t("report-sheet-ranking"), &ranking),
+    ];
     let proposals_table = report::proposals_table(&proposals, options.min_group_size, &texts, lang);
+    let proposals_sheets = [(t("report-sheet-proposals"), &proposals_table)];
+    let no_data = t("report-no-data");
     let (results, proposals_bytes) = match options.format {
         ExportFormat::Csv => (
-            table.to_csv(&t("report-no-data"), options.csv_dialect)?,
-            proposals_table.to_csv(&t("report-no-data"), options.csv_dialect)?,
+            report::to_csv(&sheets, &no_data, options.csv_dialect)?,
+            report::to_csv(&proposals_sheets, &no_data, options.csv_dialect)?,
         ),
         ExportFormat::Xlsx => {
-            let (notes, no_data) = (t("report-sheet-notes"), t("report-no-data"));
-            (
-                table.to_xlsx(&t("report-sheet-results"), &notes, &no_data)?,
-                proposals_table.to_xlsx(&t("report-sheet-proposals"), &notes, &no_data)?,
-            )
+            let notes = t("report-sheet-notes");
+            (report::to_xlsx(&sheets, &notes, &no_data)?, report::to_xlsx(&proposals_sheets, &notes, &no_data)?)
         }
     };
     let without_expert = match expert {
         Some(scores) => {
-            roster.iter().filter(|key| !scores.contains_key(*key)).map(|(m, s)| format!("{m} / {s}")).collect()
+            roster.iter().filter(|(key, _)| !scores.contains_key(key)).map(|((m, s), _)| format!("{m} / {s}")).collect()
         }
         None => Vec::new(),
     };
@@ -152,6 +168,7 @@ pub async fn report_files(
         schools: roster.len(),
         respondents,
         proposal_count: proposals.len(),
+        proposals_held_back: written - proposals.len(),
         without_expert,
     })
 }
@@ -163,13 +180,8 @@ async fn roster_schools(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<SchoolK
 
 /// Every school of the roster with its id.
 async fn roster_school_ids(db: &Db, campaign_id: i64) -> anyhow::Result<Vec<(SchoolKey, i64)>> {
-    let mut schools = Vec::new();
-    for municipality in db.participation_by_municipality(campaign_id).await? {
-        for school in db.participation_by_school(campaign_id, municipality.id).await? {
-            schools.push(((municipality.name.clone(), school.name), school.id));
-        }
-    }
-    Ok(schools)
+    let bases = db.school_bases(campaign_id).await?;
+    Ok(bases.into_iter().map(|b| ((b.municipality, b.school), b.school_id)).collect())
 }
 
 /// Reads the expert file; a school it names must be in the roster, so a misspelt name is caught

@@ -145,7 +145,8 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
     let min_group_size = usize::try_from(ctx.app.settings.privacy.min_group_size)?;
     let options = ReportOptions {
         format: ExportFormat::Xlsx,
-        variant: ctx.app.settings.report.openness_variant,
+        method: ctx.app.settings.report.method(),
+        sample: ctx.app.settings.report.sample(),
         min_group_size,
         csv_dialect: ctx.app.settings.files.csv,
         reader: if over { Reader::Operator } else { Reader::Staff },
@@ -190,7 +191,11 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
     let proposals_caption = ctx.app.texts.get_with(
         ctx.lang,
         "report-bot-proposals-caption",
-        &args![("count", files.proposal_count as i64), ("threshold", ctx.app.settings.privacy.min_group_size)],
+        &args![
+            ("count", files.proposal_count as i64),
+            ("held_back", files.proposals_held_back as i64),
+            ("threshold", ctx.app.settings.privacy.min_group_size)
+        ],
     );
     let proposals = InputFile::memory(files.proposals).file_name(file_name("report-bot-file-proposals"));
     sending::send(ctx.bot.send_document(ctx.chat, proposals).caption(proposals_caption)).await?;

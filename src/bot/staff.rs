@@ -7,7 +7,7 @@ use teloxide::types::{BotCommand, BotCommandScope, InputFile, Recipient};
 use super::handlers::{Command, Ctx};
 use super::sending;
 use crate::args;
-use crate::db::{Campaign, Reader, StaffMember};
+use crate::db::{Campaign, ExportRow, Reader, SchoolBase, StaffMember};
 use crate::i18n::percent;
 use crate::poster::{Audiences, CampaignNotice, Poster, Printer};
 use crate::qr::Qr;
@@ -295,7 +295,7 @@ async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::R
         for row in &rows {
             tally.add(row.answers.iter().map(|(q, v)| (q.as_str(), v.as_str())));
         }
-        let scores = Scores::of(&tally, ctx.app.settings.report.openness_variant, None);
+        let scores = Scores::of(&tally, ctx.app.settings.report.method(), None);
         let value = |v: Option<f64>| v.map_or_else(|| texts.get(ctx.lang, "report-no-data"), |v| percent(ctx.lang, v));
         let mut lines = vec![texts.get_with(
             ctx.lang,
@@ -315,10 +315,54 @@ async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::R
             lines.push(format!("• {label} — {}", value(*part)));
         }
         lines.push(String::new());
+        lines.extend(sample_lines(ctx, campaign.id, scope, &rows).await?);
+        lines.push(String::new());
         lines.push(ctx.t("admin-results-footer"));
         for part in split_message(&lines.join("\n")) {
             ctx.say(part).await?;
         }
     }
     Ok(())
+}
+
+/// `/results`' sample check: each school of the scope with its respondents (the responses shown
+/// to staff, as everything else `/results` counts) against its minimum sample.
+async fn sample_lines(
+    ctx: &Ctx<'_>,
+    campaign_id: i64,
+    scope: Scope,
+    rows: &[ExportRow],
+) -> anyhow::Result<Vec<String>> {
+    let rule = ctx.app.settings.report.sample();
+    let texts = &ctx.app.texts;
+    let mut lines = vec![texts.get_with(
+        ctx.lang,
+        "admin-results-sample-header",
+        &args![("percent", i64::from(rule.percent)), ("cap", rule.cap as i64)],
+    )];
+    let in_scope = |base: &SchoolBase| match scope {
+        Scope::Region => true,
+        Scope::Municipality { municipality_id } => base.municipality_id == municipality_id,
+        Scope::School { school_id, .. } | Scope::Class { school_id, .. } => base.school_id == school_id,
+    };
+    for base in ctx.app.db.school_bases(campaign_id).await?.into_iter().filter(in_scope) {
+        let respondents =
+            rows.iter().filter(|row| row.municipality == base.municipality && row.school == base.school).count() as u64;
+        let required = rule.minimum(u64::try_from(base.students).unwrap_or(0));
+        let place = match scope {
+            Scope::Region => format!("{} / {}", base.municipality, base.school),
+            _ => base.school.clone(),
+        };
+        lines.push(texts.get_with(
+            ctx.lang,
+            "admin-results-sample-school",
+            &args![
+                ("school", place),
+                ("respondents", respondents as i64),
+                ("required", required as i64),
+                ("reached", if respondents >= required { "yes" } else { "no" })
+            ],
+        ));
+    }
+    Ok(lines)
 }

@@ -37,7 +37,7 @@ pub use drafts::StoredDraft;
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
 pub use roster::{ImportOutcome, PendingUpload, RosterSummary, UploadGuard};
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
-pub use stats::Participation;
+pub use stats::{Participation, SchoolBase};
 
 /// The file of a `sqlite:` URL (`sqlite://FILE`, `sqlite:FILE`, with or without `?options`);
 /// `None` for other engines and for an in-memory database.

@@ -19,7 +19,34 @@ impl Participation {
     }
 }
 
+/// A school and the base of its minimum sample.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SchoolBase {
+    pub municipality_id: i64,
+    pub municipality: String,
+    pub school_id: i64,
+    pub school: String,
+    /// The students of the school's classes (families are counted as students).
+    pub students: i64,
+}
+
 impl Db {
+    /// Every school of the roster with the base of its minimum sample in `campaign_id`: the sum
+    /// of its classes' headcounts. The one place the base is counted, so that it can later count
+    /// only the grades a campaign asks; today every class counts. Empty for a campaign that does
+    /// not exist.
+    pub async fn school_bases(&self, campaign_id: i64) -> sqlx::Result<Vec<SchoolBase>> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT m.id AS municipality_id, m.name AS municipality, s.id AS school_id, s.name AS school,
+                    CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k WHERE k.school_id = s.id), 0) AS BIGINT) AS students
+             FROM campaigns c CROSS JOIN schools s JOIN municipalities m ON m.id = s.municipality_id
+             WHERE c.id = $1 ORDER BY m.name, s.name",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)
+    }
+
     /// Each class of a school.
     pub async fn participation_by_class(&self, campaign_id: i64, school_id: i64) -> sqlx::Result<Vec<Participation>> {
         on_pool!(self, pool => sqlx::query_as(

@@ -327,18 +327,57 @@ const WEIGHTS: [Terms; 5] = [
     (&[], &[(0.3, Indicator::Recommend), (0.2, Indicator::Organisation), (0.5, Indicator::Overall)]),
 ];
 
+/// What a criterion does with a survey indicator nobody could answer («н/д»): 3.3 where no
+/// respondent has a disability, 4.3 where nobody used remote contact, 1.3 where nobody used the
+/// stands or the website. The official rule for these cases was not found in the texts available
+/// to the team (see `docs/noko-research.md`), so this is a setting and the report's notes name the
+/// policy used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmptyIndicators {
+    /// The criterion is computed from the terms that have a value, their weights of 344н scaled
+    /// to sum to 1; the total is the mean of the criteria as usual. A school is scored on what
+    /// its respondents could judge, and neither loses nor gains points for what they could not.
+    #[default]
+    Reweight,
+    /// «н/д» carries into the criterion and from it into the total: no number the weights of 344н
+    /// do not define.
+    Strict,
+}
+
+impl std::str::FromStr for EmptyIndicators {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value.trim() {
+            "reweight" => Ok(EmptyIndicators::Reweight),
+            "strict" => Ok(EmptyIndicators::Strict),
+            _ => Err(()),
+        }
+    }
+}
+
+/// How a group's scores are computed: the two choices the official texts leave open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Method {
+    pub openness: OpennessVariant,
+    pub empty: EmptyIndicators,
+}
+
 /// A group's scores: indicators, the survey part of each criterion and, with expert inputs, the
 /// criteria and the total.
 ///
-/// «н/д» propagates strictly: a survey part is «н/д» when any indicator in it is, a criterion when
-/// its survey part is, and the total when any criterion is. The weights of 344н are fixed; leaving
-/// a term out or spreading its weight over the others would give a number the method does not
-/// define, and counting it as 0 or 100 would invent an answer. The row still shows which
-/// indicator is missing, so the reader sees why.
+/// A criterion is the weighted sum of its terms (expert inputs and survey indicators). Where a
+/// survey indicator is «н/д», [`EmptyIndicators`] decides: `Strict` makes the survey part, the
+/// criterion and the total «н/д»; `Reweight` computes the criterion over the terms that have a
+/// value, their weights scaled to sum to 1. The row still shows which indicator is missing, so the
+/// reader sees why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
     pub indicators: Indicators,
-    /// The survey part of К1..К5 (e.g. К1: 0.4 · Поткр уд; К4 and К5 are survey only).
+    /// The survey part of К1..К5 (e.g. К1: 0.4 · Поткр уд; К4 and К5 are survey only): the
+    /// survey's share of the criterion's weight times the weighted mean of its survey indicators
+    /// that have a value (under `Strict`: of all of them, else «н/д»).
     pub survey_parts: [Option<f64>; 5],
     /// With expert inputs: К1..К5 in full and their mean, the total.
     pub criteria: Option<Criteria>,
@@ -350,18 +389,39 @@ pub struct Criteria {
     pub total: Option<f64>,
 }
 
-impl Scores {
-    pub fn of(tally: &Tally, variant: OpennessVariant, expert: Option<&ExpertScores>) -> Scores {
-        let indicators = Indicators::of(tally, variant);
-        let survey_parts: [Option<f64>; 5] = WEIGHTS.map(|(_, survey)| {
-            survey.iter().map(|(weight, indicator)| indicators.get(*indicator).map(|p| weight * p)).sum()
-        });
-        let criteria = expert.map(|expert| {
-            let mut values = [None; 5];
-            for ((value, (audit, _)), part) in values.iter_mut().zip(WEIGHTS).zip(survey_parts) {
-                *value = part
-                    .map(|part| part + audit.iter().map(|(weight, input)| weight * expert.get(*input)).sum::<f64>());
+/// Σ weight × value over `terms`, with the policy for missing values: `None` when nothing has a
+/// value, or under `Strict` when anything is missing; under `Reweight` the weights of the terms
+/// present are scaled up to `share` (the weight all the terms have together).
+fn weighted(terms: impl IntoIterator<Item = (f64, Option<f64>)>, empty: EmptyIndicators) -> Option<f64> {
+    let (mut share, mut present, mut sum, mut missing) = (0.0, 0.0, 0.0, false);
+    for (weight, value) in terms {
+        share += weight;
+        match value {
+            Some(value) => {
+                present += weight;
+                sum += weight * value;
             }
+            None => missing = true,
+        }
+    }
+    if present == 0.0 || (missing && empty == EmptyIndicators::Strict) {
+        return None;
+    }
+    Some(if missing { sum * share / present } else { sum })
+}
+
+impl Scores {
+    pub fn of(tally: &Tally, method: Method, expert: Option<&ExpertScores>) -> Scores {
+        let indicators = Indicators::of(tally, method.openness);
+        let survey_terms = |survey: &[(f64, Indicator)]| {
+            survey.iter().map(|(weight, indicator)| (*weight, indicators.get(*indicator))).collect::<Vec<_>>()
+        };
+        let survey_parts: [Option<f64>; 5] = WEIGHTS.map(|(_, survey)| weighted(survey_terms(survey), method.empty));
+        let criteria = expert.map(|expert| {
+            let values = WEIGHTS.map(|(audit, survey)| {
+                let audit = audit.iter().map(|(weight, input)| (*weight, Some(expert.get(*input))));
+                weighted(audit.chain(survey_terms(survey)), method.empty)
+            });
             let total = values.iter().copied().sum::<Option<f64>>().map(|sum| sum / values.len() as f64);
             Criteria { values, total }
         });
@@ -461,7 +521,11 @@ mod tests {
 
     #[test]
     fn no_respondents_is_no_data_everywhere() {
-        let scores = Scores::of(&Tally::default(), OpennessVariant::PerRespondent, None);
+        let scores = Scores::of(
+            &Tally::default(),
+            Method { openness: OpennessVariant::PerRespondent, ..Method::default() },
+            None,
+        );
         assert!(Indicator::ALL.iter().all(|i| scores.indicators.get(*i).is_none()));
         assert_eq!(scores.survey_parts, [None; 5]);
         assert_eq!(scores.criteria, None, "no expert inputs, no criteria");
@@ -522,9 +586,11 @@ mod tests {
         ])
     }
 
+    const STRICT: Method = Method { openness: OpennessVariant::PerAnswered, empty: EmptyIndicators::Strict };
+
     #[test]
     fn survey_parts_of_the_criteria() {
-        let scores = Scores::of(&mixed(), OpennessVariant::PerAnswered, None);
+        let scores = Scores::of(&mixed(), STRICT, None);
         let [k1, k2, k3, k4, k5] = scores.survey_parts;
         close(k1, 0.4 * 75.0);
         close(k2, 0.5 * 50.0);
@@ -540,7 +606,7 @@ mod tests {
     #[test]
     fn criteria_and_total_with_expert_inputs() {
         // Everyone «Да» everywhere: every indicator 100.
-        let scores = Scores::of(&tally(&[ALL_YES]), OpennessVariant::PerAnswered, Some(&EXPERT));
+        let scores = Scores::of(&tally(&[ALL_YES]), Method::default(), Some(&EXPERT));
         let criteria = scores.criteria.expect("expert inputs given");
         let [k1, k2, k3, k4, k5] = criteria.values;
         close(k1, 0.3 * 90.0 + 0.3 * 100.0 + 0.4 * 100.0); // 97
@@ -552,8 +618,8 @@ mod tests {
     }
 
     #[test]
-    fn no_data_propagates_into_the_criterion_and_the_total() {
-        let scores = Scores::of(&mixed(), OpennessVariant::PerAnswered, Some(&EXPERT));
+    fn strictly_no_data_propagates_into_the_criterion_and_the_total() {
+        let scores = Scores::of(&mixed(), STRICT, Some(&EXPERT));
         let criteria = scores.criteria.unwrap();
         close(criteria.values[0], 27.0 + 30.0 + 30.0);
         close(criteria.values[1], 40.0 + 25.0);
@@ -564,10 +630,149 @@ mod tests {
         // With a respondent with a disability the school gets К3 and a total.
         let mut t = mixed();
         t.add(response("q1=no q3=no q5=yes q6=yes q7=yes q8=yes q9=yes q10=no q12=yes q13=yes q14=yes"));
-        let criteria = Scores::of(&t, OpennessVariant::PerAnswered, Some(&EXPERT)).criteria.unwrap();
+        let criteria = Scores::of(&t, STRICT, Some(&EXPERT)).criteria.unwrap();
         // 3.3 = 100 → К3 = 18 + 20 + 30 = 68.
         close(criteria.values[2], 68.0);
         assert!(criteria.total.is_some());
+    }
+
+    /// Worked examples DERIVED from the formulas of 344н as the team's reference gives them
+    /// (`shared/reference/noko-questionnaire.md`), NOT published: no published calculation with
+    /// its inputs was found (docs/noko-research.md). Expert inputs [`EXPERT`]: the audit's share is
+    /// К1 27 + 30 = 57 (weight 0.6), К2 40 (0.5), К3 18 + 20 = 38 (0.7).
+    mod derived_examples {
+        use super::*;
+
+        const REWEIGHT: Method = Method { openness: OpennessVariant::PerAnswered, empty: EmptyIndicators::Reweight };
+
+        fn criteria(responses: &[&str], method: Method) -> Criteria {
+            Scores::of(&tally(responses), method, Some(&EXPERT)).criteria.expect("expert inputs given")
+        }
+
+        fn check(actual: Criteria, expected: [Option<f64>; 5], total: Option<f64>) {
+            for (number, (actual, expected)) in actual.values.iter().zip(expected).enumerate() {
+                match expected {
+                    Some(expected) => close(*actual, expected),
+                    None => assert_eq!(*actual, None, "К{}", number + 1),
+                }
+            }
+            match total {
+                Some(total) => close(actual.total, total),
+                None => assert_eq!(actual.total, None, "total"),
+            }
+        }
+
+        /// Чинв = 0: nobody has a disability, so 3.3 is н/д. 1.3 = 0.5 × (1/2 + 1/2) × 100 = 50;
+        /// 2.3, 4.1, 4.2, 5.1, 5.2, 5.3 = 3/4 = 75; 4.3 = 1/2 = 50.
+        const NO_DISABLED: [&str; 4] = [
+            "q1=yes q2=yes q3=yes q4=yes q5=yes q6=no q8=yes q9=yes q10=yes q11=yes q12=yes q13=yes q14=yes",
+            "q1=yes q2=no q3=yes q4=no q5=yes q6=no q8=yes q9=no q10=yes q11=no q12=yes q13=no q14=yes",
+            "q1=no q3=no q5=no q6=no q8=no q9=yes q10=no q12=no q13=yes q14=yes",
+            "q1=no q3=no q5=yes q6=no q8=yes q9=yes q10=no q12=yes q13=yes q14=no",
+        ];
+
+        #[test]
+        fn a_school_without_disabled_respondents() {
+            // К1 57 + 0.4 × 50 = 77; К2 40 + 0.5 × 75 = 77.5; К4 30 + 30 + 10 = 70; К5 75.
+            check(criteria(&NO_DISABLED, STRICT), [Some(77.0), Some(77.5), None, Some(70.0), Some(75.0)], None);
+            // К3 from the audit alone: (18 + 20) / 0.7 = 54.2857…; total (77 + 77.5 + 54.2857 + 70 + 75) / 5.
+            let k3 = 38.0 / 0.7;
+            check(
+                criteria(&NO_DISABLED, REWEIGHT),
+                [Some(77.0), Some(77.5), Some(k3), Some(70.0), Some(75.0)],
+                Some((77.0 + 77.5 + k3 + 70.0 + 75.0) / 5.0),
+            );
+            let parts = Scores::of(&tally(&NO_DISABLED), REWEIGHT, None).survey_parts;
+            assert_eq!(parts[2], None, "К3's survey part has no indicator to stand on");
+            close(parts[3], 70.0);
+        }
+
+        /// Nobody used remote contact: 4.3 is н/д. 1.3 = 0.5 × (2/2 + 0/1) × 100 = 50; 2.3 = 50;
+        /// 3.3 = 1/1 = 100; 4.1 = 100; 4.2 = 50; 5.1 = 50; 5.2 = 100; 5.3 = 50.
+        const NO_REMOTE: [&str; 2] = [
+            "q1=yes q2=yes q3=yes q4=no q5=yes q6=yes q7=yes q8=yes q9=no q10=no q12=yes q13=yes q14=yes",
+            "q1=yes q2=yes q3=no q5=no q6=no q8=yes q9=yes q10=no q12=no q13=yes q14=no",
+        ];
+
+        #[test]
+        fn a_school_where_nobody_used_remote_contact() {
+            // К1 77; К2 40 + 25 = 65; К3 38 + 30 = 68; К5 15 + 20 + 25 = 60.
+            check(criteria(&NO_REMOTE, STRICT), [Some(77.0), Some(65.0), Some(68.0), None, Some(60.0)], None);
+            // К4 over 4.1 and 4.2, weights 0.4 and 0.4 scaled to 0.5 each: (40 + 20) / 0.8 = 75;
+            // total (77 + 65 + 68 + 75 + 60) / 5 = 69.
+            check(
+                criteria(&NO_REMOTE, REWEIGHT),
+                [Some(77.0), Some(65.0), Some(68.0), Some(75.0), Some(60.0)],
+                Some(69.0),
+            );
+            assert_eq!(Scores::of(&tally(&NO_REMOTE), STRICT, None).survey_parts[3], None);
+            close(Scores::of(&tally(&NO_REMOTE), REWEIGHT, None).survey_parts[3], 75.0);
+        }
+
+        /// Only the website was used (nobody read the stands): 1.3 = 1/2 = 50 per answered,
+        /// (0 + 1) / (2 × 2) = 25 per respondent; 2.3 = 100; 3.3 = 0/1 = 0; 4.1 = 50; 4.2 = 100;
+        /// 4.3 = 1/1 = 100; 5.1 = 100; 5.2 = 50; 5.3 = 100. Nothing is н/д: both policies agree.
+        const SITE_ONLY: [&str; 2] = [
+            "q1=no q3=yes q4=yes q5=yes q6=yes q7=no q8=yes q9=yes q10=yes q11=yes q12=yes q13=yes q14=yes",
+            "q1=no q3=yes q4=no q5=yes q6=no q8=no q9=yes q10=no q12=yes q13=no q14=yes",
+        ];
+
+        #[test]
+        fn a_school_where_only_the_website_was_used() {
+            // К1 57 + 20 = 77; К2 40 + 50 = 90; К3 38 + 0 = 38; К4 20 + 40 + 20 = 80; К5 30 + 10 + 50 = 90.
+            let expected = [Some(77.0), Some(90.0), Some(38.0), Some(80.0), Some(90.0)];
+            for method in [STRICT, REWEIGHT] {
+                check(criteria(&SITE_ONLY, method), expected, Some(75.0));
+            }
+            // Per respondent, К1 = 57 + 0.4 × 25 = 67 and the total (67 + 90 + 38 + 80 + 90) / 5 = 73.
+            let per_respondent = Method { openness: OpennessVariant::PerRespondent, ..REWEIGHT };
+            check(
+                criteria(&SITE_ONLY, per_respondent),
+                [Some(67.0), Some(90.0), Some(38.0), Some(80.0), Some(90.0)],
+                Some(73.0),
+            );
+        }
+
+        #[test]
+        fn a_school_where_nobody_used_the_stands_or_the_website() {
+            // 1.3, 3.3 and 4.3 н/д; the rest 100. К1 from the audit alone: 57 / 0.6 = 95.
+            let one = ["q1=no q3=no q5=yes q6=no q8=yes q9=yes q10=no q12=yes q13=yes q14=yes"];
+            check(criteria(&one, STRICT), [None, Some(90.0), None, None, Some(100.0)], None);
+            let k3 = 38.0 / 0.7;
+            check(
+                criteria(&one, REWEIGHT),
+                [Some(95.0), Some(90.0), Some(k3), Some(100.0), Some(100.0)],
+                Some((95.0 + 90.0 + k3 + 100.0 + 100.0) / 5.0),
+            );
+            // Per respondent, 1.3 is 0 rather than н/д: К1 = 57.
+            let per_respondent = Method { openness: OpennessVariant::PerRespondent, ..REWEIGHT };
+            close(criteria(&one, per_respondent).values[0], 57.0);
+        }
+
+        #[test]
+        fn nobody_answered_is_no_data_under_every_policy() {
+            for method in [STRICT, REWEIGHT] {
+                let scores = Scores::of(&Tally::default(), method, Some(&EXPERT));
+                assert_eq!(scores.survey_parts, [None; 5]);
+                let criteria = scores.criteria.unwrap();
+                assert_eq!(criteria.values[3], None, "К4 is survey only");
+                assert_eq!(criteria.total, None);
+            }
+        }
+
+        #[test]
+        fn the_policy_is_a_setting() {
+            #[derive(Deserialize)]
+            struct S {
+                v: EmptyIndicators,
+            }
+            let parse = |text: &str| toml::from_str::<S>(text).map(|s| s.v);
+            assert_eq!(parse("v = \"reweight\"").unwrap(), EmptyIndicators::Reweight);
+            assert_eq!(parse("v = \"strict\"").unwrap(), EmptyIndicators::Strict);
+            assert!(parse("v = \"as-100\"").is_err());
+            assert_eq!("strict".parse(), Ok(EmptyIndicators::Strict));
+            assert_eq!(EmptyIndicators::default(), EmptyIndicators::Reweight);
+        }
     }
 
     #[test]
