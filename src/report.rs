@@ -873,6 +873,27 @@ mod tests {
     }
 
     #[test]
+    fn workbook_rows_stand_out_by_their_style() {
+        use std::io::Read;
+        let row = || vec![Cell::Text("x".into()), Cell::Blank];
+        let table = Table {
+            header: vec!["a".into(), "b".into()],
+            rows: vec![row(), row(), row()],
+            styles: vec![RowStyle::Plain, RowStyle::Pooled, RowStyle::BelowSample],
+            notes: vec!["n".into()],
+        };
+        let bytes = to_xlsx(&[("T".into(), &table)], "Notes", "н/д").unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an XLSX is a ZIP");
+        let mut styles = String::new();
+        archive.by_name("xl/styles.xml").unwrap().read_to_string(&mut styles).unwrap();
+        assert!(styles.contains("FFD9D9D9") && styles.contains("FFFCE4D6"), "grey and orange fills: {styles}");
+        let mut sheet = String::new();
+        archive.by_name("xl/worksheets/sheet1.xml").unwrap().read_to_string(&mut sheet).unwrap();
+        // The blank cell of a styled row is written, so its fill runs across the row.
+        assert!(sheet.contains("r=\"B3\"") && sheet.contains("r=\"B4\"") && !sheet.contains("r=\"B2\""), "{sheet}");
+    }
+
+    #[test]
     fn csv_rounds_points_and_writes_no_data_sections_and_notes() {
         let table = Table::plain(
             vec!["a".into(), "b".into(), "c".into(), "d".into()],
