@@ -149,6 +149,10 @@ pub enum Expected {
     Language,
     /// A URL.
     Url,
+    /// A duration like 24h.
+    Duration,
+    /// Hours like 21:00-09:00.
+    QuietHours,
 }
 
 impl Expected {
@@ -162,6 +166,8 @@ impl Expected {
             Expected::Positive => "failure-expected-positive",
             Expected::Language => "failure-expected-language",
             Expected::Url => "failure-expected-url",
+            Expected::Duration => "failure-expected-duration",
+            Expected::QuietHours => "failure-expected-quiet-hours",
         }
     }
 }
