@@ -194,6 +194,20 @@ async fn no_reminder_after_the_campaign_closed(mut app: TestApp) {
     assert!(reminders(&app, parent.id()).is_empty(), "the campaign is closed: no reminder");
 }
 
+async fn a_shorter_remind_after_from_the_environment(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], -1, 3).await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "02:00:00"))]).await;
+    let parent = app.api.user(7_350_000_051, "ru");
+    leave_after(&parent, link(&links, "5А"), 1).await;
+    app.stop_bot().await;
+
+    // Two hours later (12:00 in Irkutsk), with `ANKETA_REMIND_AFTER=90m`.
+    app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "04:00:00")), ("ANKETA_REMIND_AFTER", "90m")]).await;
+    let reminder = wait_for_reminder(&app, &parent).await;
+    assert!(reminder.contains("Вы ответили на 1 из"), "{reminder}");
+    app.stop_bot().await;
+}
+
 /// The class teacher's daily line at 09:00 in Irkutsk (01:00 UTC) on day `offset`.
 async fn teacher_line(app: &mut TestApp, teacher: i64, offset: i64) -> String {
     let before = app.api.seq();
@@ -243,5 +257,6 @@ on_both_engines!(
     not_at_night_in_the_schools_timezone_but_in_the_morning,
     no_thanks_deletes_the_draft_and_the_link_starts_afresh,
     no_reminder_after_the_campaign_closed,
+    a_shorter_remind_after_from_the_environment,
     the_teachers_line_counts_the_unfinished_only_from_the_threshold,
 );

@@ -94,7 +94,33 @@ pub async fn schedule(bot: Bot, app: std::sync::Arc<App>, mut stop: watch::Recei
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::i18n::Texts;
+    use crate::survey::{Input, Lang, Questionnaire, Survey};
+
+    #[test]
+    fn the_reminder_says_how_far_the_survey_got_in_either_language() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires/noko-parents.toml");
+        let survey = Survey::new([Arc::new(Questionnaire::load(std::path::Path::new(path)).unwrap())]);
+        let texts = Texts::default();
+        let started = Draft::default().step(&survey, Input::Begin).unwrap();
+        let one = started.step(&survey, Input::Choose("no".into())).unwrap();
+        // Skip logic: the number of questions left to see depends on the answers so far.
+        let (total, all) = (one.progress(&survey).unwrap().total, started.progress(&survey).unwrap().total);
+        for (lang, draft, expected) in [
+            (Lang::Ru, &one, format!("Вы ответили на 1 из {total} вопросов анкеты")),
+            (Lang::En, &one, format!("You have answered 1 of {total} questions of the questionnaire")),
+            (Lang::Ru, &started, format!("но ещё не ответили ни на один из {all} вопросов")),
+            (Lang::Ru, &Draft::default(), "но ещё не начали его".to_string()),
+        ] {
+            let screen = Painter { texts: &texts, lang, revision: 7 }.reminder(&survey, draft, "Школа № 1");
+            assert!(screen.text.contains(&expected) && screen.text.contains("Школа № 1"), "{}", screen.text);
+            let buttons: Vec<_> = screen.keyboard.inline_keyboard.iter().flatten().collect();
+            assert_eq!(buttons.len(), 2, "continue and no thanks");
+        }
+    }
 
     #[test]
     fn a_campaign_is_open_from_its_first_to_its_last_day_unless_closed() {
