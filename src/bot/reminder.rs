@@ -4,6 +4,7 @@
 //! so neither a restart nor a second replica sends another for the same draft; a process that
 //! dies between the claim and the send loses that reminder (at most once, never twice).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,10 +44,11 @@ async fn round(bot: &Bot, app: &App, now: DateTime<Utc>, stop: &mut watch::Recei
             continue;
         }
         let Some(key) = ChatKey::from_bytes(&due.chat_key) else { continue };
-        let Some((chat, reminder)) = prepare(app, &key, &due).await? else { continue };
         if !app.db.claim_reminder(&key, due.revision, now).await? {
             continue;
         }
+        // Claimed first: a draft whose reminder cannot be written is not looked at again.
+        let Some((chat, reminder)) = prepare(app, &key, &due).await? else { continue };
         tokio::time::sleep(crate::digest::PACE).await;
         let message = bot.send_message(chat, reminder.text).reply_markup(reminder.keyboard);
         tokio::select! {
@@ -75,7 +77,7 @@ async fn prepare(app: &App, key: &ChatKey, due: &DueReminder) -> anyhow::Result<
 }
 
 /// Runs reminder rounds, now and every [`ROUND_EVERY`], until told to stop.
-pub async fn schedule(bot: Bot, app: std::sync::Arc<App>, mut stop: watch::Receiver<bool>) {
+pub async fn schedule(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         match round(&bot, &app, app.clock.now(), &mut stop).await {
             Ok(0) => {}
@@ -94,8 +96,6 @@ pub async fn schedule(bot: Bot, app: std::sync::Arc<App>, mut stop: watch::Recei
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::i18n::Texts;
     use crate::survey::{Input, Lang, Questionnaire, Survey};
