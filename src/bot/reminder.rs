@@ -53,7 +53,10 @@ async fn round(bot: &Bot, app: &App, now: DateTime<Utc>, stop: &mut watch::Recei
         let message = bot.send_message(chat, reminder.text).reply_markup(reminder.keyboard);
         tokio::select! {
             result = sending::send(message) => match result {
-                Ok(_) => sent += 1,
+                Ok(_) => {
+                    crate::metrics::reminder_sent();
+                    sent += 1;
+                }
                 // Claimed: not retried, a reminder is better lost than sent twice.
                 Err(e) => tracing::info!(error = %e, "a reminder could not be sent"),
             },
