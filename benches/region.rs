@@ -717,7 +717,8 @@ async fn walk(bench: &Bench, rng: &mut StdRng, steps: &mut Vec<Duration>) -> any
     let revision = rng.gen_range(1..1_i64 << 40);
     let mut screen = Draft::default();
     let chat = bench.key.chat_key(person);
-    db.start_draft(&chat, &bench.classes[class].code, &serde_json::to_string(&screen)?, revision, Utc::now()).await?;
+    db.start_draft(&chat, &bench.classes[class].code, &serde_json::to_string(&screen)?, revision, Utc::now(), None)
+        .await?;
     while screen.stage != Stage::Review {
         let input = press(&bench.survey, &screen, rng);
         let started = Instant::now();
@@ -888,7 +889,7 @@ async fn fill(
                 let draft = templates.choose(&mut rng).expect("templates");
                 let revision = rng.gen_range(1..1_i64 << 40);
                 let chat = bench.key.chat_key(person);
-                db.start_draft(&chat, &class.code, &serde_json::to_string(draft)?, revision, Utc::now()).await?;
+                db.start_draft(&chat, &class.code, &serde_json::to_string(draft)?, revision, Utc::now(), None).await?;
                 let response = response(&bench, class, draft)?;
                 let identity = bench.key.identity(person as u64, bench.campaign_id, class.school_id);
                 let outcome = db.submit_response(&chat, revision, identity.as_bytes(), &response).await?;

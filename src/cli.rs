@@ -726,7 +726,7 @@ impl Cli {
 
 async fn invite(settings: &Settings, target: &InviteFor, expires_in: &str, console: &Console) -> anyhow::Result<()> {
     let db = open(settings, console).await?;
-    let valid_for = app::staff::parse_duration(expires_in)?;
+    let valid_for = crate::config::parse_duration(expires_in)?;
     let (link, expires_at) =
         app::staff::invite(&db, target, valid_for, &settings.telegram.bot_username, Utc::now()).await?;
     console.say("cli-invitation", &args![("until", local_time(settings, expires_at))]);

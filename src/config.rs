@@ -165,6 +165,42 @@ pub struct SurveySettings {
     /// region's own: release days, campaign states and times shown to operators.
     #[serde(deserialize_with = "timezone")]
     pub default_timezone: Tz,
+    /// How long a draft waits untouched before its respondent gets its one reminder
+    /// (`ANKETA_REMIND_AFTER`).
+    #[serde(deserialize_with = "remind_after")]
+    pub remind_after: chrono::Duration,
+    /// The school's local hours in which no reminder is sent (`ANKETA_QUIET_HOURS`): it waits for
+    /// the end of them.
+    #[serde(deserialize_with = "quiet_hours")]
+    pub quiet_hours: QuietHours,
+}
+
+/// Local hours from `start` until `end` (across midnight when `end` is earlier), as "21:00-09:00".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+}
+
+impl QuietHours {
+    pub fn contains(&self, time: NaiveTime) -> bool {
+        if self.start <= self.end {
+            self.start <= time && time < self.end
+        } else {
+            time >= self.start || time < self.end
+        }
+    }
+}
+
+impl std::str::FromStr for QuietHours {
+    type Err = Failure;
+
+    fn from_str(text: &str) -> Result<Self, Failure> {
+        let refused = || setting("survey.quiet_hours", text, Expected::QuietHours);
+        let (start, end) = text.split_once('-').ok_or_else(refused)?;
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| refused());
+        Ok(QuietHours { start: time(start)?, end: time(end)? })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -238,6 +274,11 @@ impl Default for SurveySettings {
             questionnaires_dir: PathBuf::from("questionnaires"),
             draft_retention_days: 30,
             default_timezone: chrono_tz::Europe::Moscow,
+            remind_after: chrono::Duration::hours(24),
+            quiet_hours: QuietHours {
+                start: NaiveTime::from_hms_opt(21, 0, 0).expect("a time of day"),
+                end: NaiveTime::from_hms_opt(9, 0, 0).expect("a time of day"),
+            },
         }
     }
 }
@@ -297,6 +338,13 @@ impl Settings {
         }
         if let Some(listen) = env_value("ANKETA_LISTEN") {
             settings.server.listen = Some(parse_listen(&listen)?);
+        }
+        if let Some(after) = env_value("ANKETA_REMIND_AFTER") {
+            settings.survey.remind_after =
+                parse_duration(&after).map_err(|_| setting("ANKETA_REMIND_AFTER", &after, Expected::Duration))?;
+        }
+        if let Some(hours) = env_value("ANKETA_QUIET_HOURS") {
+            settings.survey.quiet_hours = hours.parse()?;
         }
         if let Some(language) = env_value("ANKETA_LANGUAGE") {
             settings.ui.language = Some(language.parse()?);
@@ -394,6 +442,34 @@ fn time_of_day<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, 
         .map_err(|_| serde::de::Error::custom(setting("digest.time", &text, Expected::TimeOfDay)))
 }
 
+/// `survey.remind_after`: a duration such as "24h".
+fn remind_after<'de, D: Deserializer<'de>>(deserializer: D) -> Result<chrono::Duration, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_duration(&text)
+        .map_err(|_| serde::de::Error::custom(setting("survey.remind_after", &text, Expected::Duration)))
+}
+
+/// `survey.quiet_hours`: "HH:MM-HH:MM".
+fn quiet_hours<'de, D: Deserializer<'de>>(deserializer: D) -> Result<QuietHours, D::Error> {
+    String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+}
+
+/// Parses `7d`, `48h`, `90m` or a plain number of days.
+pub fn parse_duration(text: &str) -> anyhow::Result<chrono::Duration> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 'd'),
+    };
+    let n: i64 = number.parse().ok().filter(|n| *n > 0).ok_or_else(|| Failure::BadDuration(text.to_string()))?;
+    Ok(match unit {
+        'd' => chrono::Duration::days(n),
+        'h' => chrono::Duration::hours(n),
+        'm' => chrono::Duration::minutes(n),
+        _ => return Err(Failure::BadDuration(text.to_string()).into()),
+    })
+}
+
 /// `server.listen`: empty for none, else `host:port`.
 fn listen_address<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SocketAddr>, D::Error> {
     let text = String::deserialize(deserializer)?;
@@ -441,6 +517,32 @@ mod tests {
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
         assert_eq!(shipped.server.listen, defaults.server.listen);
         assert_eq!(shipped.ui.language, defaults.ui.language);
+        assert_eq!(shipped.survey.remind_after, defaults.survey.remind_after);
+        assert_eq!(shipped.survey.quiet_hours, defaults.survey.quiet_hours);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("7d").unwrap(), chrono::Duration::days(7));
+        assert_eq!(parse_duration("48h").unwrap(), chrono::Duration::hours(48));
+        assert_eq!(parse_duration("90m").unwrap(), chrono::Duration::minutes(90));
+        assert_eq!(parse_duration("3").unwrap(), chrono::Duration::days(3));
+        for bad in ["", "d", "-1d", "0d", "7w", "seven"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn quiet_hours_may_run_across_midnight() {
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let night: QuietHours = "21:00-09:00".parse().unwrap();
+        assert!(night.contains(at(23, 0)) && night.contains(at(21, 0)) && night.contains(at(8, 59)));
+        assert!(!night.contains(at(9, 0)) && !night.contains(at(20, 59)) && !night.contains(at(12, 0)));
+        let lunch: QuietHours = "13:00-14:00".parse().unwrap();
+        assert!(lunch.contains(at(13, 30)) && !lunch.contains(at(14, 0)) && !lunch.contains(at(9, 0)));
+        for bad in ["21:00", "21-09", "25:00-09:00", ""] {
+            assert!(bad.parse::<QuietHours>().is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -155,6 +155,10 @@ pub enum Expected {
     Percent,
     /// A whole number, 0 or more.
     Count,
+    /// A duration like 24h.
+    Duration,
+    /// Hours like 21:00-09:00.
+    QuietHours,
 }
 
 impl Expected {
@@ -171,6 +175,8 @@ impl Expected {
             Expected::EmptyIndicators => "failure-expected-empty-indicators",
             Expected::Percent => "failure-expected-percent",
             Expected::Count => "failure-expected-count",
+            Expected::Duration => "failure-expected-duration",
+            Expected::QuietHours => "failure-expected-quiet-hours",
         }
     }
 }

@@ -17,6 +17,7 @@ const STEP_SECONDS: &str = "anketa_step_duration_seconds";
 const RESPONSES: &str = "anketa_responses_released_total";
 const DRAFTS_OPEN: &str = "anketa_drafts_open";
 const DIGESTS: &str = "anketa_digests_sent_total";
+const REMINDERS: &str = "anketa_reminders_sent_total";
 const TELEGRAM_ERRORS: &str = "anketa_telegram_api_errors_total";
 
 /// Step latency buckets: a step is a few milliseconds; anything near a second is an incident.
@@ -44,6 +45,7 @@ fn describe() {
     metrics::describe_counter!(RESPONSES, "Completed questionnaires released from the ballot box (in groups).");
     metrics::describe_gauge!(DRAFTS_OPEN, "Unfinished questionnaires in the database (all replicas).");
     metrics::describe_counter!(DIGESTS, "Daily digests delivered to staff.");
+    metrics::describe_counter!(REMINDERS, "Reminders of an unfinished survey delivered to respondents.");
     metrics::describe_counter!(TELEGRAM_ERRORS, "Failed Telegram Bot API calls, by HTTP status or failure kind.");
 }
 
@@ -82,6 +84,10 @@ pub fn responses_released(count: u64) {
 
 pub fn digest_sent() {
     counter!(DIGESTS).increment(1);
+}
+
+pub fn reminder_sent() {
+    counter!(REMINDERS).increment(1);
 }
 
 pub fn drafts_open(count: i64) {

@@ -121,6 +121,32 @@ impl IdentityKey {
         mac.update(format!("anketa/chat/v1\0{chat_id}").as_bytes());
         ChatKey(mac.finalize().into_bytes().into())
     }
+
+    /// The chat id of a draft, sealed so that its one reminder can be sent: XORed with a pad the
+    /// key derives from the draft's [`ChatKey`], so the stored bytes are none of the chat id's
+    /// encodings and tell nothing to a reader without the key. A key holder learns nothing new:
+    /// with the key, a known chat id finds its draft through [`IdentityKey::chat_key`] anyway.
+    pub fn seal_chat(&self, chat_id: i64) -> [u8; 8] {
+        let pad = self.chat_pad(&self.chat_key(chat_id));
+        std::array::from_fn(|i| chat_id.to_be_bytes()[i] ^ pad[i])
+    }
+
+    /// The chat id [`IdentityKey::seal_chat`] sealed for the draft `key`; `None` when the bytes were
+    /// not sealed for this draft under this key.
+    pub fn open_chat(&self, key: &ChatKey, sealed: &[u8]) -> Option<i64> {
+        let sealed: [u8; 8] = sealed.try_into().ok()?;
+        let pad = self.chat_pad(key);
+        let chat_id = i64::from_be_bytes(std::array::from_fn(|i| sealed[i] ^ pad[i]));
+        (self.chat_key(chat_id) == *key).then_some(chat_id)
+    }
+
+    fn chat_pad(&self, key: &ChatKey) -> [u8; 8] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(b"anketa/reminder-chat/v1\0");
+        mac.update(key.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        std::array::from_fn(|i| digest[i])
+    }
 }
 
 /// A draft's key: HMAC-SHA256 of the chat id under the identity key.
@@ -130,6 +156,11 @@ pub struct ChatKey([u8; 32]);
 impl ChatKey {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+
+    /// A key as stored in a draft's row.
+    pub fn from_bytes(bytes: &[u8]) -> Option<ChatKey> {
+        bytes.try_into().ok().map(ChatKey)
     }
 }
 
@@ -208,6 +239,19 @@ pub fn hide_small_groups(rows: Vec<ExportRow>, threshold: usize) -> Vec<ExportRo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sealed_chat_opens_only_for_its_draft_and_key() {
+        let key = IdentityKey::new(&[7; 32]).unwrap();
+        let chat = 7_340_000_123_i64;
+        let sealed = key.seal_chat(chat);
+        assert_ne!(&sealed, &chat.to_be_bytes());
+        assert_eq!(key.open_chat(&key.chat_key(chat), &sealed), Some(chat));
+        assert_eq!(key.open_chat(&key.chat_key(chat + 1), &sealed), None, "another draft's key");
+        let other = IdentityKey::new(&[8; 32]).unwrap();
+        assert_eq!(other.open_chat(&other.chat_key(chat), &sealed), None, "another identity key");
+        assert_eq!(key.open_chat(&key.chat_key(chat), &sealed[..7]), None);
+    }
 
     fn row(school: &str, class: &str) -> ExportRow {
         ExportRow { municipality: "M".into(), school: school.into(), class: class.into(), ..ExportRow::default() }

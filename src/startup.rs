@@ -1,6 +1,6 @@
 //! Wiring for `anketa run`: the one place that knows every part. Builds the bot, the storage, the
 //! metrics and the HTTP server, takes updates by polling or by webhook, starts the background
-//! purge and digests, and on SIGTERM/SIGINT stops taking updates, lets those in flight finish
+//! purge, digests and reminders, and on SIGTERM/SIGINT stops taking updates, lets those in flight finish
 //! (bounded by [`SHUTDOWN_GRACE`]) and exits.
 
 use std::sync::Arc;
@@ -81,6 +81,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let background = [
         tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone())),
         tokio::spawn(digest::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
+        tokio::spawn(bot::reminder::schedule(bot.clone(), app.clone(), stop_rx.clone())),
         tokio::spawn(upkeep_metrics(metrics.clone(), stop_rx.clone())),
         tokio::spawn(app.ballots.clone().keep(stop_rx.clone())),
     ];

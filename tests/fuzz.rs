@@ -1770,7 +1770,7 @@ async fn submit(
     identity: &[u8],
     stale: bool,
 ) -> Result<SubmitOutcome, TestCaseError> {
-    db.start_draft(&chat, &class.code, "{}", 1, Utc::now()).await.map_err(fail)?;
+    db.start_draft(&chat, &class.code, "{}", 1, Utc::now(), None).await.map_err(fail)?;
     db.submit_response(&chat, if stale { 2 } else { 1 }, identity, &class.response).await.map_err(fail)
 }
 

@@ -89,7 +89,7 @@ async fn seed(app: &TestApp) {
         let code = links.iter().find(|l| l.class == *class).unwrap().code();
         let target = db.resolve_link(code).await.unwrap().unwrap();
         let chat = key.chat_key(n as i64 + 1);
-        db.start_draft(&chat, code, "{}", 1, Utc::now()).await.unwrap();
+        db.start_draft(&chat, code, "{}", 1, Utc::now(), None).await.unwrap();
         let response = NewResponse {
             campaign_id: target.campaign.id,
             school_id: target.school_id,

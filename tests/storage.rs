@@ -5,10 +5,10 @@ mod support;
 
 use std::sync::Arc;
 
-use anketa::db::{Db, NewCampaign, NewResponse, SubmitOutcome};
+use anketa::db::{Db, NewCampaign, NewResponse, Reachable, SubmitOutcome};
 use anketa::privacy::IdentityKey;
 use anketa::roster;
-use anketa::survey::Audience;
+use anketa::survey::{Audience, Lang};
 use chrono::Utc;
 use support::TestApp;
 
@@ -56,7 +56,7 @@ async fn two_processes_submitting_for_one_person_store_exactly_one_response(app:
         let identity = key.identity(1_000 + round as u64, campaign, school);
         let (chat_a, chat_b) = (key.chat_key(round * 2 + 1), key.chat_key(round * 2 + 2));
         for chat in [&chat_a, &chat_b] {
-            first.start_draft(chat, &code, "{}", 7, Utc::now()).await.unwrap();
+            first.start_draft(chat, &code, "{}", 7, Utc::now(), None).await.unwrap();
         }
         let (a, b) = tokio::join!(
             first.submit_response(&chat_a, 7, identity.as_bytes(), &response),
@@ -77,12 +77,12 @@ async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: T
     let code = "code1";
     let key = IdentityKey::new(&[9; 32]).unwrap();
     let (one, two) = (key.chat_key(1), key.chat_key(2));
-    db.start_draft(&one, code, "{\"a\":1}", 10, Utc::now()).await.unwrap();
+    db.start_draft(&one, code, "{\"a\":1}", 10, Utc::now(), None).await.unwrap();
     assert_eq!(db.update_draft(&one, 10, "{\"a\":2}", None, Utc::now()).await.unwrap(), Some(11));
     assert_eq!(db.update_draft(&one, 10, "{\"a\":3}", None, Utc::now()).await.unwrap(), None, "stale revision");
     assert_eq!(db.load_draft(&one).await.unwrap().unwrap().state, "{\"a\":2}");
 
-    db.start_draft(&two, code, "{}", 5, Utc::now() - chrono::Duration::days(40)).await.unwrap();
+    db.start_draft(&two, code, "{}", 5, Utc::now() - chrono::Duration::days(40), None).await.unwrap();
     let purged = db.purge_drafts(Utc::now() - chrono::Duration::days(30)).await.unwrap();
     assert_eq!(purged, 1);
     assert!(db.load_draft(&two).await.unwrap().is_none());
@@ -104,7 +104,7 @@ async fn the_export_reads_back_any_answer_text_exactly(app: TestApp) {
             answers: answers.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect(),
         };
         let chat = key.chat_key(person as i64);
-        db.start_draft(&chat, &code, "{}", 1, Utc::now()).await.unwrap();
+        db.start_draft(&chat, &code, "{}", 1, Utc::now(), None).await.unwrap();
         let identity = key.identity(person as u64, campaign, school);
         assert_eq!(db.submit_response(&chat, 1, identity.as_bytes(), &response).await.unwrap(), SubmitOutcome::Stored);
     }
@@ -135,7 +135,32 @@ async fn the_export_reads_back_any_answer_text_exactly(app: TestApp) {
     assert_eq!(exported, expected);
 }
 
+async fn a_drafts_reminder_is_claimed_by_one_process_once(app: TestApp) {
+    let (first, _, _, _, code) = seeded(&app.db_url).await;
+    let second = Db::connect(&app.db_url).await.unwrap();
+    let key = IdentityKey::new(&[9; 32]).unwrap();
+    let (chat_id, now) = (7_350_000_001, Utc::now());
+    let chat = key.chat_key(chat_id);
+    let reachable = Reachable { sealed_chat: key.seal_chat(chat_id), language: Lang::En };
+    let yesterday = now.date_naive().pred_opt().unwrap();
+    first.start_draft(&chat, &code, "{}", 3, now - chrono::Duration::hours(30), Some(&reachable)).await.unwrap();
+    // Not reachable (started before reminders): never due.
+    first.start_draft(&key.chat_key(2), &code, "{}", 3, now - chrono::Duration::hours(30), None).await.unwrap();
+    assert!(first.due_reminders(now - chrono::Duration::hours(31), yesterday).await.unwrap().is_empty(), "too young");
+    let due = first.due_reminders(now - chrono::Duration::hours(24), yesterday).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(key.open_chat(&chat, &due[0].reminder_chat), Some(chat_id));
+    assert_eq!(due[0].language, Lang::En);
+
+    assert!(!first.claim_reminder(&chat, 2, now).await.unwrap(), "a draft changed since it was found");
+    let (a, b) = tokio::join!(first.claim_reminder(&chat, 3, now), second.claim_reminder(&chat, 3, now));
+    assert!(a.unwrap() ^ b.unwrap(), "exactly one process claims the reminder");
+    assert!(!first.claim_reminder(&chat, 3, now).await.unwrap(), "never twice");
+    assert!(first.due_reminders(now, yesterday).await.unwrap().is_empty(), "claimed: not due again");
+}
+
 on_both_engines!(
+    a_drafts_reminder_is_claimed_by_one_process_once,
     two_processes_submitting_for_one_person_store_exactly_one_response,
     a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged,
     the_export_reads_back_any_answer_text_exactly,

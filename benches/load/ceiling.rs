@@ -52,7 +52,7 @@ pub async fn measure(seed: &Seed, transactions: usize) -> anyhow::Result<Ceiling
     let chats: Arc<Vec<anketa::privacy::ChatKey>> =
         Arc::new((0..ROWS).map(|chat| key.chat_key(chat as i64 + 1)).collect());
     for chat in 0..ROWS {
-        db.start_draft(&chats[chat], &seed.codes[chat % seed.codes.len()], &state, 1, Utc::now()).await?;
+        db.start_draft(&chats[chat], &seed.codes[chat % seed.codes.len()], &state, 1, Utc::now(), None).await?;
     }
     let started = Instant::now();
     let mut tasks = JoinSet::new();

@@ -14,3 +14,5 @@ digest-teacher = “{ $name }”, your class: { $line } (target { $target }%)
 digest-teacher-on = Fine: every morning you will get a line about your class. To stop: /digest off
 digest-teacher-off = The daily line about your class is off. To turn it on: /digest on
 digest-teacher-usage = Send /digest on to get a line about your class every morning, or /digest off to stop it.
+# Appended to digest-teacher, only from privacy.min_group_size unfinished drafts of the class.
+digest-teacher-unfinished = Started the survey and not finished yet: { $count }

@@ -2,7 +2,7 @@
 
 ## Welcome
 survey-welcome = Hello! This survey is for the school “{ $school }”, class { $class }.
-survey-anonymity = Your answers are anonymous. Only the answers, the school, the class, who is answering (parent or student) and the date are stored. Not stored: your name, phone number, Telegram account or the exact time. So that everyone answers once, the bot keeps a mark computed from your account with a secret key; it cannot tell who you are and cannot be linked to your answers. Unfinished answers are deleted as soon as you submit.
+survey-anonymity = Your answers are anonymous. Only the answers, the school, the class, who is answering (parent or student) and the date are stored. Not stored: your name, phone number, Telegram account or the exact time. So that everyone answers once, the bot keeps a mark computed from your account with a secret key; it cannot tell who you are and cannot be linked to your answers. While the survey is unfinished, the bot keeps your chat number with it, encrypted, to remind you once; the unfinished answers and it are deleted as soon as you submit or decline.
 survey-begin-button = Start
 survey-choose-audience = Who is answering?
 survey-audience-parent = Parent (legal representative)
@@ -82,3 +82,20 @@ survey-help = This bot runs an anonymous survey of parents and students about th
 survey-command-start = Start or continue the survey
 survey-command-cancel = Delete unfinished answers
 survey-command-help = Help
+
+# The one reminder of an unfinished survey (sent once, after survey.remind_after).
+survey-reminder-progress = { $answered ->
+    [0] You opened the questionnaire “{ $title }” for the school “{ $school }” but have not answered any of its { $total } { $total ->
+        [one] question
+       *[other] questions
+    } yet.
+   *[other] You have answered { $answered } of { $total } { $total ->
+        [one] question
+       *[other] questions
+    } of the questionnaire “{ $title }” for the school “{ $school }”.
+}
+survey-reminder-review = You have answered every question of the questionnaire “{ $title }” for the school “{ $school }” but have not sent your answers yet.
+survey-reminder-welcome = You opened the survey for the school “{ $school }” but have not started it yet.
+survey-reminder-footer = Continue where you stopped: it takes a few minutes. If you would rather not, press “No, thanks” and your unfinished answers are deleted. There will be no further reminders.
+survey-reminder-decline-button = No, thanks
+survey-reminder-declined = All right. Your unfinished answers are deleted; nothing of them is kept. If you change your mind, open your class link again.

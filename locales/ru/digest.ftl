@@ -15,3 +15,5 @@ digest-teacher = «{ $name }», ваш класс: { $line } (цель { $target
 digest-teacher-on = Хорошо: каждое утро вы будете получать строку о вашем классе. Отключить: /digest off
 digest-teacher-off = Ежедневная строка о классе отключена. Включить: /digest on
 digest-teacher-usage = Напишите /digest on, чтобы получать каждое утро строку о вашем классе, или /digest off, чтобы отключить.
+# Appended to digest-teacher, only from privacy.min_group_size unfinished drafts of the class.
+digest-teacher-unfinished = Начали анкету и ещё не закончили: { $count }

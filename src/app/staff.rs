@@ -68,22 +68,6 @@ pub enum InviteFor {
     Class { school: String, class: String },
 }
 
-/// Parses `7d`, `48h`, `90m` or a plain number of days.
-pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let text = text.trim();
-    let (number, unit) = match text.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
-        _ => (text, 'd'),
-    };
-    let n: i64 = number.parse().ok().filter(|n| *n > 0).ok_or_else(|| Failure::BadDuration(text.to_string()))?;
-    Ok(match unit {
-        'd' => Duration::days(n),
-        'h' => Duration::hours(n),
-        'm' => Duration::minutes(n),
-        _ => return Err(Failure::BadDuration(text.to_string()).into()),
-    })
-}
-
 /// Finds a school by its name as people type it (any quotes, case, a part of the name: see
 /// [`places::find`]), or by `municipality/name` when the name alone is ambiguous.
 pub async fn resolve_school(db: &Db, spec: &str) -> anyhow::Result<SchoolRef> {
@@ -301,16 +285,5 @@ mod tests {
         assert!(may_revoke(school, class) && !may_revoke(school, perm_class));
         assert!(!may_revoke(region, region) && !may_revoke(irkutsk, irkutsk) && !may_revoke(school, school));
         assert!(!may_revoke(school, irkutsk) && !may_revoke(class, class) && !may_revoke(irkutsk, region));
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("7d").unwrap(), Duration::days(7));
-        assert_eq!(parse_duration("48h").unwrap(), Duration::hours(48));
-        assert_eq!(parse_duration("90m").unwrap(), Duration::minutes(90));
-        assert_eq!(parse_duration("3").unwrap(), Duration::days(3));
-        for bad in ["", "d", "-1d", "0d", "7w", "seven"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?}");
-        }
     }
 }

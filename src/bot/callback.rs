@@ -17,6 +17,8 @@ pub enum Action {
     Resume,
     /// Discard the unfinished survey and start again from this link code.
     StartOver(String),
+    /// «Нет, спасибо» under the reminder: delete the unfinished survey.
+    Decline,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +49,7 @@ impl CallbackData {
             Action::Submit => "u".to_string(),
             Action::Resume => "r".to_string(),
             Action::StartOver(code) => format!("n:{code}"),
+            Action::Decline => "x".to_string(),
         };
         let data = format!("{}:{action}", self.revision);
         debug_assert!(data.len() <= MAX_CALLBACK_BYTES, "callback data too long: {data}");
@@ -84,6 +87,7 @@ impl CallbackData {
             ("u", None) => Action::Submit,
             ("r", None) => Action::Resume,
             ("n", a) => Action::StartOver(code(a)?),
+            ("x", None) => Action::Decline,
             _ => return None,
         };
         Some(CallbackData { revision, action })
@@ -107,6 +111,7 @@ mod tests {
             Action::Submit,
             Action::Resume,
             Action::StartOver("AbC123xyz_-9".into()),
+            Action::Decline,
         ];
         for action in actions {
             let data = CallbackData::new(i64::MAX, action);

@@ -13,7 +13,7 @@ use super::callback::{Action, CallbackData};
 use super::screens::{Painter, Screen};
 use super::{App, campaigns, sending, staff};
 use crate::args;
-use crate::db::{LinkTarget, NewResponse, StoredDraft, SubmitOutcome};
+use crate::db::{LinkTarget, NewResponse, Reachable, StoredDraft, SubmitOutcome};
 use crate::metrics;
 use crate::privacy::ChatKey;
 use crate::survey::{Draft, Input, Lang, StepError};
@@ -227,7 +227,9 @@ impl Ctx<'_> {
         // A random first revision keeps buttons of a discarded draft from matching the new one.
         let revision = rand::thread_rng().gen_range(1..1_i64 << 40);
         let state = serde_json::to_string(&draft)?;
-        self.app.db.start_draft(&self.draft_key(), &target.code, &state, revision, self.app.clock.now()).await?;
+        let reachable = Reachable { sealed_chat: self.app.key.seal_chat(self.chat.0), language: self.lang };
+        let now = self.app.clock.now();
+        self.app.db.start_draft(&self.draft_key(), &target.code, &state, revision, now, Some(&reachable)).await?;
         let screen = self.painter(revision).draft(&survey, &draft, target.into());
         self.show(on, screen.text, Some(screen.keyboard)).await
     }
@@ -471,6 +473,11 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
             Ok(None)
         }
         Action::Submit => submit(ctx, on, &stored, &target, &draft).await,
+        Action::Decline => {
+            ctx.app.db.delete_draft(&ctx.draft_key()).await?;
+            ctx.show(on, ctx.t("survey-reminder-declined"), None).await?;
+            Ok(None)
+        }
         Action::Step(input) => match draft.step(&survey, input) {
             Ok(next) => {
                 let state = serde_json::to_string(&next)?;

@@ -9,6 +9,7 @@ mod campaigns;
 mod handlers;
 mod invite;
 mod kit;
+pub mod reminder;
 mod report;
 mod roster;
 pub mod screens;

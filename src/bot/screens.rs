@@ -226,6 +226,35 @@ impl Painter<'_> {
         }
     }
 
+    /// The one reminder of an unfinished survey: how far it got, «Продолжить» (the current
+    /// screen again) and «Нет, спасибо» (the draft is deleted).
+    pub fn reminder(&self, survey: &Survey, draft: &Draft, school: &str) -> Screen {
+        let title = || draft.questionnaire(survey).unwrap_or(survey.first()).title.get(self.lang);
+        let progress = match (&draft.stage, draft.progress(survey)) {
+            (_, Some(progress)) => self.texts.get_with(
+                self.lang,
+                "survey-reminder-progress",
+                &args![
+                    ("answered", progress.number as i64 - 1),
+                    ("total", progress.total as i64),
+                    ("title", title()),
+                    ("school", school)
+                ],
+            ),
+            (Stage::Review, None) => {
+                self.texts.get_with(self.lang, "survey-reminder-review", &args![("title", title()), ("school", school)])
+            }
+            _ => self.texts.get_with(self.lang, "survey-reminder-welcome", &args![("school", school)]),
+        };
+        Screen {
+            text: fit(format!("{progress}\n\n{}", self.t("survey-reminder-footer"))),
+            keyboard: InlineKeyboardMarkup::new([
+                vec![self.button(self.t("survey-continue-button"), Action::Resume)],
+                vec![self.button(self.t("survey-reminder-decline-button"), Action::Decline)],
+            ]),
+        }
+    }
+
     /// "You have an unfinished survey": continue it, or start again from `code`.
     pub fn resume_offer(&self, draft_school: &str, new_school: Option<&str>, code: &str) -> Screen {
         let (text, start_label) = match new_school {

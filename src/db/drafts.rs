@@ -1,14 +1,16 @@
 //! Unfinished responses, one per chat, with a revision for optimistic concurrency: every change
 //! names the revision it was computed from, so a stale button or a racing update changes nothing.
-//! A draft is found by its [`ChatKey`], a keyed hash of the chat: no chat id is stored.
+//! A draft is found by its [`ChatKey`], a keyed hash of the chat: no chat id is stored in the
+//! clear (a draft keeps it sealed under the identity key for its one reminder, see [`Reachable`]).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use sqlx::{FromRow, Row};
 
 use super::campaigns::{link_target_columns, link_target_joins};
 use super::{Db, LinkTarget, on_pool};
 use crate::privacy::{ChatKey, IdentityKey};
+use crate::survey::Lang;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredDraft {
@@ -18,6 +20,27 @@ pub struct StoredDraft {
     pub revision: i64,
     /// The Telegram id of the last message whose text was applied (see [`Db::update_draft`]).
     pub last_text_message: Option<i64>,
+}
+
+/// How to reach a draft's respondent for its one reminder: their chat id sealed under the
+/// identity key ([`IdentityKey::seal_chat`]) and the language of their Telegram.
+#[derive(Debug, Clone, Copy)]
+pub struct Reachable {
+    pub sealed_chat: [u8; 8],
+    pub language: Lang,
+}
+
+/// A draft old enough for its reminder and not reminded yet, with where its link leads.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueReminder {
+    pub chat_key: Vec<u8>,
+    pub reminder_chat: Vec<u8>,
+    pub state: String,
+    pub revision: i64,
+    #[sqlx(try_from = "String")]
+    pub language: Lang,
+    #[sqlx(flatten)]
+    pub target: LinkTarget,
 }
 
 /// A draft as versions before [`ChatKey`] stored it.
@@ -69,6 +92,7 @@ impl Db {
 
     /// Starts a draft for this chat, replacing any other. `revision` must not repeat a revision
     /// this chat has seen (the caller picks it at random) so buttons of a discarded draft stay dead.
+    /// A draft that is `reachable` gets one reminder; the new draft has had none.
     pub async fn start_draft(
         &self,
         chat: &ChatKey,
@@ -76,17 +100,22 @@ impl Db {
         state: &str,
         revision: i64,
         now: DateTime<Utc>,
+        reachable: Option<&Reachable>,
     ) -> sqlx::Result<()> {
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at, reminder_chat, language)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (chat_key) DO UPDATE SET link_code = excluded.link_code, state = excluded.state,
-                 revision = excluded.revision, updated_at = excluded.updated_at",
+                 revision = excluded.revision, updated_at = excluded.updated_at,
+                 reminder_chat = excluded.reminder_chat, language = excluded.language, reminded_at = NULL",
         )
         .bind(chat.as_bytes())
         .bind(link_code)
         .bind(state)
         .bind(revision)
         .bind(now)
+        .bind(reachable.map(|r| r.sealed_chat.to_vec()))
+        .bind(reachable.map_or(Lang::Ru, |r| r.language).code())
         .execute(pool)
         .await
         .map(|_| ()))
@@ -130,6 +159,53 @@ impl Db {
             self.scrub_deleted();
         }
         Ok(done > 0)
+    }
+
+    /// Drafts untouched since `before`, reachable and not reminded yet, whose campaign is open
+    /// on `earliest_today` (the earliest date anywhere: the exact day is the school's, which the
+    /// caller checks), oldest first.
+    pub async fn due_reminders(
+        &self,
+        before: DateTime<Utc>,
+        earliest_today: NaiveDate,
+    ) -> sqlx::Result<Vec<DueReminder>> {
+        const SQL: &str = concat!(
+            "SELECT d.chat_key, d.reminder_chat, d.state, d.revision, d.language, ",
+            link_target_columns!(),
+            " FROM drafts d JOIN class_links l ON l.code = d.link_code",
+            link_target_joins!("JOIN"),
+            " WHERE d.reminded_at IS NULL AND d.reminder_chat IS NOT NULL AND d.updated_at < $1
+               AND NOT c.closed AND c.ends_on >= $2 AND l.revoked_at IS NULL
+             ORDER BY d.updated_at"
+        );
+        on_pool!(self, pool => sqlx::query_as(SQL).bind(before).bind(earliest_today).fetch_all(pool).await)
+    }
+
+    /// Claims a draft's one reminder for this process: true when it is still at `revision`, and
+    /// no process (this one before a restart, or another replica) claimed it before.
+    pub async fn claim_reminder(&self, chat: &ChatKey, revision: i64, now: DateTime<Utc>) -> sqlx::Result<bool> {
+        let claimed = on_pool!(self, pool => sqlx::query(
+            "UPDATE drafts SET reminded_at = $1 WHERE chat_key = $2 AND revision = $3 AND reminded_at IS NULL",
+        )
+        .bind(now)
+        .bind(chat.as_bytes())
+        .bind(revision)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(claimed == 1)
+    }
+
+    /// How many respondents started on the class's link(s) in the campaign and have not finished.
+    pub async fn unfinished_in_class(&self, campaign_id: i64, class_id: i64) -> sqlx::Result<i64> {
+        on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM drafts d JOIN class_links l ON l.code = d.link_code
+             WHERE l.campaign_id = $1 AND l.class_id = $2",
+        )
+        .bind(campaign_id)
+        .bind(class_id)
+        .fetch_one(pool)
+        .await)
     }
 
     /// How many questionnaires are unfinished (for the metrics).

@@ -33,7 +33,7 @@ pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, Edited,
 pub use delegation::{OpenInvitation, Place, PlaceRef};
 pub use dialogs::StoredDialog;
 pub use digests::DigestRecipient;
-pub use drafts::StoredDraft;
+pub use drafts::{DueReminder, Reachable, StoredDraft};
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
 pub use roster::{ImportOutcome, PendingUpload, RosterSummary, UploadGuard};
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};

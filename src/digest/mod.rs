@@ -17,6 +17,7 @@ use teloxide::types::InputFile;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
+use crate::args;
 use crate::config::Settings;
 use crate::db::{Campaign, Db, DigestRecipient, Participation, SchoolRef};
 use crate::i18n::Texts;
@@ -27,8 +28,8 @@ use report::DigestData;
 
 /// How often the scheduler looks for digests that are due.
 const ROUND_EVERY: Duration = Duration::from_secs(30);
-/// Telegram asks bots to stay under about 30 messages a second overall.
-const PACE: Duration = Duration::from_millis(40);
+/// Telegram asks bots to stay under about 30 messages a second overall (reminders keep it too).
+pub const PACE: Duration = Duration::from_millis(40);
 /// How many times a 429 "retry after" is honoured for one message before giving up for this round.
 const MAX_RETRIES: usize = 5;
 /// How many digests are built (counts, text, chart) while the one before them is being sent: the
@@ -110,7 +111,17 @@ impl Digests<'_> {
                     .find(|c| c.id == class_id);
                 let Some(class) = class else { return Ok(None) };
                 let change = previous.as_ref().map(|p| class.responses - p.get(&class.id).copied().unwrap_or(0));
-                let text = report::teacher_line(self.texts, lang, campaign, &class, change);
+                let mut text = report::teacher_line(self.texts, lang, campaign, &class, change);
+                // Who started and stopped is shown only in groups the privacy threshold allows.
+                let unfinished = self.db.unfinished_in_class(campaign.id, class_id).await?;
+                if unfinished >= self.settings.privacy.min_group_size {
+                    text.push('\n');
+                    text.push_str(&self.texts.get_with(
+                        lang,
+                        "digest-teacher-unfinished",
+                        &args![("count", unfinished)],
+                    ));
+                }
                 return Ok(Some(Prepared { text, chart: None, counts: HashMap::from([(class.id, class.responses)]) }));
             }
         };
