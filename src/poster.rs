@@ -83,7 +83,8 @@ impl Audiences {
         survey.for_grade(grade).map(|survey| Audiences::of(&survey))
     }
 
-    fn code(self) -> &'static str {
+    /// The audiences as the Fluent texts select on them (`parents`, `students`, `both`).
+    pub fn code(self) -> &'static str {
         match self {
             Audiences::Parents => "parents",
             Audiences::Students => "students",
@@ -492,6 +493,25 @@ mod tests {
         assert!(printer.call(Audiences::Both).starts_with("Родители и обучающиеся старше 14 лет!"));
         let last_day = printer.deadline(NaiveDate::from_ymd_opt(2026, 12, 20).unwrap());
         assert_eq!(last_day, "Опрос открыт до 20.12.2026 включительно");
+    }
+
+    #[test]
+    fn a_class_poster_calls_on_the_audiences_of_its_grade() {
+        use crate::survey::{Grades, Questionnaire};
+        let shipped = |id: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires");
+            std::sync::Arc::new(Questionnaire::load(&dir.join(format!("{id}.toml"))).unwrap())
+        };
+        let survey = Survey::new([shipped("noko-parents"), shipped("noko-students")])
+            .with_grades(Audience::Parent, Grades::parse("1-8").unwrap())
+            .with_grades(Audience::Student, Grades::parse("9-11").unwrap());
+        let audiences = ClassAudiences::of(&survey);
+        assert_eq!(audiences.of_class("1А"), Audiences::Parents);
+        assert_eq!(audiences.of_class("8Б"), Audiences::Parents);
+        assert_eq!(audiences.of_class("10А"), Audiences::Students);
+        assert_eq!(audiences.of_class("Коррекционный"), Audiences::Both, "an unread grade is asked everything");
+        let survey = survey.with_grades(Audience::Parent, Grades::ALL);
+        assert_eq!(ClassAudiences::of(&survey).of_class("10А"), Audiences::Both);
     }
 
     #[test]

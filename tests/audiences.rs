@@ -127,6 +127,11 @@ async fn parents_of_the_younger_grades_and_students_of_the_older(mut app: TestAp
     let sql = app.sql().await;
     assert_eq!(sql.count("SELECT COUNT(*) FROM ballots WHERE audience = 'student'").await, 1);
     assert_eq!(sql.count("SELECT COUNT(*) FROM ballots WHERE audience = 'parent'").await, 0);
+
+    // The class teacher's text to forward calls on the class's students, not its parents.
+    let teacher = app.api.user(920_010, "ru");
+    teacher.enqueue_text(&app.invite(&["teacher", "invite", "--school", "Школа № 1", "--class", "10А"]).await);
+    teacher.wait_for_text("Уважаемые обучающиеся 10А класса старше 14 лет!").await;
 }
 
 async fn a_class_asked_nothing_refuses_its_link(mut app: TestApp) {
@@ -260,7 +265,43 @@ async fn without_grades_no_class_is_listed(app: TestApp) {
     assert!(!out.contains("Коррекционный"), "every audience in every grade: nothing to list: {out}");
 }
 
+async fn the_bot_asks_the_grades_of_each_audience(mut app: TestApp) {
+    let roster = app.write("roster.csv", ROSTER);
+    app.cli(&["roster", "import", &roster]).await;
+    app.start_bot().await;
+    let admin = app.staff(920_002, &["admin", "invite", "--region"]).await;
+    admin.send_text("/newcampaign").await;
+    admin.send_text("Весна").await;
+    admin.press("noko-parents").await;
+    admin.press("noko-students").await;
+    admin.press("Готово").await;
+    let parents = admin.last_message();
+    assert!(parents.text.contains("«noko-parents»"), "{}", parents.text);
+    for offered in ["во всех классах", "1-8 классы", "9-11 классы", "5-11 классы"] {
+        assert!(parents.has_button(offered), "{offered}: {parents:?}");
+    }
+    admin.press("во всех классах").await;
+    assert!(admin.last_message().text.contains("«noko-students»"), "{:?}", admin.last_message());
+    let after = admin.enqueue_text("9-12");
+    let replies = support::outputs(&admin, after, 2).await;
+    assert!(replies[0].text.contains("Не удалось прочитать «9-12»"), "{}", replies[0].text);
+    assert!(replies[1].text.contains("«noko-students»"), "asked again: {}", replies[1].text);
+    assert!(admin.send_text("9-11").await.text.contains("Первый день"));
+    admin.send_text(&day(0).format("%d.%m.%Y").to_string()).await;
+    admin.send_text(&day(10).format("%d.%m.%Y").to_string()).await;
+    admin.press("50%").await;
+    let summary = admin.last_message().text;
+    assert!(summary.contains("noko-parents (во всех классах), noko-students (9-11)"), "{summary}");
+    admin.press("Создать").await;
+    let created = admin.wait_for_text("создана").await;
+    assert!(created.text.contains("Школа № 1, Коррекционный"), "the unread class is named: {}", created.text);
+    let sql = app.sql().await;
+    assert_eq!(sql.text("SELECT grades FROM campaign_questionnaires WHERE audience = 'student'").await, "9-11");
+    assert_eq!(sql.count("SELECT COUNT(*) FROM campaign_questionnaires WHERE grades IS NULL").await, 1);
+}
+
 on_both_engines!(
+    the_bot_asks_the_grades_of_each_audience,
     a_link_offers_only_the_audiences_of_its_grade,
     parents_of_the_younger_grades_and_students_of_the_older,
     a_class_asked_nothing_refuses_its_link,

@@ -140,7 +140,7 @@ async fn results_and_refusals_speak_the_chosen_language(app: TestApp) {
     assert_eq!(english_words(&list), Vec::<String>::new(), "{list}");
     let list = text(&run(&app, &[("ANKETA_LANGUAGE", "en")], &["campaign", "list"]).await.stdout);
     assert!(list.contains(&format!("{starts} – ")), "{list}");
-    assert!(list.contains("0 responses / 75 students (0.0%, target 40%)\topen"), "{list}");
+    assert!(list.contains("answered parents: 0 of 75 (0.0%) · students: 0 of 75 (0.0%); target 40%\topen"), "{list}");
 
     // A result line with its hint.
     let ends = (today + chrono::Duration::days(3)).format("%d.%m.%Y").to_string();

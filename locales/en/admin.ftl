@@ -40,7 +40,11 @@ admin-stats-total = In all: { $shares }
 admin-stats-share-parent = parents: { $responses } of { $base } ({ $percent }%)
 admin-stats-share-student = students: { $responses } of { $base } ({ $percent }%)
 admin-stats-not-asked = not asked
-admin-teacher-forward = Dear parents of class { $class }! { $school } takes part in an anonymous survey about the conditions of education. Please answer it by { $ends }: it takes 3–5 minutes and asks for no name or phone number: { $url }
+admin-teacher-forward = { $audience ->
+    [students] Dear students of class { $class } aged 14 or older!
+    [both] Dear parents and students of class { $class } aged 14 or older!
+   *[parents] Dear parents of class { $class }!
+} { $school } takes part in an anonymous survey about the conditions of education. Please answer it by { $ends }: it takes 3–5 minutes and asks for no name or phone number: { $url }
 admin-teacher-forward-hint = Forward the message above to your class's parent chat. The /link command sends the link again.
 admin-export-too-few = “{ $name }”: fewer than { $threshold } responses per group so far — individual answers are not shown, to keep them anonymous.
 admin-export-caption = “{ $name }”: { $count ->

@@ -162,10 +162,14 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
     let several = campaigns.len() > 1;
     for campaign in campaigns {
         let url = app::links::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
+        let class = member.class.clone().unwrap_or_default();
+        // The message calls on the audiences asked in the class's grade, as its poster does.
+        let audiences = ClassAudiences::of(&*ctx.app.survey(campaign.id).await?).of_class(&class);
         let mut caption = ctx.app.texts.get_with(
             Lang::Ru,
             "admin-teacher-forward",
             &args![
+                ("audience", audiences.code()),
                 ("school", member.school.clone().unwrap_or_default()),
                 ("class", member.class.clone().unwrap_or_default()),
                 ("url", url.as_str()),
