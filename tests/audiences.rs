@@ -300,7 +300,33 @@ async fn the_bot_asks_the_grades_of_each_audience(mut app: TestApp) {
     assert_eq!(sql.count("SELECT COUNT(*) FROM campaign_questionnaires WHERE grades IS NULL").await, 1);
 }
 
+async fn db_copy_carries_the_grades_and_the_tallies_by_audience(mut app: TestApp) {
+    create(&app, &STUDENTS_9_11).await;
+    let links = app.export_links("autumn").await;
+    app.start_bot().await;
+    let student = app.api.user(7_400_000_001, "ru");
+    student.send_text(&link(&links, "10А").start_command()).await;
+    student.press("Начать").await;
+    student.press("Обучающийся").await;
+    finish(&student).await;
+    app.stop_bot().await;
+
+    let copy = format!("sqlite://{}", app.path("copy.db").display());
+    app.cli(&["db", "copy", "--from", &app.db_url, "--to", &copy]).await;
+    let copied = sqlx::SqlitePool::connect(&copy).await.unwrap();
+    let grades: Option<String> =
+        sqlx::query_scalar("SELECT grades FROM campaign_questionnaires WHERE audience = 'student'")
+            .fetch_one(&copied)
+            .await
+            .unwrap();
+    assert_eq!(grades.as_deref(), Some("9-11"));
+    let tallies: Vec<(String, i64)> =
+        sqlx::query_as("SELECT audience, responses FROM class_tallies").fetch_all(&copied).await.unwrap();
+    assert_eq!(tallies, [("student".to_string(), 1)]);
+}
+
 on_both_engines!(
+    db_copy_carries_the_grades_and_the_tallies_by_audience,
     the_bot_asks_the_grades_of_each_audience,
     a_link_offers_only_the_audiences_of_its_grade,
     parents_of_the_younger_grades_and_students_of_the_older,

@@ -34,3 +34,4 @@ INSERT INTO class_tallies_by_audience (campaign_id, class_id, audience, response
     FROM class_tallies t;
 DROP TABLE class_tallies;
 ALTER TABLE class_tallies_by_audience RENAME TO class_tallies;
+ALTER TABLE class_tallies RENAME CONSTRAINT class_tallies_by_audience_pkey TO class_tallies_pkey;
