@@ -1,10 +1,10 @@
 //! The region administrator's campaign console: `/campaigns` (the list with each campaign's state
 //! and buttons to extend, close or reopen it, and to rename or delete it while nobody has answered
 //! it, each change confirmed) and `/newcampaign` (a short dialog: name, questionnaires, the grades
-//! each is asked in when there are several, first and last day, target, summary). The dialog lives in the database (`staff_dialogs`), so a restart
-//! mid-dialog loses nothing; its buttons carry the dialog's revision, so a button of an older
-//! screen changes nothing. Every press and every typed answer re-reads the sender's role from the
-//! database: a button proves nothing.
+//! each is asked in when there are several, first and last day, target, summary). The dialog
+//! lives in the database (`staff_dialogs`), so a restart mid-dialog loses nothing; its buttons
+//! carry the dialog's revision, so a button of an older screen changes nothing. Every press and
+//! every typed answer re-reads the sender's role from the database: a button proves nothing.
 //!
 //! Buttons are `ca:` followed by [`Button::encode`], parsed once into [`Button`].
 
@@ -819,6 +819,8 @@ mod tests {
             Button::Dialog { revision: 7, action: DialogAction::Toggle(255) },
             Button::Dialog { revision: 7, action: DialogAction::Chosen },
             Button::Dialog { revision: 1 << 40, action: DialogAction::Target(100) },
+            Button::Dialog { revision: 7, action: DialogAction::Grades(0) },
+            Button::Dialog { revision: 7, action: DialogAction::Grades(3) },
         ];
         for b in buttons {
             let data = b.encode();
@@ -838,6 +840,9 @@ mod tests {
             "ca:x1a",
             "ca:x+1",
             "ca:x99999999999999999999",
+            "ca:7:g4",
+            "ca:7:g",
+            "ca:7:g-1",
             "ca:1:",
             "ca:1:z",
             "ca:-1:y",

@@ -1,7 +1,8 @@
-//! `/stats`: responses against headcount for each open campaign, for the caller's scope or a
-//! place in it, tapped down (region → municipalities → schools → classes, «Назад» one level up,
-//! never above the caller's own scope) in one message edited in place, or named by typing
-//! (matched by [`crate::places::find`]: candidates and near misses come back as buttons).
+//! `/stats`: each audience's responses against its own base for each open campaign, for the
+//! caller's scope or a place in it, tapped down (region → municipalities → schools → classes,
+//! «Назад» one level up, never above the caller's own scope) in one message edited in place, or
+//! named by typing (matched by [`crate::places::find`]: candidates and near misses come back as
+//! buttons).
 //!
 //! Buttons are `st:` followed by [`StatsButton::encode`], parsed once into [`StatsButton`]. A
 //! button proves nothing: every press re-reads the presser's scope from the database, and a place

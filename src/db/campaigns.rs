@@ -74,7 +74,6 @@ pub struct LinkTarget {
     pub timezone: String,
     pub class_id: i64,
     pub class: String,
-    pub headcount: i64,
     pub revoked: bool,
 }
 
@@ -93,7 +92,7 @@ macro_rules! link_target_columns {
         concat!(
             "l.code, ",
             $crate::db::campaigns::campaign_columns!(),
-            ", s.id AS school_id, s.name AS school, s.timezone, k.id AS class_id, k.name AS class, k.headcount,
+            ", s.id AS school_id, s.name AS school, s.timezone, k.id AS class_id, k.name AS class,
              (l.revoked_at IS NOT NULL) AS revoked"
         )
     };
