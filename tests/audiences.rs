@@ -145,6 +145,7 @@ async fn a_class_asked_nothing_refuses_its_link(mut app: TestApp) {
 }
 
 const ADMIN: i64 = 920_001;
+const TEACHER: i64 = 920_003;
 
 async fn each_audience_is_counted_against_its_own_base(mut app: TestApp) {
     create(&app, &STUDENTS_9_11).await;
@@ -184,6 +185,14 @@ async fn each_audience_is_counted_against_its_own_base(mut app: TestApp) {
     );
     assert!(!stats.contains("семь"), "{stats}");
 
+    // 10А's teacher asks for the daily line.
+    let teacher = app.api.user(TEACHER, "ru");
+    let before = app.api.seq();
+    teacher.enqueue_text(&app.invite(&["teacher", "invite", "--school", "Школа № 1", "--class", "10А"]).await);
+    // The welcome, the class link to forward and the hint.
+    support::outputs(&teacher, before, 3).await;
+    assert!(teacher.send_text("/digest on").await.text.contains("каждое утро"));
+
     // 09:00 in Irkutsk is 01:00 UTC.
     app.stop_bot().await;
     app.start_bot_with(&[("ANKETA_CLOCK", &format!("{}T01:00:30Z", day(0)))]).await;
@@ -199,6 +208,17 @@ async fn each_audience_is_counted_against_its_own_base(mut app: TestApp) {
     let digest = digest["text"].as_str().unwrap();
     assert!(digest.contains("• 10А — родители: 1 из 25 (4,0%) ⚠ · ученики: 2 из 25 (8,0%) ⚠"), "{digest}");
     assert!(digest.contains("Всего: родители: 2 из 53 (3,8%) · ученики: 2 из 33 (6,1%) — ниже цели 40%"), "{digest}");
+    let line = app
+        .api
+        .wait_for_call_after(
+            0,
+            "sendMessage",
+            |b| b["chat_id"] == TEACHER && b["text"].as_str().is_some_and(|t| t.starts_with("«autumn», ваш класс")),
+            Duration::from_secs(20),
+        )
+        .await;
+    let line = line["text"].as_str().unwrap();
+    assert!(line.contains("10А — родители: 1 из 25 (4,0%) ⚠ · ученики: 2 из 25 (8,0%) ⚠"), "{line}");
 }
 
 async fn the_thanks_screen_counts_the_audiences_apart(mut app: TestApp) {
