@@ -257,6 +257,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
             starts_on,
             ends_on: starts_on + Days::new(CAMPAIGN_DAYS - 1),
             target_percent: 40,
+            grades: &[],
         },
     )
     .await?;
@@ -422,14 +423,14 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     for classes in schools.choose_multiple(&mut rng, SCHOOL_SAMPLES) {
         let started = Instant::now();
         for &class_id in classes.iter() {
-            counted += db.class_response_count(campaign_id, class_id).await?;
+            counted += db.class_participation(campaign_id, class_id).await?.map_or(0, |c| c.responses());
         }
         per_school.push(started.elapsed());
     }
     ensure!(counted > 0, "the sampled schools have no responses");
     let per_school = Latencies::new(per_school);
     section.row(
-        format!("`class_response_count` for every class of one school (30 queries), {SCHOOL_SAMPLES} schools"),
+        format!("`class_participation` for every class of one school (30 queries), {SCHOOL_SAMPLES} schools"),
         format!(
             "{} per school · {} per query",
             per_school.summary(&[50.0, 99.0]),
@@ -441,7 +442,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     for classes in municipalities.choose_multiple(&mut rng, MUNICIPALITY_SAMPLES) {
         let started = Instant::now();
         for &class_id in classes.iter() {
-            db.class_response_count(campaign_id, class_id).await?;
+            db.class_participation(campaign_id, class_id).await?;
         }
         per_municipality.push(started.elapsed());
     }
@@ -449,13 +450,16 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
     let classes_per_municipality = SCHOOLS_PER_MUNICIPALITY * GRADES * LETTERS.len();
     section.row(
         format!(
-            "Per-school counts for a municipality: no library function yet, so `class_response_count` over its {classes_per_municipality} classes, {MUNICIPALITY_SAMPLES} municipalities"
+            "Per-school counts for a municipality: no library function yet, so `class_participation` over its {classes_per_municipality} classes, {MUNICIPALITY_SAMPLES} municipalities"
         ),
         format!("{} per municipality", per_municipality.summary(&[50.0, 99.0])),
     );
     let started = Instant::now();
     let campaigns = app::campaigns::list_campaigns(db).await?;
-    ensure!(campaigns.first().is_some_and(|c| c.responses == target as i64), "the campaign count is off");
+    ensure!(
+        campaigns.first().is_some_and(|c| c.participation.responses() == target as i64),
+        "the campaign count is off"
+    );
     section.row("Campaign totals (`campaign list`: headcount and responses)".to_string(), millis(started.elapsed()));
 
     // Every digest of the region, as the scheduler builds them: text and bar chart for the
@@ -658,8 +662,9 @@ fn region_csv() -> String {
 
 async fn campaign_survey(db: &Db, campaign_id: i64) -> anyhow::Result<Arc<Survey>> {
     let mut questionnaires = Vec::new();
-    for (id, text) in db.campaign_questionnaires(campaign_id).await? {
-        let questionnaire = anketa::survey::Questionnaire::from_toml(&text)
+    for stored in db.campaign_questionnaires(campaign_id).await? {
+        let id = &stored.questionnaire_id;
+        let questionnaire = anketa::survey::Questionnaire::from_toml(&stored.definition)
             .map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
         questionnaires.push(Arc::new(questionnaire));
     }

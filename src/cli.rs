@@ -17,6 +17,7 @@ use crate::clock::Clock;
 use crate::config::{Settings, redact_url};
 use crate::console::{self, Console};
 use crate::db::Db;
+use crate::digest::report::shares_text;
 use crate::digest::{Digests, Only};
 use crate::failure::Failure;
 use crate::roles::Scope;
@@ -207,6 +208,10 @@ pub enum CampaignAction {
         /// Questionnaire id (repeat for several audiences), e.g. noko-parents.
         #[arg(long = "questionnaire", required = true)]
         questionnaires: Vec<String>,
+        /// The grades a questionnaire is asked in, e.g. noko-students=9-11 or noko-parents=1-8,
+        /// or 5,7,9-11 (repeatable); a questionnaire without it is asked in every grade.
+        #[arg(long = "grades")]
+        grades: Vec<String>,
         /// First day, in each school's timezone: DD.MM.YYYY (23.11.2026) or YYYY-MM-DD (read by
         /// [`day`] once the language is known, so that a bad date is refused in it).
         #[arg(long)]
@@ -214,7 +219,7 @@ pub enum CampaignAction {
         /// Last day, inclusive: DD.MM.YYYY or YYYY-MM-DD.
         #[arg(long)]
         ends: String,
-        /// Participation target, percent of the headcount.
+        /// Participation target for each audience, percent of its base.
         #[arg(long)]
         target_percent: i64,
         /// Accept a first day that is already past.
@@ -405,9 +410,12 @@ impl Cli {
                 Ok(())
             }
             Command::Campaign {
-                action: CampaignAction::Create { name, questionnaires, starts, ends, target_percent, allow_past_start },
+                action:
+                    CampaignAction::Create { name, questionnaires, grades, starts, ends, target_percent, allow_past_start },
             } => {
                 let (starts, ends) = (day(&starts)?, day(&ends)?);
+                let grades =
+                    grades.iter().map(|text| app::campaigns::parse_grades_arg(text)).collect::<Result<Vec<_>, _>>()?;
                 let db = open(&settings, console).await?;
                 let request = CampaignRequest {
                     name: &name,
@@ -415,10 +423,12 @@ impl Cli {
                     starts_on: starts,
                     ends_on: ends,
                     target_percent,
+                    grades: &grades,
                 };
                 let guards = app::campaigns::CreateGuards { today: earliest_today()?, allow_past_start };
-                app::campaigns::create_campaign_checked(&db, &settings.survey.questionnaires_dir, request, guards)
-                    .await?;
+                let created =
+                    app::campaigns::create_campaign_checked(&db, &settings.survey.questionnaires_dir, request, guards)
+                        .await?;
                 console.say(
                     "cli-campaign-created",
                     &args![
@@ -428,6 +438,12 @@ impl Cli {
                         ("target", target_percent)
                     ],
                 );
+                if !created.ungraded.is_empty() {
+                    console.say(
+                        "cli-campaign-ungraded",
+                        &args![("count", created.ungraded.len()), ("classes", created.ungraded.join("\n"))],
+                    );
+                }
                 console.say("cli-next-links-export", &args![("name", name.as_str())]);
                 Ok(())
             }
@@ -439,15 +455,10 @@ impl Cli {
                     console.say("cli-campaigns-none", &args![]);
                 }
                 for c in campaigns {
-                    let percent = if c.headcount > 0 { 100.0 * c.responses as f64 / c.headcount as f64 } else { 0.0 };
+                    let shares = shares_text(&console.texts, console.lang, &c.participation, None);
                     let participation = console.text(
                         "cli-campaign-participation",
-                        &args![
-                            ("responses", c.responses),
-                            ("headcount", c.headcount),
-                            ("percent", crate::i18n::percent(console.lang, percent)),
-                            ("target", c.campaign.target_percent)
-                        ],
+                        &args![("shares", shares), ("target", c.campaign.target_percent)],
                     );
                     let state = CampaignState::on(today, c.campaign.starts_on, c.campaign.ends_on, c.campaign.closed);
                     println!(

@@ -42,6 +42,12 @@ pub enum Failure {
     NoQuestionnaire { id: String, dir: PathBuf, known: String },
     #[error("questionnaires {first} and {second} are both for the audience {audience}")]
     SameAudience { first: String, second: String, audience: String },
+    #[error("cannot read the grades {0:?}")]
+    BadGrades(String),
+    #[error("grades are given for {id:?}, which is not among the campaign's questionnaires ({given})")]
+    GradesForUnknown { id: String, given: String },
+    #[error("grades are given twice for {0:?}")]
+    GradesTwice(String),
     #[error("the bot's username is not set")]
     NoBotUsername,
     #[error("no school named {0:?}")]
@@ -221,6 +227,11 @@ impl Failure {
                 "failure-same-audience",
                 args![("first", first.as_str()), ("second", second.as_str()), ("audience", audience.as_str())],
             ),
+            Failure::BadGrades(text) => ("failure-bad-grades", args![("grades", text.as_str())]),
+            Failure::GradesForUnknown { id, given } => {
+                ("failure-grades-for-unknown", args![("id", id.as_str()), ("given", given.as_str())])
+            }
+            Failure::GradesTwice(id) => ("failure-grades-twice", args![("id", id.as_str())]),
             Failure::NoBotUsername => ("failure-no-bot-username", args![]),
             Failure::NoSchool(name) => ("failure-no-school", args![("name", name.as_str())]),
             Failure::AmbiguousSchool { name, candidates } => {

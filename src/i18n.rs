@@ -182,18 +182,12 @@ mod tests {
     #[test]
     fn russian_plurals() {
         let texts = Texts::default();
-        let line = |n: i64| {
-            texts.get_with(
-                Lang::Ru,
-                "survey-class-count",
-                &crate::args![("count", n), ("headcount", 30), ("class", "5А")],
-            )
-        };
-        assert!(line(1).contains("1 семья"), "{}", line(1));
-        assert!(line(3).contains("3 семьи"), "{}", line(3));
-        assert!(line(5).contains("5 семей"), "{}", line(5));
-        assert!(line(21).contains("21 семья"), "{}", line(21));
-        assert!(line(12).contains("12 семей"), "{}", line(12));
+        let line = |n: i64| texts.get_with(Lang::Ru, "digest-days-left", &crate::args![("days", n)]);
+        assert!(line(1).contains("1 день"), "{}", line(1));
+        assert!(line(3).contains("3 дня"), "{}", line(3));
+        assert!(line(5).contains("5 дней"), "{}", line(5));
+        assert!(line(21).contains("21 день"), "{}", line(21));
+        assert!(line(12).contains("12 дней"), "{}", line(12));
         assert!(!line(5).contains('\u{2068}'), "no isolation marks");
     }
 }

@@ -291,12 +291,12 @@ fn pack(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::poster::Audiences;
+    use crate::poster::{Audiences, ClassAudiences};
 
     const NOTICE: CampaignNotice<'static> = CampaignNotice {
         name: None,
         ends_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 20).expect("a day"),
-        audiences: Audiences::Both,
+        audiences: ClassAudiences::everywhere(Audiences::Both),
     };
 
     #[test]

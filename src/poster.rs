@@ -21,7 +21,8 @@ use chrono::NaiveDate;
 
 use crate::i18n::Texts;
 use crate::qr::Qr;
-use crate::survey::{Audience, Lang, Survey};
+use crate::survey::grades::LAST_GRADE;
+use crate::survey::{Audience, Lang, Survey, class_grade};
 
 const REGULAR: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 const BOLD: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Bold.ttf");
@@ -55,7 +56,7 @@ pub struct CampaignNotice<'a> {
     pub name: Option<&'a str>,
     /// Its last day, the deadline the poster states.
     pub ends_on: NaiveDate,
-    pub audiences: Audiences,
+    pub audiences: ClassAudiences,
 }
 
 /// Whom a campaign asks, as the poster calls on them.
@@ -77,12 +78,48 @@ impl Audiences {
         }
     }
 
-    fn code(self) -> &'static str {
+    /// The audiences of a survey as one grade sees it; `None` for a grade asked nothing.
+    fn of_grade(survey: &Survey, grade: Option<u8>) -> Option<Audiences> {
+        survey.for_grade(grade).map(|survey| Audiences::of(&survey))
+    }
+
+    /// The audiences as the Fluent texts select on them (`parents`, `students`, `both`).
+    pub fn code(self) -> &'static str {
         match self {
             Audiences::Parents => "parents",
             Audiences::Students => "students",
             Audiences::Both => "both",
         }
+    }
+}
+
+/// Whom a campaign asks in each grade: a class's poster calls on the audiences of its grade only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassAudiences {
+    /// By grade; at 0, a class whose grade cannot be read (asked every audience).
+    by_grade: [Audiences; LAST_GRADE as usize + 1],
+}
+
+impl ClassAudiences {
+    /// The audiences a campaign asks in each grade. A grade asked nothing gets no link that
+    /// works, so what its poster says does not matter: it names all the campaign's audiences.
+    pub fn of(survey: &Survey) -> ClassAudiences {
+        let all = Audiences::of(survey);
+        let mut by_grade = [all; LAST_GRADE as usize + 1];
+        for grade in 1..=LAST_GRADE {
+            by_grade[usize::from(grade)] = Audiences::of_grade(survey, Some(grade)).unwrap_or(all);
+        }
+        ClassAudiences { by_grade }
+    }
+
+    /// The same audiences in every grade.
+    pub const fn everywhere(audiences: Audiences) -> ClassAudiences {
+        ClassAudiences { by_grade: [audiences; LAST_GRADE as usize + 1] }
+    }
+
+    /// The audiences asked in the class named `class`.
+    pub fn of_class(&self, class: &str) -> Audiences {
+        self.by_grade[usize::from(class_grade(class).unwrap_or(0))]
     }
 }
 
@@ -273,7 +310,8 @@ impl Printer {
             Block::fit(&self.regular, &line, 16.0, 9.0, 2)
         });
         let class = Block::fit(&self.bold, &self.class_label(poster.class), 48.0, 20.0, 2);
-        let call = Block::fit(&self.regular, &self.call(poster.campaign.audiences), 22.0, 14.0, 3);
+        let call =
+            Block::fit(&self.regular, &self.call(poster.campaign.audiences.of_class(poster.class)), 22.0, 14.0, 3);
         let deadline = Block::fit(&self.bold, &self.deadline(poster.campaign.ends_on), 18.0, 12.0, 2);
         let scan = Block::fit(&self.regular, &ru("poster-scan"), 14.0, 10.0, 2);
         // The link is typed by hand when the camera fails: one line, never broken.
@@ -372,7 +410,13 @@ mod tests {
 
     fn poster<'a>(school: &'a str, class: &'a str, link: &'a str, qr: &'a Qr) -> Poster<'a> {
         let ends_on = NaiveDate::from_ymd_opt(2026, 12, 20).unwrap();
-        Poster { school, class, link, qr, campaign: CampaignNotice { name: None, ends_on, audiences: Audiences::Both } }
+        Poster {
+            school,
+            class,
+            link,
+            qr,
+            campaign: CampaignNotice { name: None, ends_on, audiences: ClassAudiences::everywhere(Audiences::Both) },
+        }
     }
 
     const LINK: &str = "https://t.me/anketa_region_bot?start=Ab3dE6gH9kLm";
@@ -449,6 +493,25 @@ mod tests {
         assert!(printer.call(Audiences::Both).starts_with("Родители и обучающиеся старше 14 лет!"));
         let last_day = printer.deadline(NaiveDate::from_ymd_opt(2026, 12, 20).unwrap());
         assert_eq!(last_day, "Опрос открыт до 20.12.2026 включительно");
+    }
+
+    #[test]
+    fn a_class_poster_calls_on_the_audiences_of_its_grade() {
+        use crate::survey::{Grades, Questionnaire};
+        let shipped = |id: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires");
+            std::sync::Arc::new(Questionnaire::load(&dir.join(format!("{id}.toml"))).unwrap())
+        };
+        let survey = Survey::new([shipped("noko-parents"), shipped("noko-students")])
+            .with_grades(Audience::Parent, Grades::parse("1-8").unwrap())
+            .with_grades(Audience::Student, Grades::parse("9-11").unwrap());
+        let audiences = ClassAudiences::of(&survey);
+        assert_eq!(audiences.of_class("1А"), Audiences::Parents);
+        assert_eq!(audiences.of_class("8Б"), Audiences::Parents);
+        assert_eq!(audiences.of_class("10А"), Audiences::Students);
+        assert_eq!(audiences.of_class("Коррекционный"), Audiences::Both, "an unread grade is asked everything");
+        let survey = survey.with_grades(Audience::Parent, Grades::ALL);
+        assert_eq!(ClassAudiences::of(&survey).of_class("10А"), Audiences::Both);
     }
 
     #[test]

@@ -73,7 +73,12 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     let list = app.cli(&["campaign", "list"]).await;
     assert!(list.contains("Весна 2027") && list.contains("\tидёт") && list.contains(&ru(ends)), "{list}");
     let shown = admin.send_text("/campaigns").await;
-    assert!(shown.text.contains("«Весна 2027» — идёт") && shown.text.contains("Ответили 0 из 75"), "{}", shown.text);
+    assert!(
+        shown.text.contains("«Весна 2027» — идёт")
+            && shown.text.contains("Ответили: родители: 0 из 75 (0,0%); цель 50 %"),
+        "{}",
+        shown.text
+    );
 
     // Closing asks first; the links then say the survey is closed.
     let links = app.export_links("Весна 2027").await;

@@ -69,7 +69,7 @@ async fn campaigns_are_checked_and_listed_and_links_are_stable(app: TestApp) {
 
     let list = app.cli(&["campaign", "list"]).await;
     assert!(list.contains("autumn") && list.contains("noko-parents, noko-students"), "{list}");
-    assert!(list.contains("ответили 0 из 75 учеников (0,0 %, цель 40 %)"), "{list}");
+    assert!(list.contains("ответили родители: 0 из 75 (0,0%) · ученики: 0 из 75 (0,0%); цель 40 %"), "{list}");
 
     let valid = ["--questionnaire", "noko-parents", "--starts", "2026-01-01", "--ends", "2026-02-01"];
     let cases: [(Vec<&str>, &str); 5] = [

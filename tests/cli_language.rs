@@ -136,11 +136,11 @@ async fn results_and_refusals_speak_the_chosen_language(app: TestApp) {
     let today = chrono::Utc::now().date_naive();
     let starts = today - chrono::Duration::days(1);
     assert!(list.contains(&format!("{} – ", starts.format("%d.%m.%Y"))), "dates as ДД.ММ.ГГГГ: {list}");
-    assert!(list.contains("ответили 0 из 75 учеников (0,0 %, цель 40 %)\tидёт"), "{list}");
+    assert!(list.contains("ответили родители: 0 из 75 (0,0%) · ученики: 0 из 75 (0,0%); цель 40 %\tидёт"), "{list}");
     assert_eq!(english_words(&list), Vec::<String>::new(), "{list}");
     let list = text(&run(&app, &[("ANKETA_LANGUAGE", "en")], &["campaign", "list"]).await.stdout);
     assert!(list.contains(&format!("{starts} – ")), "{list}");
-    assert!(list.contains("0 responses / 75 students (0.0%, target 40%)\topen"), "{list}");
+    assert!(list.contains("answered parents: 0 of 75 (0.0%) · students: 0 of 75 (0.0%); target 40%\topen"), "{list}");
 
     // A result line with its hint.
     let ends = (today + chrono::Duration::days(3)).format("%d.%m.%Y").to_string();

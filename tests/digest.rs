@@ -87,14 +87,14 @@ async fn due_at_nine_in_each_timezone_once_a_day_with_the_change_and_a_final_one
     app.stop_bot().await;
     let chart = app.api.uploads().into_iter().find(|u| u.chat_id == Some(IRKUTSK)).expect("the chart");
     assert_eq!(&chart.bytes[1..4], b"PNG");
-    assert!(first.contains("Школа № 1") && first.contains("• 5А — 1 из 25 (4,0%) ⚠"), "{first}");
-    assert!(first.contains("Всего: 1 из 45") && first.contains("Остался 1 день"), "{first}");
+    assert!(first.contains("Школа № 1") && first.contains("• 5А — родители: 1 из 25 (4,0%) ⚠"), "{first}");
+    assert!(first.contains("Всего: родители: 1 из 45") && first.contains("Остался 1 день"), "{first}");
     assert!(digests(&app, MOSCOW).is_empty(), "04:00 in Moscow: not yet");
 
     // The bot was down at 09:00 Moscow time; at 11:00 it catches up, and Irkutsk gets no repeat.
     app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "08:00:00"))]).await;
     let moscow = wait_for_digest(&app, MOSCOW).await;
-    assert!(moscow.contains("Лицей № 2") && moscow.contains("• 9В — 0 из 30"), "{moscow}");
+    assert!(moscow.contains("Лицей № 2") && moscow.contains("• 9В — родители: 0 из 30"), "{moscow}");
     respond(&app.api.user(700_002, "ru"), link(&links, "5А")).await;
     app.stop_bot().await;
     assert_eq!(digests(&app, IRKUTSK).len(), 1);
@@ -111,7 +111,11 @@ async fn due_at_nine_in_each_timezone_once_a_day_with_the_change_and_a_final_one
         .await;
     app.stop_bot().await;
     let second = digests(&app, IRKUTSK).pop().unwrap();
-    assert!(second.contains("• 5А — 2 из 25 (8,0%) +1 ⚠") && second.contains("• 5Б — 0 из 20 (0,0%) +0 ⚠"), "{second}");
+    assert!(
+        second.contains("• 5А — родители: 2 из 25 (8,0%) ⚠ +1")
+            && second.contains("• 5Б — родители: 0 из 20 (0,0%) ⚠ +0"),
+        "{second}"
+    );
 
     // The day after the end: the final digest; the day after that, nothing.
     app.start_bot_with(&[("ANKETA_CLOCK", &clock(2, "01:00:30"))]).await;
@@ -183,7 +187,7 @@ async fn digest_preview_and_send_from_the_command_line(mut app: TestApp) {
     app.stop_bot().await;
 
     let preview = app.cli(&["digest", "preview", "--school", "Школа № 1"]).await;
-    assert!(preview.contains("• 5Б — 1 из 20 (5,0%) ⚠"), "{preview}");
+    assert!(preview.contains("• 5Б — родители: 1 из 20 (5,0%) ⚠"), "{preview}");
     assert!(preview.contains("Школа № 1") && !preview.contains("— —"), "the school is named: {preview}");
     assert!(digests(&app, IRKUTSK).is_empty(), "a preview sends nothing");
 
@@ -192,7 +196,7 @@ async fn digest_preview_and_send_from_the_command_line(mut app: TestApp) {
     assert_eq!(digests(&app, IRKUTSK).len(), 1);
     assert!(digests(&app, MOSCOW).is_empty(), "another school");
     let line = digests(&app, 910_003).pop().expect("the teacher's line");
-    assert!(line.contains("5Б — 1 из 20"), "{line}");
+    assert!(line.contains("5Б — родители: 1 из 20"), "{line}");
     let again = app.cli(&["digest", "send"]).await;
     assert!(again.contains("Сводки отправлены: 1;"), "only Moscow had none today: {again}");
 }
@@ -209,8 +213,8 @@ async fn digests_speak_each_recipients_language(mut app: TestApp) {
     app.start_bot_with(&[("ANKETA_CLOCK", &clock(0, "08:00:00"))]).await;
     let english = wait_for_digest(&app, MOSCOW).await;
     let russian = wait_for_digest(&app, IRKUTSK).await;
-    assert!(english.contains("In all: 0 of 30") && english.contains("1 day left"), "{english}");
-    assert!(russian.contains("Всего: 0 из 45"), "{russian}");
+    assert!(english.contains("In all: parents: 0 of 30") && english.contains("1 day left"), "{english}");
+    assert!(russian.contains("Всего: родители: 0 из 45"), "{russian}");
     // The Moscow administrator's Telegram now speaks Russian; the next digest follows it.
     app.api.user(MOSCOW, "ru").send_text("/stats").await;
     app.stop_bot().await;
@@ -219,7 +223,7 @@ async fn digests_speak_each_recipients_language(mut app: TestApp) {
         .wait_for_call_after(
             0,
             "sendMessage",
-            |b| b["chat_id"] == MOSCOW && b["text"].as_str().is_some_and(|t| t.contains("Всего: 0 из 30")),
+            |b| b["chat_id"] == MOSCOW && b["text"].as_str().is_some_and(|t| t.contains("Всего: родители: 0 из 30")),
             Duration::from_secs(20),
         )
         .await;

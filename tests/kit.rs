@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::time::Duration;
 
-use anketa::poster::{Audiences, CampaignNotice};
+use anketa::poster::{Audiences, CampaignNotice, ClassAudiences};
 use support::{Link, TestApp};
 
 /// A second municipality beside the test roster's Иркутск.
@@ -84,7 +84,7 @@ async fn a_tight_part_limit_sends_several_valid_parts_with_whole_schools(mut app
         .collect();
     // The posters the bot draws: parents only, the campaign's last day ten days on.
     let ends_on = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
-    let notice = CampaignNotice { name: None, ends_on, audiences: Audiences::Parents };
+    let notice = CampaignNotice { name: None, ends_on, audiences: ClassAudiences::everywhere(Audiences::Parents) };
     let whole = anketa::kit::build("Иркутск", notice, &classes, anketa::kit::PART_BYTES, |_, _| {}).unwrap();
     let limit = whole[0].bytes.len() - 1;
     app.start_bot_with(&[("ANKETA_KIT_PART_BYTES", &limit.to_string())]).await;

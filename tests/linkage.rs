@@ -429,7 +429,7 @@ async fn no_reader_of_the_database_and_the_key_can_tie_a_respondent_to_their_ans
         ("releases", vec!["campaign_id", "class_id", "id", "released_on", "school_id", "shown_to_staff"]),
         ("responses", vec!["audience", "campaign_id", "class_id", "id", "questionnaire_id", "release_id", "school_id"]),
         ("answers", vec!["question_id", "response_id", "value"]),
-        ("class_tallies", vec!["campaign_id", "class_id", "responses"]),
+        ("class_tallies", vec!["audience", "campaign_id", "class_id", "responses"]),
     ] {
         let sql = match &pool {
             Pool::Sqlite(_) => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY name"),

@@ -98,8 +98,11 @@ async fn stats_stay_within_each_scope(mut app: TestApp) {
     municipal.send_text(&invite(&app, &["admin", "invite", "--municipality", "Иркутск"]).await).await;
 
     let school = school_admin.send_text("/stats").await.text;
-    assert!(school.contains("Всего: 3 из 45 (6,7%)"), "{school}");
-    assert!(school.contains("• 5А — 2 из 25 (8,0%) ⚠") && school.contains("• 5Б — 1 из 20 (5,0%) ⚠"), "{school}");
+    assert!(school.contains("Всего: родители: 3 из 45 (6,7%)"), "{school}");
+    assert!(
+        school.contains("• 5А — родители: 2 из 25 (8,0%) ⚠") && school.contains("• 5Б — родители: 1 из 20 (5,0%) ⚠"),
+        "{school}"
+    );
     assert!(!school.contains("9В"), "{school}");
     let one_class = school_admin.send_text("/stats 5Б").await.text;
     assert!(one_class.contains("5Б") && !one_class.contains("5А"), "{one_class}");
@@ -110,17 +113,18 @@ async fn stats_stay_within_each_scope(mut app: TestApp) {
     }
 
     let class = teacher.send_text("/stats").await.text;
-    assert!(class.contains("• 5А — 2 of 25 (8.0%)") && !class.contains("5Б"), "{class}");
+    assert!(class.contains("• 5А — parents: 2 of 25 (8.0%)") && !class.contains("5Б"), "{class}");
     assert!(teacher.send_text("/stats 5Б").await.text.contains("was not found"));
     assert!(teacher.send_text("/stats Школа № 1").await.text.contains("was not found"));
 
     let municipality = municipal.send_text("/stats").await.text;
     assert!(
-        municipality.contains("• Школа № 1 — 3 из 45") && municipality.contains("• Лицей № 2 — 0 из 30"),
+        municipality.contains("• Школа № 1 — родители: 3 из 45")
+            && municipality.contains("• Лицей № 2 — родители: 0 из 30"),
         "{municipality}"
     );
     let drill = municipal.send_text("/stats Школа № 1").await.text;
-    assert!(drill.contains("• 5А — 2 из 25"), "{drill}");
+    assert!(drill.contains("• 5А — родители: 2 из 25"), "{drill}");
 }
 
 async fn a_teacher_gets_the_class_link_ready_to_forward(mut app: TestApp) {
@@ -371,7 +375,7 @@ async fn staff_screens_change_only_by_whole_groups(mut app: TestApp) {
     }
     // Who has answered is live, whatever the box holds.
     let list = app.cli(&["campaign", "list"]).await;
-    assert!(list.contains("ответили 12 из"), "{list}");
+    assert!(list.contains("ответили родители: 12 из"), "{list}");
     // By the end something was shown: 5А's seven and 5Б's five crossed five (rows: a header too).
     assert!(seen.0.len() > 10 && seen.1 >= 10 && seen.2.len() > 5, "{} {} {}", seen.0.len(), seen.1, seen.2.len());
 }

@@ -62,23 +62,27 @@ async fn a_region_administrator_taps_down_to_a_class_and_back(mut app: TestApp) 
     let region = admin.send_text("/stats").await;
     let messages = admin.messages().len();
     assert_eq!(heading(&region), "Весь регион");
-    assert!(region.text.contains("«autumn»") && region.text.contains("Всего: 0 из 150"), "{}", region.text);
+    assert!(region.text.contains("«autumn»") && region.text.contains("Всего: родители: 0 из 150"), "{}", region.text);
     assert!(region.has_button("Иркутск") && region.has_button("Ангарск"), "{region:?}");
     assert!(!region.has_button("Назад"), "nothing above the region");
 
     let municipality = tap(&admin, "Иркутск").await;
     assert_eq!(municipality.message_id, region.message_id, "the same message, edited in place");
     assert_eq!(heading(&municipality), "Иркутск");
-    assert!(municipality.text.contains("Всего: 0 из 100"), "{}", municipality.text);
+    assert!(municipality.text.contains("Всего: родители: 0 из 100"), "{}", municipality.text);
     assert!(municipality.has_button("Лицей № 2") && municipality.has_button("Школа № 1"), "{municipality:?}");
     assert!(!municipality.has_button("Гимназия"), "another municipality's school: {municipality:?}");
 
     let school = tap(&admin, "Школа № 1").await;
     assert_eq!(heading(&school), "Школа № 1 (Иркутск)");
-    assert!(school.text.contains("Всего: 0 из 45") && school.text.contains("• 5Б — 0 из 20"), "{}", school.text);
+    assert!(
+        school.text.contains("Всего: родители: 0 из 45") && school.text.contains("• 5Б — родители: 0 из 20"),
+        "{}",
+        school.text
+    );
     let class = tap(&admin, "5А").await;
     assert_eq!(heading(&class), "5А — Школа № 1");
-    assert!(class.text.contains("Всего: 0 из 25") && !class.text.contains("5Б"), "{}", class.text);
+    assert!(class.text.contains("Всего: родители: 0 из 25") && !class.text.contains("5Б"), "{}", class.text);
     assert!(class.button_texts().iter().all(|b| b.contains("Назад")), "{class:?}");
 
     assert_eq!(heading(&tap(&admin, "Назад").await), "Школа № 1 (Иркутск)");

@@ -25,6 +25,7 @@ async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
         ends_on: today,
         target_percent: 40,
         questionnaires: vec![(Audience::Parent, "noko-parents".into(), definition)],
+        grades: Default::default(),
     };
     let campaign = db.create_campaign(&new, Utc::now()).await.unwrap();
     let mut n = 0;
@@ -69,7 +70,7 @@ async fn two_processes_submitting_for_one_person_store_exactly_one_response(app:
             first.load_draft(&chat_a).await.unwrap().is_none() && first.load_draft(&chat_b).await.unwrap().is_none()
         );
     }
-    assert_eq!(first.class_response_count(campaign, class).await.unwrap(), 20);
+    assert_eq!(first.class_participation(campaign, class).await.unwrap().unwrap().responses(), 20);
 }
 
 async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: TestApp) {

@@ -102,6 +102,7 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seed> {
             starts_on,
             ends_on: starts_on + Days::new(28),
             target_percent: 40,
+            grades: &[],
         },
     )
     .await?;

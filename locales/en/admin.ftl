@@ -36,9 +36,15 @@ admin-command-digest = A daily line about your class
 admin-command-export = Answers as an Excel workbook
 admin-no-campaigns = There are no open surveys now.
 admin-stats-campaign = “{ $name }”: { $starts } — { $ends }, target { $target }%
-admin-stats-total = In all: { $responses } of { $headcount } ({ $percent }%)
-admin-stats-row = { $responses } of { $headcount } ({ $percent }%)
-admin-teacher-forward = Dear parents of class { $class }! { $school } takes part in an anonymous survey about the conditions of education. Please answer it by { $ends }: it takes 3–5 minutes and asks for no name or phone number: { $url }
+admin-stats-total = In all: { $shares }
+admin-stats-share-parent = parents: { $responses } of { $base } ({ $percent }%)
+admin-stats-share-student = students: { $responses } of { $base } ({ $percent }%)
+admin-stats-not-asked = not asked
+admin-teacher-forward = { $audience ->
+    [students] Dear students of class { $class } aged 14 or older!
+    [both] Dear parents and students of class { $class } aged 14 or older!
+   *[parents] Dear parents of class { $class }!
+} { $school } takes part in an anonymous survey about the conditions of education. Please answer it by { $ends }: it takes 3–5 minutes and asks for no name or phone number: { $url }
 admin-teacher-forward-hint = Forward the message above to your class's parent chat. The /link command sends the link again.
 admin-export-too-few = “{ $name }”: fewer than { $threshold } responses per group so far — individual answers are not shown, to keep them anonymous.
 admin-export-caption = “{ $name }”: { $count ->

@@ -22,7 +22,7 @@ campaigns-state-ended = ended
 campaigns-state-closed = closed
 campaigns-item = “{ $name }” — { $state }
     { $starts } – { $ends }; questionnaires: { $questionnaires }
-    { $responses } of { $headcount } have answered ({ $percent }%), target { $target }%
+    Answered: { $shares }; target { $target }%
 campaigns-button-extend = Extend
 campaigns-button-close = Close
 campaigns-button-reopen = Reopen
@@ -57,7 +57,11 @@ campaigns-new-questionnaires = “{ $name }”: tick the questionnaires (one per
 campaigns-choose-one = Tick at least one questionnaire.
 campaigns-new-starts = First day of the survey: type DD.MM.YYYY (e.g. 23.11.2026) or YYYY-MM-DD. Days are counted in each school's time zone.
 campaigns-new-ends = Last day of the survey (inclusive): DD.MM.YYYY or YYYY-MM-DD.
-campaigns-new-target = The participation target, percent of the students: choose a button or type a number from 1 to 100.
+campaigns-new-target = The participation target in percent, for each audience apart: parents against the class's families, students against its students. Choose a button or type a number from 1 to 100.
+campaigns-new-grades = In which grades is the questionnaire “{ $questionnaire }” asked? Choose a button or type the grades, e.g. 9-11 or 5,7,9-11.
+campaigns-grades-every = in every grade
+campaigns-grades-button = grades { $grades }
+campaigns-grades-invalid = Cannot read “{ $text }”: type grades 1 to 11 as ranges and commas, e.g. 1-8, 9-11 or 5,7,9-11.
 campaigns-target-invalid = A number from 1 to 100, please.
 campaigns-new-summary = Create this campaign?
     Name: { $name }

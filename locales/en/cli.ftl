@@ -9,9 +9,14 @@ cli-sealed = { $count ->
    *[other] { $count } answers are
 } still sealed in the ballot box: a class's answers leave it in groups of at least { $min } (privacy.min_group_size), the rest when the campaign is over.
 cli-campaign-created = Campaign "{ $name }" created: { $starts } to { $ends }, target { $target }%.
+cli-campaign-ungraded = { $count ->
+    [one] { $count } class has a name
+   *[other] { $count } classes have names
+} whose grade cannot be read, so they are offered every questionnaire of the campaign:
+{ $classes }
 cli-next-links-export = Next: anketa links export --campaign "{ $name }" --out links/
 cli-campaigns-none = No campaigns yet. Create one with: anketa campaign create
-cli-campaign-participation = { $responses } responses / { $headcount } students ({ $percent }%, target { $target }%)
+cli-campaign-participation = answered { $shares }; target { $target }%
 cli-links-progress = QR codes and posters: { $done } of { $total } classes
 cli-links-csv = Wrote { $classes } class links to { $path }.
 cli-links-xlsx = Wrote the same links as a table with clickable links to { $path }.
@@ -63,6 +68,9 @@ failure-target-out-of-range = the target percent must be between 1 and 100 (got 
 failure-no-questionnaire-given = name at least one questionnaire: --questionnaire noko-parents
 failure-no-questionnaire = no questionnaire "{ $id }" in { $dir } (found: { $known })
 failure-same-audience = questionnaires { $first } and { $second } are both for the audience "{ $audience }"; a campaign takes one per audience
+failure-bad-grades = cannot read the grades "{ $grades }": give the questionnaire and grades 1 to 11 as ranges and commas, e.g. --grades noko-students=9-11 or noko-parents=1-8 or noko-students=5,7,9-11
+failure-grades-for-unknown = grades are given for the questionnaire "{ $id }", which is not among the campaign's questionnaires ({ $given })
+failure-grades-twice = grades for the questionnaire "{ $id }" are given twice: give --grades for it once
 failure-no-bot-username = the bot's username is not set: put it in bot.toml ([telegram] bot_username) or set ANKETA_BOT_USERNAME
 failure-no-school = no school named "{ $name }" in the roster
 failure-ambiguous-school = the school name "{ $name }" is ambiguous; name one of: { $candidates }
@@ -165,9 +173,10 @@ cli-campaign-about = Create, list, extend, close and reopen campaigns
 cli-campaign-create-about = Create a campaign over the whole roster
 cli-campaign-create-arg-name = The campaign's name
 cli-campaign-create-arg-questionnaires = Questionnaire id (repeat for several audiences), e.g. noko-parents
+cli-campaign-create-arg-grades = The grades a questionnaire is asked in, e.g. noko-students=9-11, noko-parents=1-8 or 5,7,9-11 (repeatable); without it, every grade
 cli-campaign-create-arg-starts = First day, in each school's timezone: DD.MM.YYYY (23.11.2026) or YYYY-MM-DD
 cli-campaign-create-arg-ends = Last day, inclusive: DD.MM.YYYY or YYYY-MM-DD
-cli-campaign-create-arg-target-percent = Participation target, percent of the headcount
+cli-campaign-create-arg-target-percent = Participation target for each audience, percent of its base (families for parents, students for students)
 cli-campaign-create-arg-allow-past-start = Accept a first day that is already past
 cli-campaign-list-about = List campaigns with their participation
 cli-campaign-close-about = Close a campaign: its links then answer politely and store nothing
@@ -238,6 +247,7 @@ cli-value-expert = FILE
 cli-value-file = FILE
 cli-value-name = NAME
 cli-value-questionnaires = QUESTIONNAIRE
+cli-value-grades = QUESTIONNAIRE=GRADES
 cli-value-starts = DATE
 cli-value-ends = DATE
 cli-value-target-percent = PERCENT

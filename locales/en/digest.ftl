@@ -1,8 +1,8 @@
 # Daily participation digest.
 digest-header = 📊 “{ $name }” — { $scope }, as of { $date }
 digest-final-header = 🏁 The survey “{ $name }” has ended — { $scope }, outcome as of { $date }
-digest-total-reached = In all: { $responses } of { $headcount } ({ $percent }%) — target of { $target }% reached ✅
-digest-total-below = In all: { $responses } of { $headcount } ({ $percent }%) — below the target of { $target }%
+digest-total-reached = In all: { $shares } — target of { $target }% reached ✅
+digest-total-below = In all: { $shares } — below the target of { $target }%
 digest-days-left = { $days ->
         [one] { $days } day left.
        *[other] { $days } days left.

@@ -26,11 +26,9 @@ survey-review-title = Please check your answers:
 survey-review-hint = To change an answer, press “Back”. If everything is right, submit.
 survey-submit-button = ✅ Submit answers
 survey-thanks = Thank you! Your answers are saved anonymously.
-survey-class-count = { $count ->
-        [one] { $count } family
-       *[other] { $count } families
-    } of { $headcount } in class { $class } have answered so far.
+survey-class-count = In class { $class } so far: { $shares }.
 survey-already-answered = You have already answered this survey for the school “{ $school }”. Thank you! A second answer is not accepted. If your children go to another school, open a class link of that school.
+survey-class-not-asked = This class is not surveyed: the campaign asks other grades. If the link reached you by mistake, ask the class teacher for your class's link.
 survey-already-saved = Your answers are already saved. Thank you!
 
 ## Coming back
@@ -54,6 +52,7 @@ survey-stale-button = This button is from an older screen. Please answer the cur
 survey-forged-button = This button does not work.
 survey-no-survey-button = This survey has already been submitted or cancelled.
 survey-not-expected = This button does nothing right now.
+survey-audience-not-asked = This questionnaire is not asked in this class: the class link opens only the questionnaires of its grade.
 survey-use-buttons = Please answer with the buttons under the question.
 survey-text-expected = Please write your answer as a message.
 survey-empty-text = The answer is empty. Please write at least a few words.

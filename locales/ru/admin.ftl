@@ -36,9 +36,15 @@ admin-command-digest = Ежедневная строка о классе
 admin-command-export = Ответы таблицей Excel
 admin-no-campaigns = Сейчас нет открытых опросов.
 admin-stats-campaign = «{ $name }»: { $starts } — { $ends }, цель { $target }%
-admin-stats-total = Всего: { $responses } из { $headcount } ({ $percent }%)
-admin-stats-row = { $responses } из { $headcount } ({ $percent }%)
-admin-teacher-forward = Уважаемые родители { $class } класса! { $school } участвует в анонимном опросе о качестве условий обучения. Пожалуйста, пройдите его до { $ends } — это займёт 3–5 минут, имя и телефон не спрашиваются: { $url }
+admin-stats-total = Всего: { $shares }
+admin-stats-share-parent = родители: { $responses } из { $base } ({ $percent }%)
+admin-stats-share-student = ученики: { $responses } из { $base } ({ $percent }%)
+admin-stats-not-asked = не опрашивается
+admin-teacher-forward = { $audience ->
+    [students] Уважаемые обучающиеся { $class } класса старше 14 лет!
+    [both] Уважаемые родители и обучающиеся { $class } класса старше 14 лет!
+   *[parents] Уважаемые родители { $class } класса!
+} { $school } участвует в анонимном опросе о качестве условий обучения. Пожалуйста, пройдите его до { $ends } — это займёт 3–5 минут, имя и телефон не спрашиваются: { $url }
 admin-teacher-forward-hint = Перешлите сообщение выше в родительский чат класса. Команда /link пришлёт ссылку снова.
 admin-export-too-few = «{ $name }»: пока меньше { $threshold } ответов в группе — отдельные ответы не показываются, чтобы сохранить анонимность.
 admin-export-caption = «{ $name }»: { $count ->

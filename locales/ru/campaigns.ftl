@@ -22,7 +22,7 @@ campaigns-state-ended = закончилась
 campaigns-state-closed = закрыта
 campaigns-item = «{ $name }» — { $state }
     { $starts } – { $ends }; анкеты: { $questionnaires }
-    Ответили { $responses } из { $headcount } ({ $percent } %), цель { $target } %
+    Ответили: { $shares }; цель { $target } %
 campaigns-button-extend = Продлить
 campaigns-button-close = Закрыть
 campaigns-button-reopen = Открыть снова
@@ -57,7 +57,11 @@ campaigns-new-questionnaires = «{ $name }»: отметьте анкеты (п�
 campaigns-choose-one = Отметьте хотя бы одну анкету.
 campaigns-new-starts = Первый день опроса: напишите ДД.ММ.ГГГГ (например, 23.11.2026) или ГГГГ-ММ-ДД. Дни считаются по часовому поясу каждой школы.
 campaigns-new-ends = Последний день опроса (включительно): ДД.ММ.ГГГГ или ГГГГ-ММ-ДД.
-campaigns-new-target = Цель участия, в процентах от числа учеников: выберите кнопкой или напишите число от 1 до 100.
+campaigns-new-target = Цель участия в процентах, для каждой аудитории отдельно: родители — от числа семей класса, ученики — от числа учеников. Выберите кнопкой или напишите число от 1 до 100.
+campaigns-new-grades = В каких классах спрашивать анкету «{ $questionnaire }»? Выберите кнопкой или напишите классы, например 9-11 или 5,7,9-11.
+campaigns-grades-every = во всех классах
+campaigns-grades-button = { $grades } классы
+campaigns-grades-invalid = Не удалось прочитать «{ $text }»: напишите классы с 1 по 11 через дефис и запятые, например 1-8, 9-11 или 5,7,9-11.
 campaigns-target-invalid = Нужно число от 1 до 100.
 campaigns-new-summary = Создать кампанию?
     Название: { $name }

@@ -10,12 +10,14 @@ cli-sealed = { $count ->
    *[many] Ещё { $count } ответов ждут
 } в урне: ответы класса выходят группами не меньше { $min } (privacy.min_group_size), остальные — когда кампания закончится.
 cli-campaign-created = Кампания «{ $name }» создана: с { $starts } по { $ends }, цель { $target } %.
+cli-campaign-ungraded = { $count ->
+    [one] У { $count } класса
+   *[other] У { $count } классов
+} по названию не понять, в каком они классе (параллели), поэтому им предлагаются все анкеты кампании:
+{ $classes }
 cli-next-links-export = Дальше: anketa links export --campaign "{ $name }" --out links/
 cli-campaigns-none = Кампаний пока нет. Создайте первую: anketa campaign create
-cli-campaign-participation = ответили { $responses } из { $headcount } { $headcount ->
-    [one] ученика
-   *[other] учеников
-} ({ $percent } %, цель { $target } %)
+cli-campaign-participation = ответили { $shares }; цель { $target } %
 cli-links-progress = QR-коды и плакаты: { $done } из { $total } классов
 cli-links-csv = Ссылки { $classes ->
     [one] { $classes } класса
@@ -90,6 +92,9 @@ failure-target-out-of-range = цель — процент от 1 до 100 (ук�
 failure-no-questionnaire-given = укажите хотя бы одну анкету: --questionnaire noko-parents
 failure-no-questionnaire = нет анкеты «{ $id }» в папке { $dir } (есть: { $known })
 failure-same-audience = анкеты { $first } и { $second } обе для аудитории «{ $audience }»; в кампании одна анкета на аудиторию
+failure-bad-grades = не удалось прочитать классы «{ $grades }»: пишите анкету и классы с 1 по 11 через дефис и запятые, например --grades noko-students=9-11 или noko-parents=1-8 или noko-students=5,7,9-11
+failure-grades-for-unknown = классы заданы для анкеты «{ $id }», которой нет среди анкет кампании ({ $given })
+failure-grades-twice = классы для анкеты «{ $id }» заданы дважды: укажите --grades для неё один раз
 failure-no-bot-username = не задано имя бота: укажите его в bot.toml ([telegram] bot_username) или в ANKETA_BOT_USERNAME
 failure-no-school = в списке классов нет школы «{ $name }»
 failure-ambiguous-school = школ с названием «{ $name }» несколько; укажите одну из: { $candidates }
@@ -192,9 +197,10 @@ cli-campaign-about = Создать кампанию, показать, прод
 cli-campaign-create-about = Создать кампанию по всему списку классов
 cli-campaign-create-arg-name = Название кампании
 cli-campaign-create-arg-questionnaires = Анкета (повторите для нескольких аудиторий), например noko-parents
+cli-campaign-create-arg-grades = Классы (параллели), в которых задаётся анкета, например noko-students=9-11, noko-parents=1-8 или 5,7,9-11 (можно повторять); без него — во всех классах
 cli-campaign-create-arg-starts = Первый день (в часовом поясе каждой школы): ДД.ММ.ГГГГ (23.11.2026) или ГГГГ-ММ-ДД
 cli-campaign-create-arg-ends = Последний день включительно: ДД.ММ.ГГГГ или ГГГГ-ММ-ДД
-cli-campaign-create-arg-target-percent = Цель: процент учеников, которые должны ответить
+cli-campaign-create-arg-target-percent = Цель для каждой аудитории: процент ответивших родителей (от числа семей) и учеников (от числа учеников)
 cli-campaign-create-arg-allow-past-start = Разрешить первый день, который уже прошёл
 cli-campaign-list-about = Показать кампании и участие в них
 cli-campaign-close-about = Закрыть кампанию: её ссылки вежливо отвечают и ничего не сохраняют
@@ -265,6 +271,7 @@ cli-value-expert = ФАЙЛ
 cli-value-file = ФАЙЛ
 cli-value-name = НАЗВАНИЕ
 cli-value-questionnaires = АНКЕТА
+cli-value-grades = АНКЕТА=КЛАССЫ
 cli-value-starts = ДАТА
 cli-value-ends = ДАТА
 cli-value-target-percent = ПРОЦЕНТ

@@ -1,8 +1,8 @@
 # Ежедневная сводка участия. Daily participation digest.
 digest-header = 📊 «{ $name }» — { $scope }, сводка на { $date }
 digest-final-header = 🏁 Опрос «{ $name }» завершён — { $scope }, итог на { $date }
-digest-total-reached = Всего: { $responses } из { $headcount } ({ $percent }%) — цель { $target }% достигнута ✅
-digest-total-below = Всего: { $responses } из { $headcount } ({ $percent }%) — ниже цели { $target }%
+digest-total-reached = Всего: { $shares } — цель { $target }% достигнута ✅
+digest-total-below = Всего: { $shares } — ниже цели { $target }%
 digest-days-left = { $days ->
         [one] Остался { $days } день.
         [few] Осталось { $days } дня.

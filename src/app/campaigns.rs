@@ -9,7 +9,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::db::{CampaignSummary, Db, NewCampaign};
 use crate::failure::Failure;
-use crate::survey::{Audience, Questionnaire, Survey};
+use crate::survey::{Audience, Grades, Questionnaire, Survey, class_grade};
 
 /// Finds a questionnaire by id (or file path) in the questionnaires folder and validates it.
 /// Returns the questionnaire and its exact text, which a campaign keeps.
@@ -70,6 +70,25 @@ pub struct CampaignRequest<'a> {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub target_percent: i64,
+    /// The grades a questionnaire (named as in `questionnaires`) is asked in; one not named here
+    /// is asked in every grade.
+    pub grades: &'a [(String, Grades)],
+}
+
+/// Reads `--grades QUESTIONNAIRE=GRADES` (`noko-students=9-11`) as typed on the command line.
+pub fn parse_grades_arg(text: &str) -> Result<(String, Grades), Failure> {
+    let (id, grades) = text.split_once('=').ok_or_else(|| Failure::BadGrades(text.to_string()))?;
+    let grades = Grades::parse(grades).map_err(|_| Failure::BadGrades(text.to_string()))?;
+    Ok((id.trim().to_string(), grades))
+}
+
+/// A campaign just created.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub id: i64,
+    /// Classes («Школа № 1, Подготовительный») whose grade cannot be read from their name: they
+    /// are asked every audience. Listed only when some audience is asked in some grades only.
+    pub ungraded: Vec<String>,
 }
 
 pub async fn create_campaign(db: &Db, dir: &Path, request: CampaignRequest<'_>) -> anyhow::Result<i64> {
@@ -93,7 +112,7 @@ pub async fn create_campaign_checked(
     dir: &Path,
     request: CampaignRequest<'_>,
     guards: CreateGuards,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<Created> {
     let new = checked_campaign(dir, &request)?;
     if db.campaign_by_name(&new.name).await?.is_some() {
         return Err(crate::db::CampaignError::NameTaken(new.name).into());
@@ -101,10 +120,21 @@ pub async fn create_campaign_checked(
     if new.starts_on < guards.today && !guards.allow_past_start {
         return Err(Failure::StartInPast { starts: new.starts_on, today: guards.today }.into());
     }
-    if db.class_count().await? == 0 {
+    let roster = db.stored_roster().await?;
+    if roster.is_empty() {
         return Err(Failure::EmptyRoster.into());
     }
-    Ok(db.create_campaign(&new, Utc::now()).await?)
+    let id = db.create_campaign(&new, Utc::now()).await?;
+    let ungraded = if new.grades.is_empty() {
+        Vec::new()
+    } else {
+        roster
+            .iter()
+            .filter(|class| class_grade(&class.class).is_none())
+            .map(|class| format!("{}, {}", class.school, class.class))
+            .collect()
+    };
+    Ok(Created { id, ungraded })
 }
 
 /// A campaign request checked against itself and the questionnaires folder.
@@ -123,8 +153,23 @@ fn checked_campaign(dir: &Path, request: &CampaignRequest<'_>) -> anyhow::Result
         return Err(Failure::NoQuestionnaireGiven.into());
     }
     let mut by_audience: BTreeMap<Audience, (String, String)> = BTreeMap::new();
+    let mut grades = BTreeMap::new();
+    for (named, _) in request.grades {
+        if !request.questionnaires.contains(named) {
+            let given = request.questionnaires.join(", ");
+            return Err(Failure::GradesForUnknown { id: named.clone(), given }.into());
+        }
+        if request.grades.iter().filter(|(other, _)| other == named).count() > 1 {
+            return Err(Failure::GradesTwice(named.clone()).into());
+        }
+    }
     for id in request.questionnaires {
         let (questionnaire, text) = find_questionnaire(dir, id)?;
+        if let Some((_, asked_in)) = request.grades.iter().find(|(named, _)| named == id)
+            && !asked_in.is_all()
+        {
+            grades.insert(questionnaire.audience, *asked_in);
+        }
         if let Some((other, _)) = by_audience.get(&questionnaire.audience) {
             return Err(Failure::SameAudience {
                 first: other.clone(),
@@ -141,6 +186,7 @@ fn checked_campaign(dir: &Path, request: &CampaignRequest<'_>) -> anyhow::Result
         ends_on: request.ends_on,
         target_percent: request.target_percent,
         questionnaires: by_audience.into_iter().map(|(audience, (id, text))| (audience, id, text)).collect(),
+        grades,
     };
     Ok(new)
 }
@@ -149,16 +195,24 @@ pub async fn list_campaigns(db: &Db) -> anyhow::Result<Vec<CampaignSummary>> {
     Ok(db.list_campaigns().await?)
 }
 
-/// The questionnaires a campaign was created with.
+/// The questionnaires a campaign was created with, each asked in its grades.
 pub async fn campaign_survey(db: &Db, campaign_id: i64) -> anyhow::Result<Survey> {
     let mut questionnaires = Vec::new();
-    for (id, text) in db.campaign_questionnaires(campaign_id).await? {
-        let questionnaire =
-            Questionnaire::from_toml(&text).map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
+    let mut grades = Vec::new();
+    for stored in db.campaign_questionnaires(campaign_id).await? {
+        let id = &stored.questionnaire_id;
+        let questionnaire = Questionnaire::from_toml(&stored.definition)
+            .map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
+        if let Some(text) = &stored.grades {
+            let asked_in = Grades::parse(text).map_err(|e| anyhow::anyhow!("stored questionnaire {id}: {e}"))?;
+            grades.push((questionnaire.audience, asked_in));
+        }
         questionnaires.push(Arc::new(questionnaire));
     }
     anyhow::ensure!(!questionnaires.is_empty(), "campaign {campaign_id} has no questionnaire");
-    Ok(Survey::new(questionnaires))
+    Ok(grades
+        .into_iter()
+        .fold(Survey::new(questionnaires), |survey, (audience, asked_in)| survey.with_grades(audience, asked_in)))
 }
 
 pub(crate) async fn campaign_named(db: &Db, name: &str) -> anyhow::Result<crate::db::Campaign> {

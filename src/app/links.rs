@@ -14,7 +14,7 @@ use super::campaigns::{campaign_named, campaign_survey};
 use crate::csv_out::Dialect;
 use crate::db::{ClassLink, Db};
 use crate::failure::Failure;
-use crate::poster::{Audiences, CampaignNotice, Poster, Printer};
+use crate::poster::{CampaignNotice, ClassAudiences, Poster, Printer};
 use crate::qr::Qr;
 
 /// The symbols of class link codes: digits and lowercase letters without the ones a printed poster
@@ -81,7 +81,7 @@ pub async fn export_links(
     let notice = CampaignNotice {
         name: None,
         ends_on: campaign.ends_on,
-        audiences: Audiences::of(&campaign_survey(db, campaign.id).await?),
+        audiences: ClassAudiences::of(&campaign_survey(db, campaign.id).await?),
     };
     let schools = write_posters(dir, bot_username, notice, &links, progress)?;
     Ok(LinksExport { csv, xlsx, classes: links.len(), schools })

@@ -1,10 +1,10 @@
 //! The region administrator's campaign console: `/campaigns` (the list with each campaign's state
 //! and buttons to extend, close or reopen it, and to rename or delete it while nobody has answered
-//! it, each change confirmed) and `/newcampaign` (a short dialog: name, questionnaires, first and
-//! last day, target, summary). The dialog lives in the database (`staff_dialogs`), so a restart
-//! mid-dialog loses nothing; its buttons carry the dialog's revision, so a button of an older
-//! screen changes nothing. Every press and every typed answer re-reads the sender's role from the
-//! database: a button proves nothing.
+//! it, each change confirmed) and `/newcampaign` (a short dialog: name, questionnaires, the grades
+//! each is asked in when there are several, first and last day, target, summary). The dialog
+//! lives in the database (`staff_dialogs`), so a restart mid-dialog loses nothing; its buttons
+//! carry the dialog's revision, so a button of an older screen changes nothing. Every press and
+//! every typed answer re-reads the sender's role from the database: a button proves nothing.
 //!
 //! Buttons are `ca:` followed by [`Button::encode`], parsed once into [`Button`].
 
@@ -21,6 +21,8 @@ use crate::app::{campaigns::CampaignRequest, campaigns::CreateGuards};
 use crate::args;
 use crate::campaign::{CampaignState, parse_date};
 use crate::db::{Campaign, StaffMember, StoredDialog};
+use crate::digest::report::shares_text;
+use crate::survey::Grades;
 
 /// The callback data prefix of this module's buttons.
 pub(super) const PREFIX: &str = "ca:";
@@ -45,6 +47,8 @@ pub(super) enum DialogAction {
     Toggle(u8),
     /// The questionnaires are chosen.
     Chosen,
+    /// The grades of [`GRADE_CHOICES`] at this place, for the questionnaire being asked about.
+    Grades(u8),
     /// A target percent.
     Target(u8),
 }
@@ -77,6 +81,7 @@ impl Button {
                     DialogAction::Cancel => "n".to_string(),
                     DialogAction::Toggle(i) => format!("q{i}"),
                     DialogAction::Chosen => "d".to_string(),
+                    DialogAction::Grades(i) => format!("g{i}"),
                     DialogAction::Target(p) => format!("t{p}"),
                 };
                 format!("{revision}:{action}")
@@ -105,6 +110,7 @@ impl Button {
                 "d" => DialogAction::Chosen,
                 _ => match action.split_at_checked(1)? {
                     ("q", i) => DialogAction::Toggle(small(i)?),
+                    ("g", i) => DialogAction::Grades(small(i).filter(|i| usize::from(*i) < GRADE_CHOICES.len())?),
                     ("t", p) => DialogAction::Target(small(p).filter(|p| (1..=100).contains(p))?),
                     _ => return None,
                 },
@@ -139,6 +145,8 @@ enum Pending {
 enum Step {
     Name,
     Questionnaires,
+    /// The grades the chosen questionnaire at this place is asked in.
+    Grades(u8),
     Starts,
     Ends,
     Target,
@@ -151,6 +159,9 @@ struct NewCampaign {
     step: Step,
     name: String,
     questionnaires: Vec<String>,
+    /// The grades a chosen questionnaire is asked in; one missing here is asked in every grade.
+    #[serde(default)]
+    grades: Vec<(String, Grades)>,
     starts_on: Option<NaiveDate>,
     ends_on: Option<NaiveDate>,
     target_percent: Option<u8>,
@@ -178,6 +189,42 @@ enum Dialog {
 /// Targets offered as buttons.
 const TARGETS: [u8; 4] = [40, 50, 70, 100];
 
+/// Grades offered as buttons (others are typed): every grade, then the common splits of parents
+/// of the younger grades and students of the older ones.
+const GRADE_CHOICES: [&str; 4] = ["1-11", "1-8", "9-11", "5-11"];
+
+impl NewCampaign {
+    /// The next step once the grades of the questionnaire at `asked` are known: the next
+    /// questionnaire's grades, or the first day.
+    fn after_grades(&self, asked: u8) -> Step {
+        let next = asked.saturating_add(1);
+        if usize::from(next) < self.questionnaires.len() { Step::Grades(next) } else { Step::Starts }
+    }
+
+    /// Records the grades of the questionnaire at `asked` and moves on.
+    fn set_grades(&mut self, asked: u8, grades: Grades) {
+        let Some(id) = self.questionnaires.get(usize::from(asked)).cloned() else { return };
+        self.grades.retain(|(named, _)| *named != id);
+        if !grades.is_all() {
+            self.grades.push((id, grades));
+        }
+        self.step = self.after_grades(asked);
+    }
+
+    /// «noko-parents (1–8), noko-students (9–11)»: the questionnaires with their grades when
+    /// some are asked in some grades only.
+    fn questionnaires_text(&self, ctx: &Ctx<'_>) -> String {
+        let grades = |id: &String| match self.grades.iter().find(|(named, _)| named == id) {
+            Some((_, grades)) => grades.to_string(),
+            None => ctx.t("campaigns-grades-every"),
+        };
+        if self.questionnaires.len() < 2 {
+            return self.questionnaires.join(", ");
+        }
+        self.questionnaires.iter().map(|id| format!("{id} ({})", grades(id))).collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// The earliest day it is anywhere in the region (UTC: Russia's time zones are all ahead of it),
 /// as the command line counts it.
 fn today(ctx: &Ctx<'_>) -> NaiveDate {
@@ -202,6 +249,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, new: bool) -> anyhow::Result<()> {
             step: Step::Name,
             name: String::new(),
             questionnaires: Vec::new(),
+            grades: Vec::new(),
             starts_on: None,
             ends_on: None,
             target_percent: None,
@@ -222,8 +270,7 @@ async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     for summary in campaigns {
         let c = &summary.campaign;
         let state = CampaignState::on(today, c.starts_on, c.ends_on, c.closed);
-        let percent =
-            if summary.headcount > 0 { 100.0 * summary.responses as f64 / summary.headcount as f64 } else { 0.0 };
+        let shares = shares_text(&ctx.app.texts, ctx.lang, &summary.participation, None);
         let text = ctx.app.texts.get_with(
             ctx.lang,
             "campaigns-item",
@@ -233,9 +280,7 @@ async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
                 ("starts", ctx.date(c.starts_on)),
                 ("ends", ctx.date(c.ends_on)),
                 ("questionnaires", summary.questionnaires.as_str()),
-                ("responses", summary.responses),
-                ("headcount", summary.headcount),
-                ("percent", crate::i18n::percent(ctx.lang, percent)),
+                ("shares", shares),
                 ("target", c.target_percent)
             ],
         );
@@ -371,6 +416,23 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
                 rows.push(vec![dialog_button(ctx, "campaigns-button-done", revision, DialogAction::Chosen), cancel()]);
                 (texts.get_with(ctx.lang, "campaigns-new-questionnaires", &args![("name", new.name.as_str())]), rows)
             }
+            Step::Grades(asked) => {
+                let id = new.questionnaires.get(usize::from(asked)).map_or("", String::as_str);
+                let mut rows: Vec<Vec<InlineKeyboardButton>> = GRADE_CHOICES
+                    .iter()
+                    .enumerate()
+                    .map(|(i, grades)| {
+                        let label = match i {
+                            0 => ctx.t("campaigns-grades-every"),
+                            _ => texts.get_with(ctx.lang, "campaigns-grades-button", &args![("grades", *grades)]),
+                        };
+                        let data = Button::Dialog { revision, action: DialogAction::Grades(i as u8) };
+                        vec![InlineKeyboardButton::callback(label, data.encode())]
+                    })
+                    .collect();
+                rows.push(vec![cancel()]);
+                (texts.get_with(ctx.lang, "campaigns-new-grades", &args![("questionnaire", id)]), rows)
+            }
             Step::Starts => (ctx.t("campaigns-new-starts"), vec![vec![cancel()]]),
             Step::Ends => (ctx.t("campaigns-new-ends"), vec![vec![cancel()]]),
             Step::Target => {
@@ -393,7 +455,7 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
                     "campaigns-new-summary",
                     &args![
                         ("name", new.name.as_str()),
-                        ("questionnaires", new.questionnaires.join(", ")),
+                        ("questionnaires", new.questionnaires_text(ctx)),
                         ("starts", ctx.date(starts)),
                         ("ends", ctx.date(ends)),
                         ("target", i64::from(target))
@@ -485,6 +547,16 @@ async fn answer(ctx: &Ctx<'_>, dialog: &Dialog, text: &str) -> anyhow::Result<Re
                     }
                     next.name = text.to_string();
                     next.step = Step::Questionnaires;
+                }
+                Step::Grades(asked) => {
+                    let Ok(grades) = Grades::parse(text) else {
+                        return Ok(Err(ctx.app.texts.get_with(
+                            ctx.lang,
+                            "campaigns-grades-invalid",
+                            &args![("text", text)],
+                        )));
+                    };
+                    next.set_grades(asked, grades);
                 }
                 Step::Starts => {
                     let starts_on = match typed_day(ctx, text) {
@@ -659,7 +731,17 @@ async fn dialog_press(
                 (Step::Questionnaires, DialogAction::Chosen) if new.questionnaires.is_empty() => {
                     return Ok(Some(ctx.t("campaigns-choose-one")));
                 }
-                (Step::Questionnaires, DialogAction::Chosen) => new.step = Step::Starts,
+                (Step::Questionnaires, DialogAction::Chosen) => {
+                    // Grades are asked when there are audiences to tell apart.
+                    new.grades.retain(|(id, _)| new.questionnaires.contains(id));
+                    new.step = if new.questionnaires.len() > 1 { Step::Grades(0) } else { Step::Starts };
+                }
+                (Step::Grades(asked), DialogAction::Grades(i)) => {
+                    let Some(grades) = GRADE_CHOICES.get(usize::from(i)).and_then(|g| Grades::parse(g).ok()) else {
+                        return not_expected();
+                    };
+                    new.set_grades(asked, grades);
+                }
                 (Step::Target, DialogAction::Target(p)) => {
                     new.target_percent = Some(p);
                     new.step = Step::Summary;
@@ -692,14 +774,24 @@ async fn create(
         starts_on,
         ends_on,
         target_percent: i64::from(target),
+        grades: &new.grades,
     };
     let guards = CreateGuards { today: today(ctx), allow_past_start: false };
     let dir = &ctx.app.settings.survey.questionnaires_dir;
     ctx.app.db.end_dialog(member.id).await?;
     let text = match app::campaigns::create_campaign_checked(&ctx.app.db, dir, request, guards).await {
-        Ok(id) => {
-            tracing::info!(campaign = id, "campaign created from the bot");
-            ctx.app.texts.get_with(ctx.lang, "campaigns-created", &args![("name", new.name.as_str())])
+        Ok(created) => {
+            tracing::info!(campaign = created.id, "campaign created from the bot");
+            let mut text = ctx.app.texts.get_with(ctx.lang, "campaigns-created", &args![("name", new.name.as_str())]);
+            if !created.ungraded.is_empty() {
+                text.push_str("\n\n");
+                text.push_str(&ctx.app.texts.get_with(
+                    ctx.lang,
+                    "cli-campaign-ungraded",
+                    &args![("count", created.ungraded.len()), ("classes", created.ungraded.join("\n"))],
+                ));
+            }
+            crate::telegram_text::fit(text)
         }
         Err(e) => {
             let reason = crate::failure::render(&e, &ctx.app.texts, ctx.lang);
@@ -727,6 +819,8 @@ mod tests {
             Button::Dialog { revision: 7, action: DialogAction::Toggle(255) },
             Button::Dialog { revision: 7, action: DialogAction::Chosen },
             Button::Dialog { revision: 1 << 40, action: DialogAction::Target(100) },
+            Button::Dialog { revision: 7, action: DialogAction::Grades(0) },
+            Button::Dialog { revision: 7, action: DialogAction::Grades(3) },
         ];
         for b in buttons {
             let data = b.encode();
@@ -746,6 +840,9 @@ mod tests {
             "ca:x1a",
             "ca:x+1",
             "ca:x99999999999999999999",
+            "ca:7:g4",
+            "ca:7:g",
+            "ca:7:g-1",
             "ca:1:",
             "ca:1:z",
             "ca:-1:y",

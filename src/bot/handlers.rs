@@ -13,10 +13,11 @@ use super::callback::{Action, CallbackData};
 use super::screens::{Painter, Screen};
 use super::{App, campaigns, sending, staff};
 use crate::args;
-use crate::db::{LinkTarget, NewResponse, Reachable, StoredDraft, SubmitOutcome};
+use crate::db::{LinkTarget, NewResponse, Participation, Reachable, Share, StoredDraft, SubmitOutcome};
+use crate::digest::report::shares_text;
 use crate::metrics;
 use crate::privacy::ChatKey;
-use crate::survey::{Draft, Input, Lang, StepError};
+use crate::survey::{Draft, Input, Lang, StepError, Survey};
 use crate::telegram_text::fit;
 
 /// Commands a respondent can type.
@@ -183,6 +184,9 @@ impl Ctx<'_> {
         if let Some(refusal) = self.campaign_refusal(target) {
             return Ok(Some(refusal));
         }
+        if self.app.class_survey(target).await?.is_none() {
+            return Ok(Some(self.t("survey-class-not-asked")));
+        }
         if self.already_answered(target).await? {
             let school = args![("school", target.school.as_str())];
             return Ok(Some(self.app.texts.get_with(self.lang, "survey-already-answered", &school)));
@@ -220,9 +224,16 @@ impl Ctx<'_> {
         Ok(self.app.db.has_participated(target.campaign.id, identity.as_bytes()).await?)
     }
 
+    /// The survey of the link's class: only the audiences asked in its grade. A link of a class
+    /// asked nothing is refused before a draft starts ([`Ctx::refusal`]), so none has a draft.
+    async fn survey(&self, target: &LinkTarget) -> anyhow::Result<Arc<Survey>> {
+        let survey = self.app.class_survey(target).await?;
+        survey.ok_or_else(|| anyhow::anyhow!("campaign {} asks no audience in this class", target.campaign.id))
+    }
+
     /// A fresh draft at the welcome screen for this link, replacing any other draft of the chat.
     async fn begin(&self, target: &LinkTarget, on: Option<MessageId>) -> anyhow::Result<()> {
-        let survey = self.app.survey(target.campaign.id).await?;
+        let survey = self.survey(target).await?;
         let draft = Draft::default();
         // A random first revision keeps buttons of a discarded draft from matching the new one.
         let revision = rand::thread_rng().gen_range(1..1_i64 << 40);
@@ -255,7 +266,7 @@ impl Ctx<'_> {
     }
 
     async fn current_screen(&self, stored: &StoredDraft, target: &LinkTarget) -> anyhow::Result<Screen> {
-        let survey = self.app.survey(target.campaign.id).await?;
+        let survey = self.survey(target).await?;
         Ok(self.painter(stored.revision).draft(&survey, &self.decode(stored), target.into()))
     }
 }
@@ -371,7 +382,7 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
             // it answered its question already, so it must not answer the next one too.
             return ctx.send(ctx.current_screen(&stored, &target).await?).await;
         }
-        let survey = ctx.app.survey(target.campaign.id).await?;
+        let survey = ctx.survey(&target).await?;
         let draft = ctx.decode(&stored);
         match draft.step(&survey, Input::Text(text.to_string())) {
             Ok(next) => {
@@ -453,7 +464,7 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
         return Ok(Some(ctx.t("survey-stale-button")));
     }
     let on = Some(message_id);
-    let survey = ctx.app.survey(target.campaign.id).await?;
+    let survey = ctx.survey(&target).await?;
     let draft = ctx.decode(&stored);
     match data.action {
         Action::Resume => {
@@ -507,7 +518,7 @@ async fn submit(
     target: &LinkTarget,
     draft: &Draft,
 ) -> anyhow::Result<Option<String>> {
-    let survey = ctx.app.survey(target.campaign.id).await?;
+    let survey = ctx.survey(target).await?;
     let (Some(answers), Some(questionnaire)) = (draft.completed_answers(&survey), draft.questionnaire(&survey)) else {
         return Ok(Some(ctx.t("survey-not-expected")));
     };
@@ -532,15 +543,24 @@ async fn submit(
         SubmitOutcome::Stored => {
             // No log line and no counter here: either would date the response.
             ctx.app.ballots.settle_soon(target.campaign.id, target.school_id);
-            let count = ctx.app.db.class_response_count(target.campaign.id, target.class_id).await?;
             let mut text = ctx.t("survey-thanks");
-            if count >= ctx.app.settings.privacy.min_group_size {
-                text.push_str("\n\n");
-                text.push_str(&ctx.app.texts.get_with(
-                    ctx.lang,
-                    "survey-class-count",
-                    &args![("count", count), ("headcount", target.headcount), ("class", target.class.as_str())],
-                ));
+            if let Some(class) = ctx.app.db.class_participation(target.campaign.id, target.class_id).await? {
+                // Each audience's count only once it reached the privacy threshold, as before.
+                let threshold = ctx.app.settings.privacy.min_group_size;
+                let shown = Participation {
+                    parents: shown_share(class.parents, threshold),
+                    students: shown_share(class.students, threshold),
+                    ..class
+                };
+                if shown.responses() > 0 {
+                    let shares = shares_text(&ctx.app.texts, ctx.lang, &shown, None);
+                    text.push_str("\n\n");
+                    text.push_str(&ctx.app.texts.get_with(
+                        ctx.lang,
+                        "survey-class-count",
+                        &args![("shares", shares), ("class", target.class.as_str())],
+                    ));
+                }
             }
             ctx.show(on, text, None).await?;
             Ok(None)
@@ -553,6 +573,11 @@ async fn submit(
         }
         SubmitOutcome::DraftChanged => Ok(Some(ctx.t("survey-already-saved"))),
     }
+}
+
+/// An audience's share as the thanks screen may show it: nothing below the privacy threshold.
+fn shown_share(share: Share, threshold: i64) -> Share {
+    if share.responses >= threshold { share } else { Share::default() }
 }
 
 /// Shows the respondent commands in Telegram's menu, in Russian and English.

@@ -13,7 +13,7 @@ use super::handlers::Ctx;
 use super::sending;
 use crate::args;
 use crate::db::{Campaign, ClassLink};
-use crate::poster::{Audiences, CampaignNotice};
+use crate::poster::{CampaignNotice, ClassAudiences};
 use crate::roles::Scope;
 use crate::{app, kit};
 
@@ -184,7 +184,7 @@ async fn send_kit(ctx: &Ctx<'_>, campaign: &Campaign, several: bool, links: &[Cl
     let limit = ctx.app.settings.files.kit_part_bytes;
     let counter = done.clone();
     let named = several.then(|| campaign.name.clone());
-    let (ends_on, audiences) = (campaign.ends_on, Audiences::of(&*ctx.app.survey(campaign.id).await?));
+    let (ends_on, audiences) = (campaign.ends_on, ClassAudiences::of(&*ctx.app.survey(campaign.id).await?));
     let mut building = tokio::task::spawn_blocking(move || {
         let notice = CampaignNotice { name: named.as_deref(), ends_on, audiences };
         kit::build(&title, notice, &classes, limit, |schools_done, _| {

@@ -74,6 +74,13 @@ impl App {
         self.surveys.write().expect("lock not poisoned").insert(campaign_id, survey.clone());
         Ok(survey)
     }
+
+    /// The survey a class link leads to: the campaign's questionnaires for the audiences asked
+    /// in the class's grade (`None`: none is asked there).
+    pub async fn class_survey(&self, target: &crate::db::LinkTarget) -> anyhow::Result<Option<Arc<Survey>>> {
+        let survey = self.survey(target.campaign.id).await?;
+        Ok(survey.for_grade(crate::survey::class_grade(&target.class)).map(Arc::new))
+    }
 }
 
 /// The update tree.

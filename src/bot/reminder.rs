@@ -67,13 +67,13 @@ async fn round(bot: &Bot, app: &App, now: DateTime<Utc>, stop: &mut watch::Recei
 }
 
 /// The chat and the reminder screen of a due draft; `None` when its chat cannot be opened (a
-/// draft sealed under another identity key).
+/// draft sealed under another identity key) or its class is no longer asked anything.
 async fn prepare(app: &App, key: &ChatKey, due: &DueReminder) -> anyhow::Result<Option<(ChatId, Screen)>> {
     let Some(chat) = app.key.open_chat(key, &due.reminder_chat) else {
         tracing::warn!("a draft's chat was sealed under another identity key; no reminder for it");
         return Ok(None);
     };
-    let survey = app.survey(due.target.campaign.id).await?;
+    let Some(survey) = app.class_survey(&due.target).await? else { return Ok(None) };
     let draft: Draft = serde_json::from_str(&due.state).unwrap_or_default();
     let painter = Painter { texts: &app.texts, lang: due.language, revision: due.revision };
     Ok(Some((ChatId(chat), painter.reminder(&survey, &draft, &due.target.school))))

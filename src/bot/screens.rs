@@ -215,6 +215,7 @@ impl Painter<'_> {
         let (texts, lang) = (self.texts, self.lang);
         match error {
             StepError::NotExpected => self.t("survey-not-expected"),
+            StepError::AudienceNotAsked => self.t("survey-audience-not-asked"),
             StepError::UseButtons => self.t("survey-use-buttons"),
             StepError::TextExpected => self.t("survey-text-expected"),
             StepError::EmptyText => self.t("survey-empty-text"),

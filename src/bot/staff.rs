@@ -9,7 +9,7 @@ use super::sending;
 use crate::args;
 use crate::db::{Campaign, ExportRow, Reader, SchoolBase, StaffMember};
 use crate::i18n::percent;
-use crate::poster::{Audiences, CampaignNotice, Poster, Printer};
+use crate::poster::{CampaignNotice, ClassAudiences, Poster, Printer};
 use crate::qr::Qr;
 use crate::roles::{Role, Scope};
 use crate::survey::Lang;
@@ -162,10 +162,14 @@ async fn send_class_link(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<
     let several = campaigns.len() > 1;
     for campaign in campaigns {
         let url = app::links::class_link(&ctx.app.db, campaign.id, class_id, &ctx.app.bot_username).await?;
+        let class = member.class.clone().unwrap_or_default();
+        // The message calls on the audiences asked in the class's grade, as its poster does.
+        let audiences = ClassAudiences::of(&*ctx.app.survey(campaign.id).await?).of_class(&class);
         let mut caption = ctx.app.texts.get_with(
             Lang::Ru,
             "admin-teacher-forward",
             &args![
+                ("audience", audiences.code()),
                 ("school", member.school.clone().unwrap_or_default()),
                 ("class", member.class.clone().unwrap_or_default()),
                 ("url", url.as_str()),
@@ -197,7 +201,7 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
     let several = campaigns.len() > 1;
     for campaign in campaigns {
         let named = several.then_some(campaign.name.as_str());
-        let audiences = Audiences::of(&*ctx.app.survey(campaign.id).await?);
+        let audiences = ClassAudiences::of(&*ctx.app.survey(campaign.id).await?);
         let notice = CampaignNotice { name: named, ends_on: campaign.ends_on, audiences };
         let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
         let mut csv = crate::csv_out::Writer::from_writer(Vec::new(), ctx.app.settings.files.csv)?;

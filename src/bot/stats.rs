@@ -1,7 +1,8 @@
-//! `/stats`: responses against headcount for each open campaign, for the caller's scope or a
-//! place in it, tapped down (region → municipalities → schools → classes, «Назад» one level up,
-//! never above the caller's own scope) in one message edited in place, or named by typing
-//! (matched by [`crate::places::find`]: candidates and near misses come back as buttons).
+//! `/stats`: each audience's responses against its own base for each open campaign, for the
+//! caller's scope or a place in it, tapped down (region → municipalities → schools → classes,
+//! «Назад» one level up, never above the caller's own scope) in one message edited in place, or
+//! named by typing (matched by [`crate::places::find`]: candidates and near misses come back as
+//! buttons).
 //!
 //! Buttons are `st:` followed by [`StatsButton::encode`], parsed once into [`StatsButton`]. A
 //! button proves nothing: every press re-reads the presser's scope from the database, and a place
@@ -13,8 +14,7 @@ use super::callback::MAX_CALLBACK_BYTES;
 use super::handlers::Ctx;
 use crate::args;
 use crate::db::{Campaign, Participation};
-use crate::digest::report::participation_line;
-use crate::i18n::percent;
+use crate::digest::report::{participation_line, shares_text};
 use crate::places::{self, Found, Level, Place};
 use crate::roles::Scope;
 use crate::telegram_text::fit;
@@ -303,12 +303,15 @@ async fn participation(ctx: &Ctx<'_>, campaign: &Campaign, view: &View) -> anyho
 
 /// The view's own totals: all its rows (a class: its own row).
 fn total(rows: &[Participation], view: &View) -> Participation {
-    let counted = rows.iter().filter(|r| match view {
-        View::Place(place) if place.level == Level::Class => r.id == place.id,
-        _ => true,
-    });
-    let (responses, headcount) = counted.fold((0, 0), |(r, h), row| (r + row.responses, h + row.headcount));
-    Participation { id: 0, name: String::new(), responses, headcount }
+    let counted: Vec<Participation> = rows
+        .iter()
+        .filter(|r| match view {
+            View::Place(place) if place.level == Level::Class => r.id == place.id,
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    Participation::sum(&counted)
 }
 
 fn block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[&Participation], total: Participation) -> String {
@@ -324,15 +327,7 @@ fn block(ctx: &Ctx<'_>, campaign: &Campaign, rows: &[&Participation], total: Par
             ("target", campaign.target_percent)
         ],
     )];
-    lines.push(texts.get_with(
-        lang,
-        "admin-stats-total",
-        &args![
-            ("responses", total.responses),
-            ("headcount", total.headcount),
-            ("percent", percent(lang, total.percent()))
-        ],
-    ));
+    lines.push(texts.get_with(lang, "admin-stats-total", &args![("shares", shares_text(texts, lang, &total, None))]));
     lines.extend(rows.iter().map(|row| participation_line(texts, lang, row, campaign.target_percent, None)));
     lines.join("\n")
 }

@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{BeginWrite, Db, is_unique_violation, on_pool};
-use crate::survey::Audience;
+use super::{BeginWrite, Db, Participation, is_unique_violation, on_pool};
+use std::collections::BTreeMap;
+
+use crate::survey::{Audience, Grades};
 
 /// A campaign to create; its questionnaires are copied in as they are now.
 #[derive(Debug, Clone)]
@@ -14,6 +16,18 @@ pub struct NewCampaign {
     pub target_percent: i64,
     /// (audience, questionnaire id, the questionnaire's TOML text)
     pub questionnaires: Vec<(Audience, String, String)>,
+    /// The grades an audience is asked in; an audience missing here is asked in every grade.
+    pub grades: BTreeMap<Audience, Grades>,
+}
+
+/// A questionnaire a campaign was created with, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredQuestionnaire {
+    pub questionnaire_id: String,
+    /// The questionnaire's TOML text.
+    pub definition: String,
+    /// As [`Grades`] writes them; `None`: every grade.
+    pub grades: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -32,8 +46,9 @@ pub struct CampaignSummary {
     #[sqlx(flatten)]
     pub campaign: Campaign,
     pub questionnaires: String,
-    pub headcount: i64,
-    pub responses: i64,
+    /// Filled in by [`Db::list_campaigns`] from the class tallies.
+    #[sqlx(skip)]
+    pub participation: Participation,
 }
 
 /// One class's link, with the names a person recognises.
@@ -59,7 +74,6 @@ pub struct LinkTarget {
     pub timezone: String,
     pub class_id: i64,
     pub class: String,
-    pub headcount: i64,
     pub revoked: bool,
 }
 
@@ -78,7 +92,7 @@ macro_rules! link_target_columns {
         concat!(
             "l.code, ",
             $crate::db::campaigns::campaign_columns!(),
-            ", s.id AS school_id, s.name AS school, s.timezone, k.id AS class_id, k.name AS class, k.headcount,
+            ", s.id AS school_id, s.name AS school, s.timezone, k.id AS class_id, k.name AS class,
              (l.revoked_at IS NOT NULL) AS revoked"
         )
     };
@@ -144,13 +158,14 @@ impl Db {
             .await?;
             for (audience, questionnaire_id, definition) in &new.questionnaires {
                 sqlx::query(
-                    "INSERT INTO campaign_questionnaires (campaign_id, audience, questionnaire_id, definition)
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO campaign_questionnaires (campaign_id, audience, questionnaire_id, definition, grades)
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(id)
                 .bind(audience.code())
                 .bind(questionnaire_id)
                 .bind(definition)
+                .bind(new.grades.get(audience).map(Grades::to_string))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -165,24 +180,26 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(&sql).bind(name).fetch_optional(pool).await)
     }
 
-    /// Every campaign with its questionnaires, the roster's headcount and how many have answered so far.
+    /// Every campaign with its questionnaires and its participation so far.
     pub async fn list_campaigns(&self) -> sqlx::Result<Vec<CampaignSummary>> {
         let sql = format!(
             "SELECT {CAMPAIGN_COLUMNS},
                     (SELECT COALESCE(string_agg(q.questionnaire_id, ', '), '') FROM campaign_questionnaires q
-                      WHERE q.campaign_id = c.id) AS questionnaires,
-                    (SELECT CAST(COALESCE(SUM(k.headcount), 0) AS BIGINT) FROM classes k) AS headcount,
-                    (SELECT CAST(COALESCE(SUM(t.responses), 0) AS BIGINT) FROM class_tallies t
-                      WHERE t.campaign_id = c.id) AS responses
+                      WHERE q.campaign_id = c.id) AS questionnaires
              FROM campaigns c ORDER BY c.starts_on, c.name"
         );
-        on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)
+        let mut campaigns: Vec<CampaignSummary> = on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
+        for summary in &mut campaigns {
+            summary.participation = self.participation_in_region(summary.campaign.id).await?;
+        }
+        Ok(campaigns)
     }
 
-    /// The questionnaire definitions a campaign was created with: (questionnaire id, TOML text).
-    pub async fn campaign_questionnaires(&self, campaign_id: i64) -> sqlx::Result<Vec<(String, String)>> {
+    /// The questionnaires a campaign was created with.
+    pub async fn campaign_questionnaires(&self, campaign_id: i64) -> sqlx::Result<Vec<StoredQuestionnaire>> {
         on_pool!(self, pool => sqlx::query_as(
-            "SELECT questionnaire_id, definition FROM campaign_questionnaires WHERE campaign_id = $1 ORDER BY audience",
+            "SELECT questionnaire_id, definition, grades FROM campaign_questionnaires WHERE campaign_id = $1
+             ORDER BY audience",
         )
         .bind(campaign_id)
         .fetch_all(pool)
@@ -256,11 +273,6 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         Ok(done > 0)
-    }
-
-    /// How many classes the roster has.
-    pub async fn class_count(&self) -> sqlx::Result<i64> {
-        on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM classes").fetch_one(pool).await)
     }
 
     /// A campaign by its id.

@@ -41,7 +41,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     (
         "campaign_questionnaires",
-        &[("campaign_id", Int), ("audience", Text), ("questionnaire_id", Text), ("definition", Text)],
+        &[("campaign_id", Int), ("audience", Text), ("questionnaire_id", Text), ("definition", Text), ("grades", Text)],
     ),
     (
         "class_links",
@@ -97,7 +97,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("questionnaire_id", Text),
         ],
     ),
-    ("class_tallies", &[("campaign_id", Int), ("class_id", Int), ("responses", Int)]),
+    ("class_tallies", &[("campaign_id", Int), ("class_id", Int), ("audience", Text), ("responses", Int)]),
     ("answers", &[("response_id", Int), ("question_id", Text), ("value", Text)]),
     (
         "invitations",

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::staff::STAFF_SELECT;
-use super::{Db, Participation, StaffMember, on_pool};
+use super::{Db, StaffMember, on_pool};
 
 /// A staff member who receives digests, with the timezone their day runs in (`None`: the region's).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -150,31 +150,5 @@ impl Db {
             .bind(school_id)
             .fetch_optional(pool)
             .await)
-    }
-
-    /// Every class of a municipality with its school's name, for "the five lowest classes".
-    pub async fn class_participation_in_municipality(
-        &self,
-        campaign_id: i64,
-        municipality_id: i64,
-    ) -> sqlx::Result<Vec<(String, Participation)>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            school: String,
-            #[sqlx(flatten)]
-            class: Participation,
-        }
-        let rows: Vec<Row> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT s.name AS school, k.id, k.name, k.headcount,
-                    COALESCE((SELECT t.responses FROM class_tallies t WHERE t.campaign_id = $1 AND t.class_id = k.id), 0)
-                        AS responses
-             FROM classes k JOIN schools s ON s.id = k.school_id
-             WHERE s.municipality_id = $2 ORDER BY s.name, k.name",
-        )
-        .bind(campaign_id)
-        .bind(municipality_id)
-        .fetch_all(pool)
-        .await)?;
-        Ok(rows.into_iter().map(|r| (r.school, r.class)).collect())
     }
 }

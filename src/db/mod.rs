@@ -29,7 +29,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use campaigns::{Campaign, CampaignError, CampaignSummary, ClassLink, Edited, LinkTarget, NewCampaign};
+pub use campaigns::{
+    Campaign, CampaignError, CampaignSummary, ClassLink, Edited, LinkTarget, NewCampaign, StoredQuestionnaire,
+};
 pub use delegation::{OpenInvitation, Place, PlaceRef};
 pub use dialogs::StoredDialog;
 pub use digests::DigestRecipient;
@@ -37,7 +39,7 @@ pub use drafts::{DueReminder, Reachable, StoredDraft};
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
 pub use roster::{ImportOutcome, PendingUpload, RosterSummary, UploadGuard};
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
-pub use stats::{Participation, SchoolBase};
+pub use stats::{Participation, SchoolBase, Share};
 
 /// The file of a `sqlite:` URL (`sqlite://FILE`, `sqlite:FILE`, with or without `?options`);
 /// `None` for other engines and for an in-memory database.

@@ -253,11 +253,12 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             sqlx::query(
-                "INSERT INTO class_tallies (campaign_id, class_id, responses) VALUES ($1, $2, 1)
-                 ON CONFLICT (campaign_id, class_id) DO UPDATE SET responses = class_tallies.responses + 1",
+                "INSERT INTO class_tallies (campaign_id, class_id, audience, responses) VALUES ($1, $2, $3, 1)
+                 ON CONFLICT (campaign_id, class_id, audience) DO UPDATE SET responses = class_tallies.responses + 1",
             )
             .bind(response.campaign_id)
             .bind(response.class_id)
+            .bind(response.audience.code())
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -275,17 +276,6 @@ impl Db {
         .fetch_one(pool)
         .await)
         .map(|n| n > 0)
-    }
-
-    /// How many of the class have answered (released or still sealed).
-    pub async fn class_response_count(&self, campaign_id: i64, class_id: i64) -> sqlx::Result<i64> {
-        on_pool!(self, pool => sqlx::query_scalar(
-            "SELECT COALESCE((SELECT responses FROM class_tallies WHERE campaign_id = $1 AND class_id = $2), 0)",
-        )
-        .bind(campaign_id)
-        .bind(class_id)
-        .fetch_one(pool)
-        .await)
     }
 
     /// How many answers of the campaign are still sealed, waiting for their release.

@@ -1,63 +1,237 @@
 //! Participation counts by class, school and municipality: what staff see in `/stats` and what
 //! the daily digests are built from. Counts only, never answers: they come from the class tallies
-//! kept at submit, live, while answers wait in the box for their release.
+//! kept at submit, live, while answers wait in the box for their release. Each audience is
+//! counted against its own base: the parents of a class against its families, its students
+//! against its students, in the grades the campaign asks that audience only.
+
+use std::collections::BTreeMap;
 
 use super::{Db, on_pool};
+use crate::survey::{Audience, Grades, class_grade};
 
-/// Responses against headcount for one group (a class, a school or a municipality).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Participation {
-    pub id: i64,
-    pub name: String,
+/// Responses of one audience against its base.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Share {
     pub responses: i64,
-    pub headcount: i64,
+    /// Families (parents) or students of the classes this audience is asked in.
+    pub base: i64,
 }
 
-impl Participation {
-    pub fn percent(&self) -> f64 {
-        if self.headcount > 0 { 100.0 * self.responses as f64 / self.headcount as f64 } else { 0.0 }
+impl Share {
+    pub fn percent(self) -> f64 {
+        if self.base > 0 { 100.0 * self.responses as f64 / self.base as f64 } else { 0.0 }
+    }
+
+    fn add(self, other: Share) -> Share {
+        Share { responses: self.responses + other.responses, base: self.base + other.base }
     }
 }
 
+/// The participation of one group (a class, a school or a municipality), audience by audience.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Participation {
+    pub id: i64,
+    pub name: String,
+    pub parents: Share,
+    pub students: Share,
+}
+
+impl Participation {
+    /// A group with nothing counted yet.
+    pub fn empty(id: i64, name: String) -> Participation {
+        Participation { id, name, parents: Share::default(), students: Share::default() }
+    }
+
+    /// The groups' participation added up.
+    pub fn sum(groups: &[Participation]) -> Participation {
+        let mut sum = Participation::empty(0, String::new());
+        for group in groups {
+            sum.add(group);
+        }
+        sum
+    }
+
+    /// Responses of every audience.
+    pub fn responses(&self) -> i64 {
+        self.parents.responses + self.students.responses
+    }
+
+    /// Every audience's responses against every audience's base: the group's single bar.
+    pub fn total(&self) -> Share {
+        self.parents.add(self.students)
+    }
+
+    /// The audiences asked in the group (or answered in it, from before their grades were set),
+    /// parents first.
+    pub fn shares(&self) -> Vec<(Audience, Share)> {
+        [(Audience::Parent, self.parents), (Audience::Student, self.students)]
+            .into_iter()
+            .filter(|(_, share)| share.base > 0 || share.responses > 0)
+            .collect()
+    }
+
+    /// Whether every audience asked in the group reached `target` percent of its base.
+    pub fn reached(&self, target: i64) -> bool {
+        self.shares().iter().all(|(_, share)| share.percent() >= target as f64)
+    }
+
+    /// The lowest share of the audiences asked (for "the lowest classes").
+    pub fn lowest_percent(&self) -> f64 {
+        self.shares().iter().map(|(_, share)| share.percent()).fold(f64::INFINITY, f64::min)
+    }
+
+    fn add(&mut self, other: &Participation) {
+        self.parents = self.parents.add(other.parents);
+        self.students = self.students.add(other.students);
+    }
+}
+
+/// One class with its tallies and where it is.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ClassCount {
+    id: i64,
+    name: String,
+    headcount: i64,
+    school_id: i64,
+    school: String,
+    municipality_id: i64,
+    municipality: String,
+    parents: i64,
+    students: i64,
+}
+
+/// The audiences a campaign asks and the grades each is asked in (`None`: every grade).
+struct Asked(BTreeMap<Audience, Option<Grades>>);
+
+impl Asked {
+    fn base(&self, audience: Audience, class: &ClassCount) -> i64 {
+        let asked = match (self.0.get(&audience), class_grade(&class.name)) {
+            (None, _) => false,
+            (Some(Some(grades)), Some(grade)) => grades.contains(grade),
+            (Some(_), _) => true,
+        };
+        if asked { class.headcount } else { 0 }
+    }
+
+    fn class(&self, class: &ClassCount) -> Participation {
+        Participation {
+            id: class.id,
+            name: class.name.clone(),
+            parents: Share { responses: class.parents, base: self.base(Audience::Parent, class) },
+            students: Share { responses: class.students, base: self.base(Audience::Student, class) },
+        }
+    }
+}
+
+/// Which classes a count covers.
+enum Within {
+    Region,
+    Municipality(i64),
+    School(i64),
+    Class(i64),
+}
+
+/// Sums the classes' participation by the group `key` names, in the classes' order.
+fn grouped(asked: &Asked, classes: &[ClassCount], key: impl Fn(&ClassCount) -> (i64, &str)) -> Vec<Participation> {
+    let mut groups: Vec<Participation> = Vec::new();
+    for class in classes {
+        let (id, name) = key(class);
+        // The classes come ordered by municipality and school, so a group's classes are adjacent.
+        match groups.last_mut() {
+            Some(group) if group.id == id => group.add(&asked.class(class)),
+            _ => {
+                let mut group = Participation::empty(id, name.to_string());
+                group.add(&asked.class(class));
+                groups.push(group);
+            }
+        }
+    }
+    groups
+}
+
 /// A school and the base of its minimum sample.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchoolBase {
     pub municipality_id: i64,
     pub municipality: String,
     pub school_id: i64,
     pub school: String,
-    /// The students of the school's classes (families are counted as students).
+    /// The students of the school's classes the campaign asks (families are counted as students).
     pub students: i64,
 }
 
 impl Db {
-    /// Every school of the roster with the base of its minimum sample in `campaign_id`: the sum
-    /// of its classes' headcounts. The one place the base is counted, so that it can later count
-    /// only the grades a campaign asks; today every class counts. Empty for a campaign that does
-    /// not exist.
-    pub async fn school_bases(&self, campaign_id: i64) -> sqlx::Result<Vec<SchoolBase>> {
-        on_pool!(self, pool => sqlx::query_as(
-            "SELECT m.id AS municipality_id, m.name AS municipality, s.id AS school_id, s.name AS school,
-                    CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k WHERE k.school_id = s.id), 0) AS BIGINT) AS students
-             FROM campaigns c CROSS JOIN schools s JOIN municipalities m ON m.id = s.municipality_id
-             WHERE c.id = $1 ORDER BY m.name, s.name",
+    async fn asked(&self, campaign_id: i64) -> sqlx::Result<Asked> {
+        let rows: Vec<(String, Option<String>)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT audience, grades FROM campaign_questionnaires WHERE campaign_id = $1",
         )
         .bind(campaign_id)
         .fetch_all(pool)
-        .await)
+        .await)?;
+        let mut asked = BTreeMap::new();
+        for (audience, grades) in rows {
+            let Some(audience) = Audience::from_code(&audience) else { continue };
+            let grades = grades.map(|text| Grades::parse(&text).map_err(|e| sqlx::Error::Decode(Box::new(e))));
+            asked.insert(audience, grades.transpose()?);
+        }
+        Ok(Asked(asked))
+    }
+
+    /// Every class within, ordered by municipality, school and class, with its tallies.
+    async fn class_counts(&self, campaign_id: i64, within: Within) -> sqlx::Result<Vec<ClassCount>> {
+        let (filter, id) = match within {
+            Within::Region => ("$2 = 0", 0),
+            Within::Municipality(id) => ("s.municipality_id = $2", id),
+            Within::School(id) => ("s.id = $2", id),
+            Within::Class(id) => ("k.id = $2", id),
+        };
+        let sql = format!(
+            "SELECT k.id, k.name, k.headcount, s.id AS school_id, s.name AS school,
+                    m.id AS municipality_id, m.name AS municipality,
+                    COALESCE((SELECT t.responses FROM class_tallies t
+                              WHERE t.campaign_id = $1 AND t.class_id = k.id AND t.audience = 'parent'), 0) AS parents,
+                    COALESCE((SELECT t.responses FROM class_tallies t
+                              WHERE t.campaign_id = $1 AND t.class_id = k.id AND t.audience = 'student'), 0) AS students
+             FROM classes k JOIN schools s ON s.id = k.school_id JOIN municipalities m ON m.id = s.municipality_id
+             WHERE {filter} ORDER BY m.name, s.name, k.name"
+        );
+        on_pool!(self, pool => sqlx::query_as(&sql).bind(campaign_id).bind(id).fetch_all(pool).await)
+    }
+
+    /// Every school of the roster with the base of its minimum sample in `campaign_id`: the
+    /// students of its classes that any of the campaign's audiences is asked in (a class asked
+    /// of parents and students counts once).
+    pub async fn school_bases(&self, campaign_id: i64) -> sqlx::Result<Vec<SchoolBase>> {
+        let asked = self.asked(campaign_id).await?;
+        let mut bases: Vec<SchoolBase> = Vec::new();
+        for class in self.class_counts(campaign_id, Within::Region).await? {
+            let students = asked.base(Audience::Parent, &class).max(asked.base(Audience::Student, &class));
+            match bases.last_mut() {
+                Some(base) if base.school_id == class.school_id => base.students += students,
+                _ => bases.push(SchoolBase {
+                    municipality_id: class.municipality_id,
+                    municipality: class.municipality,
+                    school_id: class.school_id,
+                    school: class.school,
+                    students,
+                }),
+            }
+        }
+        Ok(bases)
     }
 
     /// Each class of a school.
     pub async fn participation_by_class(&self, campaign_id: i64, school_id: i64) -> sqlx::Result<Vec<Participation>> {
-        on_pool!(self, pool => sqlx::query_as(
-            "SELECT k.id, k.name, k.headcount,
-                    COALESCE((SELECT t.responses FROM class_tallies t WHERE t.campaign_id = $1 AND t.class_id = k.id), 0) AS responses
-             FROM classes k WHERE k.school_id = $2 ORDER BY k.name",
-        )
-        .bind(campaign_id)
-        .bind(school_id)
-        .fetch_all(pool)
-        .await)
+        let asked = self.asked(campaign_id).await?;
+        let classes = self.class_counts(campaign_id, Within::School(school_id)).await?;
+        Ok(classes.iter().map(|class| asked.class(class)).collect())
+    }
+
+    /// One class (the thanks screen's count).
+    pub async fn class_participation(&self, campaign_id: i64, class_id: i64) -> sqlx::Result<Option<Participation>> {
+        let asked = self.asked(campaign_id).await?;
+        let classes = self.class_counts(campaign_id, Within::Class(class_id)).await?;
+        Ok(classes.first().map(|class| asked.class(class)))
     }
 
     /// Each school of a municipality.
@@ -66,32 +240,77 @@ impl Db {
         campaign_id: i64,
         municipality_id: i64,
     ) -> sqlx::Result<Vec<Participation>> {
-        on_pool!(self, pool => sqlx::query_as(
-            "SELECT s.id, s.name,
-                    CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k WHERE k.school_id = s.id), 0) AS BIGINT) AS headcount,
-                    CAST(COALESCE((SELECT SUM(t.responses) FROM class_tallies t JOIN classes k ON k.id = t.class_id
-                                   WHERE t.campaign_id = $1 AND k.school_id = s.id), 0) AS BIGINT) AS responses
-             FROM schools s WHERE s.municipality_id = $2 ORDER BY s.name",
-        )
-        .bind(campaign_id)
-        .bind(municipality_id)
-        .fetch_all(pool)
-        .await)
+        let asked = self.asked(campaign_id).await?;
+        let classes = self.class_counts(campaign_id, Within::Municipality(municipality_id)).await?;
+        Ok(grouped(&asked, &classes, |class| (class.school_id, class.school.as_str())))
     }
 
     /// Each municipality of the region.
     pub async fn participation_by_municipality(&self, campaign_id: i64) -> sqlx::Result<Vec<Participation>> {
-        on_pool!(self, pool => sqlx::query_as(
-            "SELECT m.id, m.name,
-                    CAST(COALESCE((SELECT SUM(k.headcount) FROM classes k JOIN schools s ON s.id = k.school_id
-                                   WHERE s.municipality_id = m.id), 0) AS BIGINT) AS headcount,
-                    CAST(COALESCE((SELECT SUM(t.responses) FROM class_tallies t JOIN classes k ON k.id = t.class_id
-                                   JOIN schools s ON s.id = k.school_id
-                                   WHERE t.campaign_id = $1 AND s.municipality_id = m.id), 0) AS BIGINT) AS responses
-             FROM municipalities m ORDER BY m.name",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await)
+        let asked = self.asked(campaign_id).await?;
+        let classes = self.class_counts(campaign_id, Within::Region).await?;
+        Ok(grouped(&asked, &classes, |class| (class.municipality_id, class.municipality.as_str())))
+    }
+
+    /// Every class of a municipality with its school's name, for "the five lowest classes".
+    pub async fn class_participation_in_municipality(
+        &self,
+        campaign_id: i64,
+        municipality_id: i64,
+    ) -> sqlx::Result<Vec<(String, Participation)>> {
+        let asked = self.asked(campaign_id).await?;
+        let classes = self.class_counts(campaign_id, Within::Municipality(municipality_id)).await?;
+        Ok(classes.iter().map(|class| (class.school.clone(), asked.class(class))).collect())
+    }
+
+    /// The whole region's participation, audience by audience (`anketa campaign list`).
+    pub async fn participation_in_region(&self, campaign_id: i64) -> sqlx::Result<Participation> {
+        Ok(Participation::sum(&self.participation_by_municipality(campaign_id).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(name: &str, headcount: i64, parents: i64, students: i64) -> ClassCount {
+        ClassCount {
+            id: 1,
+            name: name.into(),
+            headcount,
+            school_id: 1,
+            school: "Школа".into(),
+            municipality_id: 1,
+            municipality: "Город".into(),
+            parents,
+            students,
+        }
+    }
+
+    #[test]
+    fn each_audience_is_counted_against_the_classes_it_is_asked_in() {
+        let asked = Asked(BTreeMap::from([
+            (Audience::Parent, Some(Grades::parse("1-8").unwrap())),
+            (Audience::Student, Some(Grades::parse("9-11").unwrap())),
+        ]));
+        let classes = [class("1А", 20, 5, 0), class("10А", 25, 0, 8), class("Подготовительный", 10, 1, 0)];
+        let first = asked.class(&classes[0]);
+        assert_eq!((first.parents, first.students), (Share { responses: 5, base: 20 }, Share::default()));
+        assert_eq!(first.shares().len(), 1, "students are not asked in grade 1");
+        let tenth = asked.class(&classes[1]);
+        assert_eq!((tenth.parents.base, tenth.students), (0, Share { responses: 8, base: 25 }));
+        let unread = asked.class(&classes[2]);
+        assert_eq!((unread.parents.base, unread.students.base), (10, 10), "an unread grade is asked everything");
+        let school = &grouped(&asked, &classes, |c| (c.school_id, c.school.as_str()))[0];
+        assert_eq!(school.parents, Share { responses: 6, base: 30 });
+        assert_eq!(school.students, Share { responses: 8, base: 35 });
+        assert!(!school.reached(30) && school.reached(20));
+    }
+
+    #[test]
+    fn a_campaign_for_parents_only_shows_no_students() {
+        let asked = Asked(BTreeMap::from([(Audience::Parent, None)]));
+        let row = asked.class(&class("10А", 25, 12, 0));
+        assert_eq!(row.shares(), [(Audience::Parent, Share { responses: 12, base: 25 })]);
     }
 }

@@ -1,5 +1,7 @@
 //! The digest's picture: one bar per class (or school, or municipality) with its participation in
-//! percent, and the campaign's target as a line — people see at a glance who is behind.
+//! percent, and the campaign's target as a line — people see at a glance who is behind. A bar is
+//! the group as a whole (every audience's responses against every audience's base), green when
+//! each audience reached the target; the digest's text gives parents and students apart.
 
 use std::sync::Once;
 
@@ -58,8 +60,8 @@ pub fn participation_png(title: &str, rows: &[Participation], target_percent: i6
         let reached = RGBColor(39, 174, 96);
         chart
             .draw_series(rows.iter().enumerate().map(|(i, row)| {
-                let percent = row.percent().min(100.0);
-                let color = if row.percent() >= target_percent as f64 { reached } else { behind };
+                let percent = row.total().percent().min(100.0);
+                let color = if row.reached(target_percent) { reached } else { behind };
                 let x = i as i32;
                 let mut bar = Rectangle::new(
                     [(SegmentValue::Exact(x), 0.0), (SegmentValue::Exact(x + 1), percent)],
@@ -93,12 +95,13 @@ pub fn participation_png(title: &str, rows: &[Participation], target_percent: i6
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Share;
 
     #[test]
     fn draws_a_png_with_bars_in_two_colours_and_the_target_line() {
         let rows = [
-            Participation { id: 1, name: "5А".into(), responses: 20, headcount: 25 },
-            Participation { id: 2, name: "5Б".into(), responses: 3, headcount: 20 },
+            Participation { parents: Share { responses: 20, base: 25 }, ..Participation::empty(1, "5А".into()) },
+            Participation { parents: Share { responses: 3, base: 20 }, ..Participation::empty(2, "5Б".into()) },
         ];
         let png = participation_png("«НОКО» — Школа № 1", &rows, 40).unwrap();
         assert_eq!(&png[1..4], b"PNG");
@@ -110,7 +113,8 @@ mod tests {
         assert!(rgb(39, 174, 96) > 1000, "the class at target is green");
         assert!(rgb(230, 126, 34) > 1000, "the class below target is orange");
         assert!(rgb(255, 0, 0) > 500, "the target line is drawn");
-        let one = [Participation { id: 1, name: "9В".into(), responses: 0, headcount: 30 }];
+        let one =
+            [Participation { students: Share { responses: 0, base: 30 }, ..Participation::empty(1, "9В".into()) }];
         assert!(participation_png("один класс", &one, 40).is_ok());
         assert!(participation_png("пусто", &[], 40).is_ok());
     }

@@ -97,7 +97,7 @@ impl Digests<'_> {
             Scope::Region => self.db.participation_by_municipality(campaign.id).await?,
             Scope::Municipality { municipality_id } => {
                 let mut classes = self.db.class_participation_in_municipality(campaign.id, municipality_id).await?;
-                classes.sort_by(|a, b| a.1.percent().total_cmp(&b.1.percent()));
+                classes.sort_by(|a, b| a.1.lowest_percent().total_cmp(&b.1.lowest_percent()));
                 lowest = classes.into_iter().take(5).collect();
                 self.db.participation_by_school(campaign.id, municipality_id).await?
             }
@@ -110,7 +110,7 @@ impl Digests<'_> {
                     .into_iter()
                     .find(|c| c.id == class_id);
                 let Some(class) = class else { return Ok(None) };
-                let change = previous.as_ref().map(|p| class.responses - p.get(&class.id).copied().unwrap_or(0));
+                let change = previous.as_ref().map(|p| class.responses() - p.get(&class.id).copied().unwrap_or(0));
                 let mut text = report::teacher_line(self.texts, lang, campaign, &class, change);
                 // Who started and stopped is shown only in groups the privacy threshold allows.
                 let unfinished = self.db.unfinished_in_class(campaign.id, class_id).await?;
@@ -122,7 +122,11 @@ impl Digests<'_> {
                         &args![("count", unfinished)],
                     ));
                 }
-                return Ok(Some(Prepared { text, chart: None, counts: HashMap::from([(class.id, class.responses)]) }));
+                return Ok(Some(Prepared {
+                    text,
+                    chart: None,
+                    counts: HashMap::from([(class.id, class.responses())]),
+                }));
             }
         };
         let date = match lang {
@@ -140,7 +144,7 @@ impl Digests<'_> {
             today,
             date,
         };
-        let counts = rows.iter().map(|r| (r.id, r.responses)).collect();
+        let counts = rows.iter().map(|r| (r.id, r.responses())).collect();
         let text = report::text(self.texts, lang, &data);
         let title = format!("«{}» — {scope_name}, {}", campaign.name, data.date);
         let target = campaign.target_percent;

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use crate::args;
 use crate::db::{Campaign, Participation};
 use crate::i18n::{Texts, percent};
-use crate::survey::Lang;
+use crate::survey::{Audience, Lang};
 
 /// Everything one digest shows.
 pub struct DigestData<'a> {
@@ -27,26 +27,44 @@ pub struct DigestData<'a> {
     pub date: String,
 }
 
-/// "5А — 7 из 25 (28,0%) +2 ⚠": one group against the target, with the change if known.
+/// «родители: 12 из 25 (48,0%) ⚠ · ученики: 8 из 25 (32,0%)»: each audience asked in the group
+/// against its own base, marked ⚠ below `target` if one is given.
+pub fn shares_text(texts: &Texts, lang: Lang, row: &Participation, target: Option<i64>) -> String {
+    let shares = row.shares();
+    if shares.is_empty() {
+        return texts.get(lang, "admin-stats-not-asked");
+    }
+    let shares: Vec<String> = shares
+        .into_iter()
+        .map(|(audience, share)| {
+            let id = match audience {
+                Audience::Parent => "admin-stats-share-parent",
+                Audience::Student => "admin-stats-share-student",
+            };
+            let mut text = texts.get_with(
+                lang,
+                id,
+                &args![
+                    ("responses", share.responses),
+                    ("base", share.base),
+                    ("percent", percent(lang, share.percent()))
+                ],
+            );
+            if target.is_some_and(|target| share.percent() < target as f64) {
+                text.push_str(" ⚠");
+            }
+            text
+        })
+        .collect();
+    shares.join(" · ")
+}
+
+/// "5А — родители: 7 из 25 (28,0%) ⚠ · ученики: 9 из 20 (45,0%) +2": one group, each audience
+/// against the target, with the change of all its responses if known.
 pub fn participation_line(texts: &Texts, lang: Lang, row: &Participation, target: i64, change: Option<i64>) -> String {
-    let mut line = format!(
-        "• {} — {}",
-        row.name,
-        texts.get_with(
-            lang,
-            "admin-stats-row",
-            &args![
-                ("responses", row.responses),
-                ("headcount", row.headcount),
-                ("percent", percent(lang, row.percent()))
-            ],
-        )
-    );
+    let mut line = format!("• {} — {}", row.name, shares_text(texts, lang, row, Some(target)));
     if let Some(change) = change {
         line.push_str(&format!(" {change:+}"));
-    }
-    if row.percent() < target as f64 {
-        line.push_str(" ⚠");
     }
     line
 }
@@ -60,25 +78,17 @@ pub fn text(texts: &Texts, lang: Lang, data: &DigestData<'_>) -> String {
     let campaign = data.campaign;
     let target = campaign.target_percent;
     let final_digest = is_final(campaign, data.today);
-    let responses: i64 = data.rows.iter().map(|r| r.responses).sum();
-    let headcount: i64 = data.rows.iter().map(|r| r.headcount).sum();
-    let total = Participation { id: 0, name: String::new(), responses, headcount };
+    let total = Participation::sum(data.rows);
     let header = if final_digest { "digest-final-header" } else { "digest-header" };
     let mut lines = vec![texts.get_with(
         lang,
         header,
         &args![("name", campaign.name.as_str()), ("scope", data.scope_name), ("date", data.date.as_str())],
     )];
-    let reached = total.percent() >= target as f64;
     lines.push(texts.get_with(
         lang,
-        if reached { "digest-total-reached" } else { "digest-total-below" },
-        &args![
-            ("responses", responses),
-            ("headcount", headcount),
-            ("percent", percent(lang, total.percent())),
-            ("target", target)
-        ],
+        if total.reached(target) { "digest-total-reached" } else { "digest-total-below" },
+        &args![("shares", shares_text(texts, lang, &total, None)), ("target", target)],
     ));
     if !final_digest {
         let days_left = (campaign.ends_on - data.today).num_days();
@@ -90,7 +100,7 @@ pub fn text(texts: &Texts, lang: Lang, data: &DigestData<'_>) -> String {
     }
     lines.push(String::new());
     for row in data.rows {
-        let change = data.previous.map(|previous| row.responses - previous.get(&row.id).copied().unwrap_or(0));
+        let change = data.previous.map(|previous| row.responses() - previous.get(&row.id).copied().unwrap_or(0));
         lines.push(participation_line(texts, lang, row, target, change));
     }
     if !data.lowest.is_empty() {
@@ -127,6 +137,7 @@ pub fn teacher_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Share;
 
     fn campaign() -> Campaign {
         Campaign {
@@ -139,15 +150,20 @@ mod tests {
         }
     }
 
-    fn row(id: i64, name: &str, responses: i64, headcount: i64) -> Participation {
-        Participation { id, name: name.into(), responses, headcount }
+    fn row(id: i64, name: &str, parents: (i64, i64), students: (i64, i64)) -> Participation {
+        Participation {
+            id,
+            name: name.into(),
+            parents: Share { responses: parents.0, base: parents.1 },
+            students: Share { responses: students.0, base: students.1 },
+        }
     }
 
     #[test]
     fn a_school_digest_shows_change_target_and_days_left() {
         let texts = Texts::default();
         let campaign = campaign();
-        let rows = [row(1, "5А", 12, 25), row(2, "5Б", 3, 20)];
+        let rows = [row(1, "5А", (12, 25), (0, 0)), row(2, "10Б", (3, 20), (9, 20))];
         let previous = HashMap::from([(1, 10), (2, 3)]);
         let data = DigestData {
             campaign: &campaign,
@@ -159,9 +175,12 @@ mod tests {
             date: "25.11.2026".into(),
         };
         let text = text(&texts, Lang::Ru, &data);
-        assert!(text.contains("• 5А — 12 из 25 (48,0%) +2"), "{text}");
-        assert!(text.contains("• 5Б — 3 из 20 (15,0%) +0 ⚠"), "{text}");
-        assert!(text.contains("15 из 45 (33,3%)") && text.contains("ниже цели 40%"), "{text}");
+        assert!(text.contains("• 5А — родители: 12 из 25 (48,0%) +2\n"), "{text}");
+        assert!(text.contains("• 10Б — родители: 3 из 20 (15,0%) ⚠ · ученики: 9 из 20 (45,0%) +9"), "{text}");
+        assert!(
+            text.contains("Всего: родители: 15 из 45 (33,3%) · ученики: 9 из 20 (45,0%) — ниже цели 40%"),
+            "{text}"
+        );
         assert!(text.contains("Осталось 5 дней"), "{text}");
     }
 
@@ -169,7 +188,7 @@ mod tests {
     fn the_final_digest_gives_the_outcome() {
         let texts = Texts::default();
         let campaign = campaign();
-        let rows = [row(1, "5А", 20, 25)];
+        let rows = [row(1, "5А", (20, 25), (0, 0))];
         let data = DigestData {
             campaign: &campaign,
             scope_name: "Школа № 1",

@@ -4,10 +4,12 @@
 //! Plain Rust with no Telegram, SQL, clock or file types (loading a file is a thin wrapper), so the
 //! whole flow can be unit-tested and reused by other front ends.
 
+pub mod grades;
 pub mod questionnaire;
 pub mod scoring;
 pub mod state;
 
+pub use grades::{Grades, GradesError, class_grade};
 pub use questionnaire::{Audience, Question, QuestionKind, Questionnaire, QuestionnaireError};
 pub use state::{Answer, Draft, Input, Progress, Stage, StepError, Survey};
 

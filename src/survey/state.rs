@@ -9,20 +9,57 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::grades::Grades;
 use super::questionnaire::{Audience, Question, QuestionKind, Questionnaire};
 
-/// The questionnaires of one campaign, one per audience.
+/// The questionnaires of one campaign, one per audience, each asked in its grades.
 #[derive(Debug, Clone)]
 pub struct Survey {
     by_audience: BTreeMap<Audience, Arc<Questionnaire>>,
+    /// The grades an audience is asked in; an audience missing here is asked in every grade.
+    grades: BTreeMap<Audience, Grades>,
 }
 
 impl Survey {
-    /// Builds a survey; the caller guarantees one questionnaire per audience and at least one.
+    /// Builds a survey asked in every grade; the caller guarantees one questionnaire per audience
+    /// and at least one.
     pub fn new(questionnaires: impl IntoIterator<Item = Arc<Questionnaire>>) -> Self {
         let by_audience: BTreeMap<_, _> = questionnaires.into_iter().map(|q| (q.audience, q)).collect();
         assert!(!by_audience.is_empty(), "a survey needs at least one questionnaire");
-        Survey { by_audience }
+        Survey { by_audience, grades: BTreeMap::new() }
+    }
+
+    /// The same survey with `audience` asked only in `grades`.
+    pub fn with_grades(mut self, audience: Audience, grades: Grades) -> Self {
+        if grades.is_all() {
+            self.grades.remove(&audience);
+        } else {
+            self.grades.insert(audience, grades);
+        }
+        self
+    }
+
+    /// The grades an audience is asked in (`None`: every grade, or not asked at all).
+    pub fn grades(&self, audience: Audience) -> Option<Grades> {
+        self.grades.get(&audience).copied()
+    }
+
+    /// Whether `audience` is asked in a class of `grade`. A class whose grade cannot be read
+    /// (`None`) is asked every audience the survey has.
+    pub fn asks(&self, audience: Audience, grade: Option<u8>) -> bool {
+        self.by_audience.contains_key(&audience)
+            && match (self.grades.get(&audience), grade) {
+                (Some(grades), Some(grade)) => grades.contains(grade),
+                _ => true,
+            }
+    }
+
+    /// The survey as a class of `grade` sees it: only the audiences asked there, or `None`
+    /// if none is.
+    pub fn for_grade(&self, grade: Option<u8>) -> Option<Survey> {
+        let by_audience: BTreeMap<_, _> =
+            self.by_audience.iter().filter(|(a, _)| self.asks(**a, grade)).map(|(a, q)| (*a, q.clone())).collect();
+        (!by_audience.is_empty()).then(|| Survey { by_audience, grades: self.grades.clone() })
     }
 
     pub fn audiences(&self) -> impl Iterator<Item = Audience> + '_ {
@@ -116,6 +153,8 @@ pub enum Input {
 pub enum StepError {
     #[error("this input does not belong to the current screen")]
     NotExpected,
+    #[error("this audience is not asked here")]
+    AudienceNotAsked,
     #[error("this question is answered with the buttons")]
     UseButtons,
     #[error("a text answer is expected")]
@@ -178,18 +217,18 @@ impl Draft {
 
     /// Applies one input. Errors leave `self` untouched.
     pub fn step(&self, survey: &Survey, input: Input) -> Result<Draft, StepError> {
+        if let Input::ChooseAudience(audience) = &input
+            && survey.questionnaire(*audience).is_none()
+        {
+            return Err(StepError::AudienceNotAsked);
+        }
         let mut next = self.clone();
         match (&self.stage, input) {
             (Stage::Welcome, Input::Begin) => match survey.only_audience() {
                 Some(audience) => next.enter_questionnaire(survey, audience),
                 None => next.stage = Stage::ChoosingAudience,
             },
-            (Stage::ChoosingAudience, Input::ChooseAudience(audience)) => {
-                if survey.questionnaire(audience).is_none() {
-                    return Err(StepError::NotExpected);
-                }
-                next.enter_questionnaire(survey, audience);
-            }
+            (Stage::ChoosingAudience, Input::ChooseAudience(audience)) => next.enter_questionnaire(survey, audience),
             (Stage::ChoosingAudience, Input::Back) => next.stage = Stage::Welcome,
             (Stage::Question(_), input) => {
                 let question = self.current_question(survey).ok_or(StepError::NotExpected)?;
@@ -557,8 +596,28 @@ text = {{ ru = "Предложения" }}
         let parents_only = one_audience();
         assert_eq!(
             run(&parents_only, vec![]).step(&parents_only, Input::ChooseAudience(Audience::Student)),
-            Err(StepError::NotExpected)
+            Err(StepError::AudienceNotAsked)
         );
+    }
+
+    #[test]
+    fn a_class_is_asked_only_the_audiences_of_its_grade() {
+        let survey = Survey::new([questionnaire("p", "parent"), questionnaire("s", "student")])
+            .with_grades(Audience::Student, Grades::parse("9-11").unwrap());
+        let first_grade = survey.for_grade(Some(1)).unwrap();
+        assert_eq!(first_grade.audiences().collect::<Vec<_>>(), [Audience::Parent]);
+        let draft = run(&first_grade, vec![Input::Begin]);
+        assert_eq!(draft.questionnaire(&first_grade).unwrap().id, "p", "no audience question");
+        assert_eq!(
+            draft.step(&first_grade, Input::ChooseAudience(Audience::Student)),
+            Err(StepError::AudienceNotAsked)
+        );
+        let tenth = survey.for_grade(Some(10)).unwrap();
+        assert_eq!(run(&tenth, vec![Input::Begin]).stage, Stage::ChoosingAudience);
+        assert!(survey.for_grade(None).unwrap().has_several_audiences(), "an unread grade is asked everything");
+        let students_only =
+            Survey::new([questionnaire("s", "student")]).with_grades(Audience::Student, Grades::parse("9-11").unwrap());
+        assert!(students_only.for_grade(Some(5)).is_none());
     }
 
     #[test]
