@@ -13,6 +13,10 @@
 //! Staff see a release only if it was made of at least `min_group` new responses: a release that
 //! absorbed an earlier one is hidden from them, because next to what they saw before it would show
 //! the few new answers by difference.
+//!
+//! Every response names its audience (parents, students), so the rule runs audience by audience
+//! ([`plan_by_audience`]): a class's students leave the box once there are `min_group` of them,
+//! however many parents answered, and pool with the school's other students, never with parents.
 
 use std::collections::BTreeMap;
 
@@ -96,6 +100,27 @@ pub fn plan(sealed: &[Sealed], made: &[Made], min_group: usize, over: bool) -> V
     plans
 }
 
+/// The releases to make for one school whose ballots are of several audiences: [`plan`] for each
+/// audience's ballots and releases. A release made before releases were per audience (`None`)
+/// mixes them and is absorbed by none.
+pub fn plan_by_audience<A: Ord + Clone>(
+    sealed: &[(A, Sealed)],
+    made: &[(Option<A>, Made)],
+    min_group: usize,
+    over: bool,
+) -> Vec<(A, Planned)> {
+    let mut audiences: BTreeMap<&A, Vec<Sealed>> = BTreeMap::new();
+    for (audience, ballot) in sealed {
+        audiences.entry(audience).or_default().push(*ballot);
+    }
+    let mut plans = Vec::new();
+    for (audience, ballots) in audiences {
+        let made: Vec<Made> = made.iter().filter(|(a, _)| a.as_ref() == Some(audience)).map(|(_, m)| *m).collect();
+        plans.extend(plan(&ballots, &made, min_group, over).into_iter().map(|p| (audience.clone(), p)));
+    }
+    plans
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +175,31 @@ mod tests {
         box_.extend(sealed(2, 1, 10));
         assert!(plan(&box_, &[], 5, false).is_empty());
         assert_eq!(sizes(&plan(&box_, &[], 5, true)), [(None, 3, None, false)]);
+    }
+
+    #[test]
+    fn each_audience_of_a_class_reaches_min_group_on_its_own() {
+        let mut box_: Vec<(&str, Sealed)> = sealed(1, 4, 100).into_iter().map(|b| ("parent", b)).collect();
+        box_.push(("student", Sealed { ballot_id: 200, class_id: 1 }));
+        // Five of the class, but four parents and one student: nothing leaves while it runs.
+        assert!(plan_by_audience(&box_, &[], 5, false).is_empty());
+        box_.extend(sealed(1, 4, 201).into_iter().map(|b| ("student", b)));
+        let plans = plan_by_audience(&box_, &[], 5, false);
+        assert_eq!(plans.len(), 1);
+        assert_eq!(
+            (plans[0].0, sizes(&plans[..].iter().map(|p| p.1.clone()).collect::<Vec<_>>())),
+            ("student", vec![(Some(1), 5, None, true)])
+        );
+        // At the end the parents' remainder joins only a parents' release; a release that mixes
+        // the audiences (made before) is joined by neither.
+        let made = [
+            (None, Made { release_id: 7, class_id: Some(1) }),
+            (Some("student"), Made { release_id: 8, class_id: Some(1) }),
+        ];
+        let parents: Vec<(&str, Sealed)> = sealed(1, 4, 100).into_iter().map(|b| ("parent", b)).collect();
+        let plans = plan_by_audience(&parents, &made, 5, true);
+        assert_eq!(plans.len(), 1);
+        assert_eq!((plans[0].0, plans[0].1.absorbs, plans[0].1.shown_to_staff), ("parent", None, false));
     }
 
     #[test]

@@ -345,7 +345,54 @@ async fn db_copy_carries_the_grades_and_the_tallies_by_audience(mut app: TestApp
     assert_eq!(tallies, [("student".to_string(), 1)]);
 }
 
+/// The staff adversary with two audiences. `/export` names each response's class and audience, so
+/// a class released with four parents and one student would show that student's answers alone
+/// under their class, and `/stats` says which class has one student's answer. Every group of
+/// answers staff see, a class's parents or a class's students, holds at least the threshold.
+async fn staff_see_each_audience_of_a_class_only_in_groups_of_the_threshold(mut app: TestApp) {
+    create(&app, &STUDENTS_9_11).await;
+    let links = app.export_links("autumn").await;
+    app.start_bot().await;
+    let admin = app.api.user(ADMIN, "ru");
+    admin.send_text(&app.invite(&["admin", "invite", "--school", "Школа № 1"]).await).await;
+    let answer = |user: i64, audience: &'static str| {
+        let respondent = app.api.user(user, "ru");
+        let start = link(&links, "10А").start_command();
+        async move {
+            respondent.send_text(&start).await;
+            respondent.press("Начать").await;
+            respondent.press(audience).await;
+            finish(&respondent).await;
+        }
+    };
+    let groups = |rows: &[Vec<String>]| {
+        let mut groups = std::collections::BTreeMap::<(String, String), usize>::new();
+        for row in rows.iter().skip(1) {
+            *groups.entry((row[2].clone(), row[3].clone())).or_default() += 1;
+        }
+        groups
+    };
+    // Four parents and one student of 10А: five answers of the class, but one student.
+    for n in 0..4 {
+        answer(7_400_000_000 + n, "Родитель").await;
+    }
+    answer(7_400_000_100, "Обучающийся").await;
+    tokio::time::sleep(anketa::ballot_box::SETTLE_DELAY * 5).await;
+    let seen = groups(&support::exported_rows(&app, &admin).await);
+    assert!(seen.values().all(|n| *n >= 5), "a group below the threshold is shown: {seen:?}");
+
+    // Four more students make the class's students five: now they are shown, as a group of five.
+    for n in 1..5 {
+        answer(7_400_000_100 + n, "Обучающийся").await;
+    }
+    tokio::time::sleep(anketa::ballot_box::SETTLE_DELAY * 5).await;
+    let seen = groups(&support::exported_rows(&app, &admin).await);
+    assert_eq!(seen.get(&("10А".to_string(), "Обучающийся".to_string())), Some(&5), "{seen:?}");
+    assert!(seen.values().all(|n| *n >= 5), "a group below the threshold is shown: {seen:?}");
+}
+
 on_both_engines!(
+    staff_see_each_audience_of_a_class_only_in_groups_of_the_threshold,
     db_copy_carries_the_grades_and_the_tallies_by_audience,
     the_bot_asks_the_grades_of_each_audience,
     a_link_offers_only_the_audiences_of_its_grade,

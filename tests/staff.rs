@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use support::bot_api::TestUser;
-use support::{Link, TestApp};
+use support::{Link, TestApp, exported_rows, read_workbook};
 
 /// The invitation link is the last line of stdout; returns the `/start` command it stands for.
 async fn invite(app: &TestApp, args: &[&str]) -> String {
@@ -230,17 +230,6 @@ async fn campaigns_close_and_extend_and_leaked_links_are_replaced(mut app: TestA
     assert!(other.send_text(&link(&links, "5Б").start_command()).await.text.contains("опрос закрыт"));
 }
 
-/// The sheets of an XLSX file: name → rows of cell texts.
-fn read_workbook(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
-    use calamine::Reader;
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a valid XLSX");
-    workbook
-        .worksheets()
-        .into_iter()
-        .map(|(name, range)| (name, range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()))
-        .collect()
-}
-
 async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestApp) {
     let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     app.start_bot().await;
@@ -310,18 +299,6 @@ async fn export_workbooks_hide_groups_below_the_privacy_threshold(mut app: TestA
     let sheets = read_workbook(std::fs::read(&out).unwrap());
     assert_eq!(sheets[0].1.len(), 9);
     assert!(sheets[0].1[1..].iter().all(|r| r[2].is_empty()), "pooled under the school");
-}
-
-/// What a staff member's `/export` shows: the rows of the workbook (header first), or none.
-async fn exported_rows(app: &TestApp, user: &TestUser) -> Vec<Vec<String>> {
-    let before = app.api.uploads().len();
-    let reply = user.send_text("/export").await;
-    if reply.kind != "document" {
-        assert!(reply.text.contains("меньше 5 ответов"), "{}", reply.text);
-        return Vec::new();
-    }
-    let upload = app.api.uploads().into_iter().skip(before).find(|u| u.chat_id == Some(user.id())).unwrap();
-    read_workbook(upload.bytes).remove(0).1
 }
 
 /// How many responses a staff member's `/results` is computed over.

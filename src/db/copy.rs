@@ -83,6 +83,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("class_id", Int),
             ("released_on", Date),
             ("shown_to_staff", Bool),
+            ("audience", Text),
         ],
     ),
     (

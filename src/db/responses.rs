@@ -183,7 +183,7 @@ pub struct SealedSchool {
     pub timezone: String,
     pub ends_on: NaiveDate,
     pub closed: bool,
-    /// The most ballots one of its classes holds.
+    /// The most ballots one audience of one of its classes holds.
     pub fullest_class: i64,
 }
 
@@ -290,8 +290,8 @@ impl Db {
     pub async fn sealed_schools(&self) -> sqlx::Result<Vec<SealedSchool>> {
         on_pool!(self, pool => sqlx::query_as(
             "SELECT b.campaign_id, b.school_id, s.timezone, c.ends_on, c.closed, MAX(b.sealed) AS fullest_class
-             FROM (SELECT campaign_id, school_id, class_id, COUNT(*) AS sealed FROM ballots
-                   GROUP BY campaign_id, school_id, class_id) b
+             FROM (SELECT campaign_id, school_id, class_id, audience, COUNT(*) AS sealed FROM ballots
+                   GROUP BY campaign_id, school_id, class_id, audience) b
              JOIN schools s ON s.id = b.school_id JOIN campaigns c ON c.id = b.campaign_id
              GROUP BY b.campaign_id, b.school_id, s.timezone, c.ends_on, c.closed
              ORDER BY b.campaign_id, b.school_id",
@@ -332,17 +332,25 @@ impl Db {
             .into_iter()
             .map(|b| (b.id, (b.class_id, b.ballot)))
             .collect();
-            let made: Vec<(i64, Option<i64>)> =
-                sqlx::query_as("SELECT id, class_id FROM releases WHERE campaign_id = $1 AND school_id = $2")
-                    .bind(campaign_id)
-                    .bind(school_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let in_box: Vec<Sealed> =
-                sealed.iter().map(|(ballot_id, (class_id, _))| Sealed { ballot_id: *ballot_id, class_id: *class_id }).collect();
-            let made: Vec<Made> = made.into_iter().map(|(release_id, class_id)| Made { release_id, class_id }).collect();
+            let made: Vec<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
+                "SELECT id, class_id, audience FROM releases WHERE campaign_id = $1 AND school_id = $2",
+            )
+            .bind(campaign_id)
+            .bind(school_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let in_box: Vec<(String, Sealed)> = sealed
+                .iter()
+                .map(|(ballot_id, (class_id, ballot))| {
+                    (ballot.audience.clone(), Sealed { ballot_id: *ballot_id, class_id: *class_id })
+                })
+                .collect();
+            let made: Vec<(Option<String>, Made)> = made
+                .into_iter()
+                .map(|(release_id, class_id, audience)| (audience, Made { release_id, class_id }))
+                .collect();
             let mut released = 0u64;
-            for plan in releases::plan(&in_box, &made, min_group, over) {
+            for (audience, plan) in releases::plan_by_audience(&in_box, &made, min_group, over) {
                 let mut rows: Vec<Outgoing> =
                     plan.ballots.iter().filter_map(|id| sealed.remove(id)).map(|(_, ballot)| ballot).collect();
                 for ids in plan.ballots.chunks(ROWS_PER_INSERT) {
@@ -374,14 +382,15 @@ impl Db {
                     sqlx::query("DELETE FROM releases WHERE id = $1").bind(earlier).execute(&mut *tx).await?;
                 }
                 let release_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO releases (campaign_id, school_id, class_id, released_on, shown_to_staff)
-                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    "INSERT INTO releases (campaign_id, school_id, class_id, released_on, shown_to_staff, audience)
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
                 .bind(campaign_id)
                 .bind(school_id)
                 .bind(plan.class_id)
                 .bind(today)
                 .bind(plan.shown_to_staff)
+                .bind(&audience)
                 .fetch_one(&mut *tx)
                 .await?;
                 let rows = shuffled(rows);

@@ -709,3 +709,26 @@ pub fn pdf_pages(pdf: &[u8]) -> usize {
     let needle = b"/Type/Page";
     pdf.windows(needle.len() + 1).filter(|w| &w[..needle.len()] == needle && w[needle.len()] != b's').count()
 }
+
+/// The sheets of an XLSX file: name → rows of cell texts.
+pub fn read_workbook(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a valid XLSX");
+    workbook
+        .worksheets()
+        .into_iter()
+        .map(|(name, range)| (name, range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()))
+        .collect()
+}
+
+/// What a staff member's `/export` shows: the rows of the workbook (header first), or none.
+pub async fn exported_rows(app: &TestApp, user: &bot_api::TestUser) -> Vec<Vec<String>> {
+    let before = app.api.uploads().len();
+    let reply = user.send_text("/export").await;
+    if reply.kind != "document" {
+        assert!(reply.text.contains("меньше 5 ответов"), "{}", reply.text);
+        return Vec::new();
+    }
+    let upload = app.api.uploads().into_iter().skip(before).find(|u| u.chat_id == Some(user.id())).unwrap();
+    read_workbook(upload.bytes).remove(0).1
+}
