@@ -405,8 +405,9 @@ async fn the_other_openness_variant_and_a_smaller_group_size_in_a_workbook(app: 
     assert!(notes.iter().any(|n| n.contains("(Да(q2) + Да(q4)) / (2 × число респондентов)")), "{notes:?}");
     assert!(notes.iter().any(|n| n.contains("--expert")), "{notes:?}");
 
-    // From three responses a class is named: 9В (three). 5А's four would be, but 5Б's two could not
-    // stand alone when the campaign closed, so they joined 5А's release, which lost its name.
+    // From three responses of one audience a class is named. 5А's four parents would be, but 5Б's
+    // two could not stand alone when the campaign closed, so they joined 5А's release, which lost
+    // its name; 9В's two parents and one student are each too few, so Лицей № 2's are unnamed.
     let mut proposals =
         calamine::open_workbook::<calamine::Xlsx<_>, _>(app.path("report-proposals.xlsx")).expect("a valid XLSX");
     assert_eq!(proposals.sheet_names(), ["Предложения", "Пояснения"]);
@@ -415,7 +416,7 @@ async fn the_other_openness_variant_and_a_smaller_group_size_in_a_workbook(app: 
     assert_eq!(
         shown,
         [
-            ["Иркутск", "Лицей № 2", "9В", "Спортзал"],
+            ["Иркутск", "Лицей № 2", "", "Спортзал"],
             ["Иркутск", "Школа № 1", "", "Больше кружков"],
             ["Иркутск", "Школа № 1", "", "Буфет"],
             ["Иркутск", "Школа № 1", "", "Починить крыльцо"],
@@ -656,29 +657,30 @@ async fn the_ranking_and_the_municipal_means(app: TestApp) {
 /// already shown to staff; the sample percent by its environment override.
 async fn results_in_telegram_show_the_sample_of_each_school(mut app: TestApp) {
     seed(&app).await;
-    // Groups of three leave the ballot box: 5А's four and 9В's three; 5Б's two wait.
-    let three = app.write("three.toml", "[privacy]\nmin_group_size = 3\n");
+    // Groups of two of one audience leave the ballot box: 5А's four parents, 5Б's two and 9В's two;
+    // 9В's one student waits.
+    let two = app.write("two.toml", "[privacy]\nmin_group_size = 2\n");
     let out = app.path("report.csv");
-    app.cli(&["--config", &three, "report", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()])
+    app.cli(&["--config", &two, "report", "--campaign", "autumn", "--format", "csv", "--out", out.to_str().unwrap()])
         .await;
     // 25 %: Школа № 1 needs 4 of 15, Лицей № 2 16 of 64, Школа № 3 5 of 20.
     app.start_bot_with(&[("ANKETA_REPORT_SAMPLE_MIN_PERCENT", "25")]).await;
     let region = app.staff(930_011, &["admin", "invite", "--region"]).await;
     let results = region.send_text("/results").await.text;
-    assert!(results.contains("показатели по 7 ответам"), "{results}");
+    assert!(results.contains("показатели по 8 ответам"), "{results}");
     assert!(results.contains("Выборка по школам (минимум — 25 % обучающихся, не больше 600"), "{results}");
-    assert!(results.contains("• Иркутск / Школа № 1 — 4 из 4: набрана"), "{results}");
-    assert!(results.contains("• Иркутск / Лицей № 2 — 3 из 16: ⚠ ниже выборки"), "{results}");
+    assert!(results.contains("• Иркутск / Школа № 1 — 6 из 4: набрана"), "{results}");
+    assert!(results.contains("• Иркутск / Лицей № 2 — 2 из 16: ⚠ ниже выборки"), "{results}");
     assert!(results.contains("• Кунгур / Школа № 3 — 0 из 5: ⚠ ниже выборки"), "{results}");
     let municipality = app.staff(930_012, &["admin", "invite", "--municipality", "Иркутск"]).await;
     let results = municipality.send_text("/results").await.text;
-    assert!(results.contains("• Школа № 1 — 4 из 4: набрана"), "{results}");
-    assert!(results.contains("• Лицей № 2 — 3 из 16: ⚠ ниже выборки"), "{results}");
+    assert!(results.contains("• Школа № 1 — 6 из 4: набрана"), "{results}");
+    assert!(results.contains("• Лицей № 2 — 2 из 16: ⚠ ниже выборки"), "{results}");
     assert!(!results.contains("Школа № 3"), "only the caller's scope: {results}");
-    // A school's four shown answers are below the privacy threshold: no figures, no sample line.
-    let school = app.staff(930_013, &["admin", "invite", "--school", "Школа № 1"]).await;
+    // A school's two shown answers are below the privacy threshold: no figures, no sample line.
+    let school = app.staff(930_013, &["admin", "invite", "--school", "Лицей № 2"]).await;
     let results = school.send_text("/results").await.text;
-    assert!(results.contains("пока 4 ответов") && !results.contains("Выборка"), "{results}");
+    assert!(results.contains("пока 2 ответов") && !results.contains("Выборка"), "{results}");
 }
 
 fn today_plus(days: i64) -> String {
