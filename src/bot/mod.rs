@@ -13,7 +13,7 @@ pub mod reminder;
 mod report;
 mod roster;
 pub mod screens;
-mod sending;
+pub mod sending;
 mod staff;
 mod stats;
 

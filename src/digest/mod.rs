@@ -12,12 +12,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 use teloxide::prelude::*;
 use teloxide::types::InputFile;
-use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
 
 use crate::args;
+use crate::bot::sending::{self, Bulk};
 use crate::config::Settings;
 use crate::db::{Campaign, Db, DigestRecipient, Participation, SchoolRef};
 use crate::i18n::Texts;
@@ -28,10 +29,6 @@ use report::DigestData;
 
 /// How often the scheduler looks for digests that are due.
 const ROUND_EVERY: Duration = Duration::from_secs(30);
-/// Telegram asks bots to stay under about 30 messages a second overall (reminders keep it too).
-pub const PACE: Duration = Duration::from_millis(40);
-/// How many times a 429 "retry after" is honoured for one message before giving up for this round.
-const MAX_RETRIES: usize = 5;
 /// How many digests are built (counts, text, chart) while the one before them is being sent: the
 /// charts are drawn on blocking threads, so a round uses every core while sending stays paced.
 pub const BUILD_AHEAD: usize = 4;
@@ -153,8 +150,15 @@ impl Digests<'_> {
     }
 
     /// The digests due at `now` (all of today's, whatever the time, when `any_time`): each one
-    /// claimed, sent and recorded.
-    pub async fn run(&self, bot: &Bot, now: DateTime<Utc>, only: Only, any_time: bool) -> anyhow::Result<RunSummary> {
+    /// claimed, sent and recorded, until `stop` is raised.
+    pub async fn run(
+        &self,
+        bot: &Bot,
+        now: DateTime<Utc>,
+        only: Only,
+        any_time: bool,
+        stop: &mut watch::Receiver<bool>,
+    ) -> anyhow::Result<RunSummary> {
         let send_at = self.settings.digest.time;
         let recipients = self.db.digest_recipients().await?;
         let campaigns = self.db.open_campaigns().await?;
@@ -178,15 +182,20 @@ impl Digests<'_> {
                 }
             }
         }
-        // Claimed and built a few ahead, sent one by one in order.
-        let mut built = futures_util::stream::iter(due)
-            .map(|(recipient, campaign, today)| self.claim_and_prepare(recipient, campaign, today, now))
-            .buffered(BUILD_AHEAD);
+        // Claimed and built a few ahead, sent one by one in order. A stop ends the round between
+        // two digests: the ones built ahead are given back unsent, to be sent after the restart.
+        let mut due = due.into_iter();
+        let mut built = FuturesOrdered::new();
         let mut summary = RunSummary::default();
         // A digest that cannot be built (its claim released) does not hold up the others, which
         // are already claimed; the round reports the first such error at its end.
         let mut failure = None;
-        while let Some(next) = built.next().await {
+        loop {
+            while built.len() < BUILD_AHEAD && !*stop.borrow() {
+                let Some((recipient, campaign, today)) = due.next() else { break };
+                built.push_back(self.claim_and_prepare(recipient, campaign, today, now));
+            }
+            let Some(next) = built.next().await else { break };
             let (member, campaign, today, prepared) = match next {
                 Ok(Some(ready)) => ready,
                 Ok(None) => continue,
@@ -195,20 +204,24 @@ impl Digests<'_> {
                     continue;
                 }
             };
+            if *stop.borrow() {
+                self.db.release_digest(member.id, campaign.id, today).await?;
+                continue;
+            }
             let counts = serde_json::to_string(&prepared.counts)?;
-            match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart).await {
+            match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart, stop).await {
                 Delivery::Sent => {
                     self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
                     crate::metrics::digest_sent();
                     summary.sent += 1;
                 }
-                Delivery::Blocked => {
+                Delivery::Unreachable => {
                     tracing::info!(staff = member.id, "a staff member blocked the bot; no more digests to them");
                     self.db.finish_digest(member.id, campaign.id, today, "blocked", &counts, now).await?;
                     self.db.mark_unreachable(member.id).await?;
                     summary.blocked += 1;
                 }
-                Delivery::Failed => {
+                Delivery::Unsent => {
                     self.db.release_digest(member.id, campaign.id, today).await?;
                     summary.failed += 1;
                 }
@@ -289,46 +302,55 @@ impl Digests<'_> {
 
 enum Delivery {
     Sent,
-    Blocked,
-    Failed,
+    /// The recipient blocked the bot (or is gone): recorded, and no more digests to them.
+    Unreachable,
+    /// Not sent (a failure, or a stop before any of it went out): given back for a later round.
+    Unsent,
 }
 
-/// Sends one digest, split at line boundaries, then its chart; paced, honouring 429 `retry_after`.
-async fn deliver(bot: &Bot, chat: ChatId, text: &str, chart: Option<Vec<u8>>) -> Delivery {
-    let parts = split_message(text).into_iter().map(Some).chain(chart.as_ref().map(|_| None));
-    for part in parts {
-        let mut attempt = 0;
-        loop {
-            tokio::time::sleep(PACE).await;
-            let sent = match (&part, &chart) {
-                (Some(text), _) => bot.send_message(chat, text.clone()).await.map(|_| ()),
-                (None, Some(png)) => {
-                    let photo = InputFile::memory(png.clone()).file_name("digest.png");
-                    bot.send_photo(chat, photo).await.map(|_| ())
-                }
-                (None, None) => Ok(()),
-            };
-            if let Err(e) = &sent {
-                crate::metrics::telegram_error(e);
-            }
-            match sent {
-                Ok(()) => break,
-                Err(RequestError::RetryAfter(wait)) if attempt < MAX_RETRIES => {
-                    attempt += 1;
-                    tracing::info!(seconds = wait.seconds(), "Telegram asked to slow down");
-                    tokio::time::sleep(wait.duration()).await;
-                }
-                Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound)) => {
-                    return Delivery::Blocked;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot send a digest; it will be retried");
-                    return Delivery::Failed;
-                }
-            }
+/// Sends one digest, split at line boundaries, then its chart. A stop once part of it is out lets
+/// the rest go: a digest is sent whole, or not at all and once again later.
+async fn deliver(
+    bot: &Bot,
+    chat: ChatId,
+    text: &str,
+    chart: Option<Vec<u8>>,
+    stop: &mut watch::Receiver<bool>,
+) -> Delivery {
+    // Once the first part is out, waits are not cut short.
+    let (_never_raised, mut never) = watch::channel(false);
+    let texts = split_message(text);
+    for (index, part) in texts.iter().enumerate() {
+        let stop = if index == 0 { &mut *stop } else { &mut never };
+        match sending::send_bulk(bot.send_message(chat, part.clone()), stop).await {
+            Bulk::Sent => {}
+            outcome => return unsent(outcome, index > 0),
+        }
+    }
+    if let Some(png) = chart {
+        let photo = InputFile::memory(png).file_name("digest.png");
+        let outcome = sending::send_bulk(bot.send_photo(chat, photo), &mut never).await;
+        if !matches!(outcome, Bulk::Sent) {
+            return unsent(outcome, true);
         }
     }
     Delivery::Sent
+}
+
+/// What a digest whose part failed comes to; once some of it is out, the rest is not repeated.
+fn unsent(outcome: Bulk, partly_sent: bool) -> Delivery {
+    match outcome {
+        Bulk::Unreachable => Delivery::Unreachable,
+        Bulk::Failed(e) if partly_sent => {
+            tracing::warn!(error = %sending::with_causes(&e), "a digest went out in part; the rest is lost");
+            Delivery::Sent
+        }
+        Bulk::Failed(e) => {
+            tracing::warn!(error = %sending::with_causes(&e), "cannot send a digest; it will be retried");
+            Delivery::Unsent
+        }
+        Bulk::Sent | Bulk::Stopped => Delivery::Unsent,
+    }
 }
 
 /// Runs digest rounds until told to stop.
@@ -342,10 +364,13 @@ pub async fn schedule(
     let texts = Texts::default();
     let digests = Digests { db: &db, texts: &texts, settings: &settings };
     loop {
-        match digests.run(&bot, clock.now(), Only::Everyone, false).await {
+        match digests.run(&bot, clock.now(), Only::Everyone, false, &mut stop).await {
             Ok(summary) if summary != RunSummary::default() => tracing::info!(?summary, "digests sent"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = format!("{e:#}"), "a digest round failed"),
+        }
+        if *stop.borrow() {
+            return;
         }
         tokio::select! {
             _ = tokio::time::sleep(ROUND_EVERY) => {}
