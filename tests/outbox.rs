@@ -1,5 +1,5 @@
 //! The outbox and the start through the real binary: a 5xx costs our retry schedule, not
-//! teloxide's 10 s sleep; updates are served while the command menus are refused (each language
+//! teloxide's 10 s sleep; a call Telegram carried out is not repeated for an odd result; updates are served while the command menus are refused (each language
 //! tried on its own); a SIGTERM during the start takes the shutdown path; a SIGTERM during a
 //! digest round ends it within the grace, and the round finishes after the restart with exactly
 //! one digest to every recipient.
@@ -32,6 +32,21 @@ async fn a_5xx_costs_our_schedule_not_teloxides_sleep(mut app: TestApp) {
     assert!(replies.iter().any(|r| r.text.contains("/start")), "{replies:?}");
     // Two 502s: two cut attempts and 0.5 + 1 s of backoff, where teloxide alone sleeps 20 s.
     assert!(took < Duration::from_secs(8), "the reply took {took:?}");
+    app.stop_bot().await;
+}
+
+async fn a_press_answered_with_an_odd_result_is_not_a_failure(mut app: TestApp) {
+    let links = app.seed().await;
+    app.start_bot().await;
+    let user = app.api.user(8_700_000_003, "ru");
+    user.send_text(&links[0].start_command()).await;
+    // Telegram stored the answer; only its confirmation is not the documented `true`.
+    app.api.set_failure("answerCallbackQuery", Some(Failure::OddResult { times: 1 }));
+    user.press("Начать").await;
+    user.press("Родитель").await;
+    assert_eq!(app.api.calls("answerCallbackQuery").len(), 2, "a carried-out answer is not repeated");
+    let logs = app.bot_logs();
+    assert!(!logs.contains("an update handler failed") && !logs.contains("retrying"), "{logs}");
     app.stop_bot().await;
 }
 
@@ -133,6 +148,7 @@ async fn a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes
 
 on_both_engines!(
     a_5xx_costs_our_schedule_not_teloxides_sleep,
+    a_press_answered_with_an_odd_result_is_not_a_failure,
     updates_are_served_while_the_command_menus_are_refused,
     a_sigterm_during_a_slow_start_takes_the_shutdown_path,
     a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes_it,
