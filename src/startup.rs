@@ -1,7 +1,9 @@
 //! Wiring for `anketa run`: the one place that knows every part. Builds the bot, the storage, the
 //! metrics and the HTTP server, takes updates by polling or by webhook, starts the background
-//! purge, digests and reminders, and on SIGTERM/SIGINT stops taking updates, lets those in flight finish
-//! (bounded by [`SHUTDOWN_GRACE`]) and exits.
+//! purge, digests and reminders, and on SIGTERM/SIGINT (heard from the first moment, during the
+//! start too) stops taking updates, lets those in flight and the background work finish (bounded by
+//! one [`SHUTDOWN_GRACE`]) and exits. Nothing Telegram may refuse without harm (the command menus)
+//! holds the serving back.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,8 @@
 //! Daily digests: every administrator (and each class teacher who asked) gets one digest a day per
 //! open campaign of their scope, at `digest.time` in their own timezone, and a final one the day
 //! after the campaign ends. Each delivery is claimed in the database before it is sent, so restarts
-//! and several bot processes neither repeat nor skip one.
+//! and several bot processes neither repeat nor skip one. A stop ends a round between two digests
+//! and gives back the claims of those not sent, so the round resumes exactly after a restart.
 
 pub mod chart;
 pub mod report;
