@@ -698,7 +698,7 @@ impl Cli {
                 let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
                 // Ctrl-C ends the run between two digests; the rest are given back for the bot.
                 let (_signals, mut stop) = crate::shutdown::on_signal()?;
-                let summary = digests.run(&bot, Clock::from_env()?.now(), only, true, &mut stop).await?;
+                let summary = digests.run(Clock::from_env()?.now(), only, true, &mut stop, &bot).await?;
                 console.say(
                     "cli-digests-sent",
                     &args![("sent", summary.sent), ("blocked", summary.blocked), ("failed", summary.failed)],

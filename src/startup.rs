@@ -23,7 +23,7 @@ use crate::db::Db;
 use crate::failure::{Expected, Failure};
 use crate::privacy::IdentityKey;
 use crate::server::{self, Webhook, WebhookSecret};
-use crate::{digest, metrics, shutdown};
+use crate::{metrics, shutdown};
 
 /// How often abandoned drafts are looked for.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -72,7 +72,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 
     let background = [
         tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone())),
-        tokio::spawn(digest::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
+        tokio::spawn(bot::digests::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
         tokio::spawn(bot::reminder::schedule(bot.clone(), app.clone(), stop_rx.clone())),
         tokio::spawn(upkeep_metrics(metrics.clone(), stop_rx.clone())),
         tokio::spawn(app.ballots.clone().keep(stop_rx.clone())),

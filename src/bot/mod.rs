@@ -6,6 +6,7 @@
 
 pub mod callback;
 mod campaigns;
+pub mod digests;
 mod handlers;
 mod invite;
 mod kit;

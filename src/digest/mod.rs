@@ -8,28 +8,21 @@ pub mod chart;
 pub mod report;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
-use teloxide::prelude::*;
-use teloxide::types::InputFile;
 use tokio::sync::watch;
 
 use crate::args;
-use crate::bot::sending::{self, Bulk};
 use crate::config::Settings;
 use crate::db::{Campaign, Db, DigestRecipient, Participation, SchoolRef};
 use crate::i18n::Texts;
 use crate::roles::Scope;
 use crate::survey::Lang;
-use crate::telegram_text::split_message;
 use report::DigestData;
 
-/// How often the scheduler looks for digests that are due.
-const ROUND_EVERY: Duration = Duration::from_secs(30);
 /// How many digests are built (counts, text, chart) while the one before them is being sent: the
 /// charts are drawn on blocking threads, so a round uses every core while sending stays paced.
 pub const BUILD_AHEAD: usize = 4;
@@ -151,14 +144,14 @@ impl Digests<'_> {
     }
 
     /// The digests due at `now` (all of today's, whatever the time, when `any_time`): each one
-    /// claimed, sent and recorded, until `stop` is raised.
+    /// claimed, handed to `outbox` and recorded, until `stop` is raised.
     pub async fn run(
         &self,
-        bot: &Bot,
         now: DateTime<Utc>,
         only: Only,
         any_time: bool,
         stop: &mut watch::Receiver<bool>,
+        outbox: &impl Deliver,
     ) -> anyhow::Result<RunSummary> {
         let send_at = self.settings.digest.time;
         let recipients = self.db.digest_recipients().await?;
@@ -210,7 +203,7 @@ impl Digests<'_> {
                 continue;
             }
             let counts = serde_json::to_string(&prepared.counts)?;
-            match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart, stop).await {
+            match outbox.deliver(member.chat_id, prepared, stop).await {
                 Delivery::Sent => {
                     self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
                     crate::metrics::digest_sent();
@@ -301,81 +294,21 @@ impl Digests<'_> {
     }
 }
 
-enum Delivery {
+/// Where digests go (the bot's outbox); a stop given meanwhile may leave a digest unsent, never half sent.
+pub trait Deliver {
+    fn deliver(
+        &self,
+        chat: i64,
+        digest: Prepared,
+        stop: &mut watch::Receiver<bool>,
+    ) -> impl Future<Output = Delivery> + Send;
+}
+
+/// What became of one digest handed to the outbox.
+pub enum Delivery {
     Sent,
     /// The recipient blocked the bot (or is gone): recorded, and no more digests to them.
     Unreachable,
     /// Not sent (a failure, or a stop before any of it went out): given back for a later round.
     Unsent,
-}
-
-/// Sends one digest, split at line boundaries, then its chart. A stop once part of it is out lets
-/// the rest go: a digest is sent whole, or not at all and once again later.
-async fn deliver(
-    bot: &Bot,
-    chat: ChatId,
-    text: &str,
-    chart: Option<Vec<u8>>,
-    stop: &mut watch::Receiver<bool>,
-) -> Delivery {
-    // Once the first part is out, waits are not cut short.
-    let (_never_raised, mut never) = watch::channel(false);
-    let texts = split_message(text);
-    for (index, part) in texts.iter().enumerate() {
-        let stop = if index == 0 { &mut *stop } else { &mut never };
-        match sending::send_bulk(bot.send_message(chat, part.clone()), stop).await {
-            Bulk::Sent => {}
-            outcome => return unsent(outcome, index > 0),
-        }
-    }
-    if let Some(png) = chart {
-        let photo = InputFile::memory(png).file_name("digest.png");
-        let outcome = sending::send_bulk(bot.send_photo(chat, photo), &mut never).await;
-        if !matches!(outcome, Bulk::Sent) {
-            return unsent(outcome, true);
-        }
-    }
-    Delivery::Sent
-}
-
-/// What a digest whose part failed comes to; once some of it is out, the rest is not repeated.
-fn unsent(outcome: Bulk, partly_sent: bool) -> Delivery {
-    match outcome {
-        Bulk::Unreachable => Delivery::Unreachable,
-        Bulk::Failed(e) if partly_sent => {
-            tracing::warn!(error = %sending::with_causes(&e), "a digest went out in part; the rest is lost");
-            Delivery::Sent
-        }
-        Bulk::Failed(e) => {
-            tracing::warn!(error = %sending::with_causes(&e), "cannot send a digest; it will be retried");
-            Delivery::Unsent
-        }
-        Bulk::Sent | Bulk::Stopped => Delivery::Unsent,
-    }
-}
-
-/// Runs digest rounds until told to stop.
-pub async fn schedule(
-    bot: Bot,
-    db: Db,
-    settings: Settings,
-    clock: crate::clock::Clock,
-    mut stop: watch::Receiver<bool>,
-) {
-    let texts = Texts::default();
-    let digests = Digests { db: &db, texts: &texts, settings: &settings };
-    loop {
-        match digests.run(&bot, clock.now(), Only::Everyone, false, &mut stop).await {
-            Ok(summary) if summary != RunSummary::default() => tracing::info!(?summary, "digests sent"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "a digest round failed"),
-        }
-        if *stop.borrow() {
-            return;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(ROUND_EVERY) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }
