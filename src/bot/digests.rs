@@ -28,8 +28,9 @@ impl Deliver for Bot {
     }
 }
 
-/// Sends one digest, split at line boundaries, then its chart. A stop once part of it is out lets
-/// the rest go: a digest is sent whole, or not at all and once again later.
+/// Sends one digest, split at line boundaries, then its chart. A stop cuts short only the waits
+/// before its first part is out; after that the rest is sent too: a digest goes out whole, or not
+/// at all (and again after the restart), never twice.
 async fn deliver(bot: &Bot, chat: ChatId, digest: Prepared, stop: &mut watch::Receiver<bool>) -> Delivery {
     // Once the first part is out, waits are not cut short.
     let (_never_raised, mut never) = watch::channel(false);
@@ -63,7 +64,7 @@ fn unsent(outcome: Bulk, partly_sent: bool) -> Delivery {
             tracing::warn!(error = %sending::with_causes(&e), "cannot send a digest; it will be retried");
             Delivery::Unsent
         }
-        Bulk::Sent | Bulk::Stopped => Delivery::Unsent,
+        Bulk::Stopped | Bulk::Sent => Delivery::Unsent,
     }
 }
 

@@ -122,7 +122,8 @@ where
     }
 }
 
-/// One attempt, given [`ATTEMPT_DEADLINE`] unless it uploads a file (reqwest's own 17 s apply).
+/// One attempt, given [`ATTEMPT_DEADLINE`] unless it uploads a document or a photo, which may take
+/// longer (teloxide's client gives every call 17 s; a 5xx on an upload still costs its 10 s sleep).
 async fn attempt<R>(request: &R) -> Result<Output<R>, RequestError>
 where
     R: Request<Err = RequestError>,
