@@ -132,10 +132,12 @@ where
     if [SendDocument::NAME, SendPhoto::NAME].contains(&method) {
         return request.send_ref().await;
     }
-    tokio::time::timeout(ATTEMPT_DEADLINE, request.send_ref()).await.unwrap_or_else(|_| {
+    // A long poll (getUpdates) is told how long it may hold the answer back.
+    let deadline = ATTEMPT_DEADLINE + request.payload_ref().timeout_hint().unwrap_or_default();
+    tokio::time::timeout(deadline, request.send_ref()).await.unwrap_or_else(|_| {
         let late = std::io::Error::new(
             std::io::ErrorKind::TimedOut,
-            format!("no readable answer within {} s", ATTEMPT_DEADLINE.as_secs()),
+            format!("no readable answer within {} s", deadline.as_secs()),
         );
         Err(RequestError::Io(Arc::new(late)))
     })
