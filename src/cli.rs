@@ -696,7 +696,9 @@ impl Cli {
                 };
                 let bot = crate::startup::bot_from_env()?;
                 let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
-                let summary = digests.run(&bot, Clock::from_env()?.now(), only, true).await?;
+                // Ctrl-C ends the run between two digests; the rest are given back for the bot.
+                let (_signals, mut stop) = crate::shutdown::on_signal()?;
+                let summary = digests.run(Clock::from_env()?.now(), only, true, &mut stop, &bot).await?;
                 console.say(
                     "cli-digests-sent",
                     &args![("sent", summary.sent), ("blocked", summary.blocked), ("failed", summary.failed)],

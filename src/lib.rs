@@ -13,7 +13,8 @@
 //! - [`roles`]: staff roles and the scope of what each may see; [`names`]: names compared as people read them;
 //!   [`places`]: municipalities, schools and classes found by a typed name.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
-//! - [`digest`]: the daily participation digests and their scheduler.
+//! - [`digest`]: the daily participation digests: who is due, what each shows, claimed and recorded
+//!   once (sent and scheduled by `bot::digests`).
 //! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers, the one reminder.
 //! - [`server`]: the HTTP server — the webhook, `/healthz`, `/metrics`; [`metrics`]: what is counted.
 //! - [`i18n`]: Fluent messages in Russian and English.

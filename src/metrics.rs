@@ -121,6 +121,8 @@ fn error_code(error: &RequestError) -> &'static str {
         }
         RequestError::Network(_) => "network",
         RequestError::InvalidJson { .. } => "invalid_json",
+        // The outbox's own deadline on an attempt.
+        RequestError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => "timeout",
         RequestError::Io(_) => "io",
     }
 }

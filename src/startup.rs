@@ -1,7 +1,9 @@
 //! Wiring for `anketa run`: the one place that knows every part. Builds the bot, the storage, the
 //! metrics and the HTTP server, takes updates by polling or by webhook, starts the background
-//! purge, digests and reminders, and on SIGTERM/SIGINT stops taking updates, lets those in flight finish
-//! (bounded by [`SHUTDOWN_GRACE`]) and exits.
+//! purge, digests and reminders, and on SIGTERM/SIGINT (heard from the first moment, during the
+//! start too) stops taking updates, lets those in flight and the background work finish (bounded by
+//! one [`SHUTDOWN_GRACE`]) and exits. Nothing Telegram may refuse without harm (the command menus)
+//! holds the serving back.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use teloxide::prelude::*;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::bot::{self, App};
 use crate::clock::Clock;
@@ -20,7 +23,7 @@ use crate::db::Db;
 use crate::failure::{Expected, Failure};
 use crate::privacy::IdentityKey;
 use crate::server::{self, Webhook, WebhookSecret};
-use crate::{digest, metrics, shutdown};
+use crate::{metrics, shutdown};
 
 /// How often abandoned drafts are looked for.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -45,6 +48,8 @@ pub fn bot_from_env() -> anyhow::Result<Bot> {
 }
 
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    // Signals first: a SIGTERM while the start waits on the database or Telegram ends it cleanly.
+    let (stop_tx, stop_rx) = shutdown::on_signal()?;
     let key = IdentityKey::from_env()?;
     let webhook_secret = match settings.telegram.mode {
         UpdateMode::Webhook => Some(WebhookSecret::from_env()?),
@@ -52,35 +57,22 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     let bot = bot_from_env()?;
     let metrics = metrics::install()?;
-    let db = Db::connect(&settings.database.url).await?;
-    let listener = match settings.server.listen {
-        Some(address) => Some(server::bind(address).await?),
-        None => None,
+    let mut stopping = stop_rx.clone();
+    let (app, listener) = tokio::select! {
+        started = start(&settings, &bot, key) => started?,
+        _ = stopping.wait_for(|stop| *stop) => {
+            tracing::info!("stopped before serving");
+            return Ok(());
+        }
     };
-    let me = bot.get_me().await.map_err(|e| Failure::TelegramUnreachable(e.into()))?;
-    tracing::info!(bot = %me.username(), "connected to Telegram");
-    check_username(&settings.telegram.bot_username, me.username())?;
+    let db = app.db.clone();
+    let clock = app.clock;
+    // The menus are a convenience: updates are served while they are registered.
+    tokio::spawn(bot::register_commands(bot.clone(), app.clone()));
 
-    let clock = Clock::from_env()?;
-    let rekeyed = db.rekey_old_drafts(&key).await.map_err(Failure::Rekey)?;
-    if rekeyed > 0 {
-        tracing::info!(drafts = rekeyed, "unfinished answers rekeyed by chat hash");
-    }
-    let app = Arc::new(App::new(db.clone(), key, settings.clone(), me.username().to_string(), clock));
-    if let Err(e) = bot::register_commands(&bot, &app).await {
-        tracing::warn!(error = %e, "cannot register the command menu");
-    }
-
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let signalled = stop_tx.clone();
-    tokio::spawn(async move {
-        shutdown::signal().await;
-        tracing::info!("stopping: finishing the updates in flight");
-        let _ = signalled.send(true);
-    });
     let background = [
         tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone())),
-        tokio::spawn(digest::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
+        tokio::spawn(bot::digests::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
         tokio::spawn(bot::reminder::schedule(bot.clone(), app.clone(), stop_rx.clone())),
         tokio::spawn(upkeep_metrics(metrics.clone(), stop_rx.clone())),
         tokio::spawn(app.ballots.clone().keep(stop_rx.clone())),
@@ -97,11 +89,14 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     tokio::pin!(serving);
     let mut stopping = stop_rx.clone();
-    let served = tokio::select! {
-        served = &mut serving => served,
-        _ = stopping.wait_for(|stop| *stop) => tokio::time::timeout(SHUTDOWN_GRACE, &mut serving)
-            .await
-            .unwrap_or_else(|_| Err(unfinished())),
+    // One grace from the stop for everything: the updates in flight and the background work (a
+    // digest round among them) wind down at the same time.
+    let (served, deadline) = tokio::select! {
+        served = &mut serving => (served, Instant::now() + SHUTDOWN_GRACE),
+        _ = stopping.wait_for(|stop| *stop) => {
+            let deadline = Instant::now() + SHUTDOWN_GRACE;
+            (tokio::time::timeout_at(deadline, &mut serving).await.unwrap_or_else(|_| Err(unfinished())), deadline)
+        }
     };
     // Updates are over (stopped, or the serving failed): the background work ends too, and a digest
     // being sent is finished and recorded before the database closes.
@@ -111,12 +106,32 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             let _ = task.await;
         }
     };
-    let finished = tokio::time::timeout(SHUTDOWN_GRACE, background).await.map_err(|_| unfinished());
+    let finished = tokio::time::timeout_at(deadline, background).await.map_err(|_| unfinished());
     db.close().await;
     served?;
     finished?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Everything serving needs that waits on the outside: the database, the listening socket,
+/// Telegram's word on who the bot is, and drafts rekeyed under the current identity key.
+async fn start(settings: &Settings, bot: &Bot, key: IdentityKey) -> anyhow::Result<(Arc<App>, Option<TcpListener>)> {
+    let db = Db::connect(&settings.database.url).await?;
+    let listener = match settings.server.listen {
+        Some(address) => Some(server::bind(address).await?),
+        None => None,
+    };
+    let me = bot.get_me().await.map_err(|e| Failure::TelegramUnreachable(e.into()))?;
+    tracing::info!(bot = %me.username(), "connected to Telegram");
+    check_username(&settings.telegram.bot_username, me.username())?;
+    let clock = Clock::from_env()?;
+    let rekeyed = db.rekey_old_drafts(&key).await.map_err(Failure::Rekey)?;
+    if rekeyed > 0 {
+        tracing::info!(drafts = rekeyed, "unfinished answers rekeyed by chat hash");
+    }
+    let app = App::new(db, key, settings.clone(), me.username().to_string(), clock);
+    Ok((Arc::new(app), listener))
 }
 
 /// The links, posters and invitations the command line makes name `telegram.bot_username`; a

@@ -233,8 +233,7 @@ async fn a_silent_telegram_is_given_up_on_and_no_reply_is_lost() {
 
 /// Telegram's passing failures while a parent answers: a 429 on editing, a proxy's 502 on
 /// answering a button and on sending, a slow answer, a 429 on polling. Every reply still arrives,
-/// each failure is met once (nothing gives up, nothing spins). teloxide itself waits 10 s after
-/// any 5xx, hence the long waits here.
+/// each failure is met once (nothing gives up, nothing spins).
 #[tokio::test]
 async fn telegram_failures_lose_no_reply() {
     let mut app = TestApp::new(Engine::Sqlite).await;

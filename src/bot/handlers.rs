@@ -580,8 +580,10 @@ fn shown_share(share: Share, threshold: i64) -> Share {
     if share.responses >= threshold { share } else { Share::default() }
 }
 
-/// Shows the respondent commands in Telegram's menu, in Russian and English.
-pub async fn register_commands(bot: &Bot, app: &App) -> anyhow::Result<()> {
+/// Shows the respondent commands in Telegram's menu, in Russian and English, each language on
+/// its own (the English menu is tried even when the Russian one was refused). Run in the
+/// background: the bot serves without a menu, and a failure is logged, not fatal.
+pub async fn register_commands(bot: Bot, app: Arc<App>) {
     for (lang, code) in [(Lang::Ru, None), (Lang::En, Some("en"))] {
         let commands =
             [("start", "survey-command-start"), ("cancel", "survey-command-cancel"), ("help", "survey-command-help")]
@@ -590,7 +592,8 @@ pub async fn register_commands(bot: &Bot, app: &App) -> anyhow::Result<()> {
         if let Some(code) = code {
             request = request.language_code(code);
         }
-        sending::send(request).await?;
+        if let Err(e) = sending::send(request).await {
+            tracing::warn!(language = ?lang, error = %sending::with_causes(&e), "cannot register the command menu");
+        }
     }
-    Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod callback;
 mod campaigns;
+pub mod digests;
 mod handlers;
 mod invite;
 mod kit;
@@ -13,7 +14,7 @@ pub mod reminder;
 mod report;
 mod roster;
 pub mod screens;
-mod sending;
+pub mod sending;
 mod staff;
 mod stats;
 

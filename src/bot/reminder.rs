@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use super::App;
 use super::screens::{Painter, Screen};
-use super::sending;
+use super::sending::{self, Bulk};
 use crate::db::{Campaign, DueReminder};
 use crate::privacy::ChatKey;
 use crate::survey::Draft;
@@ -49,18 +49,16 @@ async fn round(bot: &Bot, app: &App, now: DateTime<Utc>, stop: &mut watch::Recei
         }
         // Claimed first: a draft whose reminder cannot be written is not looked at again.
         let Some((chat, reminder)) = prepare(app, &key, &due).await? else { continue };
-        tokio::time::sleep(crate::digest::PACE).await;
         let message = bot.send_message(chat, reminder.text).reply_markup(reminder.keyboard);
-        tokio::select! {
-            result = sending::send(message) => match result {
-                Ok(_) => {
-                    crate::metrics::reminder_sent();
-                    sent += 1;
-                }
-                // Claimed: not retried, a reminder is better lost than sent twice.
-                Err(e) => tracing::info!(error = %e, "a reminder could not be sent"),
-            },
-            _ = stop.changed() => break,
+        match sending::send_bulk(message, stop).await {
+            Bulk::Sent => {
+                crate::metrics::reminder_sent();
+                sent += 1;
+            }
+            // Claimed: not retried, a reminder is better lost than sent twice.
+            Bulk::Unreachable => tracing::info!("a respondent blocked the bot; their reminder is dropped"),
+            Bulk::Failed(e) => tracing::info!(error = %sending::with_causes(&e), "a reminder could not be sent"),
+            Bulk::Stopped => break,
         }
     }
     Ok(sent)

@@ -1,48 +1,160 @@
-//! Bot API calls that ride out Telegram's passing failures, so a reply is not lost to one: a 429
-//! is waited out (its `retry_after`, up to a minute), a 5xx, a proxy's error page or a network
-//! failure is retried after 0.5, 1 and 2 s. Anything else (a blocked bot, a bad request) fails at
-//! once. Every failed attempt is counted in the metrics.
+//! The outbox: every Bot API call the bot makes goes through here, the one place that rides out
+//! Telegram's passing failures and classifies the rest. A 429 is waited out (its `retry_after`, up
+//! to a minute), a 5xx, a proxy's error page, a network failure or an attempt without an answer
+//! within [`ATTEMPT_DEADLINE`] is retried after 0.5, 1 and 2 s. Anything else (a blocked bot, a bad
+//! request) fails at once. Every failed attempt is counted in the metrics. Bulk messages (digests,
+//! reminders) are paced, say whether the recipient is unreachable and stop waiting on SIGTERM.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::requests::{Output, Request};
+use serde::de::DeserializeOwned;
+use teloxide::payloads::{SendDocument, SendPhoto};
+use teloxide::requests::{Output, Payload, Request};
 use teloxide::{ApiError, RequestError};
+use tokio::sync::watch;
 
 /// Retries after the first attempt.
 const RETRIES: u32 = 3;
 /// A longer `retry_after` is not waited for inside one update.
 const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// How long one attempt of a call without a file gets. teloxide sleeps 10 s after any 5xx before
+/// it returns the error (teloxide-core's `DELAY_ON_SERVER_ERROR`); a 5xx arrives within
+/// milliseconds, so the deadline cuts that sleep short and the call is retried on our schedule.
+/// Telegram answers a call in well under a second; one this slow is taken as lost and retried.
+const ATTEMPT_DEADLINE: Duration = Duration::from_secs(2);
+/// Telegram asks bots to stay under about 30 messages a second overall: bulk messages go one at a
+/// time with this pause before each.
+pub const BULK_PACE: Duration = Duration::from_millis(40);
 
 /// Sends `request`, retrying passing failures (see the module docs).
 pub async fn send<R>(request: R) -> Result<Output<R>, RequestError>
 where
     R: Request<Err = RequestError>,
+    Output<R>: DeserializeOwned,
 {
+    match with_retries(&request, std::future::pending()).await {
+        Ok(output) => Ok(output),
+        Err(Unsent::Failed(error)) => Err(error),
+        Err(Unsent::Stopped) => unreachable!("a pending stop never comes"),
+    }
+}
+
+/// What became of a bulk message.
+#[derive(Debug)]
+pub enum Bulk {
+    Sent,
+    /// The recipient blocked the bot, or their account or chat is gone: nothing more to them.
+    Unreachable,
+    /// Failed for now (after the retries); worth another try later.
+    Failed(RequestError),
+    /// SIGTERM came while waiting to retry: not sent.
+    Stopped,
+}
+
+/// Sends one bulk message, paced, with the retries of [`send`]; a stop given meanwhile ends the
+/// waits between attempts (an attempt in flight is let finish, so a message is never left in doubt).
+pub async fn send_bulk<R>(request: R, stop: &mut watch::Receiver<bool>) -> Bulk
+where
+    R: Request<Err = RequestError>,
+    Output<R>: DeserializeOwned,
+{
+    tokio::time::sleep(BULK_PACE).await;
+    let stopped = async {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    match with_retries(&request, stopped).await {
+        Ok(_) => Bulk::Sent,
+        Err(Unsent::Stopped) => Bulk::Stopped,
+        Err(Unsent::Failed(RequestError::Api(
+            ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound | ApiError::BotKicked,
+        ))) => Bulk::Unreachable,
+        Err(Unsent::Failed(error)) => Bulk::Failed(error),
+    }
+}
+
+enum Unsent {
+    Failed(RequestError),
+    Stopped,
+}
+
+async fn with_retries<R>(request: &R, stop: impl Future<Output = ()>) -> Result<Output<R>, Unsent>
+where
+    R: Request<Err = RequestError>,
+    Output<R>: DeserializeOwned,
+{
+    tokio::pin!(stop);
+    let method = <R::Payload as Payload>::NAME;
     let mut retry = 0;
     loop {
-        let error = match request.send_ref().await {
+        let error = match attempt(request).await {
             Ok(output) => return Ok(output),
             Err(error) => error,
         };
+        if carried_out(&error) {
+            // Telegram did it, but its result is not the documented one. A bare confirmation
+            // (`True`) needs nothing read; anything else is not repeated, which would do it twice.
+            if let Ok(output) = serde_json::from_value(serde_json::Value::Bool(true)) {
+                tracing::debug!(method, "Telegram confirmed a call with an unexpected result");
+                return Ok(output);
+            }
+            crate::metrics::telegram_error(&error);
+            return Err(Unsent::Failed(error));
+        }
         crate::metrics::telegram_error(&error);
         match pause_before_retry(&error, retry) {
             Some(pause) if retry < RETRIES => {
                 tracing::info!(
+                    method,
                     error = %with_causes(&error),
                     retry_in_ms = pause.as_millis() as u64,
                     "a Telegram call failed; retrying"
                 );
-                tokio::time::sleep(pause).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = &mut stop => return Err(Unsent::Stopped),
+                }
                 retry += 1;
             }
-            _ => return Err(error),
+            _ => return Err(Unsent::Failed(error)),
         }
+    }
+}
+
+/// One attempt, given [`ATTEMPT_DEADLINE`] unless it uploads a document or a photo, which may take
+/// longer (teloxide's client gives every call 17 s; a 5xx on an upload still costs its 10 s sleep).
+async fn attempt<R>(request: &R) -> Result<Output<R>, RequestError>
+where
+    R: Request<Err = RequestError>,
+{
+    let method = <R::Payload as Payload>::NAME;
+    if [SendDocument::NAME, SendPhoto::NAME].contains(&method) {
+        return request.send_ref().await;
+    }
+    // A long poll (getUpdates) is told how long it may hold the answer back.
+    let deadline = ATTEMPT_DEADLINE + request.payload_ref().timeout_hint().unwrap_or_default();
+    tokio::time::timeout(deadline, request.send_ref()).await.unwrap_or_else(|_| {
+        let late = std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("no readable answer within {} s", deadline.as_secs()),
+        );
+        Err(RequestError::Io(Arc::new(late)))
+    })
+}
+
+/// Whether Telegram answered `ok: true` with a result teloxide cannot read: the call was carried out.
+fn carried_out(error: &RequestError) -> bool {
+    match error {
+        RequestError::InvalidJson { raw, .. } => serde_json::from_str::<serde_json::Value>(raw)
+            .is_ok_and(|answer| answer.get("ok") == Some(&serde_json::Value::Bool(true))),
+        _ => false,
     }
 }
 
 /// The error with its causes: a network error's own text ("error sending request") does not
 /// say whether the connection was refused, cut or timed out.
-fn with_causes(error: &RequestError) -> String {
+pub fn with_causes(error: &RequestError) -> String {
     let mut text = error.to_string();
     let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
@@ -87,5 +199,18 @@ mod tests {
         assert_eq!(pause_before_retry(&RequestError::Api(ApiError::BotBlocked), 0), None);
         let bad_request = RequestError::Api(ApiError::Unknown("Bad Request: chat not found".into()));
         assert_eq!(pause_before_retry(&bad_request, 0), None);
+    }
+
+    #[test]
+    fn an_unreadable_ok_answer_is_a_call_carried_out_and_a_proxy_page_is_not() {
+        let unreadable = |raw: &str| RequestError::InvalidJson {
+            source: Arc::new(serde_json::from_str::<bool>("x").unwrap_err()),
+            raw: raw.into(),
+        };
+        assert!(carried_out(&unreadable(r#"{"ok":true,"result":{"unexpected":1}}"#)));
+        assert!(!carried_out(&unreadable("<html><body>502 Bad Gateway</body></html>")));
+        assert!(!carried_out(&RequestError::Api(ApiError::BotBlocked)));
+        // A bare confirmation is what the bot needed to know.
+        assert!(serde_json::from_value::<teloxide::types::True>(serde_json::Value::Bool(true)).is_ok());
     }
 }

@@ -1,20 +1,18 @@
 //! Daily digests: every administrator (and each class teacher who asked) gets one digest a day per
 //! open campaign of their scope, at `digest.time` in their own timezone, and a final one the day
 //! after the campaign ends. Each delivery is claimed in the database before it is sent, so restarts
-//! and several bot processes neither repeat nor skip one.
+//! and several bot processes neither repeat nor skip one. A stop ends a round between two digests
+//! and gives back the claims of those not sent, so the round resumes exactly after a restart.
 
 pub mod chart;
 pub mod report;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use futures_util::StreamExt;
-use teloxide::prelude::*;
-use teloxide::types::InputFile;
-use teloxide::{ApiError, RequestError};
+use futures_util::stream::FuturesOrdered;
 use tokio::sync::watch;
 
 use crate::args;
@@ -23,15 +21,8 @@ use crate::db::{Campaign, Db, DigestRecipient, Participation, SchoolRef};
 use crate::i18n::Texts;
 use crate::roles::Scope;
 use crate::survey::Lang;
-use crate::telegram_text::split_message;
 use report::DigestData;
 
-/// How often the scheduler looks for digests that are due.
-const ROUND_EVERY: Duration = Duration::from_secs(30);
-/// Telegram asks bots to stay under about 30 messages a second overall (reminders keep it too).
-pub const PACE: Duration = Duration::from_millis(40);
-/// How many times a 429 "retry after" is honoured for one message before giving up for this round.
-const MAX_RETRIES: usize = 5;
 /// How many digests are built (counts, text, chart) while the one before them is being sent: the
 /// charts are drawn on blocking threads, so a round uses every core while sending stays paced.
 pub const BUILD_AHEAD: usize = 4;
@@ -153,8 +144,15 @@ impl Digests<'_> {
     }
 
     /// The digests due at `now` (all of today's, whatever the time, when `any_time`): each one
-    /// claimed, sent and recorded.
-    pub async fn run(&self, bot: &Bot, now: DateTime<Utc>, only: Only, any_time: bool) -> anyhow::Result<RunSummary> {
+    /// claimed, handed to `outbox` and recorded, until `stop` is raised.
+    pub async fn run(
+        &self,
+        now: DateTime<Utc>,
+        only: Only,
+        any_time: bool,
+        stop: &mut watch::Receiver<bool>,
+        outbox: &impl Deliver,
+    ) -> anyhow::Result<RunSummary> {
         let send_at = self.settings.digest.time;
         let recipients = self.db.digest_recipients().await?;
         let campaigns = self.db.open_campaigns().await?;
@@ -178,15 +176,20 @@ impl Digests<'_> {
                 }
             }
         }
-        // Claimed and built a few ahead, sent one by one in order.
-        let mut built = futures_util::stream::iter(due)
-            .map(|(recipient, campaign, today)| self.claim_and_prepare(recipient, campaign, today, now))
-            .buffered(BUILD_AHEAD);
+        // Claimed and built a few ahead, sent one by one in order. A stop ends the round between
+        // two digests: the ones built ahead are given back unsent, to be sent after the restart.
+        let mut due = due.into_iter();
+        let mut built = FuturesOrdered::new();
         let mut summary = RunSummary::default();
         // A digest that cannot be built (its claim released) does not hold up the others, which
         // are already claimed; the round reports the first such error at its end.
         let mut failure = None;
-        while let Some(next) = built.next().await {
+        loop {
+            while built.len() < BUILD_AHEAD && !*stop.borrow() {
+                let Some((recipient, campaign, today)) = due.next() else { break };
+                built.push_back(self.claim_and_prepare(recipient, campaign, today, now));
+            }
+            let Some(next) = built.next().await else { break };
             let (member, campaign, today, prepared) = match next {
                 Ok(Some(ready)) => ready,
                 Ok(None) => continue,
@@ -195,20 +198,24 @@ impl Digests<'_> {
                     continue;
                 }
             };
+            if *stop.borrow() {
+                self.db.release_digest(member.id, campaign.id, today).await?;
+                continue;
+            }
             let counts = serde_json::to_string(&prepared.counts)?;
-            match deliver(bot, ChatId(member.chat_id), &prepared.text, prepared.chart).await {
+            match outbox.deliver(member.chat_id, prepared, stop).await {
                 Delivery::Sent => {
                     self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
                     crate::metrics::digest_sent();
                     summary.sent += 1;
                 }
-                Delivery::Blocked => {
+                Delivery::Unreachable => {
                     tracing::info!(staff = member.id, "a staff member blocked the bot; no more digests to them");
                     self.db.finish_digest(member.id, campaign.id, today, "blocked", &counts, now).await?;
                     self.db.mark_unreachable(member.id).await?;
                     summary.blocked += 1;
                 }
-                Delivery::Failed => {
+                Delivery::Unsent => {
                     self.db.release_digest(member.id, campaign.id, today).await?;
                     summary.failed += 1;
                 }
@@ -287,69 +294,21 @@ impl Digests<'_> {
     }
 }
 
-enum Delivery {
+/// Where digests go (the bot's outbox); a stop given meanwhile may leave a digest unsent, never half sent.
+pub trait Deliver {
+    fn deliver(
+        &self,
+        chat: i64,
+        digest: Prepared,
+        stop: &mut watch::Receiver<bool>,
+    ) -> impl Future<Output = Delivery> + Send;
+}
+
+/// What became of one digest handed to the outbox.
+pub enum Delivery {
     Sent,
-    Blocked,
-    Failed,
-}
-
-/// Sends one digest, split at line boundaries, then its chart; paced, honouring 429 `retry_after`.
-async fn deliver(bot: &Bot, chat: ChatId, text: &str, chart: Option<Vec<u8>>) -> Delivery {
-    let parts = split_message(text).into_iter().map(Some).chain(chart.as_ref().map(|_| None));
-    for part in parts {
-        let mut attempt = 0;
-        loop {
-            tokio::time::sleep(PACE).await;
-            let sent = match (&part, &chart) {
-                (Some(text), _) => bot.send_message(chat, text.clone()).await.map(|_| ()),
-                (None, Some(png)) => {
-                    let photo = InputFile::memory(png.clone()).file_name("digest.png");
-                    bot.send_photo(chat, photo).await.map(|_| ())
-                }
-                (None, None) => Ok(()),
-            };
-            if let Err(e) = &sent {
-                crate::metrics::telegram_error(e);
-            }
-            match sent {
-                Ok(()) => break,
-                Err(RequestError::RetryAfter(wait)) if attempt < MAX_RETRIES => {
-                    attempt += 1;
-                    tracing::info!(seconds = wait.seconds(), "Telegram asked to slow down");
-                    tokio::time::sleep(wait.duration()).await;
-                }
-                Err(RequestError::Api(ApiError::BotBlocked | ApiError::UserDeactivated | ApiError::ChatNotFound)) => {
-                    return Delivery::Blocked;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot send a digest; it will be retried");
-                    return Delivery::Failed;
-                }
-            }
-        }
-    }
-    Delivery::Sent
-}
-
-/// Runs digest rounds until told to stop.
-pub async fn schedule(
-    bot: Bot,
-    db: Db,
-    settings: Settings,
-    clock: crate::clock::Clock,
-    mut stop: watch::Receiver<bool>,
-) {
-    let texts = Texts::default();
-    let digests = Digests { db: &db, texts: &texts, settings: &settings };
-    loop {
-        match digests.run(&bot, clock.now(), Only::Everyone, false).await {
-            Ok(summary) if summary != RunSummary::default() => tracing::info!(?summary, "digests sent"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "a digest round failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(ROUND_EVERY) => {}
-            _ = stop.changed() => return,
-        }
-    }
+    /// The recipient blocked the bot (or is gone): recorded, and no more digests to them.
+    Unreachable,
+    /// Not sent (a failure, or a stop before any of it went out): given back for a later round.
+    Unsent,
 }

@@ -120,6 +120,9 @@ pub enum Failure {
     /// until the stand-in shuts down, when it is closed without a response. The bot's HTTP
     /// client has to give up on it. The call is not carried out.
     Hung { times: u32 },
+    /// Carry out the next `times` calls of the method, but answer each with `ok: true` and an
+    /// empty object for a result, not the documented one (as some Bot API emulators do).
+    OddResult { times: u32 },
 }
 
 impl Failure {
@@ -133,6 +136,7 @@ impl Failure {
             Failure::Slow { times, delay_ms } => less(*times).map(|times| Failure::Slow { times, delay_ms: *delay_ms }),
             Failure::Dropped { times } => less(*times).map(|times| Failure::Dropped { times }),
             Failure::Hung { times } => less(*times).map(|times| Failure::Hung { times }),
+            Failure::OddResult { times } => less(*times).map(|times| Failure::OddResult { times }),
         }
     }
 }
@@ -1388,6 +1392,7 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo
     // Injected failures.
     let mut delay = None;
     let mut cut_off = None;
+    let mut odd_result = false;
     let failure = {
         let mut inner = shared.lock();
         let injected = inner.failures.get(&lc).cloned();
@@ -1421,6 +1426,10 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo
             }
             Some(Failure::Hung { .. }) => {
                 cut_off = Some(true);
+                None
+            }
+            Some(Failure::OddResult { .. }) => {
+                odd_result = true;
                 None
             }
             None => None,
@@ -1493,6 +1502,7 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo
     };
     match outcome {
         Ok(result) => {
+            let result = if odd_result { json!({}) } else { result };
             call.response = result.clone();
             shared.record(call, files);
             ok_response(result)

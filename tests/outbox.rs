@@ -1,0 +1,155 @@
+//! The outbox and the start through the real binary: a 5xx costs our retry schedule, not
+//! teloxide's 10 s sleep; a call Telegram carried out is not repeated for an odd result; updates are served while the command menus are refused (each language
+//! tried on its own); a SIGTERM during the start takes the shutdown path; a SIGTERM during a
+//! digest round ends it within the grace, and the round finishes after the restart with exactly
+//! one digest to every recipient.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use support::bot_api::Failure;
+use support::{TestApp, outputs_within};
+
+/// `SHUTDOWN_GRACE` in `src/startup.rs`.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// `ANKETA_CLOCK` at a UTC time of today.
+fn today_at(utc_time: &str) -> String {
+    format!("{}T{utc_time}Z", Utc::now().date_naive())
+}
+
+async fn a_5xx_costs_our_schedule_not_teloxides_sleep(mut app: TestApp) {
+    app.start_bot().await;
+    let user = app.api.user(8_700_000_001, "ru");
+    app.api.set_failure("sendMessage", Some(Failure::BadGateway { times: 2 }));
+    let after = app.api.seq();
+    let asked = Instant::now();
+    user.enqueue_text("/help");
+    let replies = outputs_within(&user, after, 1, Duration::from_secs(40)).await;
+    let took = asked.elapsed();
+    assert!(replies.iter().any(|r| r.text.contains("/start")), "{replies:?}");
+    // Two 502s: two cut attempts and 0.5 + 1 s of backoff, where teloxide alone sleeps 20 s.
+    assert!(took < Duration::from_secs(8), "the reply took {took:?}");
+    app.stop_bot().await;
+}
+
+async fn a_press_answered_with_an_odd_result_is_not_a_failure(mut app: TestApp) {
+    let links = app.seed().await;
+    app.start_bot().await;
+    let user = app.api.user(8_700_000_003, "ru");
+    user.send_text(&links[0].start_command()).await;
+    // Telegram stored the answer; only its confirmation is not the documented `true`.
+    app.api.set_failure("answerCallbackQuery", Some(Failure::OddResult { times: 1 }));
+    user.press("Начать").await;
+    user.press("Родитель").await;
+    assert_eq!(app.api.calls("answerCallbackQuery").len(), 2, "a carried-out answer is not repeated");
+    let logs = app.bot_logs();
+    assert!(!logs.contains("an update handler failed") && !logs.contains("retrying"), "{logs}");
+    app.stop_bot().await;
+}
+
+async fn updates_are_served_while_the_command_menus_are_refused(mut app: TestApp) {
+    app.api.set_failure("setMyCommands", Some(Failure::BadGateway { times: 100 }));
+    let started = Instant::now();
+    app.start_bot().await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "polling began {took:?} after the start");
+    let user = app.api.user(8_700_000_002, "ru");
+    let after = app.api.seq();
+    user.enqueue_text("/help");
+    outputs_within(&user, after, 1, Duration::from_secs(5)).await;
+    // The Russian menu is refused every time; the English one is still tried.
+    app.api.wait_for_call("setMyCommands", |body| body["language_code"] == "en", Duration::from_secs(40)).await;
+    let logs = app.bot_logs();
+    let refused = logs.lines().filter(|l| l.contains("cannot register the command menu")).count();
+    assert!((1..=2).contains(&refused), "{logs}");
+    assert!(!logs.contains("an update handler failed"), "{logs}");
+    app.stop_bot().await;
+}
+
+async fn a_sigterm_during_a_slow_start_takes_the_shutdown_path(app: TestApp) {
+    app.api.set_failure("getMe", Some(Failure::Hung { times: 1 }));
+    let mut bot = app
+        .command(&["run"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn anketa run");
+    app.api.wait_for_call("getMe", |_| true, Duration::from_secs(20)).await;
+    let pid = bot.id().expect("running").to_string();
+    let terminated = tokio::process::Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    assert!(terminated.success());
+    let exit = tokio::time::timeout(GRACE, bot.wait()).await.expect("exits within the grace").unwrap();
+    assert!(exit.success(), "SIGTERM during the start ends the bot with exit 0, got {exit}");
+}
+
+/// How many digests (texts) each of `chats` has received.
+fn digests_per_chat(app: &TestApp, chats: &[i64]) -> Vec<usize> {
+    let calls = app.api.all_calls();
+    chats
+        .iter()
+        .map(|chat| {
+            calls
+                .iter()
+                .filter(|c| c.ok && c.method.eq_ignore_ascii_case("sendMessage") && c.chat_id == Some(*chat))
+                .filter(|c| c.body["text"].as_str().is_some_and(|t| t.starts_with("📊")))
+                .count()
+        })
+        .collect()
+}
+
+async fn a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes_it(mut app: TestApp) {
+    const RECIPIENTS: i64 = 12;
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    // 00:30 UTC: before nine in Irkutsk (UTC+8) and Moscow both; no digest goes out while inviting.
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    let chats: Vec<i64> = (0..RECIPIENTS).map(|n| 930_000 + n).collect();
+    for (n, chat) in chats.iter().enumerate() {
+        let school = if n % 2 == 0 { "Школа № 1" } else { "Лицей № 2" };
+        app.api.user(*chat, "ru").send_text(&app.invite(&["admin", "invite", "--school", school]).await).await;
+    }
+    app.stop_bot().await;
+
+    // 08:00 UTC: 11:00 in Moscow, 16:00 in Irkutsk; every digest is due, and Telegram is slow.
+    app.api.set_failure("sendMessage", Some(Failure::Slow { times: 1_000, delay_ms: 700 }));
+    let due = today_at("08:00:00");
+    app.start_bot_with(&[("ANKETA_CLOCK", &due)]).await;
+    let first = chats[0];
+    app.api
+        .wait_for_call(
+            "sendMessage",
+            |b| b["chat_id"] == first && b["text"].as_str().is_some_and(|t| t.starts_with("📊")),
+            Duration::from_secs(30),
+        )
+        .await;
+    let stopping = Instant::now();
+    app.stop_bot().await;
+    let took = stopping.elapsed();
+    assert!(took < GRACE, "the bot took {took:?} to stop mid-round");
+    let before_restart = digests_per_chat(&app, &chats);
+    assert!(before_restart.contains(&0), "the round was cut short: {before_restart:?}");
+
+    app.api.set_failure("sendMessage", None);
+    app.start_bot_with(&[("ANKETA_CLOCK", &due)]).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while digests_per_chat(&app, &chats).contains(&0) {
+        assert!(Instant::now() < deadline, "the round was not finished: {:?}", digests_per_chat(&app, &chats));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop_bot().await;
+    assert_eq!(digests_per_chat(&app, &chats), vec![1; chats.len()], "exactly one digest each");
+    let sql = app.sql().await;
+    assert_eq!(sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome = 'sent'").await, RECIPIENTS);
+    assert_eq!(sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome IS NULL").await, 0);
+    sql.close().await;
+}
+
+on_both_engines!(
+    a_5xx_costs_our_schedule_not_teloxides_sleep,
+    a_press_answered_with_an_odd_result_is_not_a_failure,
+    updates_are_served_while_the_command_menus_are_refused,
+    a_sigterm_during_a_slow_start_takes_the_shutdown_path,
+    a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes_it,
+);
