@@ -374,8 +374,7 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
         };
         let Some(text) = text.filter(|t| !t.starts_with('/')) else {
             let reason = if text.is_some() { "survey-use-buttons" } else { "survey-unsupported-message" };
-            ctx.say(ctx.t(reason)).await?;
-            return ctx.send(ctx.current_screen(&stored, &target).await?).await;
+            return ctx.send(noticed(ctx.t(reason), ctx.current_screen(&stored, &target).await?)).await;
         };
         if stored.last_text_message.is_some_and(|last| message <= last) {
             // Telegram handed this message over again (the bot stopped before it was confirmed):
@@ -398,15 +397,22 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
                 }
             }
             Err(error) => {
-                ctx.say(ctx.painter(0).step_error(&error)).await?;
+                let notice = ctx.painter(0).step_error(&error);
                 if error == StepError::UseButtons {
-                    ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, (&target).into())).await?;
+                    let screen = ctx.painter(stored.revision).draft(&survey, &draft, (&target).into());
+                    return ctx.send(noticed(notice, screen)).await;
                 }
-                return Ok(());
+                return ctx.say(notice).await;
             }
         }
     }
     ctx.say(ctx.t("survey-error")).await
+}
+
+/// `screen` with `notice` above it: one reply to one message, not the notice and the screen
+/// apart (two replies to each message would spend the chat's Telegram budget twice as fast).
+fn noticed(notice: String, screen: Screen) -> Screen {
+    Screen { text: fit(format!("{notice}\n\n{}", screen.text)), ..screen }
 }
 
 pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyhow::Result<()> {

@@ -2,10 +2,12 @@
 //!
 //! [`schema`] is the whole update tree, readable as the flow chart: private messages are either
 //! commands (`/start [code]`, `/cancel`, `/help`) or answers; button presses are callbacks; an
-//! update in a private chat from anyone but that chat's user is forged and goes nowhere.
+//! update in a private chat from anyone but that chat's user is forged and goes nowhere; a person
+//! sending faster than flood control admits has the excess dropped before any handler.
 
 pub mod callback;
 mod campaigns;
+pub mod flood;
 mod handlers;
 mod invite;
 mod kit;
@@ -53,6 +55,8 @@ pub struct App {
     pub clock: Clock,
     /// Where submitted answers wait for their release.
     pub ballots: BallotBox,
+    /// Flood control: each person's budget of updates.
+    pub flood: flood::FloodGate,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
 }
@@ -61,7 +65,18 @@ impl App {
     pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String, clock: Clock) -> Self {
         let min_group = usize::try_from(settings.privacy.min_group_size).unwrap_or(1);
         let ballots = BallotBox::new(db.clone(), min_group, settings.survey.default_timezone, clock);
-        App { db, key, texts: Texts::default(), settings, bot_username, clock, ballots, surveys: RwLock::default() }
+        let flood = flood::FloodGate::new(settings.telegram.flood_burst, settings.telegram.flood_per_second);
+        App {
+            db,
+            key,
+            texts: Texts::default(),
+            settings,
+            bot_username,
+            clock,
+            ballots,
+            flood,
+            surveys: RwLock::default(),
+        }
     }
 
     /// The campaign's questionnaires, as they were when the campaign was created (parsed by
@@ -95,7 +110,48 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .endpoint(handlers::on_message);
     let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
     let genuine = dptree::filter_with_description(DpHandlerDescription::entry(), from_the_chats_own_user);
-    counted.chain(genuine).branch(private_messages).branch(button_presses)
+    let within_budget = dptree::filter_with_description(DpHandlerDescription::entry(), within_flood_budget);
+    counted.chain(genuine).chain(within_budget).branch(private_messages).branch(button_presses)
+}
+
+/// Whether the sender's flood budget admits this update. A dropped update costs no database
+/// work: its button press is still answered (else the phone's spinner turns), and the first
+/// drop of a minute tells the person to slow down. Both are sent from a task of their own, so a
+/// flood does not hold this chat's queue (and, behind it, the dispatcher) on Telegram's limits.
+fn within_flood_budget(update: Update, bot: Bot, app: Arc<App>) -> bool {
+    let Some(user) = update.from() else {
+        return true;
+    };
+    let flood::Verdict::Drop { warn } = app.flood.check(user.id, std::time::Instant::now()) else {
+        return true;
+    };
+    let lang = crate::survey::Lang::from_code(user.language_code.as_deref());
+    let slow_down = warn.then(|| app.texts.get(lang, "survey-slow-down"));
+    let chat = update.chat().map(|chat| chat.id);
+    match update.kind {
+        UpdateKind::CallbackQuery(query) => {
+            // The notice rides on the answer: no message to send.
+            let mut answer = bot.answer_callback_query(query.id);
+            if let Some(text) = slow_down {
+                answer = answer.text(text).show_alert(true);
+            }
+            tokio::spawn(async move { courtesy_sent(sending::send(answer).await.map(drop)) });
+        }
+        _ => {
+            if let (Some(text), Some(chat)) = (slow_down, chat) {
+                let message = bot.send_message(chat, text);
+                tokio::spawn(async move { courtesy_sent(sending::send(message).await.map(drop)) });
+            }
+        }
+    }
+    false
+}
+
+/// Logs a lost answer to a dropped update (nobody waits for it; the error was counted).
+fn courtesy_sent(sent: Result<(), RequestError>) {
+    if let Err(error) = sent {
+        tracing::info!(error = %error, "cannot answer an update dropped by flood control");
+    }
 }
 
 /// Telegram sends a private chat's messages and button presses from that chat's own user only. An
