@@ -114,44 +114,9 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
     counted.chain(genuine).chain(within_budget).branch(private_messages).branch(button_presses)
 }
 
-/// Whether the sender's flood budget admits this update. A dropped update costs no database
-/// work: its button press is still answered (else the phone's spinner turns), and the first
-/// drop of a minute tells the person to slow down. Both are sent from a task of their own, so a
-/// flood does not hold this chat's queue (and, behind it, the dispatcher) on Telegram's limits.
+/// Flood control before any handler (see [`flood`]).
 fn within_flood_budget(update: Update, bot: Bot, app: Arc<App>) -> bool {
-    let Some(user) = update.from() else {
-        return true;
-    };
-    let flood::Verdict::Drop { warn } = app.flood.check(user.id, std::time::Instant::now()) else {
-        return true;
-    };
-    let lang = crate::survey::Lang::from_code(user.language_code.as_deref());
-    let slow_down = warn.then(|| app.texts.get(lang, "survey-slow-down"));
-    let chat = update.chat().map(|chat| chat.id);
-    match update.kind {
-        UpdateKind::CallbackQuery(query) => {
-            // The notice rides on the answer: no message to send.
-            let mut answer = bot.answer_callback_query(query.id);
-            if let Some(text) = slow_down {
-                answer = answer.text(text).show_alert(true);
-            }
-            tokio::spawn(async move { courtesy_sent(sending::send(answer).await.map(drop)) });
-        }
-        _ => {
-            if let (Some(text), Some(chat)) = (slow_down, chat) {
-                let message = bot.send_message(chat, text);
-                tokio::spawn(async move { courtesy_sent(sending::send(message).await.map(drop)) });
-            }
-        }
-    }
-    false
-}
-
-/// Logs a lost answer to a dropped update (nobody waits for it; the error was counted).
-fn courtesy_sent(sent: Result<(), RequestError>) {
-    if let Err(error) = sent {
-        tracing::info!(error = %error, "cannot answer an update dropped by flood control");
-    }
+    flood::admits(&update, &bot, &app, flood::Stage::Handling)
 }
 
 /// Telegram sends a private chat's messages and button presses from that chat's own user only. An
@@ -191,22 +156,35 @@ pub fn unreadable(update: &Update) -> bool {
 }
 
 /// Telegram's polling listener without the [`unreadable`] updates, so the dispatcher never sees
-/// (and logs) them.
-pub struct ReadableUpdates(pub Polling<Bot>);
-
-type Keep = fn(&Result<Update, RequestError>) -> std::future::Ready<bool>;
-
-fn keep(update: &Result<Update, RequestError>) -> std::future::Ready<bool> {
-    std::future::ready(!update.as_ref().is_ok_and(unreadable))
+/// (and logs) them, nor the updates flood control drops on arrival (see [`flood`]).
+pub struct ReadableUpdates {
+    polling: Polling<Bot>,
+    bot: Bot,
+    app: Arc<App>,
 }
+
+impl ReadableUpdates {
+    pub fn new(polling: Polling<Bot>, bot: Bot, app: Arc<App>) -> Self {
+        ReadableUpdates { polling, bot, app }
+    }
+}
+
+type Keep<'a> = Box<dyn FnMut(&Result<Update, RequestError>) -> std::future::Ready<bool> + Send + 'a>;
 
 impl<'a> AsUpdateStream<'a> for ReadableUpdates {
     type StreamErr = RequestError;
     type Stream =
-        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep>;
+        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep<'a>>;
 
     fn as_stream(&'a mut self) -> Self::Stream {
-        self.0.as_stream().filter(keep as Keep)
+        let (bot, app) = (&self.bot, &self.app);
+        let keep: Keep<'a> = Box::new(move |update| {
+            std::future::ready(match update {
+                Ok(update) => !unreadable(update) && flood::admits(update, bot, app, flood::Stage::Arrival),
+                Err(_) => true,
+            })
+        });
+        self.polling.as_stream().filter(keep)
     }
 }
 
@@ -214,11 +192,11 @@ impl UpdateListener for ReadableUpdates {
     type Err = RequestError;
 
     fn stop_token(&mut self) -> StopToken {
-        self.0.stop_token()
+        self.polling.stop_token()
     }
 
     fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
-        self.0.hint_allowed_updates(hint);
+        self.polling.hint_allowed_updates(hint);
     }
 }
 
