@@ -426,7 +426,8 @@ const ANSWER_DEADLINE: Duration = Duration::from_secs(1);
 /// redrawn, and the button is answered once it is, or once [`ANSWER_DEADLINE`] passed, whichever
 /// comes first. Answered after the redraw, the spinner stops on the new screen, not on the old
 /// one whose buttons a person would press again; answered at the deadline, an edit that hangs
-/// cannot keep it turning. A notice not decided by the deadline is not shown.
+/// cannot keep it turning. A notice decided after the deadline (the database was slow) comes as a
+/// message in the chat instead.
 pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyhow::Result<()> {
     let _step = metrics::StepTimer::start();
     let deadline = tokio::time::Instant::now() + ANSWER_DEADLINE;
@@ -444,7 +445,11 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
             tracing::error!(error = format!("{error:#}"), "button press failed");
             Pressed::notice(app.texts.get(lang, "survey-error"))
         });
-        let _ = decided.send(pressed.notice);
+        if let Err(Some(late)) = decided.send(pressed.notice)
+            && let Err(error) = ctx.say(late).await
+        {
+            tracing::error!(error = format!("{error:#}"), "cannot send a button's notice");
+        }
         if let Some(redraw) = pressed.redraw
             && let Err(error) = redraw.show(&ctx, message_id).await
         {
@@ -453,7 +458,15 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
         drop(redrawn);
     };
     let answering = async {
-        let notice = tokio::time::timeout_at(deadline, notice).await.ok().and_then(Result::ok).flatten();
+        let mut notice = notice;
+        let notice = match tokio::time::timeout_at(deadline, &mut notice).await {
+            Ok(decided) => decided.ok().flatten(),
+            // Closed, the notice goes to the chat instead; unless it came just now.
+            Err(_) => {
+                notice.close();
+                notice.try_recv().ok().flatten()
+            }
+        };
         // Ends when the redraw is done (the sender is dropped) or at the deadline.
         let _ = tokio::time::timeout_at(deadline, screen_shown).await;
         let mut answer = bot.answer_callback_query(query.id.clone());
