@@ -75,8 +75,19 @@ async fn a_flooding_user_does_not_delay_anybody_else(mut app: TestApp) {
     let elapsed = flood_started.elapsed().as_secs_f64().ceil() as usize;
     let replies = sent_to(&app, mark, flooder.id(), "");
     assert!(replies <= processes * (10 + 1 + elapsed), "{replies} messages back in {elapsed} s");
-    let warnings = sent_to(&app, mark, flooder.id(), SLOW_DOWN);
-    assert!((1..=processes).contains(&warnings), "{warnings} «slow down» in a minute");
+    if processes == 1 {
+        // The notice competes with the burst's replies for the chat's one message a second.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while sent_to(&app, mark, flooder.id(), SLOW_DOWN) == 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(sent_to(&app, mark, flooder.id(), SLOW_DOWN), 1, "one «slow down» a minute");
+    } else {
+        // Over replicas, the burst's replies and the notices of three processes compete for the
+        // chat's one message a second, and a notice may be given up on: a bound only.
+        let warnings = sent_to(&app, mark, flooder.id(), SLOW_DOWN);
+        assert!(warnings <= processes, "{warnings} «slow down» in a minute");
+    }
     app.stop_bot().await;
 }
 
