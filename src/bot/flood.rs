@@ -50,13 +50,14 @@ pub fn admits(update: &Update, bot: &Bot, app: &App, stage: Stage) -> bool {
             }
             tokio::spawn(async move { courtesy_sent(sending::send(answer).await.map(drop)) });
         }
-        (_, Some(chat)) => {
+        // Only people's own chats with the bot are answered (the schema ignores groups).
+        (_, Some(chat)) if chat.is_private() => {
             if let Some(text) = slow_down {
                 let message = bot.send_message(chat.id, text);
                 tokio::spawn(async move { courtesy_sent(sending::send(message).await.map(drop)) });
             }
         }
-        (_, None) => {}
+        _ => {}
     }
     false
 }
