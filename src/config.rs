@@ -105,7 +105,7 @@ impl Default for DigestSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelegramSettings {
     /// The bot's username (without @), for the links `links export` writes.
@@ -114,6 +114,23 @@ pub struct TelegramSettings {
     pub mode: UpdateMode,
     /// Webhook mode: the public URL Telegram posts updates to; its path is the one the bot serves.
     pub webhook_url: String,
+    /// Flood control: how many updates one person may send at once (`ANKETA_FLOOD_BURST`).
+    pub flood_burst: u32,
+    /// Flood control: how many updates a second one person may send after the burst
+    /// (`ANKETA_FLOOD_PER_SECOND`).
+    pub flood_per_second: f64,
+}
+
+impl Default for TelegramSettings {
+    fn default() -> Self {
+        TelegramSettings {
+            bot_username: String::new(),
+            mode: UpdateMode::default(),
+            webhook_url: String::new(),
+            flood_burst: 10,
+            flood_per_second: 1.0,
+        }
+    }
 }
 
 /// How the bot gets its updates from Telegram.
@@ -336,6 +353,14 @@ impl Settings {
         if let Some(url) = env_value("ANKETA_WEBHOOK_URL") {
             settings.telegram.webhook_url = url;
         }
+        if let Some(burst) = env_value("ANKETA_FLOOD_BURST") {
+            settings.telegram.flood_burst =
+                burst.trim().parse().map_err(|_| setting("ANKETA_FLOOD_BURST", &burst, Expected::Positive))?;
+        }
+        if let Some(rate) = env_value("ANKETA_FLOOD_PER_SECOND") {
+            settings.telegram.flood_per_second =
+                rate.trim().parse().map_err(|_| setting("ANKETA_FLOOD_PER_SECOND", &rate, Expected::Rate))?;
+        }
         if let Some(listen) = env_value("ANKETA_LISTEN") {
             settings.server.listen = Some(parse_listen(&listen)?);
         }
@@ -373,6 +398,13 @@ impl Settings {
             if settings.server.listen.is_none() {
                 return Err(Failure::WebhookNeedsListen.into());
             }
+        }
+        if settings.telegram.flood_burst == 0 {
+            return Err(setting("telegram.flood_burst", "0", Expected::Positive).into());
+        }
+        let rate = settings.telegram.flood_per_second;
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(setting("telegram.flood_per_second", &rate.to_string(), Expected::Rate).into());
         }
         if !(1..=100).contains(&settings.report.sample_min_percent) {
             let got = settings.report.sample_min_percent.to_string();
@@ -515,6 +547,8 @@ mod tests {
         assert_eq!(shipped.files.csv, defaults.files.csv);
         assert_eq!(shipped.telegram.mode, defaults.telegram.mode);
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
+        assert_eq!(shipped.telegram.flood_burst, defaults.telegram.flood_burst);
+        assert_eq!(shipped.telegram.flood_per_second, defaults.telegram.flood_per_second);
         assert_eq!(shipped.server.listen, defaults.server.listen);
         assert_eq!(shipped.ui.language, defaults.ui.language);
         assert_eq!(shipped.survey.remind_after, defaults.survey.remind_after);

@@ -151,6 +151,8 @@ pub enum Expected {
     WebhookUrl,
     /// A whole number, at least 1.
     Positive,
+    /// A number above 0, like 1 or 0.5.
+    Rate,
     /// `ru` or `en`.
     Language,
     /// A URL.
@@ -176,6 +178,7 @@ impl Expected {
             Expected::Address => "failure-expected-address",
             Expected::WebhookUrl => "failure-expected-webhook-url",
             Expected::Positive => "failure-expected-positive",
+            Expected::Rate => "failure-expected-rate",
             Expected::Language => "failure-expected-language",
             Expected::Url => "failure-expected-url",
             Expected::EmptyIndicators => "failure-expected-empty-indicators",

@@ -158,7 +158,7 @@ async fn serve_polling(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
-        .dependencies(bot::dependencies(bot.clone(), app))
+        .dependencies(bot::dependencies(bot.clone(), app.clone()))
         // Updates the schema does not handle (group chats, edits) are dropped without logging
         // their content, which would name the sender.
         .default_handler(|_| async {})
@@ -184,7 +184,7 @@ async fn serve_polling(
     };
     tracing::info!("listening for updates (polling)");
     // teloxide's own dispatch() would log unreadable updates and getUpdates errors whole.
-    let listener = bot::ReadableUpdates(teloxide::update_listeners::polling_default(bot).await);
+    let listener = bot::ReadableUpdates::new(teloxide::update_listeners::polling_default(bot.clone()).await, bot, app);
     let listening_failed = Arc::new(|error| async move { bot::polling_failed(error) });
     let ((), served) = tokio::join!(dispatcher.dispatch_with_listener(listener, listening_failed), http);
     served

@@ -123,23 +123,27 @@ async fn unexpected_input_gets_a_clear_reply_and_changes_nothing(mut app: TestAp
     let question = user.last_message();
     let revision_screen = question.clone();
 
-    // Text, a sticker, a photo and a 5,000-character message where buttons are expected.
-    let expect_reply_and_question = |replies: Vec<support::bot_api::BotMessage>, reply: &str| {
-        assert!(replies[0].text.contains(reply), "{}", replies[0].text);
-        assert!(replies[1].text.starts_with("Вопрос 1 из 3"), "the question is shown again below: {}", replies[1].text);
+    // Text, a sticker, a photo and a 5,000-character message where buttons are expected: one
+    // reply each, the notice above the question shown again.
+    let expect_one_reply = |replies: Vec<support::bot_api::BotMessage>, notice: &str| {
+        assert!(replies[0].text.contains(notice), "{}", replies[0].text);
+        assert!(replies[0].text.contains("Вопрос 1 из 3"), "the question is shown again below: {}", replies[0].text);
+        assert!(replies[0].has_button("Шахматы"), "with its buttons: {:?}", replies[0].button_texts());
     };
+    let first = app.api.seq();
     let before = app.api.seq();
     user.enqueue_text("шахматы");
-    expect_reply_and_question(outputs(&user, before, 2).await, "ответьте кнопками");
+    expect_one_reply(outputs(&user, before, 1).await, "ответьте кнопками");
     let before = app.api.seq();
     user.send_sticker().await;
-    expect_reply_and_question(outputs(&user, before, 2).await, "только текст");
+    expect_one_reply(outputs(&user, before, 1).await, "только текст");
     let before = app.api.seq();
     user.send_photo().await;
-    expect_reply_and_question(outputs(&user, before, 2).await, "только текст");
+    expect_one_reply(outputs(&user, before, 1).await, "только текст");
     let before = app.api.seq();
     user.enqueue_text(&"я".repeat(5000));
-    expect_reply_and_question(outputs(&user, before, 2).await, "ответьте кнопками");
+    expect_one_reply(outputs(&user, before, 1).await, "ответьте кнопками");
+    assert_eq!(user.outputs_after(first).len(), 4, "one reply per message: {:#?}", user.outputs_after(first));
 
     // Forged and malformed callback data.
     for forged in ["", "garbage", "1:c:chess", "99999999999999999999:b", "1:zz", &"9".repeat(70)] {

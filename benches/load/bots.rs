@@ -244,7 +244,10 @@ fn anketa_command(db_file: &Path, stand_in: &StandIn, webhook: Option<&Webhook>)
         .env("ANKETA_IDENTITY_KEY", IDENTITY_KEY)
         .env("ANKETA_BOT_USERNAME", stand_in::BOT_USERNAME)
         .env("TELOXIDE_TOKEN", stand_in::TOKEN)
-        .env("TELOXIDE_API_URL", format!("{}/", stand_in.url()));
+        .env("TELOXIDE_API_URL", format!("{}/", stand_in.url()))
+        // Simulated respondents think 0.1–0.9 s a step, faster than people: flood control, made
+        // for people, would drop their steps.
+        .env("ANKETA_FLOOD_BURST", "1000000");
     if let Some(webhook) = webhook {
         command
             .env("ANKETA_TELEGRAM_MODE", "webhook")

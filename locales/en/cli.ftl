@@ -107,6 +107,7 @@ failure-expected-url = a URL like https://…
 failure-expected-empty-indicators = reweight or strict (report.empty_indicators or ANKETA_REPORT_EMPTY_INDICATORS)
 failure-expected-percent = a whole number from 1 to 100
 failure-expected-count = a whole number, 0 or more
+failure-expected-rate = a number above 0, like 1 or 0.5 (telegram.flood_per_second or ANKETA_FLOOD_PER_SECOND)
 failure-expected-duration = a duration like 24h (hours), 90m (minutes) or 2d (days)
 failure-expected-quiet-hours = hours like 21:00-09:00 (survey.quiet_hours or ANKETA_QUIET_HOURS)
 failure-webhook-needs-listen = webhook mode needs the address the proxy forwards to: server.listen or ANKETA_LISTEN

@@ -54,6 +54,7 @@ survey-no-survey-button = This survey has already been submitted or cancelled.
 survey-not-expected = This button does nothing right now.
 survey-audience-not-asked = This questionnaire is not asked in this class: the class link opens only the questionnaires of its grade.
 survey-use-buttons = Please answer with the buttons under the question.
+survey-slow-down = Please slow down… I answer messages one at a time: wait a moment, then go on.
 survey-text-expected = Please write your answer as a message.
 survey-empty-text = The answer is empty. Please write at least a few words.
 survey-text-too-long = The answer is too long: { $got } characters, at most { $max } are accepted. Please shorten it and send it again.

@@ -131,6 +131,7 @@ failure-expected-url = адрес вида https://…
 failure-expected-empty-indicators = reweight или strict (report.empty_indicators или ANKETA_REPORT_EMPTY_INDICATORS)
 failure-expected-percent = целое число от 1 до 100
 failure-expected-count = целое число не меньше 0
+failure-expected-rate = число больше 0, например 1 или 0.5 (telegram.flood_per_second или ANKETA_FLOOD_PER_SECOND)
 failure-expected-duration = срок, например 24h (часы), 90m (минуты) или 2d (дни)
 failure-expected-quiet-hours = часы вида 21:00-09:00 (survey.quiet_hours или ANKETA_QUIET_HOURS)
 failure-webhook-needs-listen = режиму webhook нужен адрес, на который прокси пересылает обновления: server.listen или ANKETA_LISTEN

@@ -1,13 +1,16 @@
 //! Handlers: load the draft, apply the engine, store the result, show the next screen.
-//! Every callback is answered, whatever happens, so the phone's spinner stops.
+//! Every callback is answered, whatever happens, so the phone's spinner stops: first, before the
+//! screen is redrawn.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use rand::Rng;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, BotCommandScope, InlineKeyboardMarkup, MessageId, User};
 use teloxide::{ApiError, RequestError};
+use tokio::sync::oneshot;
 
 use super::callback::{Action, CallbackData};
 use super::screens::{Painter, Screen};
@@ -231,8 +234,9 @@ impl Ctx<'_> {
         survey.ok_or_else(|| anyhow::anyhow!("campaign {} asks no audience in this class", target.campaign.id))
     }
 
-    /// A fresh draft at the welcome screen for this link, replacing any other draft of the chat.
-    async fn begin(&self, target: &LinkTarget, on: Option<MessageId>) -> anyhow::Result<()> {
+    /// A fresh draft at the welcome screen for this link, replacing any other draft of the chat;
+    /// returns the welcome screen to show.
+    async fn begin(&self, target: &LinkTarget) -> anyhow::Result<Screen> {
         let survey = self.survey(target).await?;
         let draft = Draft::default();
         // A random first revision keeps buttons of a discarded draft from matching the new one.
@@ -241,8 +245,7 @@ impl Ctx<'_> {
         let reachable = Reachable { sealed_chat: self.app.key.seal_chat(self.chat.0), language: self.lang };
         let now = self.app.clock.now();
         self.app.db.start_draft(&self.draft_key(), &target.code, &state, revision, now, Some(&reachable)).await?;
-        let screen = self.painter(revision).draft(&survey, &draft, target.into());
-        self.show(on, screen.text, Some(screen.keyboard)).await
+        Ok(self.painter(revision).draft(&survey, &draft, target.into()))
     }
 
     /// The chat's draft with where it leads, if the link still resolves.
@@ -337,7 +340,7 @@ async fn start(ctx: &Ctx<'_>, code: &str) -> anyhow::Result<()> {
         return ctx.send(screen).await;
     }
     tracing::info!(campaign = target.campaign.id, "survey started");
-    ctx.begin(&target, None).await
+    ctx.send(ctx.begin(&target).await?).await
 }
 
 pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Result<()> {
@@ -374,8 +377,7 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
         };
         let Some(text) = text.filter(|t| !t.starts_with('/')) else {
             let reason = if text.is_some() { "survey-use-buttons" } else { "survey-unsupported-message" };
-            ctx.say(ctx.t(reason)).await?;
-            return ctx.send(ctx.current_screen(&stored, &target).await?).await;
+            return ctx.send(noticed(ctx.t(reason), ctx.current_screen(&stored, &target).await?)).await;
         };
         if stored.last_text_message.is_some_and(|last| message <= last) {
             // Telegram handed this message over again (the bot stopped before it was confirmed):
@@ -398,96 +400,175 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
                 }
             }
             Err(error) => {
-                ctx.say(ctx.painter(0).step_error(&error)).await?;
+                let notice = ctx.painter(0).step_error(&error);
                 if error == StepError::UseButtons {
-                    ctx.send(ctx.painter(stored.revision).draft(&survey, &draft, (&target).into())).await?;
+                    let screen = ctx.painter(stored.revision).draft(&survey, &draft, (&target).into());
+                    return ctx.send(noticed(notice, screen)).await;
                 }
-                return Ok(());
+                return ctx.say(notice).await;
             }
         }
     }
     ctx.say(ctx.t("survey-error")).await
 }
 
+/// `screen` with `notice` above it: one reply to one message, not the notice and the screen
+/// apart (two replies to each message would spend the chat's Telegram budget twice as fast).
+fn noticed(notice: String, screen: Screen) -> Screen {
+    Screen { text: fit(format!("{notice}\n\n{}", screen.text)), ..screen }
+}
+
+/// How long after a press its button is answered at the latest, whatever the press still waits
+/// for (the database, or an edit that hangs): the phone's spinner then stops.
+const ANSWER_DEADLINE: Duration = Duration::from_secs(1);
+
+/// A button press: its outcome (and notice) is decided in the database first, then the screen is
+/// redrawn, and the button is answered once it is, or once [`ANSWER_DEADLINE`] passed, whichever
+/// comes first. Answered after the redraw, the spinner stops on the new screen, not on the old
+/// one whose buttons a person would press again; answered at the deadline, an edit that hangs
+/// cannot keep it turning. A notice decided after the deadline (the database was slow) comes as a
+/// message in the chat instead.
 pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyhow::Result<()> {
     let _step = metrics::StepTimer::start();
+    let deadline = tokio::time::Instant::now() + ANSWER_DEADLINE;
     let lang = language(&query.from);
-    let toast = match query.message.as_ref().map(|m| (m.chat().id, m.id())) {
-        Some((chat, message_id)) => {
-            let ctx = Ctx { app: &app, bot: &bot, chat, user: &query.from, lang };
-            match press(&ctx, message_id, query.data.as_deref()).await {
-                Ok(toast) => toast,
-                Err(error) => {
-                    tracing::error!(error = format!("{error:#}"), "button press failed");
-                    Some(app.texts.get(lang, "survey-error"))
-                }
-            }
+    let (decided, notice) = oneshot::channel();
+    let (redrawn, screen_shown) = oneshot::channel::<()>();
+    let handling = async {
+        let Some((chat, message_id)) = query.message.as_ref().map(|m| (m.chat().id, m.id())) else {
+            let _ = decided.send(Some(app.texts.get(lang, "survey-forged-button")));
+            drop(redrawn);
+            return;
+        };
+        let ctx = Ctx { app: &app, bot: &bot, chat, user: &query.from, lang };
+        let pressed = press(&ctx, message_id, query.data.as_deref()).await.unwrap_or_else(|error| {
+            tracing::error!(error = format!("{error:#}"), "button press failed");
+            Pressed::notice(app.texts.get(lang, "survey-error"))
+        });
+        if let Err(Some(late)) = decided.send(pressed.notice)
+            && let Err(error) = ctx.say(late).await
+        {
+            tracing::error!(error = format!("{error:#}"), "cannot send a button's notice");
         }
-        None => Some(app.texts.get(lang, "survey-forged-button")),
+        if let Some(redraw) = pressed.redraw
+            && let Err(error) = redraw.show(&ctx, message_id).await
+        {
+            tracing::error!(error = format!("{error:#}"), "cannot show the screen after a button press");
+        }
+        drop(redrawn);
     };
-    let mut answer = bot.answer_callback_query(query.id.clone());
-    if let Some(text) = toast {
-        answer = answer.text(crate::telegram_text::shorten(&text, 200));
-    }
-    sending::send(answer).await?;
+    let answering = async {
+        let mut notice = notice;
+        let notice = match tokio::time::timeout_at(deadline, &mut notice).await {
+            Ok(decided) => decided.ok().flatten(),
+            // Closed, the notice goes to the chat instead; unless it came just now.
+            Err(_) => {
+                notice.close();
+                notice.try_recv().ok().flatten()
+            }
+        };
+        // Ends when the redraw is done (the sender is dropped) or at the deadline.
+        let _ = tokio::time::timeout_at(deadline, screen_shown).await;
+        let mut answer = bot.answer_callback_query(query.id.clone());
+        if let Some(text) = notice {
+            answer = answer.text(crate::telegram_text::shorten(&text, 200));
+        }
+        sending::send(answer).await
+    };
+    let ((), answered) = tokio::join!(handling, answering);
+    answered?;
     Ok(())
 }
 
-/// Handles a button press; returns the short notice to show, if any.
-async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyhow::Result<Option<String>> {
+/// What a button press comes to: the notice on the button, then the screen to show.
+struct Pressed {
+    notice: Option<String>,
+    redraw: Option<Redraw>,
+}
+
+/// The screen a press leads to, shown once the button is answered.
+enum Redraw {
+    /// Replaces the message the button was on (see [`Ctx::show`]).
+    InPlace { text: String, keyboard: Option<InlineKeyboardMarkup> },
+    /// A new message below, the button's message left as it is.
+    Below(Screen),
+}
+
+impl Pressed {
+    fn notice(text: String) -> Self {
+        Pressed { notice: Some(text), redraw: None }
+    }
+
+    fn screen(screen: Screen) -> Self {
+        Pressed { notice: None, redraw: Some(Redraw::InPlace { text: screen.text, keyboard: Some(screen.keyboard) }) }
+    }
+
+    fn text(text: String) -> Self {
+        Pressed { notice: None, redraw: Some(Redraw::InPlace { text, keyboard: None }) }
+    }
+
+    /// A press handled to the end, redraws included, that has only its notice left to give.
+    fn handled(notice: Option<String>) -> Self {
+        Pressed { notice, redraw: None }
+    }
+}
+
+impl Redraw {
+    async fn show(self, ctx: &Ctx<'_>, on: MessageId) -> anyhow::Result<()> {
+        match self {
+            Redraw::InPlace { text, keyboard } => ctx.show(Some(on), text, keyboard).await,
+            Redraw::Below(screen) => ctx.send(screen).await,
+        }
+    }
+}
+
+/// Handles a button press as far as deciding its outcome (see [`Pressed`]).
+async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyhow::Result<Pressed> {
     if let Some(data) = data.filter(|d| d.starts_with(campaigns::PREFIX)) {
-        return campaigns::press(ctx, message_id, data).await;
+        return campaigns::press(ctx, message_id, data).await.map(Pressed::handled);
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::kit::PREFIX)) {
-        return super::kit::press(ctx, data).await;
+        return super::kit::press(ctx, data).await.map(Pressed::handled);
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::report::PREFIX)) {
-        return super::report::press(ctx, data).await;
+        return super::report::press(ctx, data).await.map(Pressed::handled);
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::invite::PREFIX)) {
-        return super::invite::press(ctx, message_id, data).await;
+        return super::invite::press(ctx, message_id, data).await.map(Pressed::handled);
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::stats::PREFIX)) {
-        return super::stats::press(ctx, message_id, data).await;
+        return super::stats::press(ctx, message_id, data).await.map(Pressed::handled);
     }
     if let Some(data) = data.filter(|d| d.starts_with(super::roster::PREFIX)) {
-        return super::roster::press(ctx, message_id, data).await;
+        return super::roster::press(ctx, message_id, data).await.map(Pressed::handled);
     }
     let Some(data) = data.and_then(CallbackData::parse) else {
-        return Ok(Some(ctx.t("survey-forged-button")));
+        return Ok(Pressed::notice(ctx.t("survey-forged-button")));
     };
     let Some((stored, target)) = ctx.load().await? else {
-        return Ok(Some(ctx.t("survey-no-survey-button")));
+        return Ok(Pressed::notice(ctx.t("survey-no-survey-button")));
     };
     if stored.revision != data.revision {
-        ctx.send(ctx.current_screen(&stored, &target).await?).await?;
-        return Ok(Some(ctx.t("survey-stale-button")));
+        let current = ctx.current_screen(&stored, &target).await?;
+        return Ok(Pressed { notice: Some(ctx.t("survey-stale-button")), redraw: Some(Redraw::Below(current)) });
     }
-    let on = Some(message_id);
     let survey = ctx.survey(&target).await?;
     let draft = ctx.decode(&stored);
     match data.action {
-        Action::Resume => {
-            let screen = ctx.painter(stored.revision).draft(&survey, &draft, (&target).into());
-            ctx.show(on, screen.text, Some(screen.keyboard)).await?;
-            Ok(None)
-        }
+        Action::Resume => Ok(Pressed::screen(ctx.painter(stored.revision).draft(&survey, &draft, (&target).into()))),
         Action::StartOver(code) => {
             let Some(new_target) = ctx.app.db.resolve_link(&code).await? else {
-                return Ok(Some(ctx.t("survey-link-invalid")));
+                return Ok(Pressed::notice(ctx.t("survey-link-invalid")));
             };
             if let Some(refusal) = ctx.refusal(&new_target).await? {
-                ctx.show(on, refusal, None).await?;
-                return Ok(None);
+                return Ok(Pressed::text(refusal));
             }
-            ctx.begin(&new_target, on).await?;
-            Ok(None)
+            Ok(Pressed::screen(ctx.begin(&new_target).await?))
         }
-        Action::Submit => submit(ctx, on, &stored, &target, &draft).await,
+        Action::Submit => submit(ctx, &stored, &target, &draft).await,
         Action::Decline => {
             ctx.app.db.delete_draft(&ctx.draft_key()).await?;
-            ctx.show(on, ctx.t("survey-reminder-declined"), None).await?;
-            Ok(None)
+            Ok(Pressed::text(ctx.t("survey-reminder-declined")))
         }
         Action::Step(input) => match draft.step(&survey, input) {
             Ok(next) => {
@@ -499,36 +580,27 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
                     .await?
                 {
                     Some(revision) => {
-                        let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
-                        ctx.show(on, screen.text, Some(screen.keyboard)).await?;
-                        Ok(None)
+                        Ok(Pressed::screen(ctx.painter(revision).draft(&survey, &next, (&target).into())))
                     }
-                    None => Ok(Some(ctx.t("survey-stale-button"))),
+                    None => Ok(Pressed::notice(ctx.t("survey-stale-button"))),
                 }
             }
-            Err(error) => Ok(Some(ctx.painter(0).step_error(&error))),
+            Err(error) => Ok(Pressed::notice(ctx.painter(0).step_error(&error))),
         },
     }
 }
 
-async fn submit(
-    ctx: &Ctx<'_>,
-    on: Option<MessageId>,
-    stored: &StoredDraft,
-    target: &LinkTarget,
-    draft: &Draft,
-) -> anyhow::Result<Option<String>> {
+async fn submit(ctx: &Ctx<'_>, stored: &StoredDraft, target: &LinkTarget, draft: &Draft) -> anyhow::Result<Pressed> {
     let survey = ctx.survey(target).await?;
     let (Some(answers), Some(questionnaire)) = (draft.completed_answers(&survey), draft.questionnaire(&survey)) else {
-        return Ok(Some(ctx.t("survey-not-expected")));
+        return Ok(Pressed::notice(ctx.t("survey-not-expected")));
     };
     // Whether this person answered meanwhile is settled by `submit_response` itself, after it made
     // sure this press is the one that submits (a second press must not read its twin's response).
     if let Some(refusal) = ctx.campaign_refusal(target) {
         // The campaign ended or closed meanwhile: the draft can never be submitted, so it goes.
         ctx.app.db.delete_draft(&ctx.draft_key()).await?;
-        ctx.show(on, refusal, None).await?;
-        return Ok(None);
+        return Ok(Pressed::text(refusal));
     }
     let response = NewResponse {
         campaign_id: target.campaign.id,
@@ -562,16 +634,14 @@ async fn submit(
                     ));
                 }
             }
-            ctx.show(on, text, None).await?;
-            Ok(None)
+            Ok(Pressed::text(text))
         }
         SubmitOutcome::AlreadyAnswered => {
             let text =
                 ctx.app.texts.get_with(ctx.lang, "survey-already-answered", &args![("school", target.school.as_str())]);
-            ctx.show(on, text, None).await?;
-            Ok(None)
+            Ok(Pressed::text(text))
         }
-        SubmitOutcome::DraftChanged => Ok(Some(ctx.t("survey-already-saved"))),
+        SubmitOutcome::DraftChanged => Ok(Pressed::notice(ctx.t("survey-already-saved"))),
     }
 }
 

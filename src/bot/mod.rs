@@ -2,11 +2,13 @@
 //!
 //! [`schema`] is the whole update tree, readable as the flow chart: private messages are either
 //! commands (`/start [code]`, `/cancel`, `/help`) or answers; button presses are callbacks; an
-//! update in a private chat from anyone but that chat's user is forged and goes nowhere.
+//! update in a private chat from anyone but that chat's user is forged and goes nowhere; a person
+//! sending faster than flood control admits has the excess dropped before any handler.
 
 pub mod callback;
 mod campaigns;
 pub mod digests;
+pub mod flood;
 mod handlers;
 mod invite;
 mod kit;
@@ -54,6 +56,8 @@ pub struct App {
     pub clock: Clock,
     /// Where submitted answers wait for their release.
     pub ballots: BallotBox,
+    /// Flood control: each person's budget of updates.
+    pub flood: flood::FloodGate,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
 }
@@ -62,7 +66,18 @@ impl App {
     pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String, clock: Clock) -> Self {
         let min_group = usize::try_from(settings.privacy.min_group_size).unwrap_or(1);
         let ballots = BallotBox::new(db.clone(), min_group, settings.survey.default_timezone, clock);
-        App { db, key, texts: Texts::default(), settings, bot_username, clock, ballots, surveys: RwLock::default() }
+        let flood = flood::FloodGate::new(settings.telegram.flood_burst, settings.telegram.flood_per_second);
+        App {
+            db,
+            key,
+            texts: Texts::default(),
+            settings,
+            bot_username,
+            clock,
+            ballots,
+            flood,
+            surveys: RwLock::default(),
+        }
     }
 
     /// The campaign's questionnaires, as they were when the campaign was created (parsed by
@@ -96,7 +111,13 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
         .endpoint(handlers::on_message);
     let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
     let genuine = dptree::filter_with_description(DpHandlerDescription::entry(), from_the_chats_own_user);
-    counted.chain(genuine).branch(private_messages).branch(button_presses)
+    let within_budget = dptree::filter_with_description(DpHandlerDescription::entry(), within_flood_budget);
+    counted.chain(genuine).chain(within_budget).branch(private_messages).branch(button_presses)
+}
+
+/// Flood control before any handler (see [`flood`]).
+fn within_flood_budget(update: Update, bot: Bot, app: Arc<App>) -> bool {
+    flood::admits(&update, &bot, &app, flood::Stage::Handling)
 }
 
 /// Telegram sends a private chat's messages and button presses from that chat's own user only. An
@@ -136,22 +157,35 @@ pub fn unreadable(update: &Update) -> bool {
 }
 
 /// Telegram's polling listener without the [`unreadable`] updates, so the dispatcher never sees
-/// (and logs) them.
-pub struct ReadableUpdates(pub Polling<Bot>);
-
-type Keep = fn(&Result<Update, RequestError>) -> std::future::Ready<bool>;
-
-fn keep(update: &Result<Update, RequestError>) -> std::future::Ready<bool> {
-    std::future::ready(!update.as_ref().is_ok_and(unreadable))
+/// (and logs) them, nor the updates flood control drops on arrival (see [`flood`]).
+pub struct ReadableUpdates {
+    polling: Polling<Bot>,
+    bot: Bot,
+    app: Arc<App>,
 }
+
+impl ReadableUpdates {
+    pub fn new(polling: Polling<Bot>, bot: Bot, app: Arc<App>) -> Self {
+        ReadableUpdates { polling, bot, app }
+    }
+}
+
+type Keep<'a> = Box<dyn FnMut(&Result<Update, RequestError>) -> std::future::Ready<bool> + Send + 'a>;
 
 impl<'a> AsUpdateStream<'a> for ReadableUpdates {
     type StreamErr = RequestError;
     type Stream =
-        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep>;
+        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep<'a>>;
 
     fn as_stream(&'a mut self) -> Self::Stream {
-        self.0.as_stream().filter(keep as Keep)
+        let (bot, app) = (&self.bot, &self.app);
+        let keep: Keep<'a> = Box::new(move |update| {
+            std::future::ready(match update {
+                Ok(update) => !unreadable(update) && flood::admits(update, bot, app, flood::Stage::Arrival),
+                Err(_) => true,
+            })
+        });
+        self.polling.as_stream().filter(keep)
     }
 }
 
@@ -159,11 +193,11 @@ impl UpdateListener for ReadableUpdates {
     type Err = RequestError;
 
     fn stop_token(&mut self) -> StopToken {
-        self.0.stop_token()
+        self.polling.stop_token()
     }
 
     fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
-        self.0.hint_allowed_updates(hint);
+        self.polling.hint_allowed_updates(hint);
     }
 }
 

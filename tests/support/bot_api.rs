@@ -38,6 +38,12 @@
 //! and re-sent until the answer is a 2xx; `getUpdates` is refused with 409 meanwhile;
 //! `deleteWebhook` goes back to polling.
 //!
+//! Telegram's rate limits, when a test asks for them ([`BotApi::limit_rates`]): about one message
+//! a second per chat (a short burst allowed) and about 30 a second in all, counted over the calls
+//! that send or edit messages; a call beyond them is answered `429 Too Many Requests: retry after
+//! N` with `parameters.retry_after`, as Telegram does, and carried out only when tried again.
+//! They are off by default: scripted users move far faster than people.
+//!
 //! Injected network faults ([`Failure::Dropped`], [`Failure::Hung`]) act on the TCP connection:
 //! the listener hands each request a switch for its connection, and a cut connection fails every
 //! read and write, so hyper closes it without sending a byte of the response.
@@ -312,6 +318,70 @@ struct Inner {
     /// Documents users sent, by `file_id`: the `file_path` `getFile` gives and the bytes
     /// `GET /file/bot<token>/<file_path>` serves.
     user_files: HashMap<String, (String, Vec<u8>)>,
+    /// Telegram's rate limits, once a test turned them on.
+    limits: Option<RateLimits>,
+}
+
+/// Telegram's limits on messages sent: per chat and for the whole bot.
+struct RateLimits {
+    per_chat: HashMap<i64, Bucket>,
+    overall: Bucket,
+}
+
+/// A token bucket: `burst` tokens, `per_second` more each second.
+struct Bucket {
+    tokens: f64,
+    updated: std::time::Instant,
+    burst: f64,
+    per_second: f64,
+}
+
+impl Bucket {
+    fn new(burst: f64, per_second: f64) -> Bucket {
+        Bucket { tokens: burst, updated: std::time::Instant::now(), burst, per_second }
+    }
+
+    fn refill(&mut self, now: std::time::Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
+        self.updated = now;
+    }
+
+    /// Whole seconds until a token is there (at least 1, as Telegram never says 0).
+    fn retry_after(&self) -> u32 {
+        (((1.0 - self.tokens) / self.per_second).ceil() as u32).max(1)
+    }
+}
+
+/// About one message a second per chat, with a short burst.
+const CHAT_BURST: f64 = 3.0;
+const CHAT_PER_SECOND: f64 = 1.0;
+/// About 30 messages a second in all.
+const OVERALL_BURST: f64 = 30.0;
+const OVERALL_PER_SECOND: f64 = 30.0;
+
+impl RateLimits {
+    /// Takes a token from the chat's bucket and the overall one, or says how long to wait.
+    fn take(&mut self, chat: i64) -> Result<(), u32> {
+        let now = std::time::Instant::now();
+        let chat = self.per_chat.entry(chat).or_insert_with(|| Bucket::new(CHAT_BURST, CHAT_PER_SECOND));
+        chat.refill(now);
+        self.overall.refill(now);
+        if chat.tokens < 1.0 {
+            return Err(chat.retry_after());
+        }
+        if self.overall.tokens < 1.0 {
+            return Err(self.overall.retry_after());
+        }
+        chat.tokens -= 1.0;
+        self.overall.tokens -= 1.0;
+        Ok(())
+    }
+}
+
+/// Whether a method sends or changes a message, and so counts against Telegram's limits.
+fn sends_a_message(method: &str) -> bool {
+    method.starts_with("send") || method.starts_with("edit") || method == "copymessage" || method == "forwardmessage"
 }
 
 #[derive(Clone)]
@@ -581,6 +651,7 @@ impl BotApi {
                 shutting_down: false,
                 last_messages: HashMap::new(),
                 user_files: HashMap::new(),
+                limits: None,
             }),
             calls_tx,
             updates_tx,
@@ -706,6 +777,12 @@ impl BotApi {
                 inner.failures.remove(&key);
             }
         }
+    }
+
+    /// From now on, answer calls beyond Telegram's rate limits with 429 (see the module docs).
+    pub fn limit_rates(&self) {
+        self.shared.lock().limits =
+            Some(RateLimits { per_chat: HashMap::new(), overall: Bucket::new(OVERALL_BURST, OVERALL_PER_SECOND) });
     }
 
     /// Enqueue an arbitrary update; `update` is e.g.
@@ -1432,7 +1509,16 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo
                 odd_result = true;
                 None
             }
-            None => None,
+            None => match (&mut inner.limits, call.chat_id) {
+                (Some(limits), Some(chat)) if sends_a_message(&lc) => {
+                    limits.take(chat).err().map(|retry_after| ApiErr {
+                        code: 429,
+                        description: format!("Too Many Requests: retry after {retry_after}"),
+                        retry_after: Some(retry_after),
+                    })
+                }
+                _ => None,
+            },
         }
     };
     if let Some(hang) = cut_off {
