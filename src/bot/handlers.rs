@@ -459,6 +459,20 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     let Some((stored, target)) = ctx.load().await? else {
         return Ok(Some(ctx.t("survey-no-survey-button")));
     };
+    if stored.revision == data.revision + 1 {
+        // A press on the screen just before the last step: a second tap, or the press that made
+        // the step handed over again by Telegram after a crash. The step is not taken twice, and
+        // the screen pressed on is brought to the current step in place (it already is, unless
+        // the crash came before it was redrawn) rather than repeated in a new message.
+        let screen = ctx.current_screen(&stored, &target).await?;
+        let redraw = ctx.bot.edit_message_text(ctx.chat, message_id, screen.text).reply_markup(screen.keyboard);
+        match sending::send(redraw).await {
+            Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                return Ok(Some(ctx.t("survey-stale-button")));
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot redraw the screen, sending a new one"),
+        }
+    }
     if stored.revision != data.revision {
         ctx.send(ctx.current_screen(&stored, &target).await?).await?;
         return Ok(Some(ctx.t("survey-stale-button")));
