@@ -9,6 +9,7 @@ mod campaigns;
 mod handlers;
 mod invite;
 mod kit;
+pub mod polling;
 pub mod reminder;
 mod report;
 mod roster;
@@ -21,16 +22,12 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock};
 
-use futures_util::StreamExt;
-use teloxide::RequestError;
 use teloxide::dispatching::DpHandlerDescription;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::HandlerDescription;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
-use teloxide::stop::StopToken;
 use teloxide::types::{AllowedUpdate, UpdateKind};
-use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::ballot_box::BallotBox;
 use crate::clock::Clock;
@@ -108,11 +105,11 @@ fn from_the_chats_own_user(update: Update) -> bool {
     }
 }
 
-/// The update kinds [`schema`] handles, for registering the webhook.
+/// The update kinds [`schema`] handles, asked of Telegram by the webhook and by polling.
 pub const HANDLED_UPDATES: [AllowedUpdate; 2] = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
 
 /// Runs one update through `schema` with the handlers' dependencies (the bot and the [`App`]), as
-/// the polling dispatcher does; returns when its replies are sent and its changes are stored.
+/// the polling loop does; returns when its replies are sent and its changes are stored.
 /// Updates the schema does not take (group chats, edits) are dropped without logging their content,
 /// which would name the sender.
 pub async fn handle_update(schema: &UpdateHandler<anyhow::Error>, dependencies: &DependencyMap, update: Update) {
@@ -132,51 +129,6 @@ pub fn unreadable(update: &Update) -> bool {
         tracing::warn!(update_id = update.id.0, "dropped an update teloxide cannot read");
     }
     unreadable
-}
-
-/// Telegram's polling listener without the [`unreadable`] updates, so the dispatcher never sees
-/// (and logs) them.
-pub struct ReadableUpdates(pub Polling<Bot>);
-
-type Keep = fn(&Result<Update, RequestError>) -> std::future::Ready<bool>;
-
-fn keep(update: &Result<Update, RequestError>) -> std::future::Ready<bool> {
-    std::future::ready(!update.as_ref().is_ok_and(unreadable))
-}
-
-impl<'a> AsUpdateStream<'a> for ReadableUpdates {
-    type StreamErr = RequestError;
-    type Stream =
-        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep>;
-
-    fn as_stream(&'a mut self) -> Self::Stream {
-        self.0.as_stream().filter(keep as Keep)
-    }
-}
-
-impl UpdateListener for ReadableUpdates {
-    type Err = RequestError;
-
-    fn stop_token(&mut self) -> StopToken {
-        self.0.stop_token()
-    }
-
-    fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
-        self.0.hint_allowed_updates(hint);
-    }
-}
-
-/// Logs a failed `getUpdates`, never the answer's body: an answer teloxide cannot read carries
-/// every update in it, senders included.
-pub fn polling_failed(error: RequestError) {
-    match error {
-        RequestError::InvalidJson { source, .. } => tracing::error!(
-            line = source.line(),
-            column = source.column(),
-            "cannot read the Bot API's answer to getUpdates"
-        ),
-        other => tracing::error!(error = %other, "cannot get updates from Telegram"),
-    }
 }
 
 /// The handlers' dependencies.
