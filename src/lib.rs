@@ -14,7 +14,7 @@
 //!   [`places`]: municipalities, schools and classes found by a typed name.
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digest`]: the daily participation digests and their scheduler.
-//! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers, the one reminder.
+//! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers, the one reminder, the polling loop that confirms only handled updates.
 //! - [`server`]: the HTTP server — the webhook, `/healthz`, `/metrics`; [`metrics`]: what is counted.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.

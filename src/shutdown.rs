@@ -1,5 +1,5 @@
 //! Shutdown: SIGINT or SIGTERM (how services are stopped) resolve one future that the
-//! dispatcher and the background tasks wait on.
+//! update loop and the background tasks wait on.
 
 /// Resolves on the first SIGINT or SIGTERM.
 pub async fn signal() {

@@ -133,6 +133,34 @@ async fn a_chat_whose_reply_hangs_does_not_hold_up_another_chat(mut app: TestApp
     app.kill_bot().await;
 }
 
+async fn a_hung_reply_does_not_keep_other_chats_waiting_beyond_telegrams_batch(mut app: TestApp) {
+    let links = app.seed().await;
+    app.start_bot().await;
+    let stuck = app.api.user(4_100_000_007, "ru");
+    let stuck_screen = at_the_first_question(&stuck, &links[0]).await;
+    app.api.set_failure("editMessageText", Some(Failure::Hung { times: 1 }));
+    let seq = app.api.seq();
+    enqueue_press(&stuck, &stuck_screen, "Да");
+    app.api.wait_for_call_after(seq, "editMessageText", |_| true, Duration::from_secs(10)).await;
+
+    // More updates than Telegram hands out at once (100) come after the one being handled.
+    let others: Vec<TestUser> = (0..12).map(|n| app.api.user(4_100_000_100 + n, "ru")).collect();
+    for user in &others {
+        for _ in 0..10 {
+            user.enqueue_text("/cancel");
+        }
+    }
+    // Well before the hung call times out at the bot (17 s) and frees the offset by itself.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    for user in &others {
+        while user.outputs_after(seq).len() < 10 {
+            assert!(tokio::time::Instant::now() < deadline, "every text is answered: {:?}", user.outputs_after(seq));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    app.kill_bot().await;
+}
+
 async fn a_chats_updates_are_handled_in_order(mut app: TestApp) {
     app.seed().await;
     app.start_bot().await;
@@ -184,6 +212,7 @@ on_both_engines!(
     a_press_in_flight_at_a_kill_is_handled_after_the_restart_without_a_second_press,
     a_handled_press_handed_over_again_after_a_kill_takes_no_second_step,
     a_chat_whose_reply_hangs_does_not_hold_up_another_chat,
+    a_hung_reply_does_not_keep_other_chats_waiting_beyond_telegrams_batch,
     a_chats_updates_are_handled_in_order,
     a_stop_lets_the_update_being_handled_finish_and_confirms_it,
 );

@@ -6,7 +6,9 @@
 //! Each chat's updates are handled in order, one at a time; chats do not wait for each other. Since
 //! Telegram confirms only a prefix of the updates, one slow update holds the confirmation of all
 //! later ones back: after [`HOLD_BACK_LIMIT`] it no longer does (it is logged by id and left to
-//! finish), so one stuck chat cannot keep the queue from moving for long.
+//! finish), so one stuck chat cannot keep the queue from moving for long. Telegram also hands out
+//! at most 100 updates from the offset: when those are all taken in and none is new, a held-back
+//! update stalls every chat, and is given up on after [`CROWDED_HOLD_BACK_LIMIT`] already.
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -38,6 +40,10 @@ const RECHECK: Duration = Duration::from_millis(100);
 /// still running by then (a Telegram call hanging and retried) goes on, but a crash from then on
 /// would lose it; until then a crash loses nothing.
 pub const HOLD_BACK_LIMIT: Duration = Duration::from_secs(30);
+
+/// The same limit once [`BATCH`] updates from the offset are all taken in: Telegram hands out
+/// nothing beyond them, so an update held back then keeps every chat from getting its next one.
+const CROWDED_HOLD_BACK_LIMIT: Duration = Duration::from_secs(1);
 
 /// The first pause after a failed `getUpdates`; it doubles with each failure in a row up to
 /// [`LONGEST_PAUSE`]. A 429's `retry_after` is honoured instead.
@@ -95,18 +101,13 @@ pub async fn serve(
             }
         };
         let now = Instant::now();
-        for update in ledger.give_up_overdue(now) {
-            tracing::warn!(
-                update_id = update.0,
-                limit_secs = HOLD_BACK_LIMIT.as_secs(),
-                "an update is still being handled; later updates are confirmed without it"
-            );
-        }
+        give_up(&mut ledger, now, HOLD_BACK_LIMIT);
         match polled {
             None => break,
             Some(None) => next_poll = now,
             Some(Some(Ok(updates))) => {
                 failures = 0;
+                let crowded = updates.len() == usize::from(BATCH);
                 let mut fresh = 0;
                 for update in updates {
                     if !ledger.fetched(offset, update.id, now) {
@@ -122,8 +123,9 @@ pub async fn serve(
                     let (schema, dependencies) = (schema.clone(), dependencies.clone());
                     handling.spawn(handle_in_turn(schema, dependencies, update, previous));
                 }
+                let stalled = fresh == 0 && crowded && give_up(&mut ledger, now, CROWDED_HOLD_BACK_LIMIT);
                 // Nothing new while an update is held back: Telegram would only repeat it at once.
-                next_poll = if fresh == 0 && ledger.holding_back() { now + RECHECK } else { now };
+                next_poll = if fresh == 0 && !stalled && ledger.holding_back() { now + RECHECK } else { now };
             }
             Some(Some(Err(error))) => {
                 let pause = pause_after(&error, failures);
@@ -139,6 +141,20 @@ pub async fn serve(
         ledger.handled(handled.expect("handler panics are caught").update);
     }
     confirm(&bot, ledger.offset()).await;
+}
+
+/// Stops holding back the updates fetched more than `limit` before `now` (they go on being
+/// handled); whether there were any.
+fn give_up(ledger: &mut Ledger, now: Instant, limit: Duration) -> bool {
+    let overdue = ledger.give_up_overdue(now, limit);
+    for update in &overdue {
+        tracing::warn!(
+            update_id = update.0,
+            limit_ms = limit.as_millis() as u64,
+            "an update is still being handled; later updates are confirmed without it"
+        );
+    }
+    !overdue.is_empty()
 }
 
 /// Tells Telegram every handled update is done with: `getUpdates` with the offset past them,
@@ -217,7 +233,7 @@ impl Chats {
 }
 
 /// Which updates are handled and which offset confirms them: every update below the offset is
-/// handled (or was given up on after [`HOLD_BACK_LIMIT`]).
+/// handled (or was given up on after [`HOLD_BACK_LIMIT`] or, crowded, [`CROWDED_HOLD_BACK_LIMIT`]).
 #[derive(Default)]
 struct Ledger {
     /// Updates being handled, by id, with when they were fetched.
@@ -255,12 +271,12 @@ impl Ledger {
         self.in_flight.remove(&update.0);
     }
 
-    /// Stops waiting for updates fetched more than [`HOLD_BACK_LIMIT`] before `now`; returns them.
-    fn give_up_overdue(&mut self, now: Instant) -> Vec<UpdateId> {
+    /// Stops waiting for updates fetched more than `limit` before `now`; returns them.
+    fn give_up_overdue(&mut self, now: Instant, limit: Duration) -> Vec<UpdateId> {
         let overdue: Vec<u32> = self
             .in_flight
             .iter()
-            .filter(|(_, fetched)| now.duration_since(**fetched) > HOLD_BACK_LIMIT)
+            .filter(|(_, fetched)| now.duration_since(**fetched) > limit)
             .map(|(id, _)| *id)
             .collect();
         for id in &overdue {
@@ -332,9 +348,9 @@ mod tests {
         let mut ledger = Ledger::default();
         ledger.fetched(0, UpdateId(1), start);
         ledger.fetched(0, UpdateId(2), start + Duration::from_secs(5));
-        assert!(ledger.give_up_overdue(start + HOLD_BACK_LIMIT).is_empty());
+        assert!(ledger.give_up_overdue(start + HOLD_BACK_LIMIT, HOLD_BACK_LIMIT).is_empty());
         let later = start + HOLD_BACK_LIMIT + Duration::from_secs(1);
-        assert_eq!(ledger.give_up_overdue(later), [UpdateId(1)]);
+        assert_eq!(ledger.give_up_overdue(later, HOLD_BACK_LIMIT), [UpdateId(1)]);
         assert_eq!(ledger.offset(), 2);
         ledger.handled(UpdateId(1)); // finished after all: nothing changes
         assert_eq!(ledger.offset(), 2);
