@@ -15,7 +15,8 @@
 //! - [`db`]: every SQL statement, on SQLite or PostgreSQL.
 //! - [`digest`]: the daily participation digests: who is due, what each shows, claimed and recorded
 //!   once (sent and scheduled by `bot::digests`).
-//! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers, the one reminder.
+//! - [`bot`]: the Telegram adapter — update tree, callback data, screens, handlers, the one reminder,
+//!   the polling loop that confirms only handled updates.
 //! - [`server`]: the HTTP server — the webhook, `/healthz`, `/metrics`; [`metrics`]: what is counted.
 //! - [`i18n`]: Fluent messages in Russian and English.
 //! - [`workbook`]: the responses workbook (XLSX) with answer distributions.

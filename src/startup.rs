@@ -147,8 +147,8 @@ fn unfinished() -> anyhow::Error {
     Failure::Unfinished(SHUTDOWN_GRACE.as_secs()).into()
 }
 
-/// Polling mode: teloxide's dispatcher asks Telegram for updates and handles each chat's in order;
-/// the HTTP server, when configured, serves the health check and the metrics.
+/// Polling mode: [`bot::polling`] asks Telegram for updates and confirms each only once it is
+/// handled; the HTTP server, when configured, serves the health check and the metrics.
 async fn serve_polling(
     bot: Bot,
     app: Arc<App>,
@@ -157,36 +157,15 @@ async fn serve_polling(
     listener: Option<TcpListener>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let mut dispatcher = Dispatcher::builder(bot.clone(), bot::schema())
-        .dependencies(bot::dependencies(bot.clone(), app.clone()))
-        // Updates the schema does not handle (group chats, edits) are dropped without logging
-        // their content, which would name the sender.
-        .default_handler(|_| async {})
-        .error_handler(Arc::new(|error| async move { bot::handler_failed(error) }))
-        .build();
-    let token = dispatcher.shutdown_token();
-    let mut stopping = stop.clone();
-    tokio::spawn(async move {
-        let _ = stopping.wait_for(|stop| *stop).await;
-        // The dispatcher may not be running yet; retry until it accepts the request.
-        loop {
-            match token.shutdown() {
-                Ok(done) => return done.await,
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
     let http = async {
         match listener {
-            Some(listener) => server::serve(listener, server::router(db, metrics, None), stopped(stop)).await,
+            Some(listener) => server::serve(listener, server::router(db, metrics, None), stopped(stop.clone())).await,
             None => Ok(()),
         }
     };
     tracing::info!("listening for updates (polling)");
-    // teloxide's own dispatch() would log unreadable updates and getUpdates errors whole.
-    let listener = bot::ReadableUpdates::new(teloxide::update_listeners::polling_default(bot.clone()).await, bot, app);
-    let listening_failed = Arc::new(|error| async move { bot::polling_failed(error) });
-    let ((), served) = tokio::join!(dispatcher.dispatch_with_listener(listener, listening_failed), http);
+    let polling = bot::polling::serve(bot, app, stop.clone());
+    let ((), served) = tokio::join!(polling, http);
     served
 }
 

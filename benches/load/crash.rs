@@ -42,10 +42,11 @@ pub struct CrashRun {
 }
 
 impl CrashRun {
-    /// Nothing lost, nothing twice.
+    /// Nothing lost, nothing twice, and nobody had to tap again.
     pub fn holds(&self) -> bool {
         let finished = self.record.completed as i64;
         self.record.errors.is_empty()
+            && self.record.retaps == 0
             && self.record.completed == self.respondents
             && self.responses == finished
             && self.participations == finished
@@ -78,7 +79,11 @@ impl CrashRun {
             self.drafts,
             self.matching,
             self.unmatched,
-            if self.holds() { "nothing lost, nothing twice" } else { "**a loss or a duplicate**" },
+            if self.holds() {
+                "nothing lost, nothing twice, no tap repeated"
+            } else {
+                "**a loss, a duplicate or a re-tap**"
+            },
         );
         for (what, count) in &self.record.errors {
             let _ = writeln!(out, "  - error ×{count}: {what}");

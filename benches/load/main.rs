@@ -268,7 +268,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("kept {}", work.keep().display());
     }
     if crashed.is_some_and(|c| !c.holds()) {
-        bail!("the crash scenario lost or doubled something (see above)");
+        bail!("the crash scenario lost or doubled something, or a respondent had to tap again (see above)");
     }
     Ok(())
 }

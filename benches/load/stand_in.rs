@@ -70,7 +70,11 @@ struct Queued {
     id: i64,
     chat: i64,
     json: String,
+    /// Handed to the bot process now running (a bot that confirms only handled updates is
+    /// handed the ones it is still handling again with each poll).
     handed: bool,
+    /// Handed to a process that was killed before confirming it.
+    handed_before_restart: bool,
 }
 
 /// How updates reach the bot.
@@ -88,7 +92,7 @@ pub struct Faults {
     pub bad_requests: AtomicU64,
     /// Webhook deliveries the bot refused or that failed.
     pub webhook_failures: AtomicU64,
-    /// Updates a long poll handed over that an earlier one already had.
+    /// Updates a restarted bot was handed that a killed one already had.
     pub redelivered: AtomicU64,
 }
 
@@ -155,6 +159,10 @@ impl StandIn {
     /// queued for it, as Telegram keeps them.
     pub fn expect_restart(&self) {
         *self.shared.ready_at.lock().expect("ready") = None;
+        for update in self.shared.queue.lock().expect("queue").iter_mut().filter(|update| update.handed) {
+            update.handed = false;
+            update.handed_before_restart = true;
+        }
     }
 
     /// When the bot became ready for updates, if it has.
@@ -184,7 +192,7 @@ impl StandIn {
                 // have it see others twice.
                 let mut queue = self.shared.queue.lock().expect("queue");
                 let id = self.shared.next_update_id.fetch_add(1, Ordering::Relaxed);
-                queue.push_back(Queued { id, chat, json: update(id), handed: false });
+                queue.push_back(Queued { id, chat, json: update(id), handed: false, handed_before_restart: false });
                 drop(queue);
                 self.shared.arrived.notify_one();
             }
@@ -244,11 +252,13 @@ impl Shared {
                             body.push(',');
                         }
                         body.push_str(&update.json);
-                        if update.handed {
-                            self.faults.redelivered.fetch_add(1, Ordering::Relaxed);
-                        } else {
+                        if !update.handed {
                             update.handed = true;
-                            handed.push(update.chat);
+                            if update.handed_before_restart {
+                                self.faults.redelivered.fetch_add(1, Ordering::Relaxed);
+                            } else {
+                                handed.push(update.chat);
+                            }
                         }
                     }
                     body.push_str("]}");

@@ -548,6 +548,14 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     let Some((stored, target)) = ctx.load().await? else {
         return Ok(Pressed::notice(ctx.t("survey-no-survey-button")));
     };
+    if stored.revision == data.revision + 1 {
+        // A press on the screen just before the last step: a second tap, or the press that made
+        // the step handed over again by Telegram after a crash. The step is not taken twice, and
+        // the screen pressed on is brought to the current step in place (it already is, unless
+        // the crash came before it was redrawn) rather than repeated in a new message.
+        let screen = ctx.current_screen(&stored, &target).await?;
+        return Ok(Pressed { notice: Some(ctx.t("survey-stale-button")), ..Pressed::screen(screen) });
+    }
     if stored.revision != data.revision {
         let current = ctx.current_screen(&stored, &target).await?;
         return Ok(Pressed { notice: Some(ctx.t("survey-stale-button")), redraw: Some(Redraw::Below(current)) });

@@ -12,6 +12,7 @@ pub mod flood;
 mod handlers;
 mod invite;
 mod kit;
+pub mod polling;
 pub mod reminder;
 mod report;
 mod roster;
@@ -24,16 +25,12 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock};
 
-use futures_util::StreamExt;
-use teloxide::RequestError;
 use teloxide::dispatching::DpHandlerDescription;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::HandlerDescription;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
-use teloxide::stop::StopToken;
 use teloxide::types::{AllowedUpdate, UpdateKind};
-use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::ballot_box::BallotBox;
 use crate::clock::Clock;
@@ -130,11 +127,11 @@ fn from_the_chats_own_user(update: Update) -> bool {
     }
 }
 
-/// The update kinds [`schema`] handles, for registering the webhook.
+/// The update kinds [`schema`] handles, asked of Telegram by the webhook and by polling.
 pub const HANDLED_UPDATES: [AllowedUpdate; 2] = [AllowedUpdate::Message, AllowedUpdate::CallbackQuery];
 
 /// Runs one update through `schema` with the handlers' dependencies (the bot and the [`App`]), as
-/// the polling dispatcher does; returns when its replies are sent and its changes are stored.
+/// the polling loop does; returns when its replies are sent and its changes are stored.
 /// Updates the schema does not take (group chats, edits) are dropped without logging their content,
 /// which would name the sender.
 pub async fn handle_update(schema: &UpdateHandler<anyhow::Error>, dependencies: &DependencyMap, update: Update) {
@@ -154,64 +151,6 @@ pub fn unreadable(update: &Update) -> bool {
         tracing::warn!(update_id = update.id.0, "dropped an update teloxide cannot read");
     }
     unreadable
-}
-
-/// Telegram's polling listener without the [`unreadable`] updates, so the dispatcher never sees
-/// (and logs) them, nor the updates flood control drops on arrival (see [`flood`]).
-pub struct ReadableUpdates {
-    polling: Polling<Bot>,
-    bot: Bot,
-    app: Arc<App>,
-}
-
-impl ReadableUpdates {
-    pub fn new(polling: Polling<Bot>, bot: Bot, app: Arc<App>) -> Self {
-        ReadableUpdates { polling, bot, app }
-    }
-}
-
-type Keep<'a> = Box<dyn FnMut(&Result<Update, RequestError>) -> std::future::Ready<bool> + Send + 'a>;
-
-impl<'a> AsUpdateStream<'a> for ReadableUpdates {
-    type StreamErr = RequestError;
-    type Stream =
-        futures_util::stream::Filter<<Polling<Bot> as AsUpdateStream<'a>>::Stream, std::future::Ready<bool>, Keep<'a>>;
-
-    fn as_stream(&'a mut self) -> Self::Stream {
-        let (bot, app) = (&self.bot, &self.app);
-        let keep: Keep<'a> = Box::new(move |update| {
-            std::future::ready(match update {
-                Ok(update) => !unreadable(update) && flood::admits(update, bot, app, flood::Stage::Arrival),
-                Err(_) => true,
-            })
-        });
-        self.polling.as_stream().filter(keep)
-    }
-}
-
-impl UpdateListener for ReadableUpdates {
-    type Err = RequestError;
-
-    fn stop_token(&mut self) -> StopToken {
-        self.polling.stop_token()
-    }
-
-    fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
-        self.polling.hint_allowed_updates(hint);
-    }
-}
-
-/// Logs a failed `getUpdates`, never the answer's body: an answer teloxide cannot read carries
-/// every update in it, senders included.
-pub fn polling_failed(error: RequestError) {
-    match error {
-        RequestError::InvalidJson { source, .. } => tracing::error!(
-            line = source.line(),
-            column = source.column(),
-            "cannot read the Bot API's answer to getUpdates"
-        ),
-        other => tracing::error!(error = %other, "cannot get updates from Telegram"),
-    }
 }
 
 /// The handlers' dependencies.

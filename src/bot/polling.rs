@@ -1,0 +1,377 @@
+//! Polling mode's update loop: asks Telegram for updates with `getUpdates` and confirms one (sends
+//! an `offset` past it) only once it and every earlier update have been handled, as the webhook
+//! answers Telegram only after handling. A `kill -9` then loses nothing: Telegram hands the
+//! unconfirmed updates to the next process.
+//!
+//! Each chat's updates are handled in order, one at a time; chats do not wait for each other. Since
+//! Telegram confirms only a prefix of the updates, one slow update holds the confirmation of all
+//! later ones back: after [`HOLD_BACK_LIMIT`] it no longer does (it is logged by id and left to
+//! finish), so one stuck chat cannot keep the queue from moving for long. Telegram also hands out
+//! at most 100 updates from the offset: when those are all taken in and none is new, a held-back
+//! update stalls every chat, and is given up on after [`CROWDED_HOLD_BACK_LIMIT`] already.
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use teloxide::RequestError;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dptree::di::DependencyMap;
+use teloxide::prelude::*;
+use teloxide::types::UpdateId;
+
+use super::{App, flood};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// How long Telegram may keep a `getUpdates` open when there is nothing to hand out (below the
+/// HTTP client's 17 s timeout, which teloxide extends by this much anyway).
+const LONG_POLL_SECS: u32 = 10;
+
+/// Updates asked for at once (Telegram's maximum).
+const BATCH: u8 = 100;
+
+/// While an update is being handled, `getUpdates` returns it again at once instead of waiting for
+/// new ones; so the loop asks again after this pause (or as soon as nothing is held back).
+const RECHECK: Duration = Duration::from_millis(100);
+
+/// The longest an update being handled holds back the confirmation of later ones. A handler
+/// still running by then (a Telegram call hanging and retried) goes on, but a crash from then on
+/// would lose it; until then a crash loses nothing.
+pub const HOLD_BACK_LIMIT: Duration = Duration::from_secs(30);
+
+/// The same limit once [`BATCH`] updates from the offset are all taken in: Telegram hands out
+/// nothing beyond them, so an update held back then keeps every chat from getting its next one.
+const CROWDED_HOLD_BACK_LIMIT: Duration = Duration::from_secs(1);
+
+/// The first pause after a failed `getUpdates`; it doubles with each failure in a row up to
+/// [`LONGEST_PAUSE`]. A 429's `retry_after` is honoured instead.
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+const LONGEST_PAUSE: Duration = Duration::from_secs(30);
+
+/// Takes updates from Telegram and handles each through `schema` until `stop` is given; then
+/// fetches nothing more, lets the updates in flight finish and confirms them. Whatever is not
+/// finished when the caller gives up waiting stays unconfirmed and comes again after a restart.
+pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let dependencies = super::dependencies(bot.clone(), app.clone());
+    // A bot moved from webhook mode gets no updates by polling until the webhook is gone.
+    if let Err(error) = bot.delete_webhook().await {
+        tracing::warn!(error = %error, "cannot remove the webhook; polling may be refused");
+    }
+    let schema = Arc::new(super::schema());
+    let mut ledger = Ledger::default();
+    let mut chats = Chats::default();
+    let mut handling: JoinSet<Handled> = JoinSet::new();
+    let mut failures = 0;
+    let mut next_poll = Instant::now();
+    loop {
+        let offset = ledger.offset();
+        let timeout = if ledger.holding_back() { 0 } else { LONG_POLL_SECS };
+        let request = bot
+            .get_updates()
+            .offset(offset_as_i32(offset))
+            .timeout(timeout)
+            .limit(BATCH)
+            .allowed_updates(super::HANDLED_UPDATES);
+        let wake = next_poll;
+        let poll = async move {
+            tokio::time::sleep_until(wake).await;
+            request.await
+        };
+        tokio::pin!(poll);
+        // Handled updates are taken in while the poll is open, so no handler waits on it.
+        let polled = loop {
+            tokio::select! {
+                _ = stop.wait_for(|stop| *stop) => break None,
+                Some(handled) = handling.join_next() => {
+                    let handled = handled.expect("handler panics are caught");
+                    ledger.handled(handled.update);
+                    chats.finished(handled.chat, handled.update);
+                    if !ledger.holding_back() && wake > Instant::now() {
+                        // Nothing is held back any more: the next poll confirms all and long-polls.
+                        break Some(None);
+                    }
+                }
+                polled = &mut poll => break Some(Some(polled)),
+            }
+        };
+        let now = Instant::now();
+        give_up(&mut ledger, now, HOLD_BACK_LIMIT);
+        match polled {
+            None => break,
+            Some(None) => next_poll = now,
+            Some(Some(Ok(updates))) => {
+                failures = 0;
+                let crowded = updates.len() == usize::from(BATCH);
+                let mut fresh = 0;
+                for update in updates {
+                    if !ledger.fetched(offset, update.id, now) {
+                        continue;
+                    }
+                    fresh += 1;
+                    // Flood control on arrival: a flood checked only when its turn comes would
+                    // fill its chat's queue and hold the offset back for everybody.
+                    if super::unreadable(&update) || !flood::admits(&update, &bot, &app, flood::Stage::Arrival) {
+                        ledger.handled(update.id);
+                        continue;
+                    }
+                    let chat = chat_of(&update);
+                    let previous = chats.queue(chat, update.id);
+                    let (schema, dependencies) = (schema.clone(), dependencies.clone());
+                    handling.spawn(handle_in_turn(schema, dependencies, update, previous));
+                }
+                let stalled = fresh == 0 && crowded && give_up(&mut ledger, now, CROWDED_HOLD_BACK_LIMIT);
+                // Nothing new while an update is held back: Telegram would only repeat it at once.
+                next_poll = if fresh == 0 && !stalled && ledger.holding_back() { now + RECHECK } else { now };
+            }
+            Some(Some(Err(error))) => {
+                let pause = pause_after(&error, failures);
+                failures += 1;
+                polling_failed(error, pause);
+                next_poll = now + pause;
+            }
+        }
+    }
+
+    tracing::info!(in_flight = handling.len(), "polling stopped; finishing the updates being handled");
+    while let Some(handled) = handling.join_next().await {
+        ledger.handled(handled.expect("handler panics are caught").update);
+    }
+    confirm(&bot, ledger.offset()).await;
+}
+
+/// Stops holding back the updates fetched more than `limit` before `now` (they go on being
+/// handled); whether there were any.
+fn give_up(ledger: &mut Ledger, now: Instant, limit: Duration) -> bool {
+    let overdue = ledger.give_up_overdue(now, limit);
+    for update in &overdue {
+        tracing::warn!(
+            update_id = update.0,
+            limit_ms = limit.as_millis() as u64,
+            "an update is still being handled; later updates are confirmed without it"
+        );
+    }
+    !overdue.is_empty()
+}
+
+/// Tells Telegram every handled update is done with: `getUpdates` with the offset past them,
+/// without waiting for new ones.
+async fn confirm(bot: &Bot, offset: u32) {
+    if offset == 0 {
+        return;
+    }
+    let confirmed = bot.get_updates().offset(offset_as_i32(offset)).timeout(0).limit(1).await;
+    if let Err(error) = confirmed {
+        // They are handled again after the restart; the handlers are idempotent.
+        tracing::warn!(error = %error, "cannot confirm the last handled updates to Telegram");
+    }
+}
+
+/// What a finished handler reports back.
+struct Handled {
+    update: UpdateId,
+    chat: Option<ChatId>,
+}
+
+/// Waits for the chat's previous update, then handles this one. A panicking handler is logged and
+/// counted as handled: Telegram would hand the same update over again, to the same panic.
+async fn handle_in_turn(
+    schema: Arc<UpdateHandler<anyhow::Error>>,
+    dependencies: DependencyMap,
+    update: Update,
+    turn: Turn,
+) -> Handled {
+    let handled = Handled { update: update.id, chat: chat_of(&update) };
+    if let Some(previous) = turn.after {
+        let _ = previous.await;
+    }
+    let handling = super::handle_update(&schema, &dependencies, update);
+    if AssertUnwindSafe(handling).catch_unwind().await.is_err() {
+        tracing::error!(update_id = handled.update.0, "an update handler panicked");
+    }
+    drop(turn.done);
+    handled
+}
+
+/// The chat an update belongs to, whose updates are handled in order (a button press on a message
+/// the bot cannot see any more still has its sender's private chat). Updates of no chat go on
+/// their own.
+fn chat_of(update: &Update) -> Option<ChatId> {
+    update.chat().map(|chat| chat.id).or_else(|| update.from().map(|user| ChatId::from(user.id)))
+}
+
+/// When an update of a chat may start: after the `after` signal (the chat's previous update
+/// finished); dropping `done` lets the chat's next one start.
+struct Turn {
+    after: Option<oneshot::Receiver<()>>,
+    done: oneshot::Sender<()>,
+}
+
+/// Each chat's last update being handled, so the next waits for it.
+#[derive(Default)]
+struct Chats(HashMap<ChatId, (UpdateId, oneshot::Receiver<()>)>);
+
+impl Chats {
+    /// Queues `update` behind the chat's last one.
+    fn queue(&mut self, chat: Option<ChatId>, update: UpdateId) -> Turn {
+        let (done, finished) = oneshot::channel();
+        let after = chat.and_then(|chat| self.0.insert(chat, (update, finished))).map(|(_, previous)| previous);
+        Turn { after, done }
+    }
+
+    /// Forgets the chat once its last queued update is handled.
+    fn finished(&mut self, chat: Option<ChatId>, update: UpdateId) {
+        if let Some(chat) = chat
+            && self.0.get(&chat).is_some_and(|(last, _)| *last == update)
+        {
+            self.0.remove(&chat);
+        }
+    }
+}
+
+/// Which updates are handled and which offset confirms them: every update below the offset is
+/// handled (or was given up on after [`HOLD_BACK_LIMIT`] or, crowded, [`CROWDED_HOLD_BACK_LIMIT`]).
+#[derive(Default)]
+struct Ledger {
+    /// Updates being handled, by id, with when they were fetched.
+    in_flight: BTreeMap<u32, Instant>,
+    /// One past the highest update id fetched (0 before the first).
+    next: u32,
+}
+
+impl Ledger {
+    /// The offset to send: the first update still being handled, else the one after the last.
+    fn offset(&self) -> u32 {
+        self.in_flight.keys().next().copied().unwrap_or(self.next)
+    }
+
+    /// Whether an update being handled keeps later ones from being confirmed.
+    fn holding_back(&self) -> bool {
+        !self.in_flight.is_empty()
+    }
+
+    /// Takes in an update of a batch asked for with `offset`; false if it was taken in before
+    /// (Telegram repeats those it has not seen confirmed).
+    fn fetched(&mut self, offset: u32, update: UpdateId, now: Instant) -> bool {
+        let id = update.0;
+        // Telegram starts counting anew after a quiet week: only ids between the offset sent and
+        // the last one fetched are repeats.
+        if (offset..self.next).contains(&id) {
+            return false;
+        }
+        self.in_flight.insert(id, now);
+        self.next = id.saturating_add(1);
+        true
+    }
+
+    fn handled(&mut self, update: UpdateId) {
+        self.in_flight.remove(&update.0);
+    }
+
+    /// Stops waiting for updates fetched more than `limit` before `now`; returns them.
+    fn give_up_overdue(&mut self, now: Instant, limit: Duration) -> Vec<UpdateId> {
+        let overdue: Vec<u32> = self
+            .in_flight
+            .iter()
+            .filter(|(_, fetched)| now.duration_since(**fetched) > limit)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &overdue {
+            self.in_flight.remove(id);
+        }
+        overdue.into_iter().map(UpdateId).collect()
+    }
+}
+
+/// Telegram's update ids fit an `i32` (the Bot API's offset type).
+fn offset_as_i32(offset: u32) -> i32 {
+    i32::try_from(offset).unwrap_or(i32::MAX)
+}
+
+/// How long to wait after the `failures`-th failed `getUpdates` in a row.
+fn pause_after(error: &RequestError, failures: u32) -> Duration {
+    match error {
+        RequestError::RetryAfter(wait) => wait.duration(),
+        _ => FIRST_PAUSE.saturating_mul(2u32.saturating_pow(failures)).min(LONGEST_PAUSE),
+    }
+}
+
+/// Logs a failed `getUpdates`, never the answer's body: an answer teloxide cannot read carries
+/// every update in it, senders included.
+fn polling_failed(error: RequestError, pause: Duration) {
+    let retry_in_ms = pause.as_millis() as u64;
+    match error {
+        RequestError::InvalidJson { source, .. } => tracing::error!(
+            line = source.line(),
+            column = source.column(),
+            retry_in_ms,
+            "cannot read the Bot API's answer to getUpdates"
+        ),
+        other => tracing::error!(error = %other, retry_in_ms, "cannot get updates from Telegram"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offset_stays_at_the_first_update_not_handled() {
+        let now = Instant::now();
+        let mut ledger = Ledger::default();
+        assert_eq!(ledger.offset(), 0, "the first poll takes what Telegram kept");
+        for id in [5, 6, 7] {
+            assert!(ledger.fetched(0, UpdateId(id), now));
+        }
+        ledger.handled(UpdateId(6));
+        ledger.handled(UpdateId(7));
+        assert_eq!(ledger.offset(), 5, "7 is done, but 5 is not: nothing is confirmed");
+        // Telegram repeats 5, 6 and 7 and adds 8.
+        let fresh: Vec<u32> = (5..=8).filter(|id| ledger.fetched(5, UpdateId(*id), now)).collect();
+        assert_eq!(fresh, [8]);
+        ledger.handled(UpdateId(5));
+        assert_eq!(ledger.offset(), 8);
+        ledger.handled(UpdateId(8));
+        assert!(!ledger.holding_back());
+        assert_eq!(ledger.offset(), 9);
+        // After a quiet week Telegram may count from a lower id.
+        assert!(ledger.fetched(9, UpdateId(3), now));
+        assert_eq!(ledger.offset(), 3);
+    }
+
+    #[test]
+    fn an_update_stuck_longer_than_the_limit_stops_holding_the_others_back() {
+        let start = Instant::now();
+        let mut ledger = Ledger::default();
+        ledger.fetched(0, UpdateId(1), start);
+        ledger.fetched(0, UpdateId(2), start + Duration::from_secs(5));
+        assert!(ledger.give_up_overdue(start + HOLD_BACK_LIMIT, HOLD_BACK_LIMIT).is_empty());
+        let later = start + HOLD_BACK_LIMIT + Duration::from_secs(1);
+        assert_eq!(ledger.give_up_overdue(later, HOLD_BACK_LIMIT), [UpdateId(1)]);
+        assert_eq!(ledger.offset(), 2);
+        ledger.handled(UpdateId(1)); // finished after all: nothing changes
+        assert_eq!(ledger.offset(), 2);
+    }
+
+    #[tokio::test]
+    async fn each_chat_waits_for_its_own_previous_update_only() {
+        let (a, b) = (Some(ChatId(1)), Some(ChatId(2)));
+        let mut chats = Chats::default();
+        let first_a = chats.queue(a, UpdateId(1));
+        let mut second_a = chats.queue(a, UpdateId(2));
+        let first_b = chats.queue(b, UpdateId(3));
+        assert!(first_a.after.is_none() && first_b.after.is_none());
+        let waiting = second_a.after.as_mut().unwrap();
+        assert!(waiting.try_recv().is_err(), "the chat's second update waits");
+        drop(first_a.done);
+        chats.finished(a, UpdateId(1));
+        assert!(chats.0.contains_key(&ChatId(1)), "the second is still queued");
+        assert!(waiting.try_recv().is_err_and(|e| e == oneshot::error::TryRecvError::Closed));
+        chats.finished(a, UpdateId(2));
+        assert!(!chats.0.contains_key(&ChatId(1)));
+        assert!(chats.queue(None, UpdateId(4)).after.is_none(), "no chat, no queue");
+    }
+}
