@@ -45,7 +45,10 @@ pub const HOLD_BACK_LIMIT: Duration = Duration::from_secs(30);
 
 /// The same limit once [`BATCH`] updates from the offset are all taken in: Telegram hands out
 /// nothing beyond them, so an update held back then keeps every chat from getting its next one.
-const CROWDED_HOLD_BACK_LIMIT: Duration = Duration::from_secs(1);
+/// Short, because a flood crowds the batch this way (the flood's dropped updates are handled at
+/// once, but Telegram repeats them while one admitted update of the flooder waits on its chat's
+/// one message a second), and everybody else's next screen should come within a second.
+const CROWDED_HOLD_BACK_LIMIT: Duration = Duration::from_millis(250);
 
 /// The first pause after a failed `getUpdates`; it doubles with each failure in a row up to
 /// [`LONGEST_PAUSE`]. A 429's `retry_after` is honoured instead.
