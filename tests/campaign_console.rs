@@ -52,12 +52,15 @@ async fn a_region_administrator_runs_a_campaign_from_telegram(mut app: TestApp) 
     admin.send_text(&ru(today())).await;
     assert!(admin.wait_for_text("Последний день опроса").await.text.contains("ДД.ММ.ГГГГ"));
 
-    // A restart mid-dialog loses nothing: the last day goes to the same dialog.
+    // A restart mid-dialog loses nothing: the last day goes to the same dialog. The first day,
+    // killed before polling confirmed it, is handed over again: it is not taken as the last day
+    // too (the summary below would show it), the dialog's question is only asked again.
     app.kill_bot().await;
     app.start_bot().await;
     let ends = today() + Duration::days(10);
-    let target = admin.send_text(&ends.format("%-d.%-m.%Y").to_string()).await;
-    assert!(target.text.contains("Цель участия") && target.has_button("50%"), "{target:?}");
+    admin.enqueue_text(&ends.format("%-d.%-m.%Y").to_string());
+    let target = admin.wait_for_text("Цель участия").await;
+    assert!(target.has_button("50%"), "{target:?}");
     admin.press("50%").await;
     let summary = admin.last_message();
     assert!(

@@ -254,7 +254,7 @@ pub(super) async fn command(ctx: &Ctx<'_>, new: bool) -> anyhow::Result<()> {
             ends_on: None,
             target_percent: None,
         });
-        let revision = save(ctx, &member, &dialog).await?;
+        let revision = save(ctx, &member, &dialog, None).await?;
         return screen(ctx, None, &dialog, revision).await;
     }
     list(ctx).await
@@ -305,18 +305,24 @@ async fn list(ctx: &Ctx<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stores the dialog; returns its revision.
-async fn save(ctx: &Ctx<'_>, member: &StaffMember, dialog: &Dialog) -> anyhow::Result<i64> {
+/// Stores the dialog, moved on by the typed `message` if one did; returns its revision.
+async fn save(ctx: &Ctx<'_>, member: &StaffMember, dialog: &Dialog, message: Option<MessageId>) -> anyhow::Result<i64> {
     let first = rand::thread_rng().gen_range(1..1_i64 << 40);
     let state = serde_json::to_string(dialog)?;
-    Ok(ctx.app.db.save_dialog(member.id, &state, first, ctx.app.clock.now()).await?)
+    let message = message.map(|m| i64::from(m.0));
+    Ok(ctx.app.db.save_dialog(member.id, &state, first, message, ctx.app.clock.now()).await?)
 }
 
 /// The stored dialog; an unreadable one (from an incompatible version) is ended.
 async fn load(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<Option<(Dialog, i64)>> {
-    let Some(StoredDialog { state, revision }) = ctx.app.db.load_dialog(member.id).await? else { return Ok(None) };
-    match serde_json::from_str(&state) {
-        Ok(dialog) => Ok(Some((dialog, revision))),
+    Ok(load_stored(ctx, member).await?.map(|(dialog, stored)| (dialog, stored.revision)))
+}
+
+/// The stored dialog with its row; an unreadable one (from an incompatible version) is ended.
+async fn load_stored(ctx: &Ctx<'_>, member: &StaffMember) -> anyhow::Result<Option<(Dialog, StoredDialog)>> {
+    let Some(stored) = ctx.app.db.load_dialog(member.id).await? else { return Ok(None) };
+    match serde_json::from_str(&stored.state) {
+        Ok(dialog) => Ok(Some((dialog, stored))),
         Err(e) => {
             tracing::warn!(error = %e, "unreadable staff dialog, ended");
             ctx.app.db.end_dialog(member.id).await?;
@@ -470,10 +476,16 @@ async fn screen(ctx: &Ctx<'_>, on: Option<MessageId>, dialog: &Dialog, revision:
 }
 
 /// A typed message; `false` if it is not for a region administrator's dialog (the survey takes it).
-pub(super) async fn on_text(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result<bool> {
+pub(super) async fn on_text(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -> anyhow::Result<bool> {
     let Some(text) = text.map(str::trim).filter(|t| !t.starts_with('/')) else { return Ok(false) };
     let Some(member) = super::staff::region_admin(ctx).await? else { return Ok(false) };
-    let Some((dialog, revision)) = load(ctx, &member).await? else { return Ok(false) };
+    let Some((dialog, stored)) = load_stored(ctx, &member).await? else { return Ok(false) };
+    let revision = stored.revision;
+    if stored.last_message.is_some_and(|last| i64::from(message.0) <= last) {
+        // Handed over again after a crash, already taken in: the dialog's screen, not a second step.
+        screen(ctx, None, &dialog, revision).await?;
+        return Ok(true);
+    }
     let next = match answer(ctx, &dialog, text).await? {
         Ok(next) => next,
         Err(problem) => {
@@ -482,7 +494,7 @@ pub(super) async fn on_text(ctx: &Ctx<'_>, text: Option<&str>) -> anyhow::Result
             return Ok(true);
         }
     };
-    let revision = save(ctx, &member, &next).await?;
+    let revision = save(ctx, &member, &next, Some(message)).await?;
     screen(ctx, None, &next, revision).await?;
     Ok(true)
 }
@@ -644,7 +656,7 @@ async fn ask(ctx: &Ctx<'_>, member: &StaffMember, change: Change, campaign_id: i
         Change::Rename => Dialog::AskName { campaign_id },
         Change::Delete => Dialog::Confirm { campaign_id, change: Pending::Delete },
     };
-    let revision = save(ctx, member, &dialog).await?;
+    let revision = save(ctx, member, &dialog, None).await?;
     screen(ctx, None, &dialog, revision).await?;
     Ok(None)
 }
@@ -750,7 +762,7 @@ async fn dialog_press(
                 _ => return not_expected(),
             }
             let dialog = Dialog::New(new);
-            let revision = save(ctx, member, &dialog).await?;
+            let revision = save(ctx, member, &dialog, None).await?;
             screen(ctx, Some(on), &dialog, revision).await?;
             Ok(None)
         }

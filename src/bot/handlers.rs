@@ -354,7 +354,7 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
             let replied = message.reply_to_message().and_then(super::report::campaign_of);
             super::roster::on_document(&ctx, document, replied).await
         }
-        None => campaigns::on_text(&ctx, message.text()).await,
+        None => campaigns::on_text(&ctx, message.id, message.text()).await,
     };
     let result = match handled {
         Ok(true) => Ok(()),

@@ -146,7 +146,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("counts", Text),
         ],
     ),
-    ("staff_dialogs", &[("staff_id", Int), ("state", Text), ("revision", Int), ("updated_at", Time)]),
+    (
+        "staff_dialogs",
+        &[("staff_id", Int), ("state", Text), ("revision", Int), ("updated_at", Time), ("last_message", Int)],
+    ),
     (
         "expert_scores",
         &[
