@@ -167,7 +167,7 @@ async fn a_replica_stopped_under_load_exits_cleanly_and_loses_nothing() {
         *handled.entry(delivery.update_id).or_default() += 1;
     }
     assert!(handled.values().all(|n| *n == 1), "an update was handled twice");
-    assert!(app.bot_logs().contains("stopping: finishing the updates in flight"));
+    assert!(app.bot_logs().contains("stopping: finishing the work in flight"));
     app.stop_bot().await;
 }
 
