@@ -146,6 +146,58 @@ async fn a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes
     sql.close().await;
 }
 
+/// The most calls of `calls` that fall within one second of each other.
+fn busiest_second(calls: &[support::bot_api::RecordedCall]) -> usize {
+    let mut times: Vec<Instant> = calls.iter().map(|c| c.at).collect();
+    times.sort();
+    (0..times.len())
+        .map(|first| {
+            times[first..].iter().take_while(|t| t.duration_since(times[first]) < Duration::from_secs(1)).count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn replicas_share_one_bulk_budget_and_send_each_digest_once() {
+    const RECIPIENTS: i64 = 40;
+    const BUDGET: usize = 10;
+    let mut app = TestApp::replicas().await;
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    // 00:30 UTC: before nine in Irkutsk and Moscow both; no digest goes out while inviting.
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    let chats: Vec<i64> = (0..RECIPIENTS).map(|n| 940_000 + n).collect();
+    for (n, chat) in chats.iter().enumerate() {
+        let school = if n % 2 == 0 { "Школа № 1" } else { "Лицей № 2" };
+        app.api.user(*chat, "ru").send_text(&app.invite(&["admin", "invite", "--school", school]).await).await;
+    }
+    app.stop_bot().await;
+
+    // Every digest is due: each replica starts a round at once, and together they keep to one budget.
+    let mark = app.api.seq();
+    let budget = BUDGET.to_string();
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("08:00:00")), ("ANKETA_BULK_PER_SECOND", &budget)]).await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while digests_per_chat(&app, &chats).contains(&0) {
+        assert!(Instant::now() < deadline, "the round was not finished: {:?}", digests_per_chat(&app, &chats));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop_bot().await;
+    assert_eq!(digests_per_chat(&app, &chats), vec![1; chats.len()], "exactly one digest each");
+    let bulk: Vec<_> = app
+        .api
+        .all_calls()
+        .into_iter()
+        .filter(|c| c.seq > mark && c.chat_id.is_some_and(|chat| chats.contains(&chat)))
+        .filter(|c| c.method.eq_ignore_ascii_case("sendMessage") || c.method.eq_ignore_ascii_case("sendPhoto"))
+        .collect();
+    assert!(bulk.len() >= chats.len() * 2, "a text and a chart each: {} calls", bulk.len());
+    // A message reaching Telegram a moment after its slot (a replica waking late, an upload) comes
+    // closer to the ones after it: a small slack. Without the shared budget: 24 on this test.
+    let busiest = busiest_second(&bulk);
+    assert!(busiest <= BUDGET + 3, "{busiest} bulk messages within one second, over a budget of {BUDGET}");
+}
+
 on_both_engines!(
     a_5xx_costs_our_schedule_not_teloxides_sleep,
     a_press_answered_with_an_odd_result_is_not_a_failure,

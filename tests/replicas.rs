@@ -7,13 +7,12 @@
 mod support;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use support::bot_api::{BotMessage, Failure, TestUser};
-use support::{Link, TestApp, WEBHOOK_PATH, WEBHOOK_SECRET};
+use support::{Link, TestApp, WEBHOOK_PATH, WEBHOOK_SECRET, metric};
 
 /// A virtual parent answering `noko-parents` at random (seeded): yes/no questions, a proposal
 /// typed or skipped, some buttons tapped twice at once. Returns the answers given, in order,
@@ -79,22 +78,6 @@ async fn exported_answers(app: &TestApp) -> Vec<Vec<String>> {
     let (header, rows) = app.export().await;
     let questions: Vec<usize> = header.iter().enumerate().filter(|(_, h)| h.starts_with('q')).map(|(i, _)| i).collect();
     rows.iter().map(|row| questions.iter().map(|&i| row[i].clone()).filter(|a| !a.is_empty()).collect()).collect()
-}
-
-/// The sum of a metric's samples whose labels contain `labels`, over the replicas.
-async fn metric(replicas: &[SocketAddr], name: &str, labels: &str) -> f64 {
-    let mut total = 0.0;
-    for addr in replicas {
-        let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
-        for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let (series, value) = line.rsplit_once(' ').unwrap();
-            let (metric, series_labels) = series.split_once('{').unwrap_or((series, ""));
-            if metric == name && series_labels.contains(labels) {
-                total += value.parse::<f64>().unwrap();
-            }
-        }
-    }
-    total
 }
 
 fn sorted(mut answers: Vec<Vec<String>>) -> Vec<Vec<String>> {

@@ -173,6 +173,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Time),
         ],
     ),
+    ("bulk_pace", &[("bot", Int), ("next_slot", Int)]),
 ];
 
 /// Tables whose `id` the database generates: PostgreSQL's sequence must continue after the copy.

@@ -13,6 +13,7 @@ mod dialogs;
 mod digests;
 mod drafts;
 mod expert;
+mod pace;
 mod places;
 mod responses;
 mod roster;

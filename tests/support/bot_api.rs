@@ -247,6 +247,9 @@ pub struct RecordedCall {
     pub response: Value,
     /// The `chat_id` of the request, if any.
     pub chat_id: Option<i64>,
+    /// When the request arrived (its body read): the moment Telegram would count it against its
+    /// rate limits.
+    pub at: std::time::Instant,
 }
 
 /// A file uploaded in a multipart request (e.g. the CSV of a `sendDocument`).
@@ -1464,7 +1467,8 @@ async fn handle(State(shared): State<Arc<Shared>>, ConnectInfo(cut): ConnectInfo
     }
     let lc = method.to_ascii_lowercase();
     let chat_id = i64_of(&body, "chat_id");
-    let mut call = RecordedCall { seq: 0, method, body, ok: true, response: Value::Null, chat_id };
+    let at = std::time::Instant::now();
+    let mut call = RecordedCall { seq: 0, method, body, ok: true, response: Value::Null, chat_id, at };
 
     // Injected failures.
     let mut delay = None;
