@@ -1,5 +1,5 @@
 //! One person cannot stall the bot, and no spinner turns longer than a second, through the real
-//! binary against a stand-in that answers 429 beyond Telegram's rate limits: a flood of messages
+//! binary against the stand-in, which answers 429 beyond Telegram's rate limits: a flood of messages
 //! is dropped before it reaches the database or Telegram's budget (one «не так быстро» a minute),
 //! another person's next screen comes as fast as without it, and a button is answered even while
 //! the edit of its screen hangs.
@@ -45,7 +45,6 @@ fn sent_to(app: &TestApp, after: u64, chat: i64, needle: &str) -> usize {
 }
 
 async fn a_flooding_user_does_not_delay_anybody_else(mut app: TestApp) {
-    app.api.limit_rates();
     let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
     // With the HTTP server, for its /metrics.
     app.start_bot_with(&[DOCUMENTED_LIMITS[0], DOCUMENTED_LIMITS[1], ("ANKETA_LISTEN", "127.0.0.1:0")]).await;
