@@ -146,6 +146,41 @@ async fn a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes
     sql.close().await;
 }
 
+async fn a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplicate(mut app: TestApp) {
+    const RECIPIENTS: i64 = 8;
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    let chats: Vec<i64> = (0..RECIPIENTS).map(|n| 950_000 + n).collect();
+    for chat in &chats {
+        app.api.user(*chat, "ru").send_text(&app.invite(&["admin", "invite", "--school", "Школа № 1"]).await).await;
+    }
+    app.stop_bot().await;
+
+    // Telegram takes the first digest and never answers; the bot is killed while it waits, its
+    // claims (that digest's and the ones built ahead) left without an outcome.
+    app.api.set_failure("sendMessage", Some(Failure::Hung { times: 1_000 }));
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("08:00:00"))]).await;
+    app.api.wait_for_call("sendMessage", |b| b["text"].as_str().is_some_and(|t| t.starts_with("📊")), GRACE).await;
+    app.kill_bot().await;
+    let sql = app.sql().await;
+    let left = sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome IS NULL").await;
+    assert!(left > 0, "the killed round left claims behind");
+
+    // Three minutes later (the claims' lease is two), the next round takes them over.
+    app.api.set_failure("sendMessage", None);
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("08:03:00"))]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while digests_per_chat(&app, &chats).contains(&0) {
+        assert!(Instant::now() < deadline, "the round was not taken over: {:?}", digests_per_chat(&app, &chats));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop_bot().await;
+    assert_eq!(digests_per_chat(&app, &chats), vec![1; chats.len()], "exactly one digest each");
+    assert_eq!(sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome = 'sent'").await, RECIPIENTS);
+    assert_eq!(sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome IS NULL").await, 0);
+    sql.close().await;
+}
+
 /// The most calls of `calls` that fall within one second of each other.
 fn busiest_second(calls: &[support::bot_api::RecordedCall]) -> usize {
     let mut times: Vec<Instant> = calls.iter().map(|c| c.at).collect();
@@ -204,4 +239,5 @@ on_both_engines!(
     updates_are_served_while_the_command_menus_are_refused,
     a_sigterm_during_a_slow_start_takes_the_shutdown_path,
     a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes_it,
+    a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplicate,
 );

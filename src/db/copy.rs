@@ -144,6 +144,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("sent_at", Time),
             ("outcome", Text),
             ("counts", Text),
+            ("claimed_by", Text),
         ],
     ),
     (
