@@ -2,7 +2,8 @@
 //! teloxide's 10 s sleep; a call Telegram carried out is not repeated for an odd result; updates are served while the command menus are refused (each language
 //! tried on its own); a SIGTERM during the start takes the shutdown path; a SIGTERM during a
 //! digest round ends it within the grace, and the round finishes after the restart with exactly
-//! one digest to every recipient.
+//! one digest to every recipient; a round killed mid-way is taken over after its claims' lease, a
+//! live round's renewed claims are not; three replicas' digests keep to one bulk budget together.
 
 mod support;
 
@@ -181,6 +182,34 @@ async fn a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplic
     sql.close().await;
 }
 
+async fn a_running_round_keeps_its_claims_by_renewing_them(mut app: TestApp) {
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    app.staff(960_000, &["admin", "invite", "--school", "Школа № 1"]).await;
+    app.stop_bot().await;
+    let sql = app.sql().await;
+    let (staff, campaign) =
+        (sql.count("SELECT id FROM staff WHERE chat_id = 960000").await, sql.count("SELECT id FROM campaigns").await);
+    sql.close().await;
+
+    let db = anketa::db::Db::connect(&app.db_url).await.unwrap();
+    let claimed = Utc::now();
+    let day = claimed.date_naive();
+    let at = |seconds| claimed + chrono::Duration::seconds(seconds);
+    assert!(db.claim_digest(staff, campaign, day, "round-a", claimed).await.unwrap());
+    // Round a is alive: it renewed its claims 90 s in; another round 150 s in does not take them.
+    db.renew_digest_claims("round-a", at(90)).await.unwrap();
+    assert!(!db.claim_digest(staff, campaign, day, "round-b", at(150)).await.unwrap());
+    // Round a is gone: two minutes after its last renewal its claim is taken over, once.
+    assert!(db.claim_digest(staff, campaign, day, "round-b", at(211)).await.unwrap());
+    assert!(!db.claim_digest(staff, campaign, day, "round-c", at(212)).await.unwrap());
+    // The claim is round b's now: round a, late, renews nothing of it.
+    db.renew_digest_claims("round-b", at(300)).await.unwrap();
+    db.renew_digest_claims("round-a", at(400)).await.unwrap();
+    assert!(db.claim_digest(staff, campaign, day, "round-c", at(421)).await.unwrap());
+    db.close().await;
+}
+
 /// The most calls of `calls` that fall within one second of each other.
 fn busiest_second(calls: &[support::bot_api::RecordedCall]) -> usize {
     let mut times: Vec<Instant> = calls.iter().map(|c| c.at).collect();
@@ -240,4 +269,5 @@ on_both_engines!(
     a_sigterm_during_a_slow_start_takes_the_shutdown_path,
     a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes_it,
     a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplicate,
+    a_running_round_keeps_its_claims_by_renewing_them,
 );
