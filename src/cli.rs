@@ -12,6 +12,7 @@ use crate::app::campaigns::CampaignRequest;
 use crate::app::staff::InviteFor;
 use crate::args;
 use crate::ballot_box::BallotBox;
+use crate::bot::sending::BulkBudget;
 use crate::campaign::CampaignState;
 use crate::clock::Clock;
 use crate::config::{Settings, redact_url};
@@ -695,10 +696,13 @@ impl Cli {
                     (None, None) => Only::Everyone,
                 };
                 let bot = crate::startup::bot_from_env()?;
+                // Within the bulk budget the running bot uses too.
+                let budget = BulkBudget::new(db.clone(), &bot, settings.telegram.bulk_per_second);
+                let outbox = crate::bot::digests::Outbox { bot, budget };
                 let digests = Digests { db: &db, texts: &console.texts, settings: &settings };
                 // Ctrl-C ends the run between two digests; the rest are given back for the bot.
                 let (_signals, mut stop) = crate::shutdown::on_signal()?;
-                let summary = digests.run(Clock::from_env()?.now(), only, true, &mut stop, &bot).await?;
+                let summary = digests.run(Clock::from_env()?.now(), only, true, &mut stop, &outbox).await?;
                 console.say(
                     "cli-digests-sent",
                     &args![("sent", summary.sent), ("blocked", summary.blocked), ("failed", summary.failed)],

@@ -119,6 +119,9 @@ pub struct TelegramSettings {
     /// Flood control: how many updates a second one person may send after the burst
     /// (`ANKETA_FLOOD_PER_SECOND`).
     pub flood_per_second: f64,
+    /// How many bulk messages (digests, reminders) a second every process of this bot sends in
+    /// all, kept through the database (`ANKETA_BULK_PER_SECOND`); Telegram allows about 30.
+    pub bulk_per_second: f64,
 }
 
 impl Default for TelegramSettings {
@@ -129,6 +132,7 @@ impl Default for TelegramSettings {
             webhook_url: String::new(),
             flood_burst: 10,
             flood_per_second: 1.0,
+            bulk_per_second: 25.0,
         }
     }
 }
@@ -361,6 +365,10 @@ impl Settings {
             settings.telegram.flood_per_second =
                 rate.trim().parse().map_err(|_| setting("ANKETA_FLOOD_PER_SECOND", &rate, Expected::Rate))?;
         }
+        if let Some(rate) = env_value("ANKETA_BULK_PER_SECOND") {
+            settings.telegram.bulk_per_second =
+                rate.trim().parse().map_err(|_| setting("ANKETA_BULK_PER_SECOND", &rate, Expected::Rate))?;
+        }
         if let Some(listen) = env_value("ANKETA_LISTEN") {
             settings.server.listen = Some(parse_listen(&listen)?);
         }
@@ -405,6 +413,10 @@ impl Settings {
         let rate = settings.telegram.flood_per_second;
         if !(rate.is_finite() && rate > 0.0) {
             return Err(setting("telegram.flood_per_second", &rate.to_string(), Expected::Rate).into());
+        }
+        let rate = settings.telegram.bulk_per_second;
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(setting("telegram.bulk_per_second", &rate.to_string(), Expected::Rate).into());
         }
         if !(1..=100).contains(&settings.report.sample_min_percent) {
             let got = settings.report.sample_min_percent.to_string();
@@ -549,6 +561,7 @@ mod tests {
         assert_eq!(shipped.telegram.webhook_url, defaults.telegram.webhook_url);
         assert_eq!(shipped.telegram.flood_burst, defaults.telegram.flood_burst);
         assert_eq!(shipped.telegram.flood_per_second, defaults.telegram.flood_per_second);
+        assert_eq!(shipped.telegram.bulk_per_second, defaults.telegram.bulk_per_second);
         assert_eq!(shipped.server.listen, defaults.server.listen);
         assert_eq!(shipped.ui.language, defaults.ui.language);
         assert_eq!(shipped.survey.remind_after, defaults.survey.remind_after);

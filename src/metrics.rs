@@ -13,6 +13,7 @@ use teloxide::types::UpdateKind;
 use teloxide::{ApiError, RequestError};
 
 const UPDATES: &str = "anketa_updates_total";
+const UPDATES_DROPPED: &str = "anketa_updates_dropped_total";
 const STEP_SECONDS: &str = "anketa_step_duration_seconds";
 const RESPONSES: &str = "anketa_responses_released_total";
 const DRAFTS_OPEN: &str = "anketa_drafts_open";
@@ -37,6 +38,10 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
 
 fn describe() {
     metrics::describe_counter!(UPDATES, "Telegram updates received, by kind.");
+    metrics::describe_counter!(
+        UPDATES_DROPPED,
+        "Telegram updates dropped unhandled, by reason (flood: flood control)."
+    );
     metrics::describe_histogram!(
         STEP_SECONDS,
         metrics::Unit::Seconds,
@@ -57,6 +62,12 @@ pub fn update_received(kind: &UpdateKind) {
         _ => "other",
     };
     counter!(UPDATES, "kind" => kind).increment(1);
+}
+
+/// Counts an update left unhandled on purpose; `reason` says why (`flood`: its sender was over
+/// their flood budget). Dropped silently otherwise, so this is how an operator sees a flood.
+pub fn update_dropped(reason: &'static str) {
+    counter!(UPDATES_DROPPED, "reason" => reason).increment(1);
 }
 
 /// Times a dialog step from its creation until it is dropped, whatever way the handler leaves.

@@ -70,10 +70,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // The menus are a convenience: updates are served while they are registered.
     tokio::spawn(bot::register_commands(bot.clone(), app.clone()));
 
+    // Digests and reminders share one budget with every other process of the bot.
+    let budget = bot::sending::BulkBudget::new(db.clone(), &bot, settings.telegram.bulk_per_second);
+    let outbox = bot::digests::Outbox { bot: bot.clone(), budget: budget.clone() };
     let background = [
         tokio::spawn(purge_drafts(db.clone(), settings.survey.draft_retention_days, stop_rx.clone())),
-        tokio::spawn(bot::digests::schedule(bot.clone(), db.clone(), settings.clone(), clock, stop_rx.clone())),
-        tokio::spawn(bot::reminder::schedule(bot.clone(), app.clone(), stop_rx.clone())),
+        tokio::spawn(bot::digests::schedule(outbox, db.clone(), settings.clone(), clock, stop_rx.clone())),
+        tokio::spawn(bot::reminder::schedule(bot.clone(), budget, app.clone(), stop_rx.clone())),
         tokio::spawn(upkeep_metrics(metrics.clone(), stop_rx.clone())),
         tokio::spawn(app.ballots.clone().keep(stop_rx.clone())),
     ];

@@ -2,7 +2,8 @@
 //! teloxide's 10 s sleep; a call Telegram carried out is not repeated for an odd result; updates are served while the command menus are refused (each language
 //! tried on its own); a SIGTERM during the start takes the shutdown path; a SIGTERM during a
 //! digest round ends it within the grace, and the round finishes after the restart with exactly
-//! one digest to every recipient.
+//! one digest to every recipient; a round killed mid-way is taken over after its claims' lease, a
+//! live round's renewed claims are not; three replicas' digests keep to one bulk budget together.
 
 mod support;
 
@@ -146,10 +147,127 @@ async fn a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes
     sql.close().await;
 }
 
+async fn a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplicate(mut app: TestApp) {
+    const RECIPIENTS: i64 = 8;
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    let chats: Vec<i64> = (0..RECIPIENTS).map(|n| 950_000 + n).collect();
+    for chat in &chats {
+        app.api.user(*chat, "ru").send_text(&app.invite(&["admin", "invite", "--school", "Школа № 1"]).await).await;
+    }
+    app.stop_bot().await;
+
+    // Telegram takes the first digest and never answers; the bot is killed while it waits, its
+    // claims (that digest's and the ones built ahead) left without an outcome.
+    app.api.set_failure("sendMessage", Some(Failure::Hung { times: 1_000 }));
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("08:00:00"))]).await;
+    app.api.wait_for_call("sendMessage", |b| b["text"].as_str().is_some_and(|t| t.starts_with("📊")), GRACE).await;
+    app.kill_bot().await;
+    let sql = app.sql().await;
+    let left = sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome IS NULL").await;
+    assert!(left > 0, "the killed round left claims behind");
+
+    // Three minutes later (the claims' lease is two), the next round takes them over.
+    app.api.set_failure("sendMessage", None);
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("08:03:00"))]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while digests_per_chat(&app, &chats).contains(&0) {
+        assert!(Instant::now() < deadline, "the round was not taken over: {:?}", digests_per_chat(&app, &chats));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop_bot().await;
+    assert_eq!(digests_per_chat(&app, &chats), vec![1; chats.len()], "exactly one digest each");
+    assert_eq!(sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome = 'sent'").await, RECIPIENTS);
+    assert_eq!(sql.count("SELECT COUNT(*) FROM digest_deliveries WHERE outcome IS NULL").await, 0);
+    sql.close().await;
+}
+
+async fn a_running_round_keeps_its_claims_by_renewing_them(mut app: TestApp) {
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    app.staff(960_000, &["admin", "invite", "--school", "Школа № 1"]).await;
+    app.stop_bot().await;
+    let sql = app.sql().await;
+    let (staff, campaign) =
+        (sql.count("SELECT id FROM staff WHERE chat_id = 960000").await, sql.count("SELECT id FROM campaigns").await);
+    sql.close().await;
+
+    let db = anketa::db::Db::connect(&app.db_url).await.unwrap();
+    let claimed = Utc::now();
+    let day = claimed.date_naive();
+    let at = |seconds| claimed + chrono::Duration::seconds(seconds);
+    assert!(db.claim_digest(staff, campaign, day, "round-a", claimed).await.unwrap());
+    // Round a is alive: it renewed its claims 90 s in; another round 150 s in does not take them.
+    db.renew_digest_claims("round-a", at(90)).await.unwrap();
+    assert!(!db.claim_digest(staff, campaign, day, "round-b", at(150)).await.unwrap());
+    // Round a is gone: two minutes after its last renewal its claim is taken over, once.
+    assert!(db.claim_digest(staff, campaign, day, "round-b", at(211)).await.unwrap());
+    assert!(!db.claim_digest(staff, campaign, day, "round-c", at(212)).await.unwrap());
+    // The claim is round b's now: round a, late, renews nothing of it.
+    db.renew_digest_claims("round-b", at(300)).await.unwrap();
+    db.renew_digest_claims("round-a", at(400)).await.unwrap();
+    assert!(db.claim_digest(staff, campaign, day, "round-c", at(421)).await.unwrap());
+    db.close().await;
+}
+
+/// The most calls of `calls` that fall within one second of each other.
+fn busiest_second(calls: &[support::bot_api::RecordedCall]) -> usize {
+    let mut times: Vec<Instant> = calls.iter().map(|c| c.at).collect();
+    times.sort();
+    (0..times.len())
+        .map(|first| {
+            times[first..].iter().take_while(|t| t.duration_since(times[first]) < Duration::from_secs(1)).count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn replicas_share_one_bulk_budget_and_send_each_digest_once() {
+    const RECIPIENTS: i64 = 40;
+    const BUDGET: usize = 10;
+    let mut app = TestApp::replicas().await;
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    // 00:30 UTC: before nine in Irkutsk and Moscow both; no digest goes out while inviting.
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    let chats: Vec<i64> = (0..RECIPIENTS).map(|n| 940_000 + n).collect();
+    for (n, chat) in chats.iter().enumerate() {
+        let school = if n % 2 == 0 { "Школа № 1" } else { "Лицей № 2" };
+        app.api.user(*chat, "ru").send_text(&app.invite(&["admin", "invite", "--school", school]).await).await;
+    }
+    app.stop_bot().await;
+
+    // Every digest is due: each replica starts a round at once, and together they keep to one budget.
+    let mark = app.api.seq();
+    let budget = BUDGET.to_string();
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("08:00:00")), ("ANKETA_BULK_PER_SECOND", &budget)]).await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while digests_per_chat(&app, &chats).contains(&0) {
+        assert!(Instant::now() < deadline, "the round was not finished: {:?}", digests_per_chat(&app, &chats));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    app.stop_bot().await;
+    assert_eq!(digests_per_chat(&app, &chats), vec![1; chats.len()], "exactly one digest each");
+    let bulk: Vec<_> = app
+        .api
+        .all_calls()
+        .into_iter()
+        .filter(|c| c.seq > mark && c.chat_id.is_some_and(|chat| chats.contains(&chat)))
+        .filter(|c| c.method.eq_ignore_ascii_case("sendMessage") || c.method.eq_ignore_ascii_case("sendPhoto"))
+        .collect();
+    assert!(bulk.len() >= chats.len() * 2, "a text and a chart each: {} calls", bulk.len());
+    // A message reaching Telegram a moment after its slot (a replica waking late, an upload) comes
+    // closer to the ones after it: a small slack. Without the shared budget: 24 on this test.
+    let busiest = busiest_second(&bulk);
+    assert!(busiest <= BUDGET + 3, "{busiest} bulk messages within one second, over a budget of {BUDGET}");
+}
+
 on_both_engines!(
     a_5xx_costs_our_schedule_not_teloxides_sleep,
     a_press_answered_with_an_odd_result_is_not_a_failure,
     updates_are_served_while_the_command_menus_are_refused,
     a_sigterm_during_a_slow_start_takes_the_shutdown_path,
     a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes_it,
+    a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplicate,
+    a_running_round_keeps_its_claims_by_renewing_them,
 );

@@ -7,13 +7,12 @@
 mod support;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use support::bot_api::{BotMessage, Failure, TestUser};
-use support::{Link, TestApp, WEBHOOK_PATH, WEBHOOK_SECRET};
+use support::{Link, TestApp, WEBHOOK_PATH, WEBHOOK_SECRET, metric};
 
 /// A virtual parent answering `noko-parents` at random (seeded): yes/no questions, a proposal
 /// typed or skipped, some buttons tapped twice at once. Returns the answers given, in order,
@@ -57,21 +56,23 @@ async fn answer_at_random(user: TestUser, link: Link, seed: u64, double_taps: bo
     }
 }
 
+/// Presses `button` and waits for the screen it leads to (twelve respondents pressing as fast as
+/// the bot answers go beyond Telegram's 30 messages a second: a screen may come after its answer).
 async fn tap(user: &TestUser, button: &str) -> BotMessage {
-    let answer = user.press(button).await;
-    assert_eq!(answer.text, None, "pressing {button:?} gave a notice");
-    user.last_message()
+    user.press_and_see(button).await
 }
 
 /// Two presses of one button at once: one is applied, the other is told the button is old.
 async fn tap_twice(user: &TestUser, screen: &BotMessage, button: &str) -> BotMessage {
     let data = screen.button(button).unwrap().callback_data.clone().unwrap();
+    let pressed = user.seq();
     let first = user.enqueue_press(screen.message_id, &data);
     let second = user.enqueue_press(screen.message_id, &data);
     let answers = [user.wait_answer(&first).await, user.wait_answer(&second).await];
     let applied = answers.iter().filter(|a| a.text.is_none()).count();
     assert_eq!(applied, 1, "exactly one of two presses of {button:?} is applied: {answers:?}");
-    user.last_message()
+    // The screen the applied one leads to (it may come after the answers).
+    user.wait_output_after(pressed).await
 }
 
 /// The non-empty answer cells of each exported row, in question order.
@@ -79,22 +80,6 @@ async fn exported_answers(app: &TestApp) -> Vec<Vec<String>> {
     let (header, rows) = app.export().await;
     let questions: Vec<usize> = header.iter().enumerate().filter(|(_, h)| h.starts_with('q')).map(|(i, _)| i).collect();
     rows.iter().map(|row| questions.iter().map(|&i| row[i].clone()).filter(|a| !a.is_empty()).collect()).collect()
-}
-
-/// The sum of a metric's samples whose labels contain `labels`, over the replicas.
-async fn metric(replicas: &[SocketAddr], name: &str, labels: &str) -> f64 {
-    let mut total = 0.0;
-    for addr in replicas {
-        let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
-        for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let (series, value) = line.rsplit_once(' ').unwrap();
-            let (metric, series_labels) = series.split_once('{').unwrap_or((series, ""));
-            if metric == name && series_labels.contains(labels) {
-                total += value.parse::<f64>().unwrap();
-            }
-        }
-    }
-    total
 }
 
 fn sorted(mut answers: Vec<Vec<String>>) -> Vec<Vec<String>> {

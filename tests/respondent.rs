@@ -6,11 +6,9 @@ mod support;
 use support::bot_api::{BotMessage, TestUser};
 use support::{Link, TestApp};
 
-/// Presses a button and returns the screen the user now sees.
+/// Presses a button and returns the screen it leads to (which may come after the answer).
 async fn tap(user: &TestUser, button: &str) -> BotMessage {
-    let answer = user.press(button).await;
-    assert_eq!(answer.text, None, "pressing {button:?} gave a notice: {:?}", answer.text);
-    user.last_message()
+    user.press_and_see(button).await
 }
 
 /// Opens a class link and starts the questionnaire as a parent (Russian buttons).

@@ -7,7 +7,7 @@ use teloxide::prelude::*;
 use teloxide::types::InputFile;
 use tokio::sync::watch;
 
-use super::sending::{self, Bulk};
+use super::sending::{self, Bulk, BulkBudget};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::digest::{Deliver, Delivery, Digests, Only, Prepared, RunSummary};
@@ -17,34 +17,46 @@ use crate::telegram_text::split_message;
 /// How often the scheduler looks for digests that are due.
 const ROUND_EVERY: Duration = Duration::from_secs(30);
 
-impl Deliver for Bot {
+/// The bot sending digests within the bot's bulk budget.
+pub struct Outbox {
+    pub bot: Bot,
+    pub budget: BulkBudget,
+}
+
+impl Deliver for Outbox {
     fn deliver(
         &self,
         chat: i64,
         digest: Prepared,
         stop: &mut watch::Receiver<bool>,
     ) -> impl Future<Output = Delivery> + Send {
-        deliver(self, ChatId(chat), digest, stop)
+        deliver(&self.bot, &self.budget, ChatId(chat), digest, stop)
     }
 }
 
 /// Sends one digest, split at line boundaries, then its chart. A stop cuts short only the waits
 /// before its first part is out; after that the rest is sent too: a digest goes out whole, or not
 /// at all (and again after the restart), never twice.
-async fn deliver(bot: &Bot, chat: ChatId, digest: Prepared, stop: &mut watch::Receiver<bool>) -> Delivery {
+async fn deliver(
+    bot: &Bot,
+    budget: &BulkBudget,
+    chat: ChatId,
+    digest: Prepared,
+    stop: &mut watch::Receiver<bool>,
+) -> Delivery {
     // Once the first part is out, waits are not cut short.
     let (_never_raised, mut never) = watch::channel(false);
     let texts = split_message(&digest.text);
     for (index, part) in texts.iter().enumerate() {
         let stop = if index == 0 { &mut *stop } else { &mut never };
-        match sending::send_bulk(bot.send_message(chat, part.clone()), stop).await {
+        match sending::send_bulk(bot.send_message(chat, part.clone()), budget, stop).await {
             Bulk::Sent => {}
             outcome => return unsent(outcome, index > 0),
         }
     }
     if let Some(png) = digest.chart {
         let photo = InputFile::memory(png).file_name("digest.png");
-        let outcome = sending::send_bulk(bot.send_photo(chat, photo), &mut never).await;
+        let outcome = sending::send_bulk(bot.send_photo(chat, photo), budget, &mut never).await;
         if !matches!(outcome, Bulk::Sent) {
             return unsent(outcome, true);
         }
@@ -70,7 +82,7 @@ fn unsent(outcome: Bulk, partly_sent: bool) -> Delivery {
 
 /// Runs digest rounds until told to stop.
 pub async fn schedule(
-    bot: Bot,
+    outbox: Outbox,
     db: Db,
     settings: Settings,
     clock: crate::clock::Clock,
@@ -79,7 +91,7 @@ pub async fn schedule(
     let texts = Texts::default();
     let digests = Digests { db: &db, texts: &texts, settings: &settings };
     loop {
-        match digests.run(clock.now(), Only::Everyone, false, &mut stop, &bot).await {
+        match digests.run(clock.now(), Only::Everyone, false, &mut stop, &outbox).await {
             Ok(summary) if summary != RunSummary::default() => tracing::info!(?summary, "digests sent"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = format!("{e:#}"), "a digest round failed"),

@@ -39,6 +39,7 @@ pub fn admits(update: &Update, bot: &Bot, app: &App, stage: Stage) -> bool {
     let Verdict::Drop { warn } = app.flood.check(update.id, user.id, Instant::now(), stage) else {
         return true;
     };
+    crate::metrics::update_dropped("flood");
     let lang = crate::survey::Lang::from_code(user.language_code.as_deref());
     let slow_down = warn.then(|| app.texts.get(lang, "survey-slow-down"));
     match (&update.kind, update.chat()) {

@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use super::App;
 use super::screens::{Painter, Screen};
-use super::sending::{self, Bulk};
+use super::sending::{self, Bulk, BulkBudget};
 use crate::db::{Campaign, DueReminder};
 use crate::privacy::ChatKey;
 use crate::survey::Draft;
@@ -27,8 +27,14 @@ fn open_on(campaign: &Campaign, today: NaiveDate) -> bool {
     !campaign.closed && campaign.starts_on <= today && today <= campaign.ends_on
 }
 
-/// Sends the reminders due at `now`, paced like the digests; returns how many went out.
-async fn round(bot: &Bot, app: &App, now: DateTime<Utc>, stop: &mut watch::Receiver<bool>) -> anyhow::Result<usize> {
+/// Sends the reminders due at `now`, within the bulk budget the digests share; returns how many went out.
+async fn round(
+    bot: &Bot,
+    budget: &BulkBudget,
+    app: &App,
+    now: DateTime<Utc>,
+    stop: &mut watch::Receiver<bool>,
+) -> anyhow::Result<usize> {
     let settings = &app.settings.survey;
     // No timezone's date is more than a day behind UTC's: the database leaves out the campaigns
     // over everywhere, the exact day is the school's below.
@@ -50,7 +56,7 @@ async fn round(bot: &Bot, app: &App, now: DateTime<Utc>, stop: &mut watch::Recei
         // Claimed first: a draft whose reminder cannot be written is not looked at again.
         let Some((chat, reminder)) = prepare(app, &key, &due).await? else { continue };
         let message = bot.send_message(chat, reminder.text).reply_markup(reminder.keyboard);
-        match sending::send_bulk(message, stop).await {
+        match sending::send_bulk(message, budget, stop).await {
             Bulk::Sent => {
                 crate::metrics::reminder_sent();
                 sent += 1;
@@ -78,9 +84,9 @@ async fn prepare(app: &App, key: &ChatKey, due: &DueReminder) -> anyhow::Result<
 }
 
 /// Runs reminder rounds, now and every [`ROUND_EVERY`], until told to stop.
-pub async fn schedule(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
+pub async fn schedule(bot: Bot, budget: BulkBudget, app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
-        match round(&bot, &app, app.clock.now(), &mut stop).await {
+        match round(&bot, &budget, &app, app.clock.now(), &mut stop).await {
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "reminders sent"),
             Err(e) => tracing::warn!(error = format!("{e:#}"), "a reminder round failed"),

@@ -3,17 +3,21 @@
 //! to a minute), a 5xx, a proxy's error page, a network failure or an attempt without an answer
 //! within [`ATTEMPT_DEADLINE`] is retried after 0.5, 1 and 2 s. Anything else (a blocked bot, a bad
 //! request) fails at once. Every failed attempt is counted in the metrics. Bulk messages (digests,
-//! reminders) are paced, say whether the recipient is unreachable and stop waiting on SIGTERM.
+//! reminders) are paced by one [`BulkBudget`] per bot that every process on the database shares,
+//! say whether the recipient is unreachable and stop waiting on SIGTERM.
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
+use teloxide::Bot;
 use teloxide::payloads::{SendDocument, SendPhoto};
 use teloxide::requests::{Output, Payload, Request};
 use teloxide::{ApiError, RequestError};
 use tokio::sync::watch;
+
+use crate::db::Db;
 
 /// Retries after the first attempt.
 const RETRIES: u32 = 3;
@@ -24,9 +28,44 @@ const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// milliseconds, so the deadline cuts that sleep short and the call is retried on our schedule.
 /// Telegram answers a call in well under a second; one this slow is taken as lost and retried.
 const ATTEMPT_DEADLINE: Duration = Duration::from_secs(2);
-/// Telegram asks bots to stay under about 30 messages a second overall: bulk messages go one at a
-/// time with this pause before each.
-pub const BULK_PACE: Duration = Duration::from_millis(40);
+
+/// Telegram asks a bot to stay under about 30 messages a second overall, whichever of its
+/// processes sends them. Every attempt of a bulk message claims the next free slot of the bot's
+/// budget in the database (so replicas, and `anketa digest send` beside them, share it) and waits
+/// for it: at most `telegram.bulk_per_second` attempts a second in all. The slots run on the
+/// wall clock, which the processes of one bot share (a clock running behind only slows its own
+/// process down).
+#[derive(Clone, Debug)]
+pub struct BulkBudget {
+    db: Db,
+    /// The bot's Telegram id: the budget is Telegram's per bot.
+    bot: i64,
+    /// The time between two slots.
+    interval: Duration,
+}
+
+impl BulkBudget {
+    pub fn new(db: Db, bot: &Bot, per_second: f64) -> BulkBudget {
+        // A token is "<bot id>:<secret>"; only the id is kept.
+        let id = bot.token().split(':').next().and_then(|id| id.parse().ok()).unwrap_or_default();
+        BulkBudget { db, bot: id, interval: Duration::from_secs_f64(1.0 / per_second) }
+    }
+
+    /// Waits for this process's next slot. When the database cannot be asked, the process keeps
+    /// to the budget on its own (the pause of one slot), and the message is still sent.
+    async fn slot(&self) {
+        let micros = |d: Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX);
+        let since_epoch = || SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let pause = match self.db.claim_bulk_slot(self.bot, micros(since_epoch()), micros(self.interval)).await {
+            Ok(slot) => Duration::from_micros(u64::try_from(slot - micros(since_epoch())).unwrap_or(0)),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot claim a slot of the bulk budget; pacing this process alone");
+                self.interval
+            }
+        };
+        tokio::time::sleep(pause).await;
+    }
+}
 
 /// Sends `request`, retrying passing failures (see the module docs).
 pub async fn send<R>(request: R) -> Result<Output<R>, RequestError>
@@ -34,7 +73,7 @@ where
     R: Request<Err = RequestError>,
     Output<R>: DeserializeOwned,
 {
-    match with_retries(&request, std::future::pending()).await {
+    match with_retries(&request, None, std::future::pending()).await {
         Ok(output) => Ok(output),
         Err(Unsent::Failed(error)) => Err(error),
         Err(Unsent::Stopped) => unreachable!("a pending stop never comes"),
@@ -49,22 +88,22 @@ pub enum Bulk {
     Unreachable,
     /// Failed for now (after the retries); worth another try later.
     Failed(RequestError),
-    /// SIGTERM came while waiting to retry: not sent.
+    /// SIGTERM came while waiting for a slot of the budget or to retry: not sent.
     Stopped,
 }
 
-/// Sends one bulk message, paced, with the retries of [`send`]; a stop given meanwhile ends the
-/// waits between attempts (an attempt in flight is let finish, so a message is never left in doubt).
-pub async fn send_bulk<R>(request: R, stop: &mut watch::Receiver<bool>) -> Bulk
+/// Sends one bulk message within `budget`, with the retries of [`send`] (each attempt waits for a
+/// slot of its own); a stop given meanwhile ends the waits before attempts (an attempt in flight
+/// is let finish, so a message is never left in doubt).
+pub async fn send_bulk<R>(request: R, budget: &BulkBudget, stop: &mut watch::Receiver<bool>) -> Bulk
 where
     R: Request<Err = RequestError>,
     Output<R>: DeserializeOwned,
 {
-    tokio::time::sleep(BULK_PACE).await;
     let stopped = async {
         let _ = stop.wait_for(|stop| *stop).await;
     };
-    match with_retries(&request, stopped).await {
+    match with_retries(&request, Some(budget), stopped).await {
         Ok(_) => Bulk::Sent,
         Err(Unsent::Stopped) => Bulk::Stopped,
         Err(Unsent::Failed(RequestError::Api(
@@ -79,7 +118,11 @@ enum Unsent {
     Stopped,
 }
 
-async fn with_retries<R>(request: &R, stop: impl Future<Output = ()>) -> Result<Output<R>, Unsent>
+async fn with_retries<R>(
+    request: &R,
+    budget: Option<&BulkBudget>,
+    stop: impl Future<Output = ()>,
+) -> Result<Output<R>, Unsent>
 where
     R: Request<Err = RequestError>,
     Output<R>: DeserializeOwned,
@@ -88,6 +131,12 @@ where
     let method = <R::Payload as Payload>::NAME;
     let mut retry = 0;
     loop {
+        if let Some(budget) = budget {
+            tokio::select! {
+                _ = budget.slot() => {}
+                _ = &mut stop => return Err(Unsent::Stopped),
+            }
+        }
         let error = match attempt(request).await {
             Ok(output) => return Ok(output),
             Err(error) => error,

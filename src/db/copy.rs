@@ -144,6 +144,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("sent_at", Time),
             ("outcome", Text),
             ("counts", Text),
+            ("claimed_by", Text),
         ],
     ),
     (
@@ -173,6 +174,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Time),
         ],
     ),
+    ("bulk_pace", &[("bot", Int), ("next_slot", Int)]),
 ];
 
 /// Tables whose `id` the database generates: PostgreSQL's sequence must continue after the copy.

@@ -14,8 +14,12 @@ pub struct DigestRecipient {
     pub timezone: Option<String>,
 }
 
-/// A claim older than this with no outcome belongs to a process that died while sending.
-const STALE_CLAIM_MINUTES: i64 = 10;
+/// A claim not renewed for this long with no outcome belongs to a round that is gone (its process
+/// died while sending). A running round renews its claims every [`CLAIM_RENEW_EVERY`]; the lease
+/// is several renewals long so that a slow database moment does not hand a live claim over.
+const CLAIM_LEASE: Duration = Duration::minutes(2);
+/// How often a running digest round renews its claims.
+pub const CLAIM_RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Db {
     /// Active administrators, and teachers who asked for the daily line.
@@ -30,34 +34,38 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await)
     }
 
-    /// Claims the digest of (staff, campaign, day); true if this process is to send it.
+    /// Claims the digest of (staff, campaign, day) for the round `holder`; true if it is to send
+    /// it: nobody claimed it, or the claim's lease ran out.
     pub async fn claim_digest(
         &self,
         staff_id: i64,
         campaign_id: i64,
         day: NaiveDate,
+        holder: &str,
         now: DateTime<Utc>,
     ) -> sqlx::Result<bool> {
         let inserted = on_pool!(self, pool => sqlx::query(
-            "INSERT INTO digest_deliveries (staff_id, campaign_id, day, claimed_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO digest_deliveries (staff_id, campaign_id, day, claimed_at, claimed_by)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(staff_id)
         .bind(campaign_id)
         .bind(day)
         .bind(now)
+        .bind(holder)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
         if inserted == 1 {
             return Ok(true);
         }
-        let stale = now - Duration::minutes(STALE_CLAIM_MINUTES);
+        let stale = now - CLAIM_LEASE;
         let reclaimed = on_pool!(self, pool => sqlx::query(
-            "UPDATE digest_deliveries SET claimed_at = $1
-             WHERE staff_id = $2 AND campaign_id = $3 AND day = $4 AND outcome IS NULL AND claimed_at < $5",
+            "UPDATE digest_deliveries SET claimed_at = $1, claimed_by = $2
+             WHERE staff_id = $3 AND campaign_id = $4 AND day = $5 AND outcome IS NULL AND claimed_at < $6",
         )
         .bind(now)
+        .bind(holder)
         .bind(staff_id)
         .bind(campaign_id)
         .bind(day)
@@ -66,6 +74,18 @@ impl Db {
         .await
         .map(|r| r.rows_affected()))?;
         Ok(reclaimed == 1)
+    }
+
+    /// Renews the lease of every unfinished claim of the round `holder`.
+    pub async fn renew_digest_claims(&self, holder: &str, now: DateTime<Utc>) -> sqlx::Result<()> {
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE digest_deliveries SET claimed_at = $1 WHERE claimed_by = $2 AND outcome IS NULL",
+        )
+        .bind(now)
+        .bind(holder)
+        .execute(pool)
+        .await
+        .map(|_| ()))
     }
 
     /// Records how a claimed digest went; `counts` (JSON) is what it showed.

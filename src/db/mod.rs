@@ -13,6 +13,7 @@ mod dialogs;
 mod digests;
 mod drafts;
 mod expert;
+mod pace;
 mod places;
 mod responses;
 mod roster;
@@ -34,7 +35,7 @@ pub use campaigns::{
 };
 pub use delegation::{OpenInvitation, Place, PlaceRef};
 pub use dialogs::StoredDialog;
-pub use digests::DigestRecipient;
+pub use digests::{CLAIM_RENEW_EVERY, DigestRecipient};
 pub use drafts::{DueReminder, Reachable, StoredDraft};
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
 pub use roster::{ImportOutcome, PendingUpload, RosterSummary, UploadGuard};

@@ -2,7 +2,9 @@
 //! open campaign of their scope, at `digest.time` in their own timezone, and a final one the day
 //! after the campaign ends. Each delivery is claimed in the database before it is sent, so restarts
 //! and several bot processes neither repeat nor skip one. A stop ends a round between two digests
-//! and gives back the claims of those not sent, so the round resumes exactly after a restart.
+//! and gives back the claims of those not sent, so the round resumes exactly after a restart. A
+//! round renews its claims while it runs; those of a round that is gone (its process killed) lapse
+//! after a two-minute lease and are taken over by the next round.
 
 pub mod chart;
 pub mod report;
@@ -17,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::args;
 use crate::config::Settings;
-use crate::db::{Campaign, Db, DigestRecipient, Participation, SchoolRef};
+use crate::db::{CLAIM_RENEW_EVERY, Campaign, Db, DigestRecipient, Participation, SchoolRef};
 use crate::i18n::Texts;
 use crate::roles::Scope;
 use crate::survey::Lang;
@@ -176,6 +178,33 @@ impl Digests<'_> {
                 }
             }
         }
+        // This round's claims, renewed while it runs: a round that is gone leaves them to lapse.
+        let holder = format!("{:016x}", rand::random::<u64>());
+        let started = std::time::Instant::now();
+        let renewing = async {
+            loop {
+                tokio::time::sleep(CLAIM_RENEW_EVERY).await;
+                let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+                if let Err(e) = self.db.renew_digest_claims(&holder, at).await {
+                    tracing::warn!(error = %e, "cannot renew the digest claims of a round");
+                }
+            }
+        };
+        tokio::select! {
+            summary = self.send_due(due, &holder, now, stop, outbox) => summary,
+            never = renewing => never,
+        }
+    }
+
+    /// Claims, builds and sends the `due` digests of the round `holder`, until `stop` is raised.
+    async fn send_due(
+        &self,
+        due: Vec<(DigestRecipient, Campaign, NaiveDate)>,
+        holder: &str,
+        now: DateTime<Utc>,
+        stop: &mut watch::Receiver<bool>,
+        outbox: &impl Deliver,
+    ) -> anyhow::Result<RunSummary> {
         // Claimed and built a few ahead, sent one by one in order. A stop ends the round between
         // two digests: the ones built ahead are given back unsent, to be sent after the restart.
         let mut due = due.into_iter();
@@ -187,7 +216,7 @@ impl Digests<'_> {
         loop {
             while built.len() < BUILD_AHEAD && !*stop.borrow() {
                 let Some((recipient, campaign, today)) = due.next() else { break };
-                built.push_back(self.claim_and_prepare(recipient, campaign, today, now));
+                built.push_back(self.claim_and_prepare(recipient, campaign, today, holder, now));
             }
             let Some(next) = built.next().await else { break };
             let (member, campaign, today, prepared) = match next {
@@ -234,10 +263,11 @@ impl Digests<'_> {
         recipient: DigestRecipient,
         campaign: Campaign,
         today: NaiveDate,
+        holder: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<(crate::db::StaffMember, Campaign, NaiveDate, Prepared)>> {
         let member = &recipient.member;
-        if !self.db.claim_digest(member.id, campaign.id, today, now).await? {
+        if !self.db.claim_digest(member.id, campaign.id, today, holder, now).await? {
             return Ok(None);
         }
         // In the language their Telegram spoke when they last used the bot.

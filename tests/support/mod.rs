@@ -633,6 +633,22 @@ pub fn read_excel_csv(path: &Path) -> Vec<Vec<String>> {
     reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
 }
 
+/// The sum of a metric's samples whose labels contain `labels`, over the bot processes at `replicas`.
+pub async fn metric(replicas: &[std::net::SocketAddr], name: &str, labels: &str) -> f64 {
+    let mut total = 0.0;
+    for addr in replicas {
+        let text = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
+        for line in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (series, value) = line.rsplit_once(' ').unwrap();
+            let (metric, series_labels) = series.split_once('{').unwrap_or((series, ""));
+            if metric == name && series_labels.contains(labels) {
+                total += value.parse::<f64>().unwrap();
+            }
+        }
+    }
+    total
+}
+
 /// Whether `needle` occurs anywhere in the file's bytes.
 pub fn file_contains(path: &Path, needle: &[u8]) -> bool {
     match std::fs::read(path) {
