@@ -3,7 +3,7 @@
 //! tried on its own); a SIGTERM during the start takes the shutdown path; a SIGTERM during a
 //! digest round ends it within the grace, and the round finishes after the restart with exactly
 //! one digest to every recipient; a round killed mid-way is taken over after its claims' lease, a
-//! live round's renewed claims are not; three replicas' digests keep to one bulk budget together.
+//! live round's renewed claims are not; a digest Telegram answers slowly is not sent twice; three replicas' digests keep to one bulk budget together.
 
 mod support;
 
@@ -147,6 +147,31 @@ async fn a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes
     sql.close().await;
 }
 
+async fn a_digest_whose_answer_is_slow_is_waited_for_not_sent_again(mut app: TestApp) {
+    const RECIPIENTS: i64 = 3;
+    app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("00:30:00"))]).await;
+    let chats: Vec<i64> = (0..RECIPIENTS).map(|n| 940_000 + n).collect();
+    for chat in &chats {
+        app.api.user(*chat, "ru").send_text(&app.invite(&["admin", "invite", "--school", "Школа № 1"]).await).await;
+    }
+    app.stop_bot().await;
+
+    // Telegram carries every text out but answers after 3 s, past the 2 s an interactive reply
+    // gets: a digest retried then would reach its recipient twice.
+    app.api.set_failure("sendMessage", Some(Failure::Slow { times: 1_000, delay_ms: 3_000 }));
+    app.start_bot_with(&[("ANKETA_CLOCK", &today_at("08:00:00"))]).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while digests_per_chat(&app, &chats).contains(&0) {
+        assert!(Instant::now() < deadline, "the round was not finished: {:?}", digests_per_chat(&app, &chats));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Long enough for a retry after the 2 s deadline and its 0.5 s pause to have landed.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    app.stop_bot().await;
+    assert_eq!(digests_per_chat(&app, &chats), vec![1; chats.len()], "exactly one digest each");
+}
+
 async fn a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplicate(mut app: TestApp) {
     const RECIPIENTS: i64 = 8;
     app.seed_with(&["--questionnaire", "noko-parents"], -1, 1).await;
@@ -268,6 +293,7 @@ on_both_engines!(
     updates_are_served_while_the_command_menus_are_refused,
     a_sigterm_during_a_slow_start_takes_the_shutdown_path,
     a_sigterm_ends_a_digest_round_within_the_grace_and_the_restart_finishes_it,
+    a_digest_whose_answer_is_slow_is_waited_for_not_sent_again,
     a_round_killed_mid_way_is_taken_over_after_the_restart_without_a_duplicate,
     a_running_round_keeps_its_claims_by_renewing_them,
 );

@@ -28,6 +28,10 @@ const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// milliseconds, so the deadline cuts that sleep short and the call is retried on our schedule.
 /// Telegram answers a call in well under a second; one this slow is taken as lost and retried.
 const ATTEMPT_DEADLINE: Duration = Duration::from_secs(2);
+/// A bulk message is nobody's next screen, and repeating one whose answer was only slow would
+/// send it twice (Telegram keeps no request ids): its attempts wait for an answer this long, still
+/// cutting teloxide's 10 s sleep after a 5xx, and within the shutdown grace.
+const BULK_ATTEMPT_DEADLINE: Duration = Duration::from_secs(8);
 
 /// Telegram asks a bot to stay under about 30 messages a second overall, whichever of its
 /// processes sends them. Every attempt of a bulk message claims the next free slot of the bot's
@@ -137,7 +141,8 @@ where
                 _ = &mut stop => return Err(Unsent::Stopped),
             }
         }
-        let error = match attempt(request).await {
+        let deadline = if budget.is_some() { BULK_ATTEMPT_DEADLINE } else { ATTEMPT_DEADLINE };
+        let error = match attempt(request, deadline).await {
             Ok(output) => return Ok(output),
             Err(error) => error,
         };
@@ -171,9 +176,9 @@ where
     }
 }
 
-/// One attempt, given [`ATTEMPT_DEADLINE`] unless it uploads a document or a photo, which may take
-/// longer (teloxide's client gives every call 17 s; a 5xx on an upload still costs its 10 s sleep).
-async fn attempt<R>(request: &R) -> Result<Output<R>, RequestError>
+/// One attempt, given `deadline` unless it uploads a document or a photo, which may take longer
+/// (teloxide's client gives every call 17 s; a 5xx on an upload still costs its 10 s sleep).
+async fn attempt<R>(request: &R, deadline: Duration) -> Result<Output<R>, RequestError>
 where
     R: Request<Err = RequestError>,
 {
@@ -182,7 +187,7 @@ where
         return request.send_ref().await;
     }
     // A long poll (getUpdates) is told how long it may hold the answer back.
-    let deadline = ATTEMPT_DEADLINE + request.payload_ref().timeout_hint().unwrap_or_default();
+    let deadline = deadline + request.payload_ref().timeout_hint().unwrap_or_default();
     tokio::time::timeout(deadline, request.send_ref()).await.unwrap_or_else(|_| {
         let late = std::io::Error::new(
             std::io::ErrorKind::TimedOut,
