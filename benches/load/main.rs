@@ -726,9 +726,11 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
         for (what, count) in run.record.errors.iter().chain(&run.stand_in_faults) {
             notes.push(format!("error ×{count}: {what}"));
         }
-        let label = match run.what.split_once(" for ") {
-            Some((steady, _)) => steady,
-            None => run.what.split(':').next().unwrap_or_default(),
+        let label = match (&run.flood, run.what.split_once(" for ")) {
+            (Some(_), _) => "flood, with the flooder",
+            (None, _) if run.what.starts_with("flood") => "flood, no flooder",
+            (None, Some((steady, _))) => steady,
+            (None, None) => run.what.split(':').next().unwrap_or_default(),
         };
         let _ = writeln!(out, "- {} ({label}): {}.", run.peer.name(), notes.join("; "));
     }
