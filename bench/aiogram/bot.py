@@ -273,7 +273,12 @@ async def main() -> None:
         await bot.set_webhook(os.environ["BENCH_WEBHOOK_URL"], secret_token=secret)
         await asyncio.Event().wait()
     else:
-        await dispatcher.start_polling(bot, handle_signals=True)
+        try:
+            await dispatcher.start_polling(bot, handle_signals=True)
+        finally:
+            # aiosqlite runs the connection in a non-daemon thread: left open (the Redis variant's
+            # storage does not own it), the interpreter would wait for it forever after SIGTERM.
+            await db.close()
 
 
 if __name__ == "__main__":
