@@ -1,10 +1,18 @@
 """The aiogram 3 peer of the load benchmark (`cargo bench --bench load -- --peer aiogram`).
 
-The shipped `noko-parents` questionnaire as a minimal aiogram 3 bot: aiogram's FSM with a
-persistent SQLite storage (one row per chat, written through aiosqlite with the pragmas Anketa
-uses: WAL, synchronous=FULL, secure_delete), one question per screen with inline buttons, skip
-logic (`show_if`), a free-text question, a review screen and a submit that stores the response and
-a hash of the user id (answer once). Its buttons use Anketa's callback data format
+The shipped `noko-parents` questionnaire as a minimal aiogram 3 bot on uvloop (as aiogram's docs
+recommend for production), with aiogram's FSM in one of two persistent storages (BENCH_STORAGE):
+
+- `redis`: aiogram's own `RedisStorage` on the Redis at BENCH_REDIS_URL, the storage aiogram's
+  documentation recommends for production (keys under the prefix BENCH_REDIS_PREFIX, which the
+  benchmark deletes before and after);
+- `sqlite`: a hand-made SQLite storage, one row per chat, with the pragmas Anketa uses (WAL,
+  synchronous=NORMAL, secure_delete) and one commit per step, before the step's screen is sent (as
+  Anketa's one transaction per step).
+
+Links, participations and responses live in SQLite in both variants (the same pragmas). One
+question per screen with inline buttons, skip logic (`show_if`), a free-text question, a review
+screen and a submit that stores the response and a hash of the user id (answer once). Its buttons use Anketa's callback data format
 (`<revision>:<action>`), so the benchmark's generic respondents drive both bots alike. The
 benchmark creates its virtual environment (`requirements.txt`) and configures it through the
 environment: BENCH_API_URL, BENCH_TOKEN, BENCH_DATABASE, BENCH_CODES, BENCH_QUESTIONNAIRE and, for
@@ -21,6 +29,7 @@ import tomllib
 from typing import Any, Dict, Optional
 
 import aiosqlite
+import uvloop
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -32,7 +41,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 
 class SQLiteStorage(BaseStorage):
-    """aiogram FSM storage in one SQLite table: key → (state, data as JSON)."""
+    """aiogram FSM storage in one SQLite table: key → (state, data as JSON). It does not commit:
+    the handler commits once per step ([`commit_step`])."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
@@ -44,7 +54,6 @@ class SQLiteStorage(BaseStorage):
             "INSERT INTO fsm (key, state) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET state = excluded.state",
             (self.keys.build(key), value),
         )
-        await self.db.commit()
 
     async def get_state(self, key: StorageKey) -> Optional[str]:
         async with self.db.execute("SELECT state FROM fsm WHERE key = ?", (self.keys.build(key),)) as rows:
@@ -56,7 +65,6 @@ class SQLiteStorage(BaseStorage):
             "INSERT INTO fsm (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data",
             (self.keys.build(key), json.dumps(data, ensure_ascii=False)),
         )
-        await self.db.commit()
 
     async def get_data(self, key: StorageKey) -> Dict[str, Any]:
         async with self.db.execute("SELECT data FROM fsm WHERE key = ?", (self.keys.build(key),)) as rows:
@@ -65,6 +73,14 @@ class SQLiteStorage(BaseStorage):
 
     async def close(self) -> None:
         await self.db.close()
+
+
+async def commit_step() -> None:
+    """One commit per step, before its screen is sent (as Anketa stores a step before showing the
+    next screen): whatever the handler and the SQLite storage wrote. Nothing to commit on a step
+    of the Redis variant but the submit."""
+    if db.in_transaction:
+        await db.commit()
 
 
 class Survey(StatesGroup):
@@ -141,6 +157,7 @@ async def start(message: Message, command: CommandObject, state: FSMContext) -> 
     data = {"code": code, "rev": random.randrange(1, 1 << 40), "q": None, "answers": {}}
     await state.set_state(Survey.answering)
     await state.set_data(data)
+    await commit_step()
     text, keyboard = screen(data)
     await message.answer(text, reply_markup=keyboard)
 
@@ -161,8 +178,8 @@ async def press(query: CallbackQuery, state: FSMContext) -> None:
             "INSERT INTO responses (code, answers) VALUES (?, ?)",
             (data["code"], json.dumps(answers, ensure_ascii=False)),
         )
-        await db.commit()
         await state.clear()
+        await commit_step()
         await query.message.edit_text("Спасибо! Ваши ответы сохранены.")
         await query.answer()
         return
@@ -185,6 +202,7 @@ async def press(query: CallbackQuery, state: FSMContext) -> None:
     data["answers"] = {q["id"]: answers[q["id"]] for i, q in enumerate(QUESTIONS) if q["id"] in answers and visible(i, answers)}
     data["rev"] += 1
     await state.set_data(data)
+    await commit_step()
     text, keyboard = screen(data)
     await query.message.edit_text(text, reply_markup=keyboard)
     await query.answer()
@@ -201,13 +219,14 @@ async def typed(message: Message, state: FSMContext) -> None:
     data["q"] = next_question(current, data["answers"]) or "review"
     data["rev"] += 1
     await state.set_data(data)
+    await commit_step()
     text, keyboard = screen(data)
     await message.answer(text, reply_markup=keyboard)
 
 
 async def open_database(path: str, codes_file: str) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(path)
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=on"):
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=on"):
         await connection.execute(f"PRAGMA {pragma}")
     await connection.executescript(
         """
@@ -230,7 +249,14 @@ async def main() -> None:
     db = await open_database(os.environ["BENCH_DATABASE"], os.environ["BENCH_CODES"])
     session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["BENCH_API_URL"]))
     bot = Bot(os.environ["BENCH_TOKEN"], session=session)
-    dispatcher = Dispatcher(storage=SQLiteStorage(db))
+    if os.environ.get("BENCH_STORAGE", "sqlite") == "redis":
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        keys = DefaultKeyBuilder(prefix=os.environ["BENCH_REDIS_PREFIX"], with_destiny=True)
+        storage = RedisStorage.from_url(os.environ["BENCH_REDIS_URL"], key_builder=keys)
+    else:
+        storage = SQLiteStorage(db)
+    dispatcher = Dispatcher(storage=storage)
     dispatcher.include_router(router)
     if "BENCH_WEBHOOK_URL" in os.environ:
         from aiohttp import web
@@ -247,8 +273,13 @@ async def main() -> None:
         await bot.set_webhook(os.environ["BENCH_WEBHOOK_URL"], secret_token=secret)
         await asyncio.Event().wait()
     else:
-        await dispatcher.start_polling(bot, handle_signals=True)
+        try:
+            await dispatcher.start_polling(bot, handle_signals=True)
+        finally:
+            # aiosqlite runs the connection in a non-daemon thread: left open (the Redis variant's
+            # storage does not own it), the interpreter would wait for it forever after SIGTERM.
+            await db.close()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    uvloop.run(main())

@@ -32,16 +32,52 @@ pub const CAMPAIGN: &str = "НОКО load benchmark";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peer {
     Anketa,
-    Aiogram,
+    /// aiogram 3 with its own `RedisStorage`, as its documentation recommends for production.
+    AiogramRedis,
+    /// aiogram 3 with a hand-made SQLite storage (Anketa's pragmas, one commit per step).
+    AiogramSqlite,
 }
 
 impl Peer {
     pub fn name(self) -> &'static str {
         match self {
             Peer::Anketa => "Anketa",
-            Peer::Aiogram => "aiogram 3",
+            Peer::AiogramRedis => "aiogram 3 + Redis",
+            Peer::AiogramSqlite => "aiogram 3 + SQLite",
         }
     }
+
+    /// For file names.
+    pub fn key(self) -> &'static str {
+        match self {
+            Peer::Anketa => "anketa",
+            Peer::AiogramRedis => "aiogram-redis",
+            Peer::AiogramSqlite => "aiogram-sqlite",
+        }
+    }
+}
+
+/// The Redis the aiogram peer's `RedisStorage` uses, and the prefix of every key it writes.
+pub const REDIS_URL: &str = "redis://127.0.0.1:6379/0";
+pub const REDIS_PREFIX: &str = "anketa-load-bench";
+
+/// Deletes every key the aiogram peer wrote to Redis (before a run, so that it starts empty like
+/// the others, and after it, so that nothing is left behind); returns how many there were.
+pub async fn flush_redis() -> anyhow::Result<u64> {
+    const DELETE: &str = "local k = redis.call('keys', ARGV[1]) for i = 1, #k, 5000 do redis.call('del', unpack(k, i, math.min(i + 4999, #k))) end return #k";
+    let output = Command::new("redis-cli")
+        .args(["-u", REDIS_URL, "EVAL", DELETE, "0", &format!("{REDIS_PREFIX}:*")])
+        .output()
+        .await
+        .context("redis-cli")?;
+    ensure!(output.status.success(), "redis-cli failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().parse().context("redis-cli EVAL answers a count")
+}
+
+/// The pid of the redis-server the Redis variant uses, to count its CPU as the variant's cost.
+pub fn redis_server_pid() -> Option<u32> {
+    let output = std::process::Command::new("pidof").arg("redis-server").output().ok()?;
+    String::from_utf8_lossy(&output.stdout).split_whitespace().next()?.parse().ok()
 }
 
 /// How the bot gets its updates.
@@ -73,6 +109,17 @@ pub struct Seed {
 pub async fn seed(dir: &Path) -> anyhow::Result<Seed> {
     let template = dir.join("template.db");
     let db = Db::connect(&format!("sqlite://{}", template.display())).await?;
+    let codes = populate(&db).await?;
+    // Every run copies the template's main file alone: the log must be in it first.
+    if let Db::Sqlite(pool, _) = &db {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+    }
+    db.close().await;
+    Ok(Seed { dir: dir.to_path_buf(), template, classes: codes.len(), codes })
+}
+
+/// The roster, the campaign and the class links in `db`; returns the links' codes.
+pub async fn populate(db: &Db) -> anyhow::Result<Vec<String>> {
     let mut csv = String::from("municipality;school;class;students;timezone\n");
     let mut rng = StdRng::seed_from_u64(1);
     let mut school = 0;
@@ -94,7 +141,7 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seed> {
     db.import_roster(&roster::parse(csv.as_bytes())?, chrono_tz::Europe::Moscow).await?;
     let starts_on = Utc::now().date_naive() - Days::new(1);
     let campaign_id = app::campaigns::create_campaign(
-        &db,
+        db,
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires"),
         CampaignRequest {
             name: CAMPAIGN,
@@ -111,14 +158,9 @@ pub async fn seed(dir: &Path) -> anyhow::Result<Seed> {
             rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(12).map(char::from).collect()
         })
         .await?;
-    // Every run copies the template's main file alone: the log must be in it first.
-    if let Db::Sqlite(pool, _) = &db {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
-    }
-    db.close().await;
     let codes: Vec<String> = links.into_iter().map(|l| l.code).collect();
     ensure!(!codes.is_empty(), "no class links");
-    Ok(Seed { dir: dir.to_path_buf(), template, classes: codes.len(), codes })
+    Ok(codes)
 }
 
 impl Seed {
@@ -199,14 +241,21 @@ pub async fn start(
     run: &str,
     stand_in: &StandIn,
     webhook: Option<&Webhook>,
+    flood_control: bool,
 ) -> anyhow::Result<Bot> {
     let log = seed.dir.join(format!("{run}.log"));
     let (command, db_file) = match peer {
         Peer::Anketa => {
             let db_file = seed.copy(run)?;
-            (anketa_command(&db_file, stand_in, webhook), db_file)
+            let mut command = anketa_command(&sqlite_url(&db_file), stand_in, webhook);
+            if !flood_control {
+                // Simulated respondents think 0.1–0.9 s a step, faster than people: flood
+                // control, made for people, would drop their steps.
+                command.env("ANKETA_FLOOD_BURST", "1000000");
+            }
+            (command, db_file)
         }
-        Peer::Aiogram => {
+        Peer::AiogramRedis | Peer::AiogramSqlite => {
             let python = aiogram_python().await?;
             let db_file = seed.dir.join(format!("{run}.db"));
             let _ = std::fs::remove_file(&db_file);
@@ -219,6 +268,9 @@ pub async fn start(
                 .env("BENCH_TOKEN", stand_in::TOKEN)
                 .env("BENCH_DATABASE", &db_file)
                 .env("BENCH_CODES", &codes)
+                .env("BENCH_STORAGE", if peer == Peer::AiogramRedis { "redis" } else { "sqlite" })
+                .env("BENCH_REDIS_URL", REDIS_URL)
+                .env("BENCH_REDIS_PREFIX", REDIS_PREFIX)
                 .env(
                     "BENCH_QUESTIONNAIRE",
                     Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires/noko-parents.toml"),
@@ -235,19 +287,20 @@ pub async fn start(
     launch(command, log, db_file, stand_in, webhook).await
 }
 
-/// `anketa run` on `db_file`, its Bot API at `stand_in`.
-fn anketa_command(db_file: &Path, stand_in: &StandIn, webhook: Option<&Webhook>) -> Command {
+pub fn sqlite_url(db_file: &Path) -> String {
+    format!("sqlite://{}", db_file.display())
+}
+
+/// `anketa run` on the database at `url`, its Bot API at `stand_in`, flood control as shipped.
+pub fn anketa_command(url: &str, stand_in: &StandIn, webhook: Option<&Webhook>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_anketa"));
     command
         .arg("run")
-        .env("ANKETA_DATABASE_URL", format!("sqlite://{}", db_file.display()))
+        .env("ANKETA_DATABASE_URL", url)
         .env("ANKETA_IDENTITY_KEY", IDENTITY_KEY)
         .env("ANKETA_BOT_USERNAME", stand_in::BOT_USERNAME)
         .env("TELOXIDE_TOKEN", stand_in::TOKEN)
-        .env("TELOXIDE_API_URL", format!("{}/", stand_in.url()))
-        // Simulated respondents think 0.1–0.9 s a step, faster than people: flood control, made
-        // for people, would drop their steps.
-        .env("ANKETA_FLOOD_BURST", "1000000");
+        .env("TELOXIDE_API_URL", format!("{}/", stand_in.url()));
     if let Some(webhook) = webhook {
         command
             .env("ANKETA_TELEGRAM_MODE", "webhook")
@@ -258,7 +311,7 @@ fn anketa_command(db_file: &Path, stand_in: &StandIn, webhook: Option<&Webhook>)
     command
 }
 
-async fn launch(
+pub async fn launch(
     mut command: Command,
     log: PathBuf,
     db_file: PathBuf,
@@ -328,8 +381,17 @@ impl Bot {
         self.child.start_kill()?;
         self.child.wait().await?;
         stand_in.expect_restart();
-        let bot = launch(anketa_command(&self.db_file, stand_in, None), self.log, self.db_file, stand_in, None).await?;
+        let mut command = anketa_command(&sqlite_url(&self.db_file), stand_in, None);
+        command.env("ANKETA_FLOOD_BURST", "1000000");
+        let bot = launch(command, self.log, self.db_file, stand_in, None).await?;
         Ok((bot, killed.elapsed()))
+    }
+
+    /// `kill -9`, and waits for the process to be gone.
+    pub async fn kill(mut self) -> anyhow::Result<()> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
     }
 
     /// SIGTERM, then up to 20 s to finish; killed if it does not.

@@ -44,15 +44,17 @@ pub struct CrashRun {
 impl CrashRun {
     /// Nothing lost, nothing twice, and nobody had to tap again.
     pub fn holds(&self) -> bool {
-        let finished = self.record.completed as i64;
+        let stored = Stored {
+            responses: self.responses,
+            participations: self.participations,
+            drafts: self.drafts,
+            matching: self.matching,
+            unmatched: self.unmatched,
+        };
         self.record.errors.is_empty()
             && self.record.retaps == 0
             && self.record.completed == self.respondents
-            && self.responses == finished
-            && self.participations == finished
-            && self.drafts == 0
-            && self.unmatched == 0
-            && self.matching == self.record.completed
+            && stored.holds(&self.record)
     }
 
     pub fn report(&self) -> String {
@@ -92,44 +94,33 @@ impl CrashRun {
     }
 }
 
-/// Runs the scenario on a fresh copy of the seeded database, polling.
-pub async fn run(
-    seed: &Seed,
-    stand_in: &StandIn,
-    world: &Arc<World>,
-    respondents: usize,
-    kills: usize,
-) -> anyhow::Result<CrashRun> {
-    stand_in.reset(Transport::Polling);
-    eprintln!("== Anketa (polling), crash: {respondents} respondents, {kills} kills");
-    let mut bot = bots::start(Peer::Anketa, seed, "anketa-crash", stand_in, None).await?;
-    let record = Arc::new(Mutex::new(Record::default()));
-    let started = Instant::now();
-    let answering =
-        tokio::spawn(respondent::through_crashes(world.clone(), respondents, Duration::from_secs(5), record.clone()));
-    let mut rng = StdRng::seed_from_u64(world.seed);
-    let mut restarts = Vec::new();
-    for _ in 0..kills {
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(KILL_EVERY_MS))).await;
-        if answering.is_finished() {
-            break;
-        }
-        let (restarted, took) = bot.crash_and_restart(stand_in).await?;
-        bot = restarted;
-        restarts.push(took);
-        let record = record.lock().expect("record");
-        eprintln!("  killed and restarted in {} ms; {} finished so far", took.as_millis(), record.completed);
-    }
-    answering.await?;
-    let took = started.elapsed();
-    let redelivered = stand_in.shared().faults.redelivered.swap(0, std::sync::atomic::Ordering::Relaxed);
-    let db_file = bot.db_file.clone();
-    bot.stop().await?;
-    let record = std::mem::take(&mut *record.lock().expect("record"));
+/// What the database holds after a run under crashes, against what the respondents gave.
+pub struct Stored {
+    pub responses: i64,
+    pub participations: i64,
+    pub drafts: i64,
+    /// Responses whose answers are exactly those of a respondent that finished (matched one to
+    /// one), and those that match nobody.
+    pub matching: usize,
+    pub unmatched: usize,
+}
 
-    let db = Db::connect(&format!("sqlite://{}", db_file.display())).await?;
-    // The campaign's end: every answer still sealed in the ballot box is released, so that the
-    // responses can be matched against what each respondent gave.
+impl Stored {
+    /// Every finished respondent's answers stored exactly once, nothing else, no draft left.
+    pub fn holds(&self, record: &Record) -> bool {
+        let finished = record.completed as i64;
+        self.responses == finished
+            && self.participations == finished
+            && self.drafts == 0
+            && self.unmatched == 0
+            && self.matching == record.completed
+    }
+}
+
+/// Counts what `db` holds and matches its responses with the answers each finished respondent
+/// gave. Ends the campaign's ballot box first: every sealed answer is released, so that the
+/// responses can be matched.
+pub async fn check(db: &Db, record: &Record) -> anyhow::Result<Stored> {
     for school in db.sealed_schools().await? {
         db.settle_school(school.campaign_id, school.school_id, 5, chrono::Utc::now().date_naive(), true).await?;
     }
@@ -138,7 +129,7 @@ pub async fn run(
         async move {
             match &db {
                 Db::Sqlite(pool, _) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.context(sql),
-                Db::Postgres(_) => unreachable!("the benchmark runs on SQLite"),
+                Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.context(sql),
             }
         }
     };
@@ -168,6 +159,46 @@ pub async fn run(
         Ok(())
     })
     .await?;
+    Ok(Stored { responses, participations, drafts, matching, unmatched })
+}
+
+/// Runs the scenario on a fresh copy of the seeded database, polling.
+pub async fn run(
+    seed: &Seed,
+    stand_in: &StandIn,
+    world: &Arc<World>,
+    respondents: usize,
+    kills: usize,
+) -> anyhow::Result<CrashRun> {
+    stand_in.reset(Transport::Polling);
+    eprintln!("== Anketa (polling), crash: {respondents} respondents, {kills} kills");
+    let mut bot = bots::start(Peer::Anketa, seed, "anketa-crash", stand_in, None, false).await?;
+    let record = Arc::new(Mutex::new(Record::default()));
+    let started = Instant::now();
+    let answering =
+        tokio::spawn(respondent::through_crashes(world.clone(), respondents, Duration::from_secs(5), record.clone()));
+    let mut rng = StdRng::seed_from_u64(world.seed);
+    let mut restarts = Vec::new();
+    for _ in 0..kills {
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(KILL_EVERY_MS))).await;
+        if answering.is_finished() {
+            break;
+        }
+        let (restarted, took) = bot.crash_and_restart(stand_in).await?;
+        bot = restarted;
+        restarts.push(took);
+        let record = record.lock().expect("record");
+        eprintln!("  killed and restarted in {} ms; {} finished so far", took.as_millis(), record.completed);
+    }
+    answering.await?;
+    let took = started.elapsed();
+    let redelivered = stand_in.shared().faults.redelivered.swap(0, std::sync::atomic::Ordering::Relaxed);
+    let db_file = bot.db_file.clone();
+    bot.stop().await?;
+    let record = std::mem::take(&mut *record.lock().expect("record"));
+
+    let db = Db::connect(&format!("sqlite://{}", db_file.display())).await?;
+    let Stored { responses, participations, drafts, matching, unmatched } = check(&db, &record).await?;
     db.close().await;
     Ok(CrashRun {
         respondents,

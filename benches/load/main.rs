@@ -2,7 +2,7 @@
 //! fast Bot API stand-in in this process, driven by thousands of virtual respondents answering the
 //! shipped `noko-parents` questionnaire, in polling or webhook mode; beside it, the same number of
 //! bare SQLite draft updates (the ceiling) and the same questionnaire as a minimal aiogram 3 bot
-//! (the peer, `bench/aiogram/`).
+//! (the peer, `bench/aiogram/`: with aiogram's `RedisStorage`, and with a SQLite storage).
 //!
 //! ```sh
 //! cargo bench --bench load                                   # every scenario, Anketa only
@@ -10,17 +10,21 @@
 //! cargo bench --bench load -- --scenario steady --rate 1000,500 --seconds 30
 //! cargo bench --bench load -- --scenario drafts --drafts 100000
 //! cargo bench --bench load -- --scenario crash --kills 20      # kill -9 under 1,000 respondents
-//! cargo bench --bench load -- --peer both --write            # with aiogram; writes BENCHMARKS.md
+//! cargo bench --bench load -- --scenario flood --seconds 30    # a flooder beside 1,000 people
+//! cargo bench --bench load -- --scenario soak --minutes 20     # chaos over webhook replicas
+//! cargo bench --bench load -- --peer both --write            # with both aiogram variants
 //! ```
 //!
 //! This file owns the options, the order of the runs and the report; `stand_in` the Bot API,
 //! `respondent` the virtual people and load shapes, `bots` the processes under test, `ceiling`
-//! the SQLite reference, `crash` the `kill -9` scenario and what it must leave behind.
+//! the SQLite reference, `crash` the `kill -9` scenario and what it must leave behind, `soak`
+//! the chaos soak over webhook replicas on PostgreSQL.
 
 mod bots;
 mod ceiling;
 mod crash;
 mod respondent;
+mod soak;
 mod stand_in;
 
 use std::collections::BTreeMap;
@@ -40,11 +44,19 @@ enum Scenario {
     /// Steps per second.
     Steady(u32),
     Drafts,
+    /// People reading each screen, with or without a flooder beside them.
+    Flood {
+        flooder: bool,
+    },
 }
 
+/// The scenarios in the order they run; `all` is the first four (flood and soak are asked for by
+/// name).
+const SCENARIOS: [&str; 6] = ["burst", "steady", "drafts", "crash", "flood", "soak"];
+
 struct Args {
-    /// burst, steady, drafts, crash, in this order.
-    scenarios: [bool; 4],
+    /// [`SCENARIOS`]: which run.
+    scenarios: [bool; 6],
     peers: Vec<Peer>,
     mode: Mode,
     respondents: usize,
@@ -55,6 +67,17 @@ struct Args {
     concurrency: usize,
     crash_respondents: usize,
     kills: usize,
+    /// Flood: the respondents, their steps per second together, and the flooder's messages per
+    /// second.
+    flood_respondents: usize,
+    flood_steps: u32,
+    flood_rate: f64,
+    /// Flood: how many pairs (without, with the flooder) run alternately.
+    repeat: usize,
+    /// Soak: its length, replicas and steps per second.
+    minutes: f64,
+    replicas: usize,
+    soak_steps: f64,
     seed: u64,
     write: bool,
     keep: bool,
@@ -73,12 +96,19 @@ impl Args {
         if self.scenarios[2] {
             runs.push(Scenario::Drafts);
         }
+        if self.scenarios[4] {
+            // Back to back, the quiet run first, in the same conditions, `--repeat` times.
+            for _ in 0..self.repeat {
+                runs.push(Scenario::Flood { flooder: false });
+                runs.push(Scenario::Flood { flooder: true });
+            }
+        }
         runs
     }
 
     fn parse() -> anyhow::Result<Args> {
         let mut args = Args {
-            scenarios: [true; 4],
+            scenarios: [true, true, true, true, false, false],
             peers: vec![Peer::Anketa],
             mode: Mode::Polling,
             respondents: 2_000,
@@ -89,6 +119,13 @@ impl Args {
             concurrency: 500,
             crash_respondents: 1_000,
             kills: 20,
+            flood_respondents: 1_000,
+            flood_steps: 500,
+            flood_rate: 200.0,
+            repeat: 1,
+            minutes: 20.0,
+            replicas: 3,
+            soak_steps: 200.0,
             seed: 6,
             write: false,
             keep: false,
@@ -102,21 +139,26 @@ impl Args {
             let mut value = || inline.clone().or_else(|| given.next()).with_context(|| format!("{name} needs a value"));
             match name.as_str() {
                 "--scenario" => {
-                    args.scenarios = match value()?.as_str() {
-                        "burst" => [true, false, false, false],
-                        "steady" => [false, true, false, false],
-                        "drafts" => [false, false, true, false],
-                        "crash" => [false, false, false, true],
-                        "all" => [true; 4],
-                        other => bail!("--scenario takes burst, steady, drafts, crash or all (got {other:?})"),
+                    let name = value()?;
+                    args.scenarios = match SCENARIOS.iter().position(|s| *s == name) {
+                        Some(chosen) => std::array::from_fn(|i| i == chosen),
+                        None if name == "all" => [true, true, true, true, false, false],
+                        None => bail!(
+                            "--scenario takes burst, steady, drafts, crash, flood, soak or all (the first four; got {name:?})"
+                        ),
                     }
                 }
                 "--peer" => {
+                    let (redis, sqlite) = (Peer::AiogramRedis, Peer::AiogramSqlite);
                     args.peers = match value()?.as_str() {
                         "anketa" => vec![Peer::Anketa],
-                        "aiogram" => vec![Peer::Aiogram],
-                        "both" => vec![Peer::Anketa, Peer::Aiogram],
-                        other => bail!("--peer takes anketa, aiogram or both (got {other:?})"),
+                        "aiogram" => vec![redis, sqlite],
+                        "aiogram-redis" => vec![redis],
+                        "aiogram-sqlite" => vec![sqlite],
+                        "both" => vec![Peer::Anketa, redis, sqlite],
+                        other => bail!(
+                            "--peer takes anketa, aiogram (both variants), aiogram-redis, aiogram-sqlite or both (Anketa and both variants; got {other:?})"
+                        ),
                     }
                 }
                 "--mode" => {
@@ -142,6 +184,19 @@ impl Args {
                     args.crash_respondents = value()?.parse().context("--crash-respondents takes a number")?
                 }
                 "--kills" => args.kills = value()?.parse().context("--kills takes a number")?,
+                "--flood-respondents" => {
+                    args.flood_respondents = value()?.parse().context("--flood-respondents takes a number")?
+                }
+                "--flood-steps" => {
+                    args.flood_steps = value()?.parse().context("--flood-steps takes steps per second")?
+                }
+                "--flood-rate" => {
+                    args.flood_rate = value()?.parse().context("--flood-rate takes messages per second")?
+                }
+                "--repeat" => args.repeat = value()?.parse().context("--repeat takes a number")?,
+                "--minutes" => args.minutes = value()?.parse().context("--minutes takes a number")?,
+                "--replicas" => args.replicas = value()?.parse().context("--replicas takes a number")?,
+                "--soak-steps" => args.soak_steps = value()?.parse().context("--soak-steps takes steps per second")?,
                 "--seed" => args.seed = value()?.parse().context("--seed takes a number")?,
                 "--write" => args.write = true,
                 "--keep" => args.keep = true,
@@ -155,15 +210,36 @@ impl Args {
     /// The options that reproduce this run.
     fn command(&self) -> String {
         let mut command = "cargo bench --bench load --".to_string();
-        let names = ["burst", "steady", "drafts", "crash"];
-        let chosen: Vec<&str> = names.iter().zip(self.scenarios).filter(|(_, on)| *on).map(|(n, _)| *n).collect();
+        let chosen: Vec<&str> = SCENARIOS.iter().zip(self.scenarios).filter(|(_, on)| *on).map(|(n, _)| *n).collect();
         if chosen.len() == 1 {
             let _ = write!(command, " --scenario {}", chosen[0]);
         }
-        if self.peers.len() == 2 {
-            command.push_str(" --peer both");
-        } else if self.peers[0] == Peer::Aiogram {
-            command.push_str(" --peer aiogram");
+        match chosen.as_slice() {
+            ["flood"] => {
+                let _ = write!(
+                    command,
+                    " --flood-respondents {} --flood-steps {} --flood-rate {} --seconds {} --repeat {}",
+                    self.flood_respondents, self.flood_steps, self.flood_rate, self.seconds, self.repeat
+                );
+                return command;
+            }
+            ["soak"] => {
+                let _ = write!(
+                    command,
+                    " --minutes {} --replicas {} --soak-steps {}",
+                    self.minutes, self.replicas, self.soak_steps
+                );
+                return command;
+            }
+            _ => {}
+        }
+        match self.peers.as_slice() {
+            [Peer::Anketa] => {}
+            [Peer::Anketa, ..] => command.push_str(" --peer both"),
+            [peer] => {
+                let _ = write!(command, " --peer {}", peer.key());
+            }
+            _ => command.push_str(" --peer aiogram"),
         }
         let _ = write!(
             command,
@@ -194,13 +270,19 @@ struct Run {
     /// its window.
     sustained: f64,
     record: Record,
+    /// The bot process's CPU, and for the Redis variant redis-server's besides.
     bot_cpu: Duration,
+    storage_cpu: Option<Duration>,
     generator_cpu: Duration,
     peak_rss: u64,
     end_rss: u64,
     /// Unfinished surveys in the bot's database at the end.
     open_drafts: Option<i64>,
     stand_in_faults: BTreeMap<String, u64>,
+    /// Calls the stand-in answered 429 under Telegram's rate limits (not errors: the bot waits).
+    rate_limited: u64,
+    /// The flood scenario's flooder: what it sent and got back.
+    flood: Option<respondent::Flood>,
 }
 
 impl Run {
@@ -210,6 +292,15 @@ impl Run {
 
     fn percentile(&self, p: f64) -> Duration {
         percentile(&self.latencies, p)
+    }
+
+    /// What the bot cost the machine: its own CPU and its storage server's.
+    fn cpu(&self) -> Duration {
+        self.bot_cpu + self.storage_cpu.unwrap_or_default()
+    }
+
+    fn cpu_per_step(&self) -> f64 {
+        self.cpu().as_secs_f64() * 1e6 / self.steps().max(1) as f64
     }
 
     fn errors(&self) -> u64 {
@@ -234,9 +325,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let mut ceiling = None;
     for scenario in args.scenarios() {
         for &peer in &args.peers {
-            if scenario == Scenario::Drafts && peer == Peer::Aiogram {
-                // The open-drafts figures (RSS, draft count) are Anketa's targets; the peer runs the
-                // scenarios whose throughput and latency are compared.
+            if matches!(scenario, Scenario::Drafts | Scenario::Flood { .. }) && peer != Peer::Anketa {
+                // The open-drafts figures (RSS, draft count) and flood control are Anketa's
+                // targets; the peer runs the scenarios whose throughput and latency are compared.
                 continue;
             }
             let run = run_scenario(&args, scenario, peer, &seed, &stand_in, &world).await?;
@@ -254,14 +345,37 @@ async fn run(args: Args) -> anyhow::Result<()> {
         true => Some(crash::run(&seed, &stand_in, &world, args.crash_respondents, args.kills).await?),
         false => None,
     };
+    let soaked = match args.scenarios[5] {
+        true => Some(
+            soak::run(
+                &stand_in,
+                work.path().to_path_buf(),
+                Duration::from_secs_f64(args.minutes * 60.0),
+                args.replicas,
+                args.soak_steps,
+                args.flood_rate,
+                args.seed,
+            )
+            .await?,
+        ),
+        false => None,
+    };
     let mut report = report(&args, &machine, &seed, &runs, ceiling.as_ref());
     if let Some(crashed) = &crashed {
         report.push_str(&crashed.report());
     }
+    if let Some(soaked) = &soaked {
+        report.push_str(&soaked.report());
+    }
     println!("{report}");
     if args.write {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("BENCHMARKS.md");
-        write_section(&path, &report)?;
+        let (key, heading) = match args.scenarios {
+            [false, false, false, false, true, false] => ("load-flood", "Load: one person flooding the bot"),
+            [false, false, false, false, false, true] => ("load-soak", "Load: the chaos soak"),
+            _ => ("load", "Load: the real bot over HTTP"),
+        };
+        write_section(&path, key, heading, &report)?;
         eprintln!("figures written to {}", path.display());
     }
     if args.keep {
@@ -269,6 +383,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     if crashed.is_some_and(|c| !c.holds()) {
         bail!("the crash scenario lost or doubled something, or a respondent had to tap again (see above)");
+    }
+    if soaked.is_some_and(|s| !s.holds()) {
+        bail!("the soak lost, doubled or left something, or a digest went out twice (see above)");
     }
     Ok(())
 }
@@ -288,7 +405,7 @@ async fn run_scenario(
     stand_in.reset(match &webhook {
         None => Transport::Polling,
         Some(w) => Transport::Webhook {
-            url: w.url.clone(),
+            urls: vec![w.url.clone()],
             secret: w.secret.clone(),
             client: reqwest::Client::builder().pool_max_idle_per_host(1024).build()?,
         },
@@ -305,12 +422,36 @@ async fn run_scenario(
             thousands(args.drafts),
             args.concurrency
         ),
+        Scenario::Flood { flooder } => format!(
+            "flood: {} respondents reading each screen, {} steps/s together, for {} s, Telegram's rate limits on, {}",
+            thousands(args.flood_respondents),
+            thousands(args.flood_steps as usize),
+            args.seconds,
+            match flooder {
+                true => format!("one person sending {} messages/s beside them", args.flood_rate),
+                false => "no flooder".to_string(),
+            }
+        ),
     };
+    if let Scenario::Flood { .. } = scenario {
+        stand_in.limit_rates(true);
+    }
     eprintln!("== {} ({}), {what}", peer.name(), args.mode.key());
-    let run_name = format!("{}-{:?}", peer.name().split(' ').next().unwrap_or("bot"), scenario)
+    let run_name = format!("{}-{:?}", peer.key(), scenario)
         .to_lowercase()
         .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "");
-    let bot = bots::start(peer, seed, &run_name, stand_in, webhook.as_ref()).await?;
+    // The Redis variant's storage runs in redis-server: its CPU is that variant's cost too.
+    let redis = match peer {
+        Peer::AiogramRedis => {
+            bots::flush_redis().await?;
+            Some(format!("/proc/{}/stat", bots::redis_server_pid().context("redis-server is not running")?))
+        }
+        _ => None,
+    };
+    // Flood control stays as shipped where it is under test; elsewhere respondents that read a
+    // screen for 0.1–0.9 s, faster than people, would be held back by it.
+    let flood_control = matches!(scenario, Scenario::Flood { .. });
+    let bot = bots::start(peer, seed, &run_name, stand_in, webhook.as_ref(), flood_control).await?;
     let startup = stand_in.ready_at().context("ready")? - bot.spawned;
     let record = Arc::new(Mutex::new(Record::default()));
     let progress = {
@@ -330,6 +471,7 @@ async fn run_scenario(
     };
     let self_stat = format!("/proc/{}/stat", std::process::id());
     let (bot_cpu, generator_cpu) = (bot.cpu(), bots::cpu_of(&self_stat));
+    let redis_cpu = redis.as_deref().map(bots::cpu_of);
     let started = Instant::now();
     match scenario {
         Scenario::Burst => respondent::burst(world.clone(), args.respondents, args.ramp, record.clone()).await,
@@ -337,13 +479,38 @@ async fn run_scenario(
             respondent::steady(world.clone(), f64::from(rate), Duration::from_secs(args.seconds), record.clone()).await
         }
         Scenario::Drafts => respondent::drafts(world.clone(), args.drafts, args.concurrency, record.clone()).await,
+        Scenario::Flood { .. } => {}
     }
+    let flood = match scenario {
+        Scenario::Flood { flooder } => {
+            let length = Duration::from_secs(args.seconds);
+            let people = respondent::population(
+                world.clone(),
+                args.flood_respondents,
+                f64::from(args.flood_steps),
+                length,
+                record.clone(),
+            );
+            match flooder {
+                true => Some(tokio::join!(people, respondent::flooder(world.clone(), args.flood_rate, length)).1),
+                false => {
+                    people.await;
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let took = started.elapsed();
     let (bot_cpu, generator_cpu) = (bot.cpu() - bot_cpu, bots::cpu_of(&self_stat) - generator_cpu);
+    let storage_cpu = redis.as_deref().zip(redis_cpu).map(|(stat, before)| bots::cpu_of(stat) - before);
     let (peak_rss, end_rss) = bot.memory();
     progress.abort();
     let db_file = bot.db_file.clone();
     bot.stop().await?;
+    if redis.is_some() {
+        bots::flush_redis().await?;
+    }
     let open_drafts = match scenario {
         Scenario::Drafts => Some(count_drafts(peer, &db_file).await?),
         _ => None,
@@ -354,7 +521,7 @@ async fn run_scenario(
     let sustained = match scenario {
         // The rate the bot kept up during the paced window (steps still in flight after it are
         // not counted).
-        Scenario::Steady(_) => {
+        Scenario::Steady(_) | Scenario::Flood { .. } => {
             let end = started + Duration::from_secs(args.seconds);
             stamps.iter().filter(|&&at| at <= end).count() as f64 / args.seconds.max(1) as f64
         }
@@ -374,6 +541,7 @@ async fn run_scenario(
         })
         .collect();
     let faults = &stand_in.shared().faults;
+    let rate_limited = faults.rate_limited.swap(0, std::sync::atomic::Ordering::Relaxed);
     let mut stand_in_faults = BTreeMap::new();
     for (method, count) in faults.unknown_methods.lock().expect("faults").drain() {
         stand_in_faults.insert(format!("unknown Bot API method {method}"), count);
@@ -382,6 +550,7 @@ async fn run_scenario(
         ("requests the stand-in could not read", &faults.bad_requests),
         ("webhook deliveries refused or failed", &faults.webhook_failures),
         ("updates handed over again (not confirmed by the next getUpdates offset)", &faults.redelivered),
+        ("calls refused by injected faults", &faults.injected),
     ] {
         let count = counter.swap(0, std::sync::atomic::Ordering::Relaxed);
         if count > 0 {
@@ -398,11 +567,14 @@ async fn run_scenario(
         sustained,
         record,
         bot_cpu,
+        storage_cpu,
         generator_cpu,
         peak_rss,
         end_rss,
         open_drafts,
         stand_in_faults,
+        rate_limited,
+        flood,
     })
 }
 
@@ -431,7 +603,7 @@ async fn count_drafts(peer: Peer, file: &Path) -> anyhow::Result<i64> {
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", file.display())).await?;
     let query = match peer {
         Peer::Anketa => "SELECT COUNT(*) FROM drafts",
-        Peer::Aiogram => "SELECT COUNT(*) FROM fsm WHERE state IS NOT NULL",
+        Peer::AiogramRedis | Peer::AiogramSqlite => "SELECT COUNT(*) FROM fsm WHERE state IS NOT NULL",
     };
     let count = sqlx::query_scalar(query).fetch_one(&pool).await?;
     pool.close().await;
@@ -449,7 +621,7 @@ fn describe(run: &Run) -> String {
         millis(run.percentile(95.0)),
         millis(run.percentile(99.0)),
         run.errors(),
-        run.bot_cpu.as_secs_f64(),
+        run.cpu().as_secs_f64(),
         mb(run.peak_rss),
         millis(run.startup),
     )
@@ -461,6 +633,11 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
     let _ = writeln!(out, "- machine: {} CPUs (`nproc`), {}; {}", machine.cpus, machine.cpu_model, machine.memory);
     let _ =
         writeln!(out, "- load average (1 min) at the start and the end: {}, {}", machine.load_at_start, load_average());
+    if runs.is_empty() {
+        // The crash and the soak describe their own database and transport.
+        let _ = writeln!(out);
+        return out;
+    }
     let _ = writeln!(
         out,
         "- database: SQLite, a fresh copy per run of a seeded region ({} classes, one campaign with `noko-parents`, one link per class); transport: {}",
@@ -468,12 +645,9 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
         args.mode.key()
     );
     let _ = writeln!(out);
-    if runs.is_empty() {
-        return out;
-    }
     let _ = writeln!(
         out,
-        "| scenario | bot | start-up | steps | steps/s | completed/s | step p50 · p95 · p99 | errors | bot CPU | peak RSS |"
+        "| scenario | bot | start-up | steps | steps/s | completed/s | step p50 · p95 · p99 | errors | bot CPU (with its storage server) | peak RSS |"
     );
     let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for run in runs {
@@ -492,10 +666,12 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
             millis(run.percentile(95.0)),
             millis(run.percentile(99.0)),
             run.errors(),
-            run.bot_cpu.as_secs_f64(),
-            match run.steps() {
-                0 => "no step".to_string(),
-                steps => format!("{:.0} µs/step", run.bot_cpu.as_secs_f64() * 1e6 / steps as f64),
+            run.cpu().as_secs_f64(),
+            match (run.steps(), run.storage_cpu) {
+                (0, _) => "no step".to_string(),
+                (_, None) => format!("{:.0} µs/step", run.cpu_per_step()),
+                (_, Some(redis)) =>
+                    format!("{:.0} µs/step, redis-server {:.1} s of it", run.cpu_per_step(), redis.as_secs_f64()),
             },
             mb(run.peak_rss),
         );
@@ -531,12 +707,30 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
                 mb(run.end_rss)
             ));
         }
+        if run.rate_limited > 0 {
+            notes.push(format!(
+                "{} calls answered 429 by Telegram's rate limits (carried out when retried)",
+                thousands(run.rate_limited as usize)
+            ));
+        }
+        if let Some(flood) = &run.flood {
+            notes.push(format!(
+                "the flooder sent {} messages and got {} back ({:.2} a second; {:.2} a second after the first 10 s; {} in its busiest second)",
+                thousands(flood.sent as usize),
+                flood.received(),
+                flood.received() as f64 / flood.per_second.len() as f64,
+                flood.rate_after(10),
+                flood.busiest_second()
+            ));
+        }
         for (what, count) in run.record.errors.iter().chain(&run.stand_in_faults) {
             notes.push(format!("error ×{count}: {what}"));
         }
-        let label = match run.what.split_once(" for ") {
-            Some((steady, _)) => steady,
-            None => run.what.split(':').next().unwrap_or_default(),
+        let label = match (&run.flood, run.what.split_once(" for ")) {
+            (Some(_), _) => "flood, with the flooder",
+            (None, _) if run.what.starts_with("flood") => "flood, no flooder",
+            (None, Some((steady, _))) => steady,
+            (None, None) => run.what.split(':').next().unwrap_or_default(),
         };
         let _ = writeln!(out, "- {} ({label}): {}.", run.peer.name(), notes.join("; "));
     }
@@ -552,40 +746,61 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
             100.0 * anketa.sustained / ceiling.per_second()
         );
     }
-    if let (Some(anketa), Some(aiogram)) = (burst(Peer::Anketa), burst(Peer::Aiogram)) {
+    let floods: Vec<&Run> = runs.iter().filter(|r| r.what.starts_with("flood")).collect();
+    for pair in floods.chunks(2) {
+        let [quiet, flooded] = pair else { continue };
+        let (p99, quiet_p99) = (flooded.percentile(99.0), quiet.percentile(99.0));
+        let change = 100.0 * (p99.as_secs_f64() / quiet_p99.as_secs_f64().max(1e-9) - 1.0);
+        let Some(flood) = &flooded.flood else { continue };
+        let received = flood.received() as f64 / flood.per_second.len() as f64;
         let _ = writeln!(
             out,
-            "- peer: Anketa's burst steps/s are {:.2}× aiogram's ({} vs {}); bot CPU per step {:.2}× ({:.0} vs {:.0} µs).",
-            anketa.sustained / aiogram.sustained,
-            thousands(anketa.sustained.round() as usize),
-            thousands(aiogram.sustained.round() as usize),
-            (anketa.bot_cpu.as_secs_f64() / anketa.steps().max(1) as f64)
-                / (aiogram.bot_cpu.as_secs_f64() / aiogram.steps().max(1) as f64),
-            anketa.bot_cpu.as_secs_f64() * 1e6 / anketa.steps().max(1) as f64,
-            aiogram.bot_cpu.as_secs_f64() * 1e6 / aiogram.steps().max(1) as f64,
+            "- flood: the others' p50 {} → {}, p99 {} → {} with the flooder ({change:+.0} %; target within +20 %: {}); the flooder got {received:.2} messages a second back, {:.2} after the first 10 s (target: at most 1: {}).",
+            millis(quiet.percentile(50.0)),
+            millis(flooded.percentile(50.0)),
+            millis(quiet_p99),
+            millis(p99),
+            if change <= 20.0 { "met" } else { "**missed**" },
+            flood.rate_after(10),
+            if flood.rate_after(10) <= 1.0 { "met" } else { "**missed**" },
         );
+    }
+    for peer in [Peer::AiogramRedis, Peer::AiogramSqlite] {
+        if let (Some(anketa), Some(aiogram)) = (burst(Peer::Anketa), burst(peer)) {
+            let _ = writeln!(
+                out,
+                "- peer: Anketa's burst steps/s are {:.2}× those of {} ({} vs {}); CPU per step {:.2}× ({:.0} vs {:.0} µs{}).",
+                anketa.sustained / aiogram.sustained,
+                peer.name(),
+                thousands(anketa.sustained.round() as usize),
+                thousands(aiogram.sustained.round() as usize),
+                anketa.cpu_per_step() / aiogram.cpu_per_step(),
+                anketa.cpu_per_step(),
+                aiogram.cpu_per_step(),
+                if aiogram.storage_cpu.is_some() { ", redis-server's CPU included" } else { "" },
+            );
+        }
     }
     out
 }
 
-const BEGIN: &str = "<!-- load:begin -->";
-const END: &str = "<!-- load:end -->";
-
-/// Replaces the generated part of the load section of BENCHMARKS.md (between the markers), or
-/// appends a new section.
-fn write_section(path: &Path, report: &str) -> anyhow::Result<()> {
+/// Replaces the generated part of a section of BENCHMARKS.md (between the markers `<!--
+/// {key}:begin -->` and `<!-- {key}:end -->`), or appends a new section with that heading. The
+/// flood and the soak, run on their own, have sections of their own (`load-flood`, `load-soak`).
+fn write_section(path: &Path, key: &str, heading: &str, report: &str) -> anyhow::Result<()> {
     let mut text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
-    let body = format!("{BEGIN}\n{report}{END}\n");
-    match (text.find(BEGIN), text.find(END)) {
+    let (begin, end) = (format!("<!-- {key}:begin -->"), format!("<!-- {key}:end -->"));
+    let body = format!("{begin}\n{report}{end}\n");
+    match (text.find(&begin), text.find(&end)) {
         (Some(start), Some(stop)) if start < stop => {
-            let stop = stop + END.len() + usize::from(text[stop + END.len()..].starts_with('\n'));
+            let stop = stop + end.len() + usize::from(text[stop + end.len()..].starts_with('\n'));
             text.replace_range(start..stop, &body);
         }
         _ => {
             if !text.ends_with("\n\n") {
                 text.push('\n');
             }
-            text.push_str("## Load: the real bot over HTTP\n\n");
+            text.push_str(&format!("## {heading}\n\n"));
             text.push_str(&body);
         }
     }

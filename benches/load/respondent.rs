@@ -1,4 +1,6 @@
-//! Virtual respondents and the three load shapes they make (burst, steady rate, open drafts).
+//! Virtual respondents and the load shapes they make (burst, steady rate, open drafts, a
+//! population of people reading each screen, arrivals through crashes), and the flooder: one
+//! person sending messages as fast as a script can.
 //!
 //! A respondent is one Telegram user in a private chat (chat id = user id). It opens a class link
 //! (`/start <code>`), then acts on the last inline keyboard the bot showed it, like a person
@@ -103,6 +105,8 @@ struct Respondent<'a> {
     next_message: u64,
     screen: Option<Screen>,
     record: &'a Shared,
+    /// Through crashes: how long it reads each screen (milliseconds, at random).
+    thinking: std::ops::Range<u64>,
 }
 
 impl Drop for Respondent<'_> {
@@ -140,7 +144,10 @@ fn action(data: &str) -> &str {
 
 impl<'a> Respondent<'a> {
     fn new(world: &'a World, index: usize, record: &'a Shared) -> Respondent<'a> {
-        let chat = FIRST_CHAT + index as i64;
+        Respondent::in_chat(world, FIRST_CHAT + index as i64, index, record)
+    }
+
+    fn in_chat(world: &'a World, chat: i64, index: usize, record: &'a Shared) -> Respondent<'a> {
         Respondent {
             world,
             chat,
@@ -150,6 +157,7 @@ impl<'a> Respondent<'a> {
             next_message: 0,
             screen: None,
             record,
+            thinking: THINKING_MS,
         }
     }
 
@@ -159,20 +167,7 @@ impl<'a> Respondent<'a> {
 
     fn send_text(&mut self, text: &str) {
         self.next_message += 1;
-        let mut payload = format!(
-            r#"{{"message_id":{},"date":{},"chat":{{"id":{},"type":"private","first_name":"R"}},"from":{},"text":{}"#,
-            self.next_message,
-            unix_now(),
-            self.chat,
-            self.person(),
-            serde_json::to_string(text).expect("a string"),
-        );
-        if let Some(command) = text.strip_prefix('/') {
-            let length = 1 + command.split(' ').next().unwrap_or_default().len();
-            payload.push_str(&format!(r#","entities":[{{"type":"bot_command","offset":0,"length":{length}}}]"#));
-        }
-        payload.push('}');
-        self.world.stand_in.deliver(self.chat, "message", &payload);
+        self.world.stand_in.deliver(self.chat, "message", &text_message(self.chat, self.next_message, text));
     }
 
     fn press(&mut self, screen: &Screen, data: &str) {
@@ -326,7 +321,7 @@ impl<'a> Respondent<'a> {
         let mut number = 0;
         let mut screen: Option<Screen> = None;
         loop {
-            let thinking = self.rng.gen_range(THINKING_MS);
+            let thinking = self.rng.gen_range(self.thinking.clone());
             tokio::time::sleep(Duration::from_millis(thinking)).await;
             let Some(current) = screen.take() else {
                 let start = format!("/start {code}");
@@ -433,6 +428,29 @@ impl<'a> Respondent<'a> {
         Err(Failure::Error(format!("no progress after {} taps", MOST_RETAPS + 1)))
     }
 
+    /// Answers to the end, reading each screen for `thinking` first, unless `until` comes first;
+    /// returns whether it submitted.
+    async fn run_reading(mut self, thinking: std::ops::Range<u64>, until: tokio::time::Instant) -> bool {
+        loop {
+            let pause = Duration::from_millis(self.rng.gen_range(thinking.clone()));
+            if tokio::time::Instant::now() + pause >= until {
+                return false;
+            }
+            tokio::time::sleep(pause).await;
+            match self.step().await {
+                Ok(true) => {
+                    self.record.lock().expect("record").completed += 1;
+                    return true;
+                }
+                Ok(false) => {}
+                Err(failure) => {
+                    self.fail(failure);
+                    return false;
+                }
+            }
+        }
+    }
+
     /// Steps only when the pacer says so: before each step it queues for a turn.
     async fn run_paced(mut self, turns: mpsc::UnboundedSender<oneshot::Sender<()>>) {
         loop {
@@ -450,6 +468,22 @@ impl<'a> Respondent<'a> {
             }
         }
     }
+}
+
+/// A text message from the user of private chat `chat`, as an update carries it.
+pub fn text_message(chat: i64, message_id: u64, text: &str) -> String {
+    let person = format!(r#"{{"id":{chat},"is_bot":false,"first_name":"R","language_code":"ru"}}"#);
+    let mut payload = format!(
+        r#"{{"message_id":{message_id},"date":{},"chat":{{"id":{chat},"type":"private","first_name":"R"}},"from":{person},"text":{}"#,
+        unix_now(),
+        serde_json::to_string(text).expect("a string"),
+    );
+    if let Some(command) = text.strip_prefix('/') {
+        let length = 1 + command.split(' ').next().unwrap_or_default().len();
+        payload.push_str(&format!(r#","entities":[{{"type":"bot_command","offset":0,"length":{length}}}]"#));
+    }
+    payload.push('}');
+    payload
 }
 
 fn unix_now() -> u64 {
@@ -537,4 +571,111 @@ pub async fn drafts(world: Arc<World>, count: usize, concurrency: usize, record:
         });
     }
     while tasks.join_next().await.is_some() {}
+}
+
+/// `count` people at once, each reading every screen for a while (on average `count / rate`
+/// seconds, so that together they make `rate` steps a second) for `length`; whoever submits is
+/// followed by a new person. They start within the first reading time.
+pub async fn population(world: Arc<World>, count: usize, rate: f64, length: Duration, record: Shared) {
+    let mean_ms = (count as f64 / rate * 1e3) as u64;
+    let thinking = mean_ms / 2..(mean_ms * 3 / 2).max(mean_ms / 2 + 1);
+    let started = tokio::time::Instant::now();
+    let until = started + length;
+    let mut tasks = JoinSet::new();
+    for slot in 0..count {
+        let (world, record, thinking) = (world.clone(), record.clone(), thinking.clone());
+        let at = started + Duration::from_millis(mean_ms).mul_f64(slot as f64 / count.max(1) as f64);
+        tasks.spawn(async move {
+            tokio::time::sleep_until(at).await;
+            let mut index = slot;
+            while tokio::time::Instant::now() < until {
+                if !Respondent::new(&world, index, &record).run_reading(thinking.clone(), until).await {
+                    return;
+                }
+                index += count;
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// New respondents arrive at `per_second` for `length`, each answering to the end through
+/// crashes (reading each screen for `thinking` ms, tapping again when the bot stays silent, see
+/// [`through_crashes`]); indices from `first`.
+pub async fn arrivals_through_crashes(
+    world: Arc<World>,
+    per_second: f64,
+    length: Duration,
+    thinking: std::ops::Range<u64>,
+    record: Shared,
+) {
+    let started = tokio::time::Instant::now();
+    let mut tasks = JoinSet::new();
+    let mut index = 0;
+    let gap = Duration::from_secs_f64(1.0 / per_second);
+    let mut next = started;
+    while next < started + length {
+        tokio::time::sleep_until(next).await;
+        let (world, record, thinking) = (world.clone(), record.clone(), thinking.clone());
+        tasks.spawn(async move {
+            let mut respondent = Respondent::new(&world, index, &record);
+            respondent.thinking = thinking;
+            respondent.run_through_crashes().await
+        });
+        index += 1;
+        next += gap;
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// What came back to the flooder.
+#[derive(Debug, Default)]
+pub struct Flood {
+    pub sent: u64,
+    /// Messages the bot sent or edited in the flooder's chat, per second of the flood.
+    pub per_second: Vec<u32>,
+}
+
+impl Flood {
+    pub fn received(&self) -> u64 {
+        self.per_second.iter().map(|&n| u64::from(n)).sum()
+    }
+
+    /// Messages a second back after the first `skip` seconds (once flood control's burst and
+    /// Telegram's are spent).
+    pub fn rate_after(&self, skip: usize) -> f64 {
+        let rest = self.per_second.get(skip..).unwrap_or_default();
+        rest.iter().map(|&n| f64::from(n)).sum::<f64>() / rest.len().max(1) as f64
+    }
+
+    pub fn busiest_second(&self) -> u32 {
+        self.per_second.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// One person sending a text message `per_second` times a second for `length` (ids apart from
+/// the respondents'), counting what the bot sends back in each second.
+pub async fn flooder(world: Arc<World>, per_second: f64, length: Duration) -> Flood {
+    let record: Shared = Arc::default();
+    let mut flooder = Respondent::in_chat(&world, FIRST_CHAT - 1, 0, &record);
+    let mut flood = Flood { per_second: vec![0; length.as_secs().max(1) as usize], ..Flood::default() };
+    let started = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_second));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    while started.elapsed() < length {
+        tokio::select! {
+            _ = tick.tick() => {
+                flooder.send_text("Когда будут результаты? Ответьте!");
+                flood.sent += 1;
+            }
+            Some(event) = flooder.events.recv() => {
+                if let Event::Screen(_) = event {
+                    let second = (started.elapsed().as_secs() as usize).min(flood.per_second.len() - 1);
+                    flood.per_second[second] += 1;
+                }
+            }
+        }
+    }
+    flood
 }

@@ -8,6 +8,16 @@
 //! long polling (`getUpdates`, fed from a queue) or as webhook POSTs; either way the moment an
 //! update is handed over is stamped, and the first screen the bot sends back to that chat closes
 //! the step's latency.
+//!
+//! Telegram's limits, when a scenario turns them on ([`StandIn::limit_rates`]), as the stand-in of
+//! the tests models them (`tests/support/bot_api.rs`): about one message a second per chat (a
+//! burst of 3) over the calls that send or edit messages, and about 30 a second in all for bulk
+//! messages (to chats that have not written to the bot in the last minute: digests, reminders;
+//! Telegram does not hold replies to people who write to the bot to that budget). A call beyond
+//! them is answered `429 Too Many Requests: retry after N` with `parameters.retry_after` and
+//! carried out only when tried again. Faults ([`StandIn::inject`]) answer a share of the calls
+//! with 429, a 5xx, or hang past the bot's deadline, none of them carried out; webhook
+//! deliveries are re-sent until a 2xx, as Telegram does, over the replicas in turn.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -21,6 +31,7 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use rand::Rng;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::{Notify, mpsc};
@@ -64,7 +75,88 @@ struct Chat {
     events: Option<mpsc::UnboundedSender<Event>>,
     /// The chat's last screen, for `editMessageReplyMarkup` (which sends no text).
     last_text: Option<String>,
+    /// When the chat last wrote to the bot: messages to it since are replies, not bulk.
+    wrote: Option<Instant>,
 }
+
+/// A token bucket: `burst` tokens, `per_second` more each second.
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+    burst: f64,
+    per_second: f64,
+}
+
+impl Bucket {
+    fn new(burst: f64, per_second: f64) -> Bucket {
+        Bucket { tokens: burst, updated: Instant::now(), burst, per_second }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
+        self.updated = now;
+    }
+
+    /// Whole seconds until a token is there (at least 1, as Telegram never says 0).
+    fn retry_after(&self) -> u32 {
+        (((1.0 - self.tokens) / self.per_second).ceil() as u32).max(1)
+    }
+}
+
+/// About one message a second per chat, with a short burst; about 30 a second in all for bulk.
+const CHAT_BURST: f64 = 3.0;
+const CHAT_PER_SECOND: f64 = 1.0;
+const BULK_BURST: f64 = 30.0;
+const BULK_PER_SECOND: f64 = 30.0;
+/// A message to a chat that wrote to the bot within this long is a reply, not bulk.
+const REPLY_WINDOW: Duration = Duration::from_secs(60);
+
+/// Telegram's limits on messages sent: per chat and for the bot's bulk messages.
+struct RateLimits {
+    per_chat: HashMap<i64, Bucket>,
+    bulk: Bucket,
+}
+
+impl RateLimits {
+    fn new() -> RateLimits {
+        RateLimits { per_chat: HashMap::new(), bulk: Bucket::new(BULK_BURST, BULK_PER_SECOND) }
+    }
+
+    /// Takes a token from the chat's bucket (and the bulk one for bulk), or says how long to wait.
+    fn take(&mut self, chat: i64, bulk: bool) -> Result<(), u32> {
+        let now = Instant::now();
+        let bucket = self.per_chat.entry(chat).or_insert_with(|| Bucket::new(CHAT_BURST, CHAT_PER_SECOND));
+        bucket.refill(now);
+        self.bulk.refill(now);
+        if bucket.tokens < 1.0 {
+            return Err(bucket.retry_after());
+        }
+        if bulk && self.bulk.tokens < 1.0 {
+            return Err(self.bulk.retry_after());
+        }
+        bucket.tokens -= 1.0;
+        if bulk {
+            self.bulk.tokens -= 1.0;
+        }
+        Ok(())
+    }
+}
+
+/// Telegram misbehaving: each share (0–1) of the calls that send, edit or answer is refused
+/// without being carried out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Chaos {
+    /// `429 Too Many Requests`, retry after 1 s.
+    pub too_many: f64,
+    /// `502 Bad Gateway`.
+    pub bad_gateway: f64,
+    /// No answer for [`HANG`] (past the bot's deadline), then `504`.
+    pub hang: f64,
+}
+
+/// How long a hanging call hangs.
+pub const HANG: Duration = Duration::from_secs(5);
 
 struct Queued {
     id: i64,
@@ -80,7 +172,12 @@ struct Queued {
 /// How updates reach the bot.
 pub enum Transport {
     Polling,
-    Webhook { url: String, secret: String, client: reqwest::Client },
+    /// Updates POSTed to the replicas' URLs in turn; one that fails is re-sent to the next.
+    Webhook {
+        urls: Vec<String>,
+        secret: String,
+        client: reqwest::Client,
+    },
 }
 
 /// Counters of what went wrong on the stand-in's side.
@@ -92,6 +189,10 @@ pub struct Faults {
     pub bad_requests: AtomicU64,
     /// Webhook deliveries the bot refused or that failed.
     pub webhook_failures: AtomicU64,
+    /// Calls answered 429 by the rate limits.
+    pub rate_limited: AtomicU64,
+    /// Calls refused by injected faults (429, 5xx, hang).
+    pub injected: AtomicU64,
     /// Updates a restarted bot was handed that a killed one already had.
     pub redelivered: AtomicU64,
 }
@@ -105,6 +206,8 @@ pub struct Shared {
     /// When the bot first asked for updates (polling) or set its webhook.
     ready_at: Mutex<Option<Instant>>,
     transport: Mutex<Arc<Transport>>,
+    limits: Mutex<Option<RateLimits>>,
+    chaos: Mutex<Chaos>,
     pub faults: Faults,
 }
 
@@ -127,6 +230,8 @@ impl StandIn {
             chats: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             ready_at: Mutex::new(None),
             transport: Mutex::new(Arc::new(Transport::Polling)),
+            limits: Mutex::new(None),
+            chaos: Mutex::new(Chaos::default()),
             faults: Faults::default(),
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
@@ -145,8 +250,21 @@ impl StandIn {
         &self.shared
     }
 
-    /// Switches the transport for the next bot and forgets everything of the previous one.
+    /// Turns Telegram's rate limits on or off (see the module docs).
+    pub fn limit_rates(&self, on: bool) {
+        *self.shared.limits.lock().expect("limits") = on.then(RateLimits::new);
+    }
+
+    /// Sets the faults injected from now on.
+    pub fn inject(&self, chaos: Chaos) {
+        *self.shared.chaos.lock().expect("chaos") = chaos;
+    }
+
+    /// Switches the transport for the next bot and forgets everything of the previous one (the
+    /// rate limits and faults are off again).
     pub fn reset(&self, transport: Transport) {
+        self.limit_rates(false);
+        self.inject(Chaos::default());
         self.shared.queue.lock().expect("queue").clear();
         *self.shared.ready_at.lock().expect("ready") = None;
         *self.shared.transport.lock().expect("transport") = Arc::new(transport);
@@ -196,22 +314,34 @@ impl StandIn {
                 drop(queue);
                 self.shared.arrived.notify_one();
             }
-            Transport::Webhook { url, secret, client } => {
+            Transport::Webhook { urls, secret, client } => {
                 let json = update(self.shared.next_update_id.fetch_add(1, Ordering::Relaxed));
                 if let Some(state) = self.shared.shard(chat).get_mut(&chat) {
-                    state.handed = Some(Instant::now());
+                    let now = Instant::now();
+                    state.handed = Some(now);
+                    state.wrote = Some(now);
                 }
-                let request = client
-                    .post(url)
-                    .header("X-Telegram-Bot-Api-Secret-Token", secret)
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(json);
+                let (urls, secret, client) = (urls.clone(), secret.clone(), client.clone());
                 let shared = self.shared.clone();
+                let first = chat.rem_euclid(urls.len().max(1) as i64) as usize;
                 tokio::spawn(async move {
-                    match request.send().await {
-                        Ok(response) if response.status().is_success() => {}
-                        _ => {
-                            shared.faults.webhook_failures.fetch_add(1, Ordering::Relaxed);
+                    // Telegram re-sends an update until it is answered with a 2xx; the replicas
+                    // behind one URL are tried in turn here.
+                    for attempt in 0..600 {
+                        let url = &urls[(first + attempt) % urls.len()];
+                        let sent = client
+                            .post(url)
+                            .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+                            .header(header::CONTENT_TYPE, "application/json")
+                            .body(json.clone())
+                            .send()
+                            .await;
+                        match sent {
+                            Ok(response) if response.status().is_success() => return,
+                            _ => {
+                                shared.faults.webhook_failures.fetch_add(1, Ordering::Relaxed);
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                            }
                         }
                     }
                 });
@@ -270,6 +400,7 @@ impl Shared {
                 for chat in handed {
                     if let Some(state) = self.shard(chat).get_mut(&chat) {
                         state.handed = Some(now);
+                        state.wrote = Some(now);
                     }
                 }
                 return body;
@@ -322,6 +453,16 @@ impl Shared {
             }
         }
         Ok(body)
+    }
+
+    /// `sendPhoto` (a digest's chart): the message as Telegram returns it; no screen.
+    fn photo(&self, call: Call) -> Result<String, String> {
+        let chat = call.chat_id.ok_or("chat_id is empty")?;
+        let message_id = self.next_message_id.fetch_add(1, Ordering::Relaxed);
+        let date = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Ok(format!(
+            r#"{{"ok":true,"result":{{"message_id":{message_id},"date":{date},"chat":{{"id":{chat},"type":"private","first_name":"R"}},"from":{BOT_USER},"photo":[{{"file_id":"p{message_id}","file_unique_id":"p{message_id}","width":800,"height":400}}]}}}}"#
+        ))
     }
 
     /// `answerCallbackQuery`: the query id starts with the chat id (`<chat>:<n>`).
@@ -427,6 +568,11 @@ impl Call {
             let mut fields = Vec::new();
             while let Some(field) = form.next_field().await.map_err(|e| e.to_string())? {
                 let name = field.name().unwrap_or_default().to_string();
+                if field.file_name().is_some() {
+                    // An upload (a digest's chart): its bytes are not looked at.
+                    field.bytes().await.map_err(|e| e.to_string())?;
+                    continue;
+                }
                 fields.push((name, field.text().await.map_err(|e| e.to_string())?));
             }
             return Call::from_fields(fields);
@@ -447,6 +593,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(call) => call,
         Err(e) => return error(&shared, 400, &format!("Bad Request: {e}")),
     };
+    if let Some(refused) = refuse(&shared, &method, &call).await {
+        return refused;
+    }
     let result = match method.as_str() {
         "getupdates" => Ok(shared.get_updates(&call).await),
         "getme" => Ok(format!(
@@ -464,6 +613,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         "getmycommands" => Ok(r#"{"ok":true,"result":[]}"#.to_string()),
         "sendmessage" | "editmessagetext" | "editmessagereplymarkup" => shared.screen(call, &method),
         "answercallbackquery" => shared.answer(call),
+        "sendphoto" => shared.photo(call),
         _ => {
             *shared.faults.unknown_methods.lock().expect("faults").entry(method).or_default() += 1;
             return error(&shared, 404, "Not Found: method not found");
@@ -473,6 +623,52 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Ok(body) => json_response(StatusCode::OK, body),
         Err(e) => error(&shared, 400, &format!("Bad Request: {e}")),
     }
+}
+
+/// Whether a method sends or changes a message, and so counts against Telegram's limits.
+fn sends_a_message(method: &str) -> bool {
+    method.starts_with("send") || method.starts_with("edit") || method == "copymessage" || method == "forwardmessage"
+}
+
+/// The answer to a call that is not carried out: an injected fault, or beyond the rate limits.
+async fn refuse(shared: &Shared, method: &str, call: &Call) -> Option<Response> {
+    if !sends_a_message(method) && method != "answercallbackquery" {
+        return None;
+    }
+    let chaos = *shared.chaos.lock().expect("chaos");
+    let roll: f64 = rand::thread_rng().r#gen();
+    if roll < chaos.too_many + chaos.bad_gateway + chaos.hang {
+        shared.faults.injected.fetch_add(1, Ordering::Relaxed);
+        if roll < chaos.too_many {
+            return Some(too_many_requests(1));
+        }
+        if roll < chaos.too_many + chaos.bad_gateway {
+            return Some(error(shared, 502, "Bad Gateway"));
+        }
+        tokio::time::sleep(HANG).await;
+        return Some(error(shared, 504, "Gateway Timeout"));
+    }
+    let chat = call.chat_id.filter(|_| sends_a_message(method))?;
+    let mut limits = shared.limits.lock().expect("limits");
+    let limits = limits.as_mut()?;
+    let bulk = match shared.shard(chat).get(&chat).and_then(|c| c.wrote) {
+        Some(wrote) => wrote.elapsed() > REPLY_WINDOW,
+        None => true,
+    };
+    let retry_after = limits.take(chat, bulk).err()?;
+    shared.faults.rate_limited.fetch_add(1, Ordering::Relaxed);
+    Some(too_many_requests(retry_after))
+}
+
+fn too_many_requests(retry_after: u32) -> Response {
+    let body = serde_json::json!({
+        "ok": false,
+        "error_code": 429,
+        "description": format!("Too Many Requests: retry after {retry_after}"),
+        "parameters": {"retry_after": retry_after},
+    })
+    .to_string();
+    json_response(StatusCode::TOO_MANY_REQUESTS, body)
 }
 
 fn error(shared: &Shared, code: u16, description: &str) -> Response {
