@@ -42,6 +42,9 @@ use crate::survey::Survey;
 
 pub use handlers::{Command, LinkPayload};
 
+/// A campaign and a class's grade (`None`: a grade its name does not give).
+type ClassSurveyKey = (i64, Option<u8>);
+
 /// Everything a handler needs, shared by all of them.
 pub struct App {
     pub db: Db,
@@ -57,6 +60,8 @@ pub struct App {
     pub flood: flood::FloodGate,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
+    /// The survey of a class link by campaign and grade (`None`: nothing asked in that grade).
+    class_surveys: RwLock<HashMap<ClassSurveyKey, Option<Arc<Survey>>>>,
 }
 
 impl App {
@@ -74,6 +79,7 @@ impl App {
             ballots,
             flood,
             surveys: RwLock::default(),
+            class_surveys: RwLock::default(),
         }
     }
 
@@ -90,9 +96,16 @@ impl App {
 
     /// The survey a class link leads to: the campaign's questionnaires for the audiences asked
     /// in the class's grade (`None`: none is asked there).
+    /// Kept per campaign and grade: a respondent's every step needs it, and a campaign's
+    /// questionnaires and grades never change once it is created.
     pub async fn class_survey(&self, target: &crate::db::LinkTarget) -> anyhow::Result<Option<Arc<Survey>>> {
-        let survey = self.survey(target.campaign.id).await?;
-        Ok(survey.for_grade(crate::survey::class_grade(&target.class)).map(Arc::new))
+        let key = (target.campaign.id, crate::survey::class_grade(&target.class));
+        if let Some(survey) = self.class_surveys.read().expect("lock not poisoned").get(&key) {
+            return Ok(survey.clone());
+        }
+        let survey = self.survey(target.campaign.id).await?.for_grade(key.1).map(Arc::new);
+        self.class_surveys.write().expect("lock not poisoned").insert(key, survey.clone());
+        Ok(survey)
     }
 }
 

@@ -252,15 +252,17 @@ impl Db {
         Ok(grouped(&asked, &classes, |class| (class.municipality_id, class.municipality.as_str())))
     }
 
-    /// Every class of a municipality with its school's name, for "the five lowest classes".
-    pub async fn class_participation_in_municipality(
+    /// Each school of a municipality, and each of its classes with its school's name (for "the
+    /// five lowest classes"): a municipality's digest, from one read of its classes.
+    pub async fn municipality_participation(
         &self,
         campaign_id: i64,
         municipality_id: i64,
-    ) -> sqlx::Result<Vec<(String, Participation)>> {
+    ) -> sqlx::Result<(Vec<Participation>, Vec<(String, Participation)>)> {
         let asked = self.asked(campaign_id).await?;
         let classes = self.class_counts(campaign_id, Within::Municipality(municipality_id)).await?;
-        Ok(classes.iter().map(|class| (class.school.clone(), asked.class(class))).collect())
+        let schools = grouped(&asked, &classes, |class| (class.school_id, class.school.as_str()));
+        Ok((schools, classes.iter().map(|class| (class.school.clone(), asked.class(class))).collect()))
     }
 
     /// The whole region's participation, audience by audience (`anketa campaign list`).

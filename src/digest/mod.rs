@@ -89,10 +89,10 @@ impl Digests<'_> {
         let rows: Vec<Participation> = match scope {
             Scope::Region => self.db.participation_by_municipality(campaign.id).await?,
             Scope::Municipality { municipality_id } => {
-                let mut classes = self.db.class_participation_in_municipality(campaign.id, municipality_id).await?;
+                let (schools, mut classes) = self.db.municipality_participation(campaign.id, municipality_id).await?;
                 classes.sort_by(|a, b| a.1.lowest_percent().total_cmp(&b.1.lowest_percent()));
                 lowest = classes.into_iter().take(5).collect();
-                self.db.participation_by_school(campaign.id, municipality_id).await?
+                schools
             }
             Scope::School { school_id, .. } => self.db.participation_by_class(campaign.id, school_id).await?,
             Scope::Class { school_id, class_id, .. } => {

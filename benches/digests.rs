@@ -1,0 +1,229 @@
+//! Every digest of a region, in a loop short enough to profile: the region benchmark's roster
+//! (50 municipalities, 1,000 schools, 30,000 classes), a campaign, and 300,000 responses as the
+//! class tallies the digests read (written straight into `class_tallies`: a digest reads nothing
+//! else of a response, so the fill of `benches/region.rs` is not needed here). Then, `--rounds`
+//! times, the 1,051 administrators' digests built as a digest round builds them
+//! (`Digests::prepare`, `BUILD_AHEAD` at a time), and the charts alone.
+//!
+//! `cargo bench --bench digests -- --engine sqlite|postgres [--rounds 3]`
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anketa::app::campaigns::{CampaignRequest, create_campaign};
+use anketa::config::Settings;
+use anketa::db::{Db, DigestRecipient, StaffMember};
+use anketa::digest::{BUILD_AHEAD, Digests};
+use anketa::i18n::Texts;
+use anketa::survey::Lang;
+use anyhow::{Context, bail};
+use chrono::{Days, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const MUNICIPALITIES: usize = 50;
+const SCHOOLS_PER_MUNICIPALITY: usize = 20;
+const GRADES: usize = 10;
+const LETTERS: [&str; 3] = ["А", "Б", "В"];
+const TIMEZONES: [&str; 5] = ["", "Europe/Moscow", "Asia/Irkutsk", "Asia/Yekaterinburg", "Asia/Vladivostok"];
+const RESPONSES: i64 = 300_000;
+
+fn main() -> anyhow::Result<()> {
+    let (mut engine, mut rounds) = ("sqlite".to_string(), 3usize);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--engine" => engine = args.next().context("--engine needs a value")?,
+            "--rounds" => rounds = args.next().context("--rounds needs a value")?.parse()?,
+            _ => {}
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(&engine, rounds))
+}
+
+async fn run(engine: &str, rounds: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (url, postgres) = match engine {
+        "sqlite" => (format!("sqlite://{}", dir.path().join("anketa.db").display()), None),
+        "postgres" => {
+            let admin = std::env::var("ANKETA_BENCH_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+            let name = format!("anketa_digests_{}", std::process::id());
+            let pool = sqlx::PgPool::connect(&admin).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
+            pool.close().await;
+            let (base, _) = admin.rsplit_once('/').context("a database URL")?;
+            (format!("{base}/{name}"), Some((admin, name)))
+        }
+        other => bail!("--engine takes sqlite or postgres (got {other:?})"),
+    };
+    let db = Db::connect(&url).await?;
+    let result = measure(&db, rounds).await;
+    db.close().await;
+    if let Some((admin, name)) = postgres {
+        let pool = sqlx::PgPool::connect(&admin).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await?;
+        pool.close().await;
+    }
+    result
+}
+
+async fn measure(db: &Db, rounds: usize) -> anyhow::Result<()> {
+    let rows = anketa::roster::parse(region_csv().as_bytes())?;
+    db.import_roster(&rows, chrono_tz::Europe::Moscow).await?;
+    let starts_on = Utc::now().date_naive() - Days::new(1);
+    let campaign_id = create_campaign(
+        db,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires"),
+        CampaignRequest {
+            name: "НОКО digests benchmark",
+            questionnaires: &["noko-parents".to_string()],
+            starts_on,
+            ends_on: starts_on + Days::new(27),
+            target_percent: 40,
+            grades: &[],
+        },
+    )
+    .await?;
+    fill_tallies(db, campaign_id).await?;
+    let campaign = db.campaign_by_name("НОКО digests benchmark").await?.context("the campaign")?;
+    let (texts, settings) = (Texts::default(), Settings::default());
+    let digests = Digests { db, texts: &texts, settings: &settings };
+    let recipients = administrators(db).await?;
+    eprintln!("{} administrators; load {}", recipients.len(), load());
+    for round in 1..=rounds {
+        let started = Instant::now();
+        let built: Vec<(Duration, usize)> = futures_util::stream::iter(&recipients)
+            .map(|recipient| {
+                let (digests, campaign) = (&digests, &campaign);
+                async move {
+                    let one = Instant::now();
+                    let digest = digests.prepare(recipient, campaign, campaign.starts_on, Lang::Ru).await?;
+                    let digest = digest.context("a digest is due")?;
+                    anyhow::Ok((one.elapsed(), digest.chart.map_or(0, |c| c.len())))
+                }
+            })
+            .buffered(BUILD_AHEAD)
+            .try_collect()
+            .await?;
+        let took = started.elapsed();
+        let mut each: Vec<Duration> = built.iter().map(|(took, _)| *took).collect();
+        each.sort();
+        let bytes: usize = built.iter().map(|(_, bytes)| bytes).sum();
+        println!(
+            "round {round}: every digest {:.0} ms · p50 {:.2} ms · p99 {:.1} ms · max {:.1} ms · charts {:.0} KB on average · load {}",
+            took.as_secs_f64() * 1e3,
+            each[each.len() / 2].as_secs_f64() * 1e3,
+            each[each.len() * 99 / 100].as_secs_f64() * 1e3,
+            each[each.len() - 1].as_secs_f64() * 1e3,
+            bytes as f64 / built.len() as f64 / 1e3,
+            load()
+        );
+    }
+    // The chart alone, one thread: a school's 30 classes.
+    let school = db.participation_by_class(campaign_id, 1).await?;
+    let started = Instant::now();
+    let charts = 200;
+    for _ in 0..charts {
+        anketa::digest::chart::participation_png("«НОКО» — Школа № 1, 01.12.2026", &school, 40)?;
+    }
+    println!("a school's chart alone: {:.2} ms", started.elapsed().as_secs_f64() * 1e3 / charts as f64);
+    Ok(())
+}
+
+/// 300,000 responses spread over the classes at random (a fixed seed), as tallies.
+async fn fill_tallies(db: &Db, campaign_id: i64) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(3);
+    let classes = (MUNICIPALITIES * SCHOOLS_PER_MUNICIPALITY * GRADES * LETTERS.len()) as i64;
+    let mut tallies = vec![0i64; classes as usize];
+    for _ in 0..RESPONSES {
+        tallies[rng.gen_range(0..classes as usize)] += 1;
+    }
+    for chunk in tallies.chunks(1_000).enumerate() {
+        let (start, chunk) = chunk;
+        let mut sql = String::from("INSERT INTO class_tallies (campaign_id, class_id, audience, responses) VALUES ");
+        for (offset, responses) in chunk.iter().enumerate() {
+            let class_id = (start * 1_000 + offset + 1) as i64;
+            let _ =
+                write!(sql, "{}({campaign_id}, {class_id}, 'parent', {responses})", if offset > 0 { ", " } else { "" });
+        }
+        match db {
+            Db::Sqlite(pool, _) => sqlx::query(&sql).execute(pool).await.map(|_| ())?,
+            Db::Postgres(pool) => sqlx::query(&sql).execute(pool).await.map(|_| ())?,
+        }
+    }
+    if let Db::Postgres(pool) = db {
+        sqlx::query("ANALYZE").execute(pool).await?;
+    }
+    Ok(())
+}
+
+/// The region's, each municipality's and each school's administrator (as in `benches/region.rs`).
+async fn administrators(db: &Db) -> anyhow::Result<Vec<DigestRecipient>> {
+    const SQL: &str = "SELECT s.id, s.name, s.timezone, m.id, m.name FROM schools s
+                       JOIN municipalities m ON m.id = s.municipality_id ORDER BY m.id, s.id";
+    let schools: Vec<(i64, String, String, i64, String)> = match db {
+        Db::Sqlite(pool, _) => sqlx::query_as(SQL).fetch_all(pool).await?,
+        Db::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+    };
+    let member = |role: &str, municipality: Option<(i64, &str)>, school: Option<(i64, &str)>| StaffMember {
+        id: 0,
+        user_id: 0,
+        chat_id: 0,
+        name: String::new(),
+        role: role.to_string(),
+        municipality_id: municipality.map(|(id, _)| id),
+        school_id: school.map(|(id, _)| id),
+        class_id: None,
+        municipality: municipality.map(|(_, name)| name.to_string()),
+        school: school.map(|(_, name)| name.to_string()),
+        class: None,
+        revoked: false,
+        language: Lang::Ru,
+    };
+    let mut recipients = vec![DigestRecipient { member: member("region", None, None), timezone: None }];
+    let mut municipalities = Vec::new();
+    for (_, _, _, id, name) in &schools {
+        if !municipalities.contains(id) {
+            municipalities.push(*id);
+            recipients
+                .push(DigestRecipient { member: member("municipality", Some((*id, name)), None), timezone: None });
+        }
+    }
+    for (id, name, timezone, municipality_id, municipality) in &schools {
+        recipients.push(DigestRecipient {
+            member: member("school", Some((*municipality_id, municipality)), Some((*id, name))),
+            timezone: Some(timezone.clone()),
+        });
+    }
+    Ok(recipients)
+}
+
+fn region_csv() -> String {
+    let mut csv = String::from("municipality;school;class;students;timezone\n");
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut school = 0;
+    for m in 0..MUNICIPALITIES {
+        let timezone = TIMEZONES[m % TIMEZONES.len()];
+        for _ in 0..SCHOOLS_PER_MUNICIPALITY {
+            school += 1;
+            for grade in 1..=GRADES {
+                for letter in LETTERS {
+                    let students = rng.gen_range(18..=30);
+                    let _ = writeln!(csv, "Район {:02};Школа № {school};{grade}{letter};{students};{timezone}", m + 1);
+                }
+            }
+        }
+    }
+    csv
+}
+
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split(' ').next().map(String::from))
+        .unwrap_or_default()
+}
