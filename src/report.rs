@@ -678,8 +678,12 @@ pub fn to_xlsx(sheets: &Sheets<'_>, notes_sheet: &str, no_data: &str) -> Result<
     };
     let mut workbook = Workbook::new();
     for (name, table) in sheets {
-        let sheet = workbook.add_worksheet();
+        // Constant memory: each row goes to a temporary file as it is written (a region's
+        // proposals are tens of thousands of rows), so the widths come first.
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(name)?;
+        sheet.set_column_width(0, 20)?;
+        sheet.set_column_width(1, 30)?;
         for (column, title) in table.header.iter().enumerate() {
             sheet.write_string_with_format(0, column as u16, title, &bold)?;
         }
@@ -701,8 +705,6 @@ pub fn to_xlsx(sheets: &Sheets<'_>, notes_sheet: &str, no_data: &str) -> Result<
             }
         }
         sheet.set_freeze_panes(1, 2)?;
-        sheet.set_column_width(0, 20)?;
-        sheet.set_column_width(1, 30)?;
     }
     let notes = workbook.add_worksheet();
     notes.set_name(notes_sheet)?;
