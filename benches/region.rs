@@ -83,6 +83,9 @@ struct Args {
     only: Option<Vec<String>>,
     /// How many times each region job runs (figures as ranges).
     runs: usize,
+    /// The `anketa` binary the report and the exports run as: this build's unless `--bin` names
+    /// another (an earlier build, for A/B comparisons on one kept database).
+    bin: PathBuf,
 }
 
 /// The region-scale jobs an operator waits for, by the key `--only` takes.
@@ -98,6 +101,7 @@ impl Args {
             reuse: None,
             only: None,
             runs: 1,
+            bin: PathBuf::from(env!("CARGO_BIN_EXE_anketa")),
         };
         let mut given = std::env::args().skip(1);
         while let Some(arg) = given.next() {
@@ -131,6 +135,7 @@ impl Args {
                     args.only = Some(only);
                 }
                 "--runs" => args.runs = value()?.parse().context("--runs takes a number")?,
+                "--bin" => args.bin = PathBuf::from(value()?),
                 // `cargo bench` passes `--bench`; other libtest options mean nothing here either.
                 _ => {}
             }
@@ -560,6 +565,7 @@ async fn region_jobs(
         for _ in 0..args.runs {
             eprintln!("writing the results report");
             runs.push(run_anketa(
+                &args.bin,
                 place,
                 &["report", "--campaign", CAMPAIGN, "--format", "xlsx", "--out", path(&out)?],
             )?);
@@ -583,6 +589,7 @@ async fn region_jobs(
         for _ in 0..args.runs {
             eprintln!("exporting {} responses as {format}", thousands(target));
             runs.push(run_anketa(
+                &args.bin,
                 place,
                 &["export", "--campaign", CAMPAIGN, "--format", format, "--out", path(&out)?],
             )?);
@@ -1263,11 +1270,11 @@ unsafe extern "C" {
     fn wait4(pid: i32, status: *mut i32, options: i32, usage: *mut Rusage) -> i32;
 }
 
-/// Runs the real `anketa` binary (this build's) with `args` on the benchmark's database, as the
+/// Runs the real `anketa` binary (`--bin`, this build's by default) with `args` on the benchmark's database, as the
 /// operator does; its wall time, CPU and peak RSS come from the kernel's account of the child.
-fn run_anketa(place: &Place, args: &[&str]) -> anyhow::Result<Run> {
+fn run_anketa(bin: &Path, place: &Place, args: &[&str]) -> anyhow::Result<Run> {
     let started = Instant::now();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_anketa"))
+    let child = std::process::Command::new(bin)
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("ANKETA_DATABASE_URL", place.url())
