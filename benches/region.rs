@@ -77,7 +77,19 @@ struct Args {
     responses: usize,
     respondents: usize,
     keep: bool,
+    /// A database kept by an earlier `--keep` run: no fill, only the region's jobs on it.
+    reuse: Option<String>,
+    /// Only these region jobs (`JOBS`' keys); all when `None`.
+    only: Option<Vec<String>>,
+    /// How many times each region job runs (figures as ranges).
+    runs: usize,
+    /// The `anketa` binary the report and the exports run as: this build's unless `--bin` names
+    /// another (an earlier build, for A/B comparisons on one kept database).
+    bin: PathBuf,
 }
+
+/// The region-scale jobs an operator waits for, by the key `--only` takes.
+const JOBS: [&str; 6] = ["counts", "digests", "report", "export-csv", "export-xlsx", "scan"];
 
 impl Args {
     fn parse() -> anyhow::Result<Args> {
@@ -86,6 +98,10 @@ impl Args {
             responses: DEFAULT_RESPONSES,
             respondents: DEFAULT_RESPONDENTS,
             keep: false,
+            reuse: None,
+            only: None,
+            runs: 1,
+            bin: PathBuf::from(env!("CARGO_BIN_EXE_anketa")),
         };
         let mut given = std::env::args().skip(1);
         while let Some(arg) = given.next() {
@@ -106,6 +122,20 @@ impl Args {
                 "--responses" => args.responses = value()?.parse().context("--responses takes a number")?,
                 "--respondents" => args.respondents = value()?.parse().context("--respondents takes a number")?,
                 "--keep" => args.keep = true,
+                "--reuse" => {
+                    let url = value()?;
+                    args.engines = vec![if url.starts_with("sqlite:") { Engine::Sqlite } else { Engine::Postgres }];
+                    args.reuse = Some(url);
+                }
+                "--only" => {
+                    let only: Vec<String> = value()?.split(',').map(str::to_string).collect();
+                    if let Some(unknown) = only.iter().find(|job| !JOBS.contains(&job.as_str())) {
+                        bail!("--only takes some of {} (got {unknown:?})", JOBS.join(","));
+                    }
+                    args.only = Some(only);
+                }
+                "--runs" => args.runs = value()?.parse().context("--runs takes a number")?,
+                "--bin" => args.bin = PathBuf::from(value()?),
                 // `cargo bench` passes `--bench`; other libtest options mean nothing here either.
                 _ => {}
             }
@@ -114,9 +144,16 @@ impl Args {
         Ok(args)
     }
 
-    /// Only runs at the design scale overwrite the figures in BENCHMARKS.md.
+    /// Only whole runs at the design scale overwrite the figures in BENCHMARKS.md.
     fn is_full_scale(&self) -> bool {
-        self.responses == DEFAULT_RESPONSES && self.respondents == DEFAULT_RESPONDENTS
+        self.responses == DEFAULT_RESPONSES
+            && self.respondents == DEFAULT_RESPONDENTS
+            && self.reuse.is_none()
+            && self.only.is_none()
+    }
+
+    fn runs_job(&self, job: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.iter().any(|j| j == job))
     }
 }
 
@@ -136,15 +173,26 @@ fn main() -> anyhow::Result<()> {
         write_benchmarks(&path, &sections, &machine)?;
         eprintln!("figures written to {}", path.display());
     } else {
-        eprintln!("not at the design scale (--responses/--respondents given): BENCHMARKS.md left as it is");
+        eprintln!("not a whole run at the design scale: BENCHMARKS.md left as it is");
     }
     Ok(())
 }
 
 /// Where the database lives for one engine's run, removed afterwards unless `--keep`.
 enum Place {
-    Sqlite { dir: tempfile::TempDir, url: String },
-    Postgres { admin: String, name: String, url: String },
+    Sqlite {
+        dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin: String,
+        name: String,
+        url: String,
+    },
+    /// A database an earlier `--keep` run left, used as it is and left in place.
+    Reused {
+        url: String,
+    },
 }
 
 impl Place {
@@ -171,14 +219,16 @@ impl Place {
 
     fn url(&self) -> &str {
         match self {
-            Place::Sqlite { url, .. } | Place::Postgres { url, .. } => url,
+            Place::Sqlite { url, .. } | Place::Postgres { url, .. } | Place::Reused { url } => url,
         }
     }
 
     fn work_dir(&self) -> PathBuf {
         match self {
             Place::Sqlite { dir, .. } => dir.path().to_path_buf(),
-            Place::Postgres { .. } => std::env::temp_dir().join(format!("anketa-bench-{}", std::process::id())),
+            Place::Postgres { .. } | Place::Reused { .. } => {
+                std::env::temp_dir().join(format!("anketa-bench-{}", std::process::id()))
+            }
         }
     }
 
@@ -191,6 +241,9 @@ impl Place {
             }
             Place::Sqlite { .. } => {}
             Place::Postgres { url, .. } if keep => eprintln!("kept {url}"),
+            Place::Reused { .. } => {
+                let _ = std::fs::remove_dir_all(work);
+            }
             Place::Postgres { admin, name, .. } => {
                 let pool = sqlx::PgPool::connect(&admin).await?;
                 sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await?;
@@ -203,7 +256,10 @@ impl Place {
 }
 
 async fn run_engine(engine: Engine, args: &Args) -> anyhow::Result<Section> {
-    let place = Place::create(engine).await?;
+    let place = match &args.reuse {
+        Some(url) => Place::Reused { url: url.clone() },
+        None => Place::create(engine).await?,
+    };
     let work = place.work_dir();
     std::fs::create_dir_all(&work)?;
     let db = Db::connect(place.url()).await?;
@@ -217,6 +273,26 @@ async fn run_engine(engine: Engine, args: &Args) -> anyhow::Result<Section> {
 }
 
 async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut Section) -> anyhow::Result<()> {
+    let target = match place {
+        Place::Reused { .. } => {
+            let campaign = db.campaign_by_name(CAMPAIGN).await?.context("no benchmark campaign in --reuse")?;
+            ensure!(db.sealed_count(campaign.id).await? == 0, "the reused database has answers in the box");
+            let responses = app::campaigns::list_campaigns(db).await?;
+            let responses = responses.first().context("no campaign")?.participation.responses();
+            section.note(format!(
+                "Jobs run on a database kept by an earlier run ({} responses).",
+                thousands(responses as usize)
+            ));
+            responses as usize
+        }
+        _ => fill_region(db, place, work, args, section).await?,
+    };
+    region_jobs(db, place, work, args, section, target).await
+}
+
+/// Builds the region: roster, campaign, links, respondents walking and submitting, the fill to
+/// the design scale and the release of every ballot box. Returns the number of responses.
+async fn fill_region(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut Section) -> anyhow::Result<usize> {
     // 1. Roster import.
     let roster_file = work.join("roster.csv");
     std::fs::write(&roster_file, region_csv())?;
@@ -282,12 +358,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
             let link = &links[index];
             let started = Instant::now();
             let target = db.resolve_link(&link.code).await?.context("a link just made does not resolve")?;
-            let class = Class {
-                code: link.code.clone(),
-                municipality: link.municipality.clone(),
-                school_id: target.school_id,
-                class_id: target.class_id,
-            };
+            let class = Class { code: link.code.clone(), school_id: target.school_id, class_id: target.class_id };
             Ok((class, started.elapsed()))
         }
     })
@@ -371,7 +442,7 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
             thousands(more),
             match place {
                 Place::Sqlite { .. } => "`synchronous=OFF`",
-                Place::Postgres { .. } => "`synchronous_commit=off`",
+                Place::Postgres { .. } | Place::Reused { .. } => "`synchronous_commit=off`",
             },
             rate(more, took)
         );
@@ -413,10 +484,211 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
         }
     }
 
-    // Counts a digest needs, at this scale.
+    Ok(target)
+}
+
+/// The jobs an operator waits for, on the filled region (`target` responses), each `--runs`
+/// times: the counts a digest needs, every digest, the report and the exports. The report and
+/// the exports run as the real `anketa` binary in a child process, as the operator runs them,
+/// so that its peak RSS is theirs alone; the digests run in this process (the scheduler's call),
+/// its peak reset before them.
+async fn region_jobs(
+    db: &Db,
+    place: &Place,
+    work: &Path,
+    args: &Args,
+    section: &mut Section,
+    target: usize,
+) -> anyhow::Result<()> {
+    let campaign = db.campaign_by_name(CAMPAIGN).await?.context("the benchmark's campaign")?;
+    let campaign_id = campaign.id;
+    if args.runs_job("scan") {
+        scans(db, campaign_id, args.runs, section).await?;
+    }
+    if args.runs_job("counts") {
+        counts(db, campaign_id, target, section).await?;
+    }
+
+    // Every digest of the region, as the scheduler builds them: text and bar chart for the
+    // region's administrator, each municipality's and each school's.
+    if args.runs_job("digests") {
+        let (texts, settings) = (Texts::default(), Settings::default());
+        let digests = Digests { db, texts: &texts, settings: &settings };
+        let recipients = administrators(db).await?;
+        let mut runs = Vec::new();
+        for _ in 0..args.runs {
+            eprintln!("building every digest");
+            reset_peak_rss();
+            let started = Instant::now();
+            // As a digest round builds them: `BUILD_AHEAD` at a time, in order.
+            let built: Vec<(Duration, usize)> = futures_util::stream::iter(&recipients)
+                .map(|recipient| {
+                    let (digests, campaign) = (&digests, &campaign);
+                    async move {
+                        let one = Instant::now();
+                        let digest = digests.prepare(recipient, campaign, campaign.starts_on, Lang::Ru).await?;
+                        let digest = digest.context("a digest is due")?;
+                        anyhow::Ok((one.elapsed(), digest.chart.map_or(0, |c| c.len())))
+                    }
+                })
+                .buffered(anketa::digest::BUILD_AHEAD)
+                .try_collect()
+                .await?;
+            let took = started.elapsed();
+            let chart_bytes: usize = built.iter().map(|(_, bytes)| bytes).sum();
+            let built = Latencies::new(built.into_iter().map(|(took, _)| took).collect());
+            runs.push(Run { wall: took, cpu: None, peak_mb: peak_rss_mb() });
+            if runs.len() == args.runs {
+                section.row(
+                    format!(
+                        "Every digest of the region (`Digests::prepare`: counts, text and bar chart), {} at a time as a digest round builds them: {} administrators (region, {MUNICIPALITIES} municipalities, {} schools)",
+                        anketa::digest::BUILD_AHEAD,
+                        thousands(recipients.len()),
+                        thousands(MUNICIPALITIES * SCHOOLS_PER_MUNICIPALITY)
+                    ),
+                    format!(
+                        "{} (last run: {} per digest; charts {:.0} KB on average)",
+                        Run::summary(&runs),
+                        built.summary(&[50.0, 99.0]),
+                        chart_bytes as f64 / 1e3 / recipients.len() as f64
+                    ),
+                );
+            }
+        }
+    }
+
+    // The results report by the official criteria, with the proposals beside it.
+    if args.runs_job("report") {
+        let out = work.join("results.xlsx");
+        let proposals = work.join("results-proposals.xlsx");
+        let mut runs = Vec::new();
+        for _ in 0..args.runs {
+            eprintln!("writing the results report");
+            runs.push(run_anketa(
+                &args.bin,
+                place,
+                &["report", "--campaign", CAMPAIGN, "--format", "xlsx", "--out", path(&out)?],
+            )?);
+        }
+        section.row(
+            format!(
+                "Results report (`anketa report --format xlsx`, results and proposals): {} responses",
+                thousands(target)
+            ),
+            format!("{} ({:.1} MB with the proposals file)", Run::summary(&runs), file_mb(&[&out, &proposals])),
+        );
+    }
+
+    // The exports.
+    for (job, format) in [("export-csv", "csv"), ("export-xlsx", "xlsx")] {
+        if !args.runs_job(job) {
+            continue;
+        }
+        let out = work.join(format!("responses.{format}"));
+        let mut runs = Vec::new();
+        for _ in 0..args.runs {
+            eprintln!("exporting {} responses as {format}", thousands(target));
+            runs.push(run_anketa(
+                &args.bin,
+                place,
+                &["export", "--campaign", CAMPAIGN, "--format", format, "--out", path(&out)?],
+            )?);
+        }
+        if format == "csv" {
+            let lines = std::fs::read(&out)?.iter().filter(|b| **b == b'\n').count();
+            ensure!(lines == target + 1, "exported {} rows, expected {target}", lines - 1);
+        }
+        let what = match format {
+            "csv" => "Export (`anketa export --format csv`)".to_string(),
+            _ => "Export (`anketa export --format xlsx`: responses, answer distributions, questions)".to_string(),
+        };
+        section.row(
+            format!("{what}: {} responses", thousands(target)),
+            format!("{} ({:.0} MB)", Run::summary(&runs), file_mb(&[&out])),
+        );
+    }
+    if let Place::Sqlite { url, .. } | Place::Reused { url } = place
+        && let Some(file) = url.strip_prefix("sqlite://")
+    {
+        let size = std::fs::metadata(file)?.len();
+        section.note(format!("Database file at {} responses: {:.0} MB.", thousands(target), size as f64 / 1e6));
+    }
+    Ok(())
+}
+
+fn path(path: &Path) -> anyhow::Result<&str> {
+    path.to_str().context("a work path that is not UTF-8")
+}
+
+/// How fast the engine hands over the rows the export reads, with nothing done to them: the
+/// export's own query fetched and dropped, and a bare `SELECT` of the answer rows. The floor under
+/// every job that reads the region's answers.
+async fn scans(db: &Db, campaign_id: i64, runs: usize, section: &mut Section) -> anyhow::Result<()> {
+    const ANSWERS: &str = "SELECT a.response_id, a.question_id, a.value FROM answers a";
+    const RESPONSES: &str = "SELECT r.id, r.school_id, r.class_id, r.audience, r.release_id FROM responses r
+                             WHERE r.campaign_id = $1";
+    for (what, sql) in [
+        ("answer rows (`SELECT response_id, question_id, value FROM answers`)", ANSWERS),
+        ("response rows (`SELECT id, school_id, class_id, audience, release_id FROM responses`)", RESPONSES),
+    ] {
+        let mut took = Vec::new();
+        let mut rows = 0usize;
+        for _ in 0..runs {
+            let started = Instant::now();
+            rows = match db {
+                Db::Sqlite(pool, _) => {
+                    sqlx::query(sql)
+                        .bind(campaign_id)
+                        .fetch(pool)
+                        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+                        .await?
+                }
+                Db::Postgres(pool) => {
+                    let query = if sql.contains("$1") { sqlx::query(sql).bind(campaign_id) } else { sqlx::query(sql) };
+                    query.fetch(pool).try_fold(0usize, |n, _| async move { Ok(n + 1) }).await?
+                }
+            };
+            took.push(started.elapsed());
+        }
+        section.row(
+            format!("Bare scan of the {what}, fetched through sqlx: {} rows", thousands(rows)),
+            format!("{} ({} rows/s)", range(&took), rate(rows, *took.iter().min().expect("a run"))),
+        );
+    }
+    let mut took = Vec::new();
+    let mut rows = 0u64;
+    for _ in 0..runs {
+        let started = Instant::now();
+        rows = db
+            .export_responses(campaign_id, anketa::roles::Scope::Region, anketa::db::Reader::Operator, |_| Ok(()))
+            .await?;
+        took.push(started.elapsed());
+    }
+    section.row(
+        format!(
+            "The export's query alone (`Db::export_responses`, rows decoded and dropped): {} rows",
+            thousands(rows as usize)
+        ),
+        format!("{} ({} rows/s)", range(&took), rate(rows as usize, *took.iter().min().expect("a run"))),
+    );
+    Ok(())
+}
+
+/// The counts a digest needs, at this scale.
+async fn counts(db: &Db, campaign_id: i64, target: usize, section: &mut Section) -> anyhow::Result<()> {
+    const CLASSES: &str =
+        "SELECT k.id, k.school_id, s.municipality_id FROM classes k JOIN schools s ON s.id = k.school_id";
+    let classes: Vec<(i64, i64, i64)> = match db {
+        Db::Sqlite(pool, _) => sqlx::query_as(CLASSES).fetch_all(pool).await?,
+        Db::Postgres(pool) => sqlx::query_as(CLASSES).fetch_all(pool).await?,
+    };
+    let mut by_school: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let mut by_municipality: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (class_id, school_id, municipality_id) in classes {
+        by_school.entry(school_id).or_default().push(class_id);
+        by_municipality.entry(municipality_id).or_default().push(class_id);
+    }
     let mut rng = StdRng::seed_from_u64(7);
-    let by_school = group(&bench.classes, |c| c.school_id.to_string());
-    let by_municipality = group(&bench.classes, |c| c.municipality.clone());
     let mut per_school = Vec::new();
     let mut counted = 0;
     let schools: Vec<&Vec<i64>> = by_school.values().collect();
@@ -461,108 +733,6 @@ async fn measure(db: &Db, place: &Place, work: &Path, args: &Args, section: &mut
         "the campaign count is off"
     );
     section.row("Campaign totals (`campaign list`: headcount and responses)".to_string(), millis(started.elapsed()));
-
-    // Every digest of the region, as the scheduler builds them: text and bar chart for the
-    // region's administrator, each municipality's and each school's.
-    eprintln!("building every digest");
-    let campaign = db.campaign_by_name(CAMPAIGN).await?.context("the benchmark's campaign")?;
-    let (texts, settings) = (Texts::default(), Settings::default());
-    let digests = Digests { db, texts: &texts, settings: &settings };
-    let recipients = administrators(db).await?;
-    let started = Instant::now();
-    // As a digest round builds them: `BUILD_AHEAD` at a time, in order.
-    let built: Vec<(Duration, usize)> = futures_util::stream::iter(&recipients)
-        .map(|recipient| {
-            let (digests, campaign) = (&digests, &campaign);
-            async move {
-                let one = Instant::now();
-                let digest = digests.prepare(recipient, campaign, campaign.starts_on, Lang::Ru).await?;
-                let digest = digest.context("a digest is due")?;
-                anyhow::Ok((one.elapsed(), digest.chart.map_or(0, |c| c.len())))
-            }
-        })
-        .buffered(anketa::digest::BUILD_AHEAD)
-        .try_collect()
-        .await?;
-    let took = started.elapsed();
-    let chart_bytes: usize = built.iter().map(|(_, bytes)| bytes).sum();
-    let built = Latencies::new(built.into_iter().map(|(took, _)| took).collect());
-    section.row(
-        format!(
-            "Every digest of the region (`Digests::prepare`: counts, text and bar chart), {} at a time as a digest round builds them: {} administrators (region, {MUNICIPALITIES} municipalities, {} schools)",
-            anketa::digest::BUILD_AHEAD,
-            thousands(recipients.len()),
-            thousands(MUNICIPALITIES * SCHOOLS_PER_MUNICIPALITY)
-        ),
-        format!(
-            "{} ({} per digest; charts {:.0} KB on average)",
-            seconds(took),
-            built.summary(&[50.0, 99.0]),
-            chart_bytes as f64 / 1e3 / recipients.len() as f64
-        ),
-    );
-
-    // The results report by the official criteria.
-    eprintln!("writing the results report");
-    let out = work.join("results.xlsx");
-    let started = Instant::now();
-    let report = app::reports::report(
-        db,
-        app::reports::ReportRequest {
-            campaign: CAMPAIGN,
-            out: &out,
-            format: app::exports::ExportFormat::Xlsx,
-            expert: None,
-            method: settings.report.method(),
-            sample: settings.report.sample(),
-            min_group_size: settings.privacy.min_group_size as usize,
-            csv_dialect: settings.files.csv,
-        },
-    )
-    .await?;
-    let took = started.elapsed();
-    ensure!(report.respondents == target as u64, "the report counted {} respondents", report.respondents);
-    section.row(
-        format!(
-            "Results report (`report --format xlsx`): {} responses, {} schools, {} proposals",
-            thousands(target),
-            thousands(report.schools),
-            thousands(report.proposals)
-        ),
-        format!("{} ({:.1} MB with the proposals file)", seconds(took), file_mb(&[&out, &report.proposals_file])),
-    );
-
-    // The export.
-    eprintln!("exporting {} responses", thousands(target));
-    let out = work.join("responses.csv");
-    let started = Instant::now();
-    let rows =
-        app::exports::export_responses(db, CAMPAIGN, &out, app::exports::ExportFormat::Csv, Default::default()).await?;
-    let took = started.elapsed();
-    ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
-    let size = std::fs::metadata(&out)?.len();
-    section.row(
-        format!("Export (`export --format csv`): {} responses", thousands(rows as usize)),
-        format!("{} ({} rows/s, {:.0} MB)", seconds(took), rate(rows as usize, took), size as f64 / 1e6),
-    );
-    let out = work.join("responses.xlsx");
-    let started = Instant::now();
-    let rows = app::exports::export_responses(db, CAMPAIGN, &out, app::exports::ExportFormat::Xlsx, Default::default())
-        .await?;
-    let took = started.elapsed();
-    ensure!(rows == target as u64, "exported {rows} rows, expected {target}");
-    section.row(
-        format!(
-            "Export (`export --format xlsx`: responses, answer distributions, questions): {} responses",
-            thousands(rows as usize)
-        ),
-        format!("{} ({} rows/s, {:.0} MB)", seconds(took), rate(rows as usize, took), file_mb(&[&out])),
-    );
-    if let Place::Sqlite { url, .. } = place {
-        let file = url.trim_start_matches("sqlite://");
-        let size = std::fs::metadata(file)?.len();
-        section.note(format!("Database file at {} responses: {:.0} MB.", thousands(target), size as f64 / 1e6));
-    }
     Ok(())
 }
 
@@ -616,7 +786,6 @@ fn file_mb(files: &[&Path]) -> f64 {
 /// One class as the benchmark uses it.
 struct Class {
     code: String,
-    municipality: String,
     school_id: i64,
     class_id: i64,
 }
@@ -940,15 +1109,8 @@ async fn relaxed_durability(place: &Place) -> anyhow::Result<Db> {
             let options = sqlx::postgres::PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]);
             Db::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_with(options).await?)
         }
+        Place::Reused { .. } => bail!("a reused database is not filled"),
     })
-}
-
-fn group(classes: &[Class], key: impl Fn(&Class) -> String) -> BTreeMap<String, Vec<i64>> {
-    let mut groups: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for class in classes {
-        groups.entry(key(class)).or_default().push(class.class_id);
-    }
-    groups
 }
 
 /// The engine's version and the settings that matter for the figures.
@@ -1056,6 +1218,97 @@ impl Machine {
             memory: run("free", &["-g"]),
         }
     }
+}
+
+/// One run of a job: its wall time, the CPU it used (user + system, for a child process) and its
+/// peak resident memory.
+struct Run {
+    wall: Duration,
+    cpu: Option<Duration>,
+    peak_mb: f64,
+}
+
+impl Run {
+    /// "1.2–1.4 s (CPU 1.1–1.3 s), peak RSS 40–42 MB" over the runs.
+    fn summary(runs: &[Run]) -> String {
+        let walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+        let mut text = range(&walls);
+        let cpus: Vec<Duration> = runs.iter().filter_map(|r| r.cpu).collect();
+        if !cpus.is_empty() {
+            let _ = write!(text, " (CPU {})", range(&cpus));
+        }
+        let peak = |f: fn(f64, f64) -> f64| runs.iter().map(|r| r.peak_mb).fold(runs[0].peak_mb, f);
+        let (low, high) = (peak(f64::min), peak(f64::max));
+        if (high - low).abs() < 0.5 {
+            let _ = write!(text, ", peak RSS {high:.0} MB");
+        } else {
+            let _ = write!(text, ", peak RSS {low:.0}–{high:.0} MB");
+        }
+        text
+    }
+}
+
+/// "1.23 s" or "1.23–1.45 s" over the samples.
+fn range(samples: &[Duration]) -> String {
+    let low = samples.iter().min().copied().unwrap_or_default();
+    let high = samples.iter().max().copied().unwrap_or_default();
+    if samples.len() < 2 { seconds(high) } else { format!("{:.2}–{:.2} s", low.as_secs_f64(), high.as_secs_f64()) }
+}
+
+/// `struct rusage` of Linux (x86_64 and aarch64: two `timeval`s, then 14 `long`s).
+#[repr(C)]
+#[derive(Default)]
+struct Rusage {
+    user: [i64; 2],
+    system: [i64; 2],
+    /// Peak resident set size, in KiB.
+    max_rss: i64,
+    rest: [i64; 13],
+}
+
+unsafe extern "C" {
+    fn wait4(pid: i32, status: *mut i32, options: i32, usage: *mut Rusage) -> i32;
+}
+
+/// Runs the real `anketa` binary (`--bin`, this build's by default) with `args` on the benchmark's database, as the
+/// operator does; its wall time, CPU and peak RSS come from the kernel's account of the child.
+fn run_anketa(bin: &Path, place: &Place, args: &[&str]) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let child = std::process::Command::new(bin)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("ANKETA_DATABASE_URL", place.url())
+        .env("ANKETA_BOT_USERNAME", "anketa_bench_bot")
+        .env("ANKETA_IDENTITY_KEY", "5a".repeat(32))
+        .env("TELOXIDE_TOKEN", "0:bench")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .context("run anketa")?;
+    let (mut status, mut usage) = (0, Rusage::default());
+    // SAFETY: waiting for our own child, with pointers to locals that outlive the call.
+    let waited = unsafe { wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    ensure!(waited == child.id() as i32, "wait4 failed: {}", std::io::Error::last_os_error());
+    ensure!(status == 0, "anketa {args:?} failed (wait status {status})");
+    let time = |t: [i64; 2]| Duration::from_secs(t[0] as u64) + Duration::from_micros(t[1] as u64);
+    Ok(Run { wall, cpu: Some(time(usage.user) + time(usage.system)), peak_mb: usage.max_rss as f64 / 1024.0 })
+}
+
+/// Resets this process's peak RSS (`VmHWM`) to its present RSS, so a job's peak is its own.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// This process's peak RSS (`VmHWM`) since the last [`reset_peak_rss`], in MB.
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Other work on the machine shows in every figure; the load average says whether there was any.

@@ -120,6 +120,64 @@ pub enum RowStyle {
     BelowSample,
 }
 
+/// The report's school lines, counted as the responses stream by (a region's responses are
+/// never held in memory): [`Schools::finish`] pools them into the [`Report`].
+pub struct Schools<'a> {
+    expert: Option<&'a HashMap<SchoolKey, ExpertScores>>,
+    schools: BTreeMap<SchoolKey, Line>,
+    /// The school of the last response, the key of the line it went to: responses come by school,
+    /// so most need no look-up.
+    last: Option<SchoolKey>,
+}
+
+impl<'a> Schools<'a> {
+    /// Every school of `roster` (with its number of students) gets a row, even one nobody
+    /// answered for.
+    pub fn new(roster: &[(SchoolKey, u64)], expert: Option<&'a HashMap<SchoolKey, ExpertScores>>) -> Schools<'a> {
+        let mut schools = Schools { expert, schools: BTreeMap::new(), last: None };
+        for (key, base) in roster {
+            let line = schools.line(key, *base);
+            schools.schools.insert(key.clone(), line);
+        }
+        schools
+    }
+
+    fn line(&self, (m, s): &SchoolKey, base: u64) -> Line {
+        let mut line = Line::new(Level::School, m.clone(), s.clone(), base);
+        line.expert = self.expert.and_then(|e| e.get(&(m.clone(), s.clone()))).copied();
+        line
+    }
+
+    pub fn add(&mut self, row: &ExportRow) {
+        let same = self.last.as_ref().is_some_and(|(m, s)| *m == row.municipality && *s == row.school);
+        if !same {
+            let key = (row.municipality.clone(), row.school.clone());
+            if !self.schools.contains_key(&key) {
+                let line = self.line(&key, 0);
+                self.schools.insert(key.clone(), line);
+            }
+            self.last = Some(key);
+        }
+        let key = self.last.as_ref().expect("set above");
+        self.schools.get_mut(key).expect("inserted above").add(row);
+    }
+
+    /// The schools, then each municipality's pooled row, then the region's.
+    pub fn finish(self, method: Method, min_group: u64, sample: SampleRule) -> Report {
+        let mut municipalities: BTreeMap<String, Line> = BTreeMap::new();
+        let mut region = Line::new(Level::Region, String::new(), String::new(), 0);
+        for line in self.schools.values() {
+            municipalities
+                .entry(line.municipality.clone())
+                .or_insert_with_key(|m| Line::new(Level::Municipality, m.clone(), String::new(), 0))
+                .pool(line);
+            region.pool(line);
+        }
+        let lines = self.schools.into_values().chain(municipalities.into_values()).chain([region]).collect();
+        Report { method, with_expert: self.expert.is_some(), min_group, sample, lines }
+    }
+}
+
 impl Report {
     /// Groups `rows` by school: every school of `roster` (with its number of students) gets a row
     /// (one nobody answered for shows 0 respondents and н/д); the schools come first, then each
@@ -132,28 +190,11 @@ impl Report {
         min_group: u64,
         sample: SampleRule,
     ) -> Report {
-        let school = |(m, s): &SchoolKey, base: u64| {
-            let mut line = Line::new(Level::School, m.clone(), s.clone(), base);
-            line.expert = expert.and_then(|e| e.get(&(m.clone(), s.clone()))).copied();
-            line
-        };
-        let mut schools: BTreeMap<SchoolKey, Line> =
-            roster.iter().map(|(key, base)| (key.clone(), school(key, *base))).collect();
+        let mut schools = Schools::new(roster, expert);
         for row in rows {
-            let key = (row.municipality.clone(), row.school.clone());
-            schools.entry(key).or_insert_with_key(|key| school(key, 0)).add(row);
+            schools.add(row);
         }
-        let mut municipalities: BTreeMap<String, Line> = BTreeMap::new();
-        let mut region = Line::new(Level::Region, String::new(), String::new(), 0);
-        for line in schools.values() {
-            municipalities
-                .entry(line.municipality.clone())
-                .or_insert_with_key(|m| Line::new(Level::Municipality, m.clone(), String::new(), 0))
-                .pool(line);
-            region.pool(line);
-        }
-        let lines = schools.into_values().chain(municipalities.into_values()).chain([region]).collect();
-        Report { method, with_expert: expert.is_some(), min_group, sample, lines }
+        schools.finish(method, min_group, sample)
     }
 
     /// Whether a school's figures are withheld: too few respondents to hide among.
@@ -478,21 +519,11 @@ pub struct Proposal {
 /// responses, not of proposals. Sorted by school, class and text: neither the order of the
 /// responses (their time) nor the position of unnamed rows among the classes gives anything away.
 pub fn proposals(rows: Vec<ExportRow>, threshold: usize) -> Vec<Proposal> {
-    let question = scoring::proposals_question();
-    let mut proposals: Vec<Proposal> = crate::privacy::hide_small_groups(rows, threshold)
-        .into_iter()
-        .filter_map(|row| {
-            let text = row.answer(question)?.trim().to_string();
-            (!text.is_empty()).then_some(Proposal {
-                municipality: row.municipality,
-                school: row.school,
-                class: row.class,
-                text,
-            })
-        })
-        .collect();
-    proposals.sort();
-    proposals
+    let mut proposals = Proposals::default();
+    for row in &rows {
+        proposals.add(row);
+    }
+    proposals.finish(threshold).0
 }
 
 /// How many respondents of `rows` wrote a proposal: those [`proposals`] leaves out are held back
@@ -500,6 +531,58 @@ pub fn proposals(rows: Vec<ExportRow>, threshold: usize) -> Vec<Proposal> {
 pub fn proposals_written(rows: &[ExportRow]) -> usize {
     let question = scoring::proposals_question();
     rows.iter().filter(|row| row.answer(question).is_some_and(|text| !text.trim().is_empty())).count()
+}
+
+/// The proposals gathered as the responses stream by: every class's number of responses (the
+/// privacy rule needs all of them) and the responses that hold a proposal, nothing else.
+#[derive(Debug, Default)]
+pub struct Proposals {
+    /// (municipality, school, class) → responses.
+    per_class: HashMap<(String, String, String), usize>,
+    written: Vec<Proposal>,
+}
+
+impl Proposals {
+    pub fn add(&mut self, row: &ExportRow) {
+        let key = (row.municipality.clone(), row.school.clone(), row.class.clone());
+        *self.per_class.entry(key).or_default() += 1;
+        let text = row.answer(scoring::proposals_question()).map(str::trim).unwrap_or_default();
+        if !text.is_empty() {
+            self.written.push(Proposal {
+                municipality: row.municipality.clone(),
+                school: row.school.clone(),
+                class: row.class.clone(),
+                text: text.to_string(),
+            });
+        }
+    }
+
+    /// The proposals shown, sorted, and how many were written: the rule of
+    /// [`crate::privacy::hide_small_groups`] over all responses (a class below `threshold` loses
+    /// its name; a school's unnamed responses together below it are left out).
+    pub fn finish(self, threshold: usize) -> (Vec<Proposal>, usize) {
+        let mut pooled: HashMap<(&str, &str), usize> = HashMap::new();
+        for ((municipality, school, class), count) in &self.per_class {
+            if class.is_empty() || *count < threshold {
+                *pooled.entry((municipality, school)).or_default() += count;
+            }
+        }
+        let written = self.written.len();
+        let mut shown: Vec<Proposal> = self
+            .written
+            .into_iter()
+            .filter_map(|mut proposal| {
+                let key = (proposal.municipality.clone(), proposal.school.clone(), proposal.class.clone());
+                if self.per_class[&key] < threshold {
+                    proposal.class.clear();
+                }
+                let unnamed = pooled.get(&(proposal.municipality.as_str(), proposal.school.as_str())).copied();
+                (!proposal.class.is_empty() || unnamed.unwrap_or_default() >= threshold).then_some(proposal)
+            })
+            .collect();
+        shown.sort();
+        (shown, written)
+    }
 }
 
 /// The proposals as a table.
@@ -595,8 +678,12 @@ pub fn to_xlsx(sheets: &Sheets<'_>, notes_sheet: &str, no_data: &str) -> Result<
     };
     let mut workbook = Workbook::new();
     for (name, table) in sheets {
-        let sheet = workbook.add_worksheet();
+        // Constant memory: each row goes to a temporary file as it is written (a region's
+        // proposals are tens of thousands of rows), so the widths come first.
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(name)?;
+        sheet.set_column_width(0, 20)?;
+        sheet.set_column_width(1, 30)?;
         for (column, title) in table.header.iter().enumerate() {
             sheet.write_string_with_format(0, column as u16, title, &bold)?;
         }
@@ -618,8 +705,6 @@ pub fn to_xlsx(sheets: &Sheets<'_>, notes_sheet: &str, no_data: &str) -> Result<
             }
         }
         sheet.set_freeze_panes(1, 2)?;
-        sheet.set_column_width(0, 20)?;
-        sheet.set_column_width(1, 30)?;
     }
     let notes = workbook.add_worksheet();
     notes.set_name(notes_sheet)?;

@@ -168,7 +168,7 @@ async fn digests_of_a_fixed_region_are_as_stored(app: TestApp) {
     // Yesterday's digest to the school, for the change since.
     let school_admin = recipients.iter().find(|r| r.member.role == "school").unwrap();
     let sent = Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap();
-    assert!(db.claim_digest(school_admin.member.id, campaign_id, date(24), sent).await.unwrap());
+    assert!(db.claim_digest(school_admin.member.id, campaign_id, date(24), "golden", sent).await.unwrap());
     let counts = serde_json::to_string(&yesterday).unwrap();
     db.finish_digest(school_admin.member.id, campaign_id, date(24), "sent", &counts, sent).await.unwrap();
 

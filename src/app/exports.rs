@@ -54,9 +54,10 @@ pub async fn export_responses(
             let mut writer = crate::csv_out::Writer::from_path(file, csv_dialect)
                 .map_err(|e| Failure::Write(file.to_path_buf(), e))?;
             writer.write_record(ExportRow::header(&columns, true))?;
+            let mut day = String::new();
             let count = db
                 .export_responses(campaign.id, Scope::Region, Reader::Operator, |row: ExportRow| {
-                    writer.write_record(row.record(&columns))?;
+                    writer.write_record(row.record(&columns, &mut day))?;
                     Ok(())
                 })
                 .await?;
@@ -64,10 +65,20 @@ pub async fn export_responses(
             Ok(count)
         }
         ExportFormat::Xlsx => {
-            let rows = scope_responses(db, campaign.id, Scope::Region, Reader::Operator).await?;
-            let bytes = workbook::build(&Texts::default(), Lang::Ru, &survey, &columns, &rows, Reader::Operator)?;
-            std::fs::write(file, bytes).map_err(|e| Failure::Write(file.to_path_buf(), e))?;
-            Ok(rows.len() as u64)
+            // Row by row into the workbook, which keeps them in a temporary file, not in memory.
+            let texts = Texts::default();
+            let mut book = workbook::Responses::new(&texts, Lang::Ru, &survey, &columns, Reader::Operator)?;
+            let count = db
+                .export_responses(campaign.id, Scope::Region, Reader::Operator, |row| {
+                    book.add(&row)?;
+                    Ok(())
+                })
+                .await?;
+            book.finish()?.save(file).map_err(|e| match e {
+                rust_xlsxwriter::XlsxError::IoError(e) => anyhow::Error::from(Failure::Write(file.to_path_buf(), e)),
+                other => other.into(),
+            })?;
+            Ok(count)
         }
     }
 }

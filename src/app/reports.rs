@@ -5,14 +5,14 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::campaigns::{campaign_named, campaign_survey};
-use super::exports::{ExportFormat, scope_responses};
+use super::exports::ExportFormat;
 
 use crate::csv_out::Dialect;
 use crate::db::{Db, Reader};
 use crate::expert;
 use crate::failure::Failure;
 use crate::i18n::Texts;
-use crate::report::{self, Report, SampleRule, SchoolKey};
+use crate::report::{self, SampleRule, SchoolKey};
 use crate::roles::Scope;
 use crate::survey::Lang;
 use crate::survey::scoring::{self, ExpertScores, Method};
@@ -128,10 +128,17 @@ pub async fn report_files(
     let bases = db.school_bases(campaign.id).await?;
     let roster: Vec<(SchoolKey, u64)> =
         bases.into_iter().map(|b| ((b.municipality, b.school), u64::try_from(b.students).unwrap_or(0))).collect();
-    let rows = scope_responses(db, campaign.id, Scope::Region, options.reader).await?;
-    let report = Report::build(&roster, &rows, expert, options.method, options.min_group_size as u64, options.sample);
-    let written = report::proposals_written(&rows);
-    let proposals = report::proposals(rows, options.min_group_size);
+    // One pass over the responses as they stream: the school lines and the proposals.
+    let mut schools = report::Schools::new(&roster, expert);
+    let mut proposals = report::Proposals::default();
+    db.export_responses(campaign.id, Scope::Region, options.reader, |row| {
+        schools.add(&row);
+        proposals.add(&row);
+        Ok(())
+    })
+    .await?;
+    let report = schools.finish(options.method, options.min_group_size as u64, options.sample);
+    let (proposals, written) = proposals.finish(options.min_group_size);
 
     let (texts, lang) = (Texts::default(), options.lang);
     let t = |id: &str| texts.get(lang, id);

@@ -75,13 +75,16 @@ impl ExportRow {
     }
 
     /// The row under [`ExportRow::header`]: the answer to each question column (empty where the
-    /// question was not asked).
-    pub fn record(&self, columns: &[String]) -> Vec<String> {
-        let mut record =
-            vec![self.municipality.clone(), self.school.clone(), self.class.clone(), self.audience.clone()];
-        record.extend(self.released_on.map(|day| day.to_string()));
-        record.extend(columns.iter().map(|id| self.answer(id).unwrap_or_default().to_string()));
-        record
+    /// question was not asked). `day` is a buffer for the release day's text.
+    pub fn record<'a>(&'a self, columns: &'a [String], day: &'a mut String) -> impl Iterator<Item = &'a str> {
+        day.clear();
+        if let Some(released) = self.released_on {
+            use std::fmt::Write as _;
+            let _ = write!(day, "{released}");
+        }
+        let place = [self.municipality.as_str(), self.school.as_str(), self.class.as_str(), self.audience.as_str()];
+        let released = self.released_on.map(|_| day.as_str());
+        place.into_iter().chain(released).chain(columns.iter().map(|id| self.answer(id).unwrap_or_default()))
     }
 
     pub fn answer(&self, question_id: &str) -> Option<&str> {
