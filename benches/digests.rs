@@ -7,13 +7,17 @@
 //!
 //! `cargo bench --bench digests -- --engine sqlite|postgres [--rounds 3]`
 
+#[path = "shared/administrators.rs"]
+mod administrators;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use administrators::administrators;
 use anketa::app::campaigns::{CampaignRequest, create_campaign};
 use anketa::config::Settings;
-use anketa::db::{Db, DigestRecipient, StaffMember};
+use anketa::db::Db;
 use anketa::digest::{BUILD_AHEAD, Digests};
 use anketa::i18n::Texts;
 use anketa::survey::Lang;
@@ -159,47 +163,6 @@ async fn fill_tallies(db: &Db, campaign_id: i64) -> anyhow::Result<()> {
         sqlx::query("ANALYZE").execute(pool).await?;
     }
     Ok(())
-}
-
-/// The region's, each municipality's and each school's administrator (as in `benches/region.rs`).
-async fn administrators(db: &Db) -> anyhow::Result<Vec<DigestRecipient>> {
-    const SQL: &str = "SELECT s.id, s.name, s.timezone, m.id, m.name FROM schools s
-                       JOIN municipalities m ON m.id = s.municipality_id ORDER BY m.id, s.id";
-    let schools: Vec<(i64, String, String, i64, String)> = match db {
-        Db::Sqlite(pool, _) => sqlx::query_as(SQL).fetch_all(pool).await?,
-        Db::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
-    };
-    let member = |role: &str, municipality: Option<(i64, &str)>, school: Option<(i64, &str)>| StaffMember {
-        id: 0,
-        user_id: 0,
-        chat_id: 0,
-        name: String::new(),
-        role: role.to_string(),
-        municipality_id: municipality.map(|(id, _)| id),
-        school_id: school.map(|(id, _)| id),
-        class_id: None,
-        municipality: municipality.map(|(_, name)| name.to_string()),
-        school: school.map(|(_, name)| name.to_string()),
-        class: None,
-        revoked: false,
-        language: Lang::Ru,
-    };
-    let mut recipients = vec![DigestRecipient { member: member("region", None, None), timezone: None }];
-    let mut municipalities = Vec::new();
-    for (_, _, _, id, name) in &schools {
-        if !municipalities.contains(id) {
-            municipalities.push(*id);
-            recipients
-                .push(DigestRecipient { member: member("municipality", Some((*id, name)), None), timezone: None });
-        }
-    }
-    for (id, name, timezone, municipality_id, municipality) in &schools {
-        recipients.push(DigestRecipient {
-            member: member("school", Some((*municipality_id, municipality)), Some((*id, name))),
-            timezone: Some(timezone.clone()),
-        });
-    }
-    Ok(recipients)
 }
 
 fn region_csv() -> String {

@@ -7,6 +7,9 @@
 //! call it. Run with `cargo bench --bench region [-- --engine sqlite|postgres|both]`; the figures
 //! are printed and written to `BENCHMARKS.md` (one section per engine, replaced on each full run).
 
+#[path = "shared/administrators.rs"]
+mod administrators;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,10 +18,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use administrators::administrators;
 use anketa::app;
 use anketa::app::campaigns::CampaignRequest;
 use anketa::config::Settings;
-use anketa::db::{Db, DigestRecipient, NewResponse, StaffMember, SubmitOutcome};
+use anketa::db::{Db, NewResponse, SubmitOutcome};
 use anketa::digest::Digests;
 use anketa::i18n::Texts;
 use anketa::privacy::IdentityKey;
@@ -734,48 +738,6 @@ async fn counts(db: &Db, campaign_id: i64, target: usize, section: &mut Section)
     );
     section.row("Campaign totals (`campaign list`: headcount and responses)".to_string(), millis(started.elapsed()));
     Ok(())
-}
-
-/// Every administrator a region has: its own, each municipality's and each school's (as staff
-/// members who accepted an invitation; digests need nothing else of them).
-async fn administrators(db: &Db) -> anyhow::Result<Vec<DigestRecipient>> {
-    const SQL: &str = "SELECT s.id, s.name, s.timezone, m.id, m.name FROM schools s
-                       JOIN municipalities m ON m.id = s.municipality_id ORDER BY m.id, s.id";
-    let schools: Vec<(i64, String, String, i64, String)> = match db {
-        Db::Sqlite(pool, _) => sqlx::query_as(SQL).fetch_all(pool).await?,
-        Db::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
-    };
-    let member = |role: &str, municipality: Option<(i64, &str)>, school: Option<(i64, &str)>| StaffMember {
-        id: 0,
-        user_id: 0,
-        chat_id: 0,
-        name: String::new(),
-        role: role.to_string(),
-        municipality_id: municipality.map(|(id, _)| id),
-        school_id: school.map(|(id, _)| id),
-        class_id: None,
-        municipality: municipality.map(|(_, name)| name.to_string()),
-        school: school.map(|(_, name)| name.to_string()),
-        class: None,
-        revoked: false,
-        language: anketa::survey::Lang::Ru,
-    };
-    let mut recipients = vec![DigestRecipient { member: member("region", None, None), timezone: None }];
-    let mut municipalities = Vec::new();
-    for (_, _, _, id, name) in &schools {
-        if !municipalities.contains(id) {
-            municipalities.push(*id);
-            recipients
-                .push(DigestRecipient { member: member("municipality", Some((*id, name)), None), timezone: None });
-        }
-    }
-    for (id, name, timezone, municipality_id, municipality) in &schools {
-        recipients.push(DigestRecipient {
-            member: member("school", Some((*municipality_id, municipality)), Some((*id, name))),
-            timezone: Some(timezone.clone()),
-        });
-    }
-    Ok(recipients)
 }
 
 /// The size of these files together, in MB.
