@@ -20,6 +20,7 @@ const DRAFTS_OPEN: &str = "anketa_drafts_open";
 const DIGESTS: &str = "anketa_digests_sent_total";
 const REMINDERS: &str = "anketa_reminders_sent_total";
 const TELEGRAM_ERRORS: &str = "anketa_telegram_api_errors_total";
+const DATABASE_RETRIES: &str = "anketa_database_retries_total";
 
 /// Step latency buckets: a step is a few milliseconds; anything near a second is an incident.
 const STEP_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -52,6 +53,10 @@ fn describe() {
     metrics::describe_counter!(DIGESTS, "Daily digests delivered to staff.");
     metrics::describe_counter!(REMINDERS, "Reminders of an unfinished survey delivered to respondents.");
     metrics::describe_counter!(TELEGRAM_ERRORS, "Failed Telegram Bot API calls, by HTTP status or failure kind.");
+    metrics::describe_counter!(
+        DATABASE_RETRIES,
+        "Updates handled again because the database was briefly out of reach (a restart, a failover)."
+    );
 }
 
 pub fn update_received(kind: &UpdateKind) {
@@ -68,6 +73,11 @@ pub fn update_received(kind: &UpdateKind) {
 /// their flood budget). Dropped silently otherwise, so this is how an operator sees a flood.
 pub fn update_dropped(reason: &'static str) {
     counter!(UPDATES_DROPPED, "reason" => reason).increment(1);
+}
+
+/// Counts an update handled again after the database was out of reach (see `bot::patience`).
+pub fn database_retry() {
+    counter!(DATABASE_RETRIES).increment(1);
 }
 
 /// Times a dialog step from its creation until it is dropped, whatever way the handler leaves.

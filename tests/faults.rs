@@ -1,7 +1,8 @@
 //! Faults through the real binary. The database: a SQLite file locked by another process longer
 //! than the bot waits, a PostgreSQL database switched to read-only, and either one out of disk
 //! space. Each time the respondent is asked to try again in a minute, the log says what failed,
-//! nothing is half-written, and the bot carries on once the database does. Telegram: passing
+//! nothing is half-written, and the bot carries on once the database does. A connection cut by a
+//! PostgreSQL restart is different: the bot handles the update again, and nobody has to. Telegram: passing
 //! errors, connections dropped without an answer and requests never answered; every reply still
 //! arrives, each failure is met a bounded number of times.
 
@@ -109,6 +110,45 @@ async fn a_read_only_postgresql_database_gets_a_try_again_and_the_bot_recovers()
 
     assert_eq!(press_and_wait(&user, &screen, "Да").await, None);
     assert!(user.last_message().text.starts_with("Вопрос 2 из"), "{}", user.last_message().text);
+    app.stop_bot().await;
+}
+
+/// PostgreSQL cuts the bot's connection in the middle of a press's write, as a restart or a
+/// failover does («terminating connection due to administrator command»): the press is handled
+/// again on a fresh connection, once, and the parent sees the next question without being told to
+/// try again or tapping twice.
+#[tokio::test]
+async fn a_postgresql_connection_cut_mid_press_costs_no_second_tap() {
+    let mut app = TestApp::new(Engine::Postgres).await;
+    let (user, screen) = at_the_first_question(&mut app, 8_600_000_009).await;
+    let (revision, _) = draft_state(&app).await;
+
+    // The draft's row is locked, so the press's write waits in the server, where it is cut.
+    let mut locker = sqlx::PgConnection::connect(&app.db_url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut locker).await.unwrap();
+    sqlx::query("SELECT revision FROM drafts FOR UPDATE").execute(&mut locker).await.unwrap();
+    let pressed = app.api.seq();
+    let data = screen.button("Да").unwrap().callback_data.clone().unwrap();
+    user.enqueue_press(screen.message_id, &data);
+    let waiting = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                   AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let bots_backend: i32 = loop {
+        if let Some(pid) = sqlx::query_scalar(waiting).fetch_optional(&mut locker).await.unwrap() {
+            break pid;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the press's write waits for the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    sqlx::query("SELECT pg_terminate_backend($1)").bind(bots_backend).execute(&mut locker).await.unwrap();
+    sqlx::query("COMMIT").execute(&mut locker).await.unwrap();
+    locker.close().await.unwrap();
+
+    let next = screen_after(&user, pressed, Duration::from_secs(20)).await;
+    assert!(next.text.starts_with("Вопрос 2 из"), "the press went through: {}", next.text);
+    assert!(user.messages().iter().all(|m| !m.text.contains(TRY_AGAIN)), "nobody was asked to try again");
+    assert_eq!(draft_state(&app).await.0, revision + 1, "one step, taken once");
+    assert!(app.bot_logs().contains("handling the update again"), "the log says it was handled again");
     app.stop_bot().await;
 }
 

@@ -4,8 +4,9 @@
 //!
 //! A user's bucket holds up to `burst` tokens and gains `per_second` a second; each update takes
 //! one. An update finding the bucket empty is dropped; the first dropped update of a minute gets a
-//! «please slow down». Buckets idle long enough to be full again are forgotten (they would admit
-//! the same updates as a new one), so the map holds only the users of the last minute or so.
+//! «please slow down», which costs a token as a reply would. Buckets idle long enough to be full
+//! again are forgotten (they would admit the same updates as a new one), so the map holds only the
+//! users of the last minute or so.
 //!
 //! An update is best judged as it arrives: polling queues each chat's updates behind one another,
 //! and judged only when its turn comes, a flood would be admitted at the pace the chat's queue
@@ -147,6 +148,9 @@ impl FloodGate {
         let warn = bucket.warned.is_none_or(|warned| now.saturating_duration_since(warned) >= WARNING_INTERVAL);
         if warn {
             bucket.warned = Some(now);
+            // The warning is a message to the chat too: it takes the next reply's token, so the
+            // chat gets no more than Telegram's one message a second (else Telegram answers 429).
+            bucket.tokens -= 1.0;
         }
         Verdict::Drop { warn }
     }
@@ -193,7 +197,10 @@ mod tests {
         // Another person is not touched by Alice's flood.
         assert_eq!(check(&gate, BOB, start), Verdict::Handle);
 
+        // The warning took the token of the next second: one message a second in all.
         let later = start + Duration::from_secs(1);
+        assert_eq!(check(&gate, ALICE, later), Verdict::Drop { warn: false });
+        let later = start + Duration::from_secs(2);
         assert_eq!(check(&gate, ALICE, later), Verdict::Handle);
         assert_eq!(check(&gate, ALICE, later), Verdict::Drop { warn: false });
         let a_minute_on = start + Duration::from_secs(60);

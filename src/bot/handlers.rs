@@ -13,6 +13,7 @@ use teloxide::{ApiError, RequestError};
 use tokio::sync::oneshot;
 
 use super::callback::{Action, CallbackData};
+use super::patience::patiently;
 use super::screens::{Painter, Screen};
 use super::{App, campaigns, sending, staff};
 use crate::args;
@@ -284,22 +285,26 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
         return Ok(());
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
-    let result = match command {
-        Command::Start(None) => resume(&ctx).await,
+    let result = patiently(|| run_command(&ctx, command.clone())).await;
+    apologise_on_error(&ctx, result).await
+}
+
+async fn run_command(ctx: &Ctx<'_>, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Start(None) => resume(ctx).await,
         Command::Start(Some(LinkPayload::Malformed)) => ctx.say(ctx.t("survey-link-invalid")).await,
         Command::Start(Some(LinkPayload::Code(code))) => match code.strip_prefix(crate::app::staff::PAYLOAD_PREFIX) {
-            Some(invitation) => staff::accept(&ctx, invitation).await,
-            None => start(&ctx, &code).await,
+            Some(invitation) => staff::accept(ctx, invitation).await,
+            None => start(ctx, &code).await,
         },
-        Command::Cancel if campaigns::cancel(&ctx).await? => Ok(()),
+        Command::Cancel if campaigns::cancel(ctx).await? => Ok(()),
         Command::Cancel => {
-            let cancelled = app.db.delete_draft(&ctx.draft_key()).await?;
+            let cancelled = ctx.app.db.delete_draft(&ctx.draft_key()).await?;
             ctx.say(ctx.t(if cancelled { "survey-cancelled" } else { "survey-nothing-to-cancel" })).await
         }
-        Command::Help => staff::help(&ctx).await,
-        staff_command => staff::command(&ctx, staff_command).await,
-    };
-    apologise_on_error(&ctx, result).await
+        Command::Help => staff::help(ctx).await,
+        staff_command => staff::command(ctx, staff_command).await,
+    }
 }
 
 /// Logs a failed update and tells the person, without their id or answers in the log.
@@ -349,19 +354,20 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
         return Ok(());
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
+    let result = patiently(|| respond(&ctx, &message)).await;
+    apologise_on_error(&ctx, result).await
+}
+
+/// A message that is not a command: a roster file, a staff dialog's text, or a survey answer.
+async fn respond(ctx: &Ctx<'_>, message: &Message) -> anyhow::Result<()> {
     let handled = match message.document() {
         Some(document) => {
             let replied = message.reply_to_message().and_then(super::report::campaign_of);
-            super::roster::on_document(&ctx, document, replied).await
+            super::roster::on_document(ctx, document, replied).await?
         }
-        None => campaigns::on_text(&ctx, message.id, message.text()).await,
+        None => campaigns::on_text(ctx, message.id, message.text()).await?,
     };
-    let result = match handled {
-        Ok(true) => Ok(()),
-        Ok(false) => answer_message(&ctx, message.id, message.text()).await,
-        Err(error) => Err(error),
-    };
-    apologise_on_error(&ctx, result).await
+    if handled { Ok(()) } else { answer_message(ctx, message.id, message.text()).await }
 }
 
 /// How often a typed answer is re-applied when another update of the same chat changed the draft
@@ -441,7 +447,7 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
             return;
         };
         let ctx = Ctx { app: &app, bot: &bot, chat, user: &query.from, lang };
-        let pressed = press(&ctx, message_id, query.data.as_deref()).await.unwrap_or_else(|error| {
+        let pressed = patiently(|| press(&ctx, message_id, query.data.as_deref())).await.unwrap_or_else(|error| {
             tracing::error!(error = format!("{error:#}"), "button press failed");
             Pressed::notice(app.texts.get(lang, "survey-error"))
         });

@@ -12,6 +12,7 @@ pub mod flood;
 mod handlers;
 mod invite;
 mod kit;
+mod patience;
 pub mod polling;
 pub mod reminder;
 mod report;

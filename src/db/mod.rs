@@ -224,3 +224,42 @@ impl BeginWrite for PgPool {
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
+
+/// Whether `error` is PostgreSQL being briefly out of reach (a restart or failover cut the
+/// connection in use, the server is shutting down or starting) or a conflict PostgreSQL asks to
+/// retry, rather than the statement being wrong: the same work can succeed a moment later. Waits
+/// that already took their time are not: the pool's acquire timeout, SQLite's busy timeout.
+pub fn is_transient(error: &anyhow::Error) -> bool {
+    error.chain().filter_map(|cause| cause.downcast_ref::<sqlx::Error>()).any(transient)
+}
+
+fn transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(error) => {
+            error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some_and(|error| {
+                let code = error.code();
+                // Connection exceptions (class 08), the server shutting down or starting
+                // (57P01-57P03), too many connections, a serialisation conflict, a deadlock.
+                code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01")
+            })
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_connection_is_transient_and_a_wrong_statement_or_a_wait_already_made_is_not() {
+        let cut = || sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert!(is_transient(&anyhow::Error::from(cut())));
+        assert!(is_transient(&anyhow::Error::from(cut()).context("cannot load the draft")));
+        for lasting in [sqlx::Error::RowNotFound, sqlx::Error::PoolTimedOut, sqlx::Error::ColumnNotFound("x".into())] {
+            assert!(!is_transient(&anyhow::Error::from(lasting)));
+        }
+        assert!(!is_transient(&anyhow::anyhow!("not a database error")));
+    }
+}
