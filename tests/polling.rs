@@ -2,14 +2,15 @@
 //! Telegram only once handled, so a press in flight at a `kill -9` is handled after the restart
 //! without a second press; one chat whose reply hangs does not hold another chat up; a chat's
 //! updates are handled in order; an update handed over again (handled, but not confirmed before
-//! the crash) takes no second step and sends no second screen.
+//! the crash) takes no second step and sends no second screen; a chat Telegram slows down (429s)
+//! holds up nobody else's confirmation.
 
 mod support;
 
 use std::time::Duration;
 
 use support::bot_api::{BotMessage, Failure, TestUser};
-use support::{Link, TestApp};
+use support::{Link, TestApp, outputs_within};
 
 /// Opens a class link and starts the questionnaire as a parent: the first question's screen.
 async fn at_the_first_question(user: &TestUser, link: &Link) -> BotMessage {
@@ -161,6 +162,40 @@ async fn a_hung_reply_does_not_keep_other_chats_waiting_beyond_telegrams_batch(m
     app.kill_bot().await;
 }
 
+async fn a_chat_telegram_slows_down_does_not_hold_up_anybody_elses_confirmation(mut app: TestApp) {
+    let links = app.seed().await;
+    app.start_bot().await;
+    let other = app.api.user(4_100_000_008, "ru");
+    let screen = at_the_first_question(&other, &links[0]).await;
+
+    // Someone sends far more than Telegram lets the bot answer in their chat (40 at once, then
+    // about one a second): their replies wait out 429s, one behind the other.
+    let fast = app.api.user(4_100_000_009, "ru");
+    let seq = app.api.seq();
+    for _ in 0..150 {
+        fast.enqueue_text("/cancel");
+    }
+    let slowed_down = |call: &support::bot_api::RecordedCall| {
+        call.seq > seq && call.chat_id == Some(fast.id()) && call.response["error_code"] == 429
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !app.api.all_calls().iter().any(slowed_down) {
+        assert!(tokio::time::Instant::now() < deadline, "Telegram slows the fast chat down");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // Another parent's press comes more than Telegram's batch (100) after the slowed chat's first
+    // update waiting: it is fetched at once, nothing given up on to reach it.
+    let pressed = app.api.seq();
+    enqueue_press(&other, &screen, "Да");
+    let next = outputs_within(&other, pressed, 1, Duration::from_secs(10)).await.remove(0);
+    assert!(next.text.starts_with("Вопрос 2 из"), "{}", next.text);
+    let logs = app.bot_logs();
+    assert!(!logs.contains("later updates are confirmed without it"), "an update was given up on:\n{logs}");
+    // The fast chat's replies would take minutes at Telegram's pace.
+    app.kill_bot().await;
+}
+
 async fn a_chats_updates_are_handled_in_order(mut app: TestApp) {
     app.seed().await;
     app.start_bot().await;
@@ -213,6 +248,7 @@ on_both_engines!(
     a_handled_press_handed_over_again_after_a_kill_takes_no_second_step,
     a_chat_whose_reply_hangs_does_not_hold_up_another_chat,
     a_hung_reply_does_not_keep_other_chats_waiting_beyond_telegrams_batch,
+    a_chat_telegram_slows_down_does_not_hold_up_anybody_elses_confirmation,
     a_chats_updates_are_handled_in_order,
     a_stop_lets_the_update_being_handled_finish_and_confirms_it,
 );

@@ -9,6 +9,12 @@
 //! finish), so one stuck chat cannot keep the queue from moving for long. Telegram also hands out
 //! at most 100 updates from the offset: when those are all taken in and none is new, a held-back
 //! update stalls every chat, and is given up on after [`CROWDED_HOLD_BACK_LIMIT`] already.
+//!
+//! A chat Telegram holds to its pace (a 429 on a reply: someone sending faster than Telegram lets
+//! the bot answer them) would hold the offset back the longest, its updates queued one behind the
+//! other, each waiting out its `retry_after`: so once the outbox meets a 429 while handling an
+//! update, that chat's updates, queued and to come until its queue is empty, no longer hold the
+//! confirmation back ([`throttled`]). A crash then may lose that chat's excess, nobody else's.
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -23,7 +29,7 @@ use teloxide::prelude::*;
 use teloxide::types::UpdateId;
 
 use super::{App, flood};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -67,6 +73,7 @@ pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let schema = Arc::new(super::schema());
     let mut ledger = Ledger::default();
     let mut chats = Chats::default();
+    let (throttle, mut throttles) = mpsc::unbounded_channel();
     let mut handling: JoinSet<Handled> = JoinSet::new();
     let mut failures = 0;
     let mut next_poll = Instant::now();
@@ -98,6 +105,14 @@ pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         break Some(None);
                     }
                 }
+                Some(chat) = throttles.recv() => {
+                    for update in chats.throttle(chat) {
+                        ledger.handled(update);
+                    }
+                    if !ledger.holding_back() && wake > Instant::now() {
+                        break Some(None);
+                    }
+                }
                 polled = &mut poll => break Some(Some(polled)),
             }
         };
@@ -122,9 +137,13 @@ pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         continue;
                     }
                     let chat = chat_of(&update);
-                    let previous = chats.queue(chat, update.id);
+                    let (previous, throttled) = chats.queue(chat, update.id);
+                    if throttled {
+                        ledger.handled(update.id);
+                    }
                     let (schema, dependencies) = (schema.clone(), dependencies.clone());
-                    handling.spawn(handle_in_turn(schema, dependencies, update, previous));
+                    let throttle = Throttle { chat, tell: throttle.clone() };
+                    handling.spawn(THROTTLE.scope(throttle, handle_in_turn(schema, dependencies, update, previous)));
                 }
                 let stalled = fresh == 0 && crowded && give_up(&mut ledger, now, CROWDED_HOLD_BACK_LIMIT);
                 // Nothing new while an update is held back: Telegram would only repeat it at once.
@@ -173,6 +192,27 @@ async fn confirm(bot: &Bot, offset: u32) {
     }
 }
 
+tokio::task_local! {
+    /// The chat of the update the task handles, and where to say Telegram holds it to its pace.
+    static THROTTLE: Throttle;
+}
+
+struct Throttle {
+    chat: Option<ChatId>,
+    tell: mpsc::UnboundedSender<ChatId>,
+}
+
+/// Said by the outbox when Telegram answers a reply with 429: the chat of the update being
+/// handled stops holding back the confirmation of everybody's updates until its queue is empty.
+/// Nothing outside the polling loop (the webhook, a digest round) has a chat to release.
+pub fn throttled() {
+    let _ = THROTTLE.try_with(|throttle| {
+        if let Some(chat) = throttle.chat {
+            let _ = throttle.tell.send(chat);
+        }
+    });
+}
+
 /// What a finished handler reports back.
 struct Handled {
     update: UpdateId,
@@ -213,25 +253,59 @@ struct Turn {
     done: oneshot::Sender<()>,
 }
 
-/// Each chat's last update being handled, so the next waits for it.
+/// Each chat's updates being handled, the last of them for the next to wait for.
 #[derive(Default)]
-struct Chats(HashMap<ChatId, (UpdateId, oneshot::Receiver<()>)>);
+struct Chats(HashMap<ChatId, Queue>);
+
+struct Queue {
+    last: UpdateId,
+    /// Closed when `last` is handled.
+    finished: oneshot::Receiver<()>,
+    /// The chat's updates queued or being handled.
+    waiting: Vec<UpdateId>,
+    /// Telegram holds the chat to its pace: its updates do not hold the offset back.
+    throttled: bool,
+}
 
 impl Chats {
-    /// Queues `update` behind the chat's last one.
-    fn queue(&mut self, chat: Option<ChatId>, update: UpdateId) -> Turn {
+    /// Queues `update` behind the chat's last one; whether the chat is throttled.
+    fn queue(&mut self, chat: Option<ChatId>, update: UpdateId) -> (Turn, bool) {
         let (done, finished) = oneshot::channel();
-        let after = chat.and_then(|chat| self.0.insert(chat, (update, finished))).map(|(_, previous)| previous);
-        Turn { after, done }
+        let Some(chat) = chat else {
+            return (Turn { after: None, done }, false);
+        };
+        match self.0.get_mut(&chat) {
+            Some(queue) => {
+                let after = std::mem::replace(&mut queue.finished, finished);
+                queue.last = update;
+                queue.waiting.push(update);
+                (Turn { after: Some(after), done }, queue.throttled)
+            }
+            None => {
+                self.0.insert(chat, Queue { last: update, finished, waiting: vec![update], throttled: false });
+                (Turn { after: None, done }, false)
+            }
+        }
     }
 
-    /// Forgets the chat once its last queued update is handled.
+    /// Forgets the update, and the chat once its last queued update is handled.
     fn finished(&mut self, chat: Option<ChatId>, update: UpdateId) {
-        if let Some(chat) = chat
-            && self.0.get(&chat).is_some_and(|(last, _)| *last == update)
-        {
-            self.0.remove(&chat);
+        let Some(queue) = chat.and_then(|chat| self.0.get_mut(&chat)) else {
+            return;
+        };
+        queue.waiting.retain(|waiting| *waiting != update);
+        if queue.last == update {
+            self.0.remove(&chat.expect("a queue has a chat"));
         }
+    }
+
+    /// Marks the chat throttled until its queue is empty; the updates to stop holding back.
+    fn throttle(&mut self, chat: ChatId) -> Vec<UpdateId> {
+        let Some(queue) = self.0.get_mut(&chat) else {
+            return Vec::new();
+        };
+        queue.throttled = true;
+        queue.waiting.clone()
     }
 }
 
@@ -363,9 +437,9 @@ mod tests {
     async fn each_chat_waits_for_its_own_previous_update_only() {
         let (a, b) = (Some(ChatId(1)), Some(ChatId(2)));
         let mut chats = Chats::default();
-        let first_a = chats.queue(a, UpdateId(1));
-        let mut second_a = chats.queue(a, UpdateId(2));
-        let first_b = chats.queue(b, UpdateId(3));
+        let (first_a, _) = chats.queue(a, UpdateId(1));
+        let (mut second_a, _) = chats.queue(a, UpdateId(2));
+        let (first_b, _) = chats.queue(b, UpdateId(3));
         assert!(first_a.after.is_none() && first_b.after.is_none());
         let waiting = second_a.after.as_mut().unwrap();
         assert!(waiting.try_recv().is_err(), "the chat's second update waits");
@@ -375,6 +449,24 @@ mod tests {
         assert!(waiting.try_recv().is_err_and(|e| e == oneshot::error::TryRecvError::Closed));
         chats.finished(a, UpdateId(2));
         assert!(!chats.0.contains_key(&ChatId(1)));
-        assert!(chats.queue(None, UpdateId(4)).after.is_none(), "no chat, no queue");
+        assert!(chats.queue(None, UpdateId(4)).0.after.is_none(), "no chat, no queue");
+    }
+
+    #[test]
+    fn a_throttled_chat_releases_its_queue_and_what_comes_until_it_is_empty() {
+        let (a, b) = (Some(ChatId(1)), Some(ChatId(2)));
+        let mut chats = Chats::default();
+        let _first = chats.queue(a, UpdateId(1));
+        let (_, throttled) = chats.queue(a, UpdateId(2));
+        assert!(!throttled);
+        let _other = chats.queue(b, UpdateId(3));
+        assert_eq!(chats.throttle(ChatId(1)), [UpdateId(1), UpdateId(2)], "the chat's queue is let go");
+        assert!(chats.queue(a, UpdateId(4)).1, "what comes meanwhile does not hold back either");
+        assert!(!chats.queue(b, UpdateId(5)).1, "the other chat still does");
+        for update in [1, 2, 4] {
+            chats.finished(a, UpdateId(update));
+        }
+        assert!(!chats.queue(a, UpdateId(6)).1, "an emptied queue starts afresh");
+        assert!(chats.throttle(ChatId(9)).is_empty(), "a chat with nothing queued has nothing to let go");
     }
 }

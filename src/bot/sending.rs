@@ -157,6 +157,9 @@ where
             return Err(Unsent::Failed(error));
         }
         crate::metrics::telegram_error(&error);
+        if budget.is_none() && matches!(error, RequestError::RetryAfter(_)) {
+            super::polling::throttled();
+        }
         match pause_before_retry(&error, retry) {
             Some(pause) if retry < RETRIES => {
                 tracing::info!(
