@@ -427,7 +427,10 @@ async fn no_reader_of_the_database_and_the_key_can_tie_a_respondent_to_their_ans
         ("participations", vec!["campaign_id", "identity", "school_id"]),
         ("ballots", vec!["answers", "audience", "campaign_id", "class_id", "id", "questionnaire_id", "school_id"]),
         ("releases", vec!["audience", "campaign_id", "class_id", "id", "released_on", "school_id", "shown_to_staff"]),
-        ("responses", vec!["audience", "campaign_id", "class_id", "id", "questionnaire_id", "release_id", "school_id"]),
+        (
+            "responses",
+            vec!["answers", "audience", "campaign_id", "class_id", "id", "questionnaire_id", "release_id", "school_id"],
+        ),
         ("answers", vec!["question_id", "response_id", "value"]),
         ("class_tallies", vec!["audience", "campaign_id", "class_id", "responses"]),
     ] {

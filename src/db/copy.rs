@@ -96,6 +96,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("class_id", Int),
             ("audience", Text),
             ("questionnaire_id", Text),
+            ("answers", Text),
         ],
     ),
     ("class_tallies", &[("campaign_id", Int), ("class_id", Int), ("audience", Text), ("responses", Int)]),
