@@ -3,6 +3,8 @@
 //! the group as a whole (every audience's responses against every audience's base), green when
 //! each audience reached the target; the digest's text gives parents and students apart.
 
+use std::cell::RefCell;
+use std::io::Write;
 use std::sync::Once;
 
 use plotters::prelude::*;
@@ -25,13 +27,28 @@ fn register_font() {
     });
 }
 
+thread_local! {
+    /// Each thread's pixel buffer, kept from one chart to the next: a fresh 2.5 MB a chart was
+    /// an allocation and 600 page faults before the first pixel.
+    static PIXELS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// A PNG bar chart of participation against the target.
 pub fn participation_png(title: &str, rows: &[Participation], target_percent: i64) -> anyhow::Result<Vec<u8>> {
     register_font();
-    // White already: filling the background again would be a second pass over 2.5 MB.
-    let mut pixels = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
+    PIXELS.with_borrow_mut(|pixels| {
+        pixels.clear();
+        // White already: filling the background again would be a second pass over 2.5 MB.
+        pixels.resize((WIDTH * HEIGHT * 3) as usize, 255);
+        draw(pixels, title, rows, target_percent)?;
+        encode(pixels)
+    })
+}
+
+/// The chart drawn onto `pixels` (RGB, white).
+fn draw(pixels: &mut [u8], title: &str, rows: &[Participation], target_percent: i64) -> anyhow::Result<()> {
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
         // A segmented range 0..n has n + 1 slots.
         let count = (rows.len() as i32 - 1).max(0);
         let mut chart = ChartBuilder::on(&root)
@@ -80,18 +97,32 @@ pub fn participation_png(title: &str, rows: &[Participation], target_percent: i6
             .map_err(|e| anyhow::anyhow!("chart: {e}"))?;
         root.present().map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     }
+    Ok(())
+}
+
+/// `pixels` as a PNG.
+fn encode(pixels: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut png = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut png, WIDTH, HEIGHT);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
-        // fdeflate's fast mode, as `Compression::Fast` picks, but one filter for every row
-        // (Paeth) instead of all five tried on each (`Fast`'s adaptive filter): half the encoding
-        // time for 56 KB instead of 54 KB on a school's chart. `Up` alone left 650 KB, `Sub` 88 KB
+        // fdeflate's fast mode, as `Compression::Fast` picks, but one filter chosen per row
+        // instead of all five tried on each (`Fast`'s adaptive filter): half the encoding time
+        // for 56 KB instead of 54 KB on a school's chart. `Up` alone left 650 KB, `Sub` 88 KB
         // (BENCHMARKS.md, digests).
         encoder.set_deflate_compression(png::DeflateCompression::FdeflateUltraFast);
-        encoder.set_filter(png::Filter::Paeth);
-        encoder.write_header()?.write_image_data(&pixels)?;
+        let mut writer = encoder.write_header()?;
+        let mut image = writer.stream_writer_with_size(1 << 16)?;
+        // Half the rows repeat the one above (between grid lines, bars are vertical): `Up` makes
+        // them zeros at the cost of a comparison, where Paeth works out a prediction per byte.
+        let mut above: Option<&[u8]> = None;
+        for row in pixels.chunks_exact((WIDTH * 3) as usize) {
+            image.set_filter(if above == Some(row) { png::Filter::Up } else { png::Filter::Paeth });
+            image.write_all(row)?;
+            above = Some(row);
+        }
+        image.finish()?;
     }
     Ok(png)
 }

@@ -89,9 +89,12 @@ impl Digests<'_> {
         let rows: Vec<Participation> = match scope {
             Scope::Region => self.db.participation_by_municipality(campaign.id).await?,
             Scope::Municipality { municipality_id } => {
-                let (schools, mut classes) = self.db.municipality_participation(campaign.id, municipality_id).await?;
-                classes.sort_by(|a, b| a.1.lowest_percent().total_cmp(&b.1.lowest_percent()));
-                lowest = classes.into_iter().take(5).collect();
+                let (schools, classes) = self.db.municipality_participation(campaign.id, municipality_id).await?;
+                // Each class's share worked out once, not at every comparison; a stable sort as before.
+                let mut classes: Vec<(f64, (String, Participation))> =
+                    classes.into_iter().map(|class| (class.1.lowest_percent(), class)).collect();
+                classes.sort_by(|a, b| a.0.total_cmp(&b.0));
+                lowest = classes.into_iter().take(5).map(|(_, class)| class).collect();
                 schools
             }
             Scope::School { school_id, .. } => self.db.participation_by_class(campaign.id, school_id).await?,
