@@ -9,6 +9,8 @@
 
 #[path = "shared/administrators.rs"]
 mod administrators;
+#[path = "shared/region_roster.rs"]
+mod region_roster;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -26,12 +28,8 @@ use chrono::{Days, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use region_roster::{GRADES, LETTERS, MUNICIPALITIES, SCHOOLS_PER_MUNICIPALITY, region_csv};
 
-const MUNICIPALITIES: usize = 50;
-const SCHOOLS_PER_MUNICIPALITY: usize = 20;
-const GRADES: usize = 10;
-const LETTERS: [&str; 3] = ["А", "Б", "В"];
-const TIMEZONES: [&str; 5] = ["", "Europe/Moscow", "Asia/Irkutsk", "Asia/Yekaterinburg", "Asia/Vladivostok"];
 const RESPONSES: i64 = 300_000;
 
 fn main() -> anyhow::Result<()> {
@@ -163,25 +161,6 @@ async fn fill_tallies(db: &Db, campaign_id: i64) -> anyhow::Result<()> {
         sqlx::query("ANALYZE").execute(pool).await?;
     }
     Ok(())
-}
-
-fn region_csv() -> String {
-    let mut csv = String::from("municipality;school;class;students;timezone\n");
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut school = 0;
-    for m in 0..MUNICIPALITIES {
-        let timezone = TIMEZONES[m % TIMEZONES.len()];
-        for _ in 0..SCHOOLS_PER_MUNICIPALITY {
-            school += 1;
-            for grade in 1..=GRADES {
-                for letter in LETTERS {
-                    let students = rng.gen_range(18..=30);
-                    let _ = writeln!(csv, "Район {:02};Школа № {school};{grade}{letter};{students};{timezone}", m + 1);
-                }
-            }
-        }
-    }
-    csv
 }
 
 fn load() -> String {

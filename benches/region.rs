@@ -9,6 +9,8 @@
 
 #[path = "shared/administrators.rs"]
 mod administrators;
+#[path = "shared/region_roster.rs"]
+mod region_roster;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -34,14 +36,9 @@ use futures_util::{StreamExt, TryStreamExt};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use region_roster::{GRADES, LETTERS, MUNICIPALITIES, SCHOOLS_PER_MUNICIPALITY, region_csv};
 
-const MUNICIPALITIES: usize = 50;
-const SCHOOLS_PER_MUNICIPALITY: usize = 20;
-const GRADES: usize = 10;
-const LETTERS: [&str; 3] = ["А", "Б", "В"];
 const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Moscow;
-/// Timezones given to municipalities in turn; `""` leaves the column empty (the default applies).
-const TIMEZONES: [&str; 5] = ["", "Europe/Moscow", "Asia/Irkutsk", "Asia/Yekaterinburg", "Asia/Vladivostok"];
 const CAMPAIGN: &str = "НОКО region benchmark";
 const CAMPAIGN_DAYS: u64 = 28;
 const DEFAULT_RESPONSES: usize = 300_000;
@@ -769,26 +766,6 @@ struct Walked {
     revision: i64,
     class: usize,
     draft: Draft,
-}
-
-/// The roster CSV of a whole region, as Russian Excel saves it (semicolons).
-fn region_csv() -> String {
-    let mut csv = String::from("municipality;school;class;students;timezone\n");
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut school = 0;
-    for m in 0..MUNICIPALITIES {
-        let timezone = TIMEZONES[m % TIMEZONES.len()];
-        for _ in 0..SCHOOLS_PER_MUNICIPALITY {
-            school += 1;
-            for grade in 1..=GRADES {
-                for letter in LETTERS {
-                    let students = rng.gen_range(18..=30);
-                    let _ = writeln!(csv, "Район {:02};Школа № {school};{grade}{letter};{students};{timezone}", m + 1);
-                }
-            }
-        }
-    }
-    csv
 }
 
 async fn campaign_survey(db: &Db, campaign_id: i64) -> anyhow::Result<Arc<Survey>> {
