@@ -539,13 +539,25 @@ pub fn proposals_written(rows: &[ExportRow]) -> usize {
 pub struct Proposals {
     /// (municipality, school, class) → responses.
     per_class: HashMap<(String, String, String), usize>,
+    /// The class of the last responses and how many came in a row: responses come by class, so
+    /// the map is written once a class rather than once a response.
+    run: Option<((String, String, String), usize)>,
     written: Vec<Proposal>,
 }
 
 impl Proposals {
     pub fn add(&mut self, row: &ExportRow) {
-        let key = (row.municipality.clone(), row.school.clone(), row.class.clone());
-        *self.per_class.entry(key).or_default() += 1;
+        let same = self
+            .run
+            .as_ref()
+            .is_some_and(|((m, s, c), _)| *m == row.municipality && *s == row.school && *c == row.class);
+        if !same {
+            self.end_run();
+            self.run = Some(((row.municipality.clone(), row.school.clone(), row.class.clone()), 0));
+        }
+        if let Some((_, count)) = &mut self.run {
+            *count += 1;
+        }
         let text = row.answer(scoring::proposals_question()).map(str::trim).unwrap_or_default();
         if !text.is_empty() {
             self.written.push(Proposal {
@@ -557,10 +569,17 @@ impl Proposals {
         }
     }
 
+    fn end_run(&mut self) {
+        if let Some((key, count)) = self.run.take() {
+            *self.per_class.entry(key).or_default() += count;
+        }
+    }
+
     /// The proposals shown, sorted, and how many were written: the rule of
     /// [`crate::privacy::hide_small_groups`] over all responses (a class below `threshold` loses
     /// its name; a school's unnamed responses together below it are left out).
-    pub fn finish(self, threshold: usize) -> (Vec<Proposal>, usize) {
+    pub fn finish(mut self, threshold: usize) -> (Vec<Proposal>, usize) {
+        self.end_run();
         let mut pooled: HashMap<(&str, &str), usize> = HashMap::new();
         for ((municipality, school, class), count) in &self.per_class {
             if class.is_empty() || *count < threshold {
@@ -693,7 +712,11 @@ pub fn to_xlsx(sheets: &Sheets<'_>, notes_sheet: &str, no_data: &str) -> Result<
             let (text, points) = (styled(style, Format::new()), styled(style, Format::new().set_num_format("0.00")));
             for (column, cell) in row.iter().enumerate() {
                 let column = column as u16;
+                // A plain cell is written without a format: the workbook looks every format up by
+                // its hash, and the proposals of a region are tens of thousands of plain cells.
                 match cell {
+                    Cell::Text(value) if style == RowStyle::Plain => sheet.write_string(line, column, value)?,
+                    Cell::Count(n) if style == RowStyle::Plain => sheet.write_number(line, column, *n as f64)?,
                     Cell::Text(value) => sheet.write_string_with_format(line, column, value, &text)?,
                     Cell::Count(n) => sheet.write_number_with_format(line, column, *n as f64, &text)?,
                     Cell::Points(Some(value)) => sheet.write_number_with_format(line, column, *value, &points)?,

@@ -118,8 +118,8 @@ async fn the_export_reads_back_any_answer_text_exactly(app: TestApp) {
             campaign,
             anketa::roles::Scope::Region,
             anketa::db::Reader::Operator,
-            |row: anketa::db::ExportRow| {
-                let mut answers = row.answers;
+            |row: &anketa::db::ExportRow| {
+                let mut answers = row.answers.clone();
                 answers.sort();
                 exported.push(answers);
                 Ok(())
@@ -160,9 +160,109 @@ async fn a_drafts_reminder_is_claimed_by_one_process_once(app: TestApp) {
     assert!(first.due_reminders(now, yesterday).await.unwrap().is_empty(), "claimed: not due again");
 }
 
+/// Each scope's export holds its own responses and nobody else's: schools and classes of the
+/// same names in other municipalities and schools included (the export groups by id, names only
+/// order the groups).
+async fn each_scope_exports_exactly_its_own_responses(app: TestApp) {
+    use anketa::roles::Scope;
+    let db = Db::connect(&app.db_url).await.unwrap();
+    let roster = "municipality,school,class,students\nM1,S,1А,20\nM1,S,1Б,20\nM1,T,1А,20\nM2,S,1А,20\nM2,S,1Б,20\n";
+    db.import_roster(&roster::parse(roster.as_bytes()).unwrap(), chrono_tz::Europe::Moscow).await.unwrap();
+    let today = Utc::now().date_naive();
+    let definition =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires/noko-parents.toml")).unwrap();
+    let new = NewCampaign {
+        name: "scopes".into(),
+        starts_on: today,
+        ends_on: today,
+        target_percent: 40,
+        questionnaires: vec![(Audience::Parent, "noko-parents".into(), definition)],
+        grades: Default::default(),
+    };
+    let campaign = db.create_campaign(&new, Utc::now()).await.unwrap();
+    let mut n = 0;
+    let links = db
+        .ensure_links(campaign, Utc::now(), || {
+            n += 1;
+            format!("scope{n}")
+        })
+        .await
+        .unwrap();
+    let key = IdentityKey::new(&[9; 32]).unwrap();
+    // (scope of the class, scope of its school, its municipality's id, what its respondents wrote)
+    let mut classes = Vec::new();
+    for (person, link) in links.iter().enumerate() {
+        let target = db.resolve_link(&link.code).await.unwrap().unwrap();
+        let municipality_id: i64 = match &db {
+            Db::Sqlite(pool, _) => sqlx::query_scalar("SELECT municipality_id FROM schools WHERE id = $1")
+                .bind(target.school_id)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+            Db::Postgres(pool) => sqlx::query_scalar("SELECT municipality_id FROM schools WHERE id = $1")
+                .bind(target.school_id)
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+        };
+        let written = format!("{municipality_id}/{}/{}", target.school, target.class);
+        let response = NewResponse {
+            campaign_id: campaign,
+            school_id: target.school_id,
+            class_id: target.class_id,
+            audience: Audience::Parent,
+            questionnaire_id: "noko-parents".into(),
+            answers: vec![("q15".into(), written.clone())],
+        };
+        let chat = key.chat_key(person as i64);
+        db.start_draft(&chat, &link.code, "{}", 1, Utc::now(), None).await.unwrap();
+        let identity = key.identity(person as u64, campaign, target.school_id);
+        assert_eq!(db.submit_response(&chat, 1, identity.as_bytes(), &response).await.unwrap(), SubmitOutcome::Stored);
+        let (school_id, class_id) = (target.school_id, target.class_id);
+        classes.push((
+            Scope::Class { municipality_id, school_id, class_id },
+            Scope::School { municipality_id, school_id },
+            municipality_id,
+            written,
+        ));
+    }
+    assert_eq!(classes.len(), 5);
+    for (_, school, ..) in &classes {
+        let Scope::School { school_id, .. } = *school else { unreachable!() };
+        db.settle_school(campaign, school_id, 1, today, true).await.unwrap();
+    }
+    let exported = |scope: Scope| {
+        let db = &db;
+        async move {
+            let mut written = Vec::new();
+            db.export_responses(campaign, scope, anketa::db::Reader::Staff, |row: &anketa::db::ExportRow| {
+                written.push(row.answer("q15").unwrap_or_default().to_string());
+                Ok(())
+            })
+            .await
+            .unwrap();
+            written.sort();
+            written
+        }
+    };
+    let expected = |within: &dyn Fn(&(Scope, Scope, i64, String)) -> bool| {
+        let mut written: Vec<String> = classes.iter().filter(|c| within(c)).map(|c| c.3.clone()).collect();
+        written.sort();
+        written
+    };
+    assert_eq!(exported(Scope::Region).await, expected(&|_| true));
+    for (class, school, municipality_id, _) in &classes {
+        assert_eq!(exported(*class).await, expected(&|c| c.0 == *class), "{class:?}");
+        assert_eq!(exported(*school).await, expected(&|c| c.1 == *school), "{school:?}");
+        let municipality = Scope::Municipality { municipality_id: *municipality_id };
+        assert_eq!(exported(municipality).await, expected(&|c| c.2 == *municipality_id), "{municipality:?}");
+    }
+}
+
 on_both_engines!(
     a_drafts_reminder_is_claimed_by_one_process_once,
     two_processes_submitting_for_one_person_store_exactly_one_response,
     a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged,
     the_export_reads_back_any_answer_text_exactly,
+    each_scope_exports_exactly_its_own_responses,
 );

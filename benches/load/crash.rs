@@ -145,8 +145,8 @@ pub async fn check(db: &Db, record: &Record) -> anyhow::Result<Stored> {
         *wanted.entry(given.clone()).or_default() += 1;
     }
     let (mut matching, mut unmatched) = (0, 0);
-    db.export_responses(campaign.id, Scope::Region, anketa::db::Reader::Operator, |row: anketa::db::ExportRow| {
-        let mut answers = row.answers;
+    db.export_responses(campaign.id, Scope::Region, anketa::db::Reader::Operator, |row: &anketa::db::ExportRow| {
+        let mut answers = row.answers.clone();
         answers.sort_by_key(|(question, _)| question.trim_start_matches('q').parse::<u32>().unwrap_or(u32::MAX));
         let answers: Vec<String> = answers.into_iter().map(|(_, value)| value).filter(|v| !v.is_empty()).collect();
         match wanted.get_mut(&answers) {

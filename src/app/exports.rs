@@ -56,7 +56,7 @@ pub async fn export_responses(
             writer.write_record(ExportRow::header(&columns, true))?;
             let mut day = String::new();
             let count = db
-                .export_responses(campaign.id, Scope::Region, Reader::Operator, |row: ExportRow| {
+                .export_responses(campaign.id, Scope::Region, Reader::Operator, |row: &ExportRow| {
                     writer.write_record(row.record(&columns, &mut day))?;
                     Ok(())
                 })
@@ -70,7 +70,7 @@ pub async fn export_responses(
             let mut book = workbook::Responses::new(&texts, Lang::Ru, &survey, &columns, Reader::Operator)?;
             let count = db
                 .export_responses(campaign.id, Scope::Region, Reader::Operator, |row| {
-                    book.add(&row)?;
+                    book.add(row)?;
                     Ok(())
                 })
                 .await?;
@@ -92,7 +92,7 @@ pub async fn scope_responses(
 ) -> anyhow::Result<Vec<ExportRow>> {
     let mut rows = Vec::new();
     db.export_responses(campaign_id, scope, reader, |row| {
-        rows.push(row);
+        rows.push(row.clone());
         Ok(())
     })
     .await?;

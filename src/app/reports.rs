@@ -132,8 +132,8 @@ pub async fn report_files(
     let mut schools = report::Schools::new(&roster, expert);
     let mut proposals = report::Proposals::default();
     db.export_responses(campaign.id, Scope::Region, options.reader, |row| {
-        schools.add(&row);
-        proposals.add(&row);
+        schools.add(row);
+        proposals.add(row);
         Ok(())
     })
     .await?;

@@ -95,7 +95,7 @@ impl ExportRow {
 }
 
 /// One group of a campaign's responses as exported: a class, or a school's responses pooled under
-/// it (`class` empty), with its responses packed one after the other by [`EXPORT_SQL`].
+/// it (`class` empty), with its responses packed one after the other by [`export_sql`].
 #[derive(sqlx::FromRow)]
 struct ExportGroup {
     municipality: String,
@@ -104,26 +104,43 @@ struct ExportGroup {
     responses: String,
 }
 
-/// One row per class (or a school's pooled responses), its responses in random-id order packed
-/// into one text, each as `audience_length:audience`, the release day as `YYYY-MM-DD`, then
+/// One row per class (or a school's pooled responses) of `scope`, its responses in random-id order
+/// packed into one text, each as `audience_length:audience`, the release day as `YYYY-MM-DD`, then
 /// `answers_length:answers` (the answers as they were packed at release, see [`pack_answers`]).
 /// sqlx hands every row from its SQLite thread to the async side with two thread wake-ups: at
 /// 300,000 rows, one a response, that was most of a region's export; one a class is a tenth.
 /// Groups go by municipality, school and class name, as the responses did: no time order.
-const EXPORT_SQL: &str = "
-     SELECT m.name AS municipality, s.name AS school, COALESCE(k.name, '') AS class,
-            string_agg(octet_length(r.audience) || ':' || r.audience || CAST(rel.released_on AS TEXT)
-                       || octet_length(r.answers) || ':' || r.answers, '' ORDER BY r.id) AS responses
-     FROM responses r
-     JOIN releases rel ON rel.id = r.release_id
-     LEFT JOIN classes k ON k.id = r.class_id
-     JOIN schools s ON s.id = r.school_id
-     JOIN municipalities m ON m.id = s.municipality_id
-     WHERE r.campaign_id = $1 AND ($2 IS NULL OR s.municipality_id = $2)
-       AND ($3 IS NULL OR r.school_id = $3) AND ($4 IS NULL OR r.class_id = $4)
-       AND ($5 OR rel.shown_to_staff)
-     GROUP BY m.name, s.name, COALESCE(k.name, '')
-     ORDER BY m.name, s.name, COALESCE(k.name, '')";
+///
+/// Binds: `$1` the campaign, `$2` whether the operator reads (every release, not only those shown
+/// to staff), then the scope's ids: `$3` the municipality, or `$3` the school and `$4` the class.
+/// The responses are grouped by ids and only the groups sorted by name. A region is read by
+/// scanning the table in its storage order (the unary `+` keeps SQLite off the campaign's index,
+/// whose order would make every row a seek to a random page); a smaller scope goes through the
+/// index to its schools.
+fn export_sql(scope: Scope) -> String {
+    let within = match scope {
+        Scope::Region => "+r.campaign_id = $1",
+        Scope::Municipality { .. } => {
+            "r.campaign_id = $1 AND r.school_id IN (SELECT id FROM schools WHERE municipality_id = $3)"
+        }
+        Scope::School { .. } => "r.campaign_id = $1 AND r.school_id = $3",
+        Scope::Class { .. } => "r.campaign_id = $1 AND r.school_id = $3 AND r.class_id = $4",
+    };
+    format!(
+        "SELECT m.name AS municipality, s.name AS school, COALESCE(k.name, '') AS class, g.responses
+         FROM (SELECT r.school_id, r.class_id,
+                      string_agg(octet_length(r.audience) || ':' || r.audience || CAST(rel.released_on AS TEXT)
+                                 || octet_length(r.answers) || ':' || r.answers, '' ORDER BY r.id) AS responses
+               FROM responses r
+               JOIN releases rel ON rel.id = r.release_id
+               WHERE {within} AND ($2 OR rel.shown_to_staff)
+               GROUP BY r.school_id, r.class_id) g
+         LEFT JOIN classes k ON k.id = g.class_id
+         JOIN schools s ON s.id = g.school_id
+         JOIN municipalities m ON m.id = s.municipality_id
+         ORDER BY m.name, s.name, COALESCE(k.name, '')"
+    )
+}
 
 /// One response of an [`ExportGroup`]: its audience, release day and packed answers.
 struct PackedResponse<'a> {
@@ -132,7 +149,7 @@ struct PackedResponse<'a> {
     answers: &'a str,
 }
 
-/// Splits an [`ExportGroup`]'s `responses`; `None` if they are not in the form of [`EXPORT_SQL`].
+/// Splits an [`ExportGroup`]'s `responses`; `None` if they are not in the form of [`export_sql`].
 fn unpack_group(mut packed: &str) -> Option<Vec<PackedResponse<'_>>> {
     /// `length:text` at the start of `packed`: the text and what follows it.
     fn counted(packed: &str) -> Option<(&str, &str)> {
@@ -158,17 +175,31 @@ fn pack_answers(answers: &[(String, String)]) -> String {
 }
 
 /// Reads answers packed by [`pack_answers`]; `None` if they are not in that form.
-fn unpack_answers(mut packed: &str) -> Option<Vec<(String, String)>> {
+fn unpack_answers(packed: &str) -> Option<Vec<(String, String)>> {
     let mut answers = Vec::new();
+    unpack_answers_into(packed, &mut answers).map(|()| answers)
+}
+
+/// [`unpack_answers`] into `answers`, reusing its strings (an export reads hundreds of thousands).
+fn unpack_answers_into(mut packed: &str, answers: &mut Vec<(String, String)>) -> Option<()> {
+    let mut read = 0;
     while !packed.is_empty() {
         let (question, rest) = packed.split_once(':')?;
         let (length, rest) = rest.split_once(':')?;
         let length: usize = length.parse().ok()?;
         let value = rest.get(..length)?;
-        answers.push((question.to_string(), value.to_string()));
+        match answers.get_mut(read) {
+            Some((q, v)) => {
+                refill(q, question);
+                refill(v, value);
+            }
+            None => answers.push((question.to_string(), value.to_string())),
+        }
+        read += 1;
         packed = &rest[length..];
     }
-    Some(answers)
+    answers.truncate(read);
+    Some(())
 }
 
 /// A random positive id: ids of ballots and responses carry no order.
@@ -503,36 +534,45 @@ impl Db {
         campaign_id: i64,
         scope: Scope,
         reader: Reader,
-        mut sink: impl FnMut(ExportRow) -> anyhow::Result<()>,
+        mut sink: impl FnMut(&ExportRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<u64> {
         let mut count = 0;
+        // One row refilled for every response: its strings keep their capacity, so a region's
+        // export allocates per class, not a few dozen times per response.
+        let mut row = ExportRow::default();
         on_pool!(self, pool => {
-            let (municipality_id, school_id, class_id) = scope.ids();
-            let mut groups = sqlx::query_as::<_, ExportGroup>(EXPORT_SQL)
-                .bind(campaign_id)
-                .bind(municipality_id)
-                .bind(school_id)
-                .bind(class_id)
-                .bind(reader == Reader::Operator)
-                .fetch(pool);
+            let sql = export_sql(scope);
+            let query = sqlx::query_as::<_, ExportGroup>(&sql).bind(campaign_id).bind(reader == Reader::Operator);
+            let mut groups = match scope {
+                Scope::Region => query,
+                Scope::Municipality { municipality_id } => query.bind(municipality_id),
+                Scope::School { school_id, .. } => query.bind(school_id),
+                Scope::Class { school_id, class_id, .. } => query.bind(school_id).bind(class_id),
+            }
+            .fetch(pool);
             while let Some(group) = groups.try_next().await? {
                 // Never the answers themselves in the message: an error may be logged.
                 let unreadable = || anyhow::anyhow!("a stored response's answers cannot be read");
+                refill(&mut row.municipality, &group.municipality);
+                refill(&mut row.school, &group.school);
+                refill(&mut row.class, &group.class);
                 for response in unpack_group(&group.responses).ok_or_else(unreadable)? {
-                    sink(ExportRow {
-                        municipality: group.municipality.clone(),
-                        school: group.school.clone(),
-                        class: group.class.clone(),
-                        audience: response.audience.to_string(),
-                        released_on: (reader == Reader::Operator).then_some(response.released_on),
-                        answers: unpack_answers(response.answers).ok_or_else(unreadable)?,
-                    })?;
+                    refill(&mut row.audience, response.audience);
+                    row.released_on = (reader == Reader::Operator).then_some(response.released_on);
+                    unpack_answers_into(response.answers, &mut row.answers).ok_or_else(unreadable)?;
+                    sink(&row)?;
                     count += 1;
                 }
             }
         });
         Ok(count)
     }
+}
+
+/// `to` made equal to `from`, in the memory `to` already has.
+fn refill(to: &mut String, from: &str) {
+    to.clear();
+    to.push_str(from);
 }
 
 #[cfg(test)]
