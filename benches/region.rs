@@ -622,15 +622,22 @@ fn path(path: &Path) -> anyhow::Result<&str> {
 }
 
 /// How fast the engine hands over the rows the export reads, with nothing done to them: the
-/// export's own query fetched and dropped, and a bare `SELECT` of the answer rows. The floor under
-/// every job that reads the region's answers.
+/// export's own query fetched and dropped, and a bare `SELECT` of the responses with and without
+/// their packed answers. The floor under every job that reads the region's answers.
 async fn scans(db: &Db, campaign_id: i64, runs: usize, section: &mut Section) -> anyhow::Result<()> {
-    const ANSWERS: &str = "SELECT a.response_id, a.question_id, a.value FROM answers a";
+    const ANSWERS: &str = "SELECT r.id, r.school_id, r.class_id, r.audience, r.release_id, r.answers FROM responses r
+                           WHERE r.campaign_id = $1";
     const RESPONSES: &str = "SELECT r.id, r.school_id, r.class_id, r.audience, r.release_id FROM responses r
                              WHERE r.campaign_id = $1";
     for (what, sql) in [
-        ("answer rows (`SELECT response_id, question_id, value FROM answers`)", ANSWERS),
-        ("response rows (`SELECT id, school_id, class_id, audience, release_id FROM responses`)", RESPONSES),
+        (
+            "responses with their answers (`SELECT id, school_id, class_id, audience, release_id, answers FROM responses`)",
+            ANSWERS,
+        ),
+        (
+            "responses without their answers (`SELECT id, school_id, class_id, audience, release_id FROM responses`)",
+            RESPONSES,
+        ),
     ] {
         let mut took = Vec::new();
         let mut rows = 0usize;
@@ -645,8 +652,11 @@ async fn scans(db: &Db, campaign_id: i64, runs: usize, section: &mut Section) ->
                         .await?
                 }
                 Db::Postgres(pool) => {
-                    let query = if sql.contains("$1") { sqlx::query(sql).bind(campaign_id) } else { sqlx::query(sql) };
-                    query.fetch(pool).try_fold(0usize, |n, _| async move { Ok(n + 1) }).await?
+                    sqlx::query(sql)
+                        .bind(campaign_id)
+                        .fetch(pool)
+                        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+                        .await?
                 }
             };
             took.push(started.elapsed());

@@ -100,7 +100,6 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("class_tallies", &[("campaign_id", Int), ("class_id", Int), ("audience", Text), ("responses", Int)]),
-    ("answers", &[("response_id", Int), ("question_id", Text), ("value", Text)]),
     (
         "invitations",
         &[

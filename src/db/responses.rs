@@ -1,8 +1,8 @@
 //! The register and the ballot box. Submitting (draft removal, participation, sealed ballot, class
 //! tally: one transaction); releasing sealed ballots into `responses` by the rule of
 //! [`crate::releases`], shuffled under random ids, each with its answers packed as its ballot held
-//! them (`responses.answers`, read by the exports and the report) and as rows of `answers`;
-//! reading released responses back for exports.
+//! them (`responses.answers`, read by the exports and the report); reading released responses
+//! back for exports.
 //!
 //! What ties a person to their answers is the submit transaction; everything after it erases that
 //! tie. Both engines keep traces of when a row was written: on PostgreSQL every row carries the id
@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use rand::seq::SliceRandom;
@@ -174,13 +173,8 @@ fn pack_answers(answers: &[(String, String)]) -> String {
     answers.iter().map(|(question, value)| format!("{question}:{}:{value}", value.len())).collect()
 }
 
-/// Reads answers packed by [`pack_answers`]; `None` if they are not in that form.
-fn unpack_answers(packed: &str) -> Option<Vec<(String, String)>> {
-    let mut answers = Vec::new();
-    unpack_answers_into(packed, &mut answers).map(|()| answers)
-}
-
-/// [`unpack_answers`] into `answers`, reusing its strings (an export reads hundreds of thousands).
+/// Reads answers packed by [`pack_answers`] into `answers`, reusing its strings (an export reads
+/// hundreds of thousands); `None` if they are not in that form.
 fn unpack_answers_into(mut packed: &str, answers: &mut Vec<(String, String)>) -> Option<()> {
     let mut read = 0;
     while !packed.is_empty() {
@@ -428,10 +422,6 @@ impl Db {
                         .fetch_all(&mut *tx)
                         .await?,
                     );
-                    sqlx::query("DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE release_id = $1)")
-                        .bind(earlier)
-                        .execute(&mut *tx)
-                        .await?;
                     sqlx::query("DELETE FROM responses WHERE release_id = $1").bind(earlier).execute(&mut *tx).await?;
                     sqlx::query("DELETE FROM releases WHERE id = $1").bind(earlier).execute(&mut *tx).await?;
                 }
@@ -461,19 +451,6 @@ impl Db {
                             .push_bind(&sealed.audience)
                             .push_bind(&sealed.questionnaire_id)
                             .push_bind(&sealed.answers);
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
-                let mut answers = Vec::new();
-                for (id, sealed) in &rows {
-                    // Never the answers themselves in the message: an error may be logged.
-                    let unpacked = unpack_answers(&sealed.answers).context("a sealed ballot's answers cannot be read")?;
-                    answers.extend(unpacked.into_iter().map(|(question, value)| (*id, question, value)));
-                }
-                for chunk in answers.chunks(ROWS_PER_INSERT) {
-                    let mut insert = QueryBuilder::new("INSERT INTO answers (response_id, question_id, value) ");
-                    insert.push_values(chunk, |mut row, (id, question, value)| {
-                        row.push_bind(*id).push_bind(question).push_bind(value);
                     });
                     insert.build().execute(&mut *tx).await?;
                 }
@@ -577,7 +554,12 @@ fn refill(to: &mut String, from: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::{pack_answers, unpack_answers, unpack_group};
+    use super::{pack_answers, unpack_answers_into, unpack_group};
+
+    fn unpack_answers(packed: &str) -> Option<Vec<(String, String)>> {
+        let mut answers = vec![("stale".to_string(), "value".to_string()); 3];
+        unpack_answers_into(packed, &mut answers).map(|()| answers)
+    }
 
     #[test]
     fn a_groups_responses_unpack_and_anything_else_is_refused() {

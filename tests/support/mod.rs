@@ -531,7 +531,6 @@ impl TestApp {
                     "drafts",
                     "participations",
                     "responses",
-                    "answers",
                 ];
                 let mut found = false;
                 for table in tables {
