@@ -189,7 +189,18 @@ async fn each_scope_exports_exactly_its_own_responses(app: TestApp) {
         .await
         .unwrap();
     let key = IdentityKey::new(&[9; 32]).unwrap();
-    // (scope of the class, scope of its school, its municipality's id, what its respondents wrote)
+    /// A class's response: the class's scope, its school's, its municipality's id, what it wrote.
+    struct Sent {
+        class: Scope,
+        school: Scope,
+        municipality_id: i64,
+        written: String,
+    }
+    fn written_where(classes: &[Sent], within: impl Fn(&Sent) -> bool) -> Vec<String> {
+        let mut written: Vec<String> = classes.iter().filter(|c| within(c)).map(|c| c.written.clone()).collect();
+        written.sort();
+        written
+    }
     let mut classes = Vec::new();
     for (person, link) in links.iter().enumerate() {
         let target = db.resolve_link(&link.code).await.unwrap().unwrap();
@@ -219,16 +230,16 @@ async fn each_scope_exports_exactly_its_own_responses(app: TestApp) {
         let identity = key.identity(person as u64, campaign, target.school_id);
         assert_eq!(db.submit_response(&chat, 1, identity.as_bytes(), &response).await.unwrap(), SubmitOutcome::Stored);
         let (school_id, class_id) = (target.school_id, target.class_id);
-        classes.push((
-            Scope::Class { municipality_id, school_id, class_id },
-            Scope::School { municipality_id, school_id },
+        classes.push(Sent {
+            class: Scope::Class { municipality_id, school_id, class_id },
+            school: Scope::School { municipality_id, school_id },
             municipality_id,
             written,
-        ));
+        });
     }
     assert_eq!(classes.len(), 5);
-    for (_, school, ..) in &classes {
-        let Scope::School { school_id, .. } = *school else { unreachable!() };
+    for sent in &classes {
+        let Scope::School { school_id, .. } = sent.school else { unreachable!() };
         db.settle_school(campaign, school_id, 1, today, true).await.unwrap();
     }
     let exported = |scope: Scope| {
@@ -245,17 +256,14 @@ async fn each_scope_exports_exactly_its_own_responses(app: TestApp) {
             written
         }
     };
-    let expected = |within: &dyn Fn(&(Scope, Scope, i64, String)) -> bool| {
-        let mut written: Vec<String> = classes.iter().filter(|c| within(c)).map(|c| c.3.clone()).collect();
-        written.sort();
-        written
-    };
-    assert_eq!(exported(Scope::Region).await, expected(&|_| true));
-    for (class, school, municipality_id, _) in &classes {
-        assert_eq!(exported(*class).await, expected(&|c| c.0 == *class), "{class:?}");
-        assert_eq!(exported(*school).await, expected(&|c| c.1 == *school), "{school:?}");
-        let municipality = Scope::Municipality { municipality_id: *municipality_id };
-        assert_eq!(exported(municipality).await, expected(&|c| c.2 == *municipality_id), "{municipality:?}");
+    assert_eq!(exported(Scope::Region).await, written_where(&classes, |_| true));
+    for sent in &classes {
+        let (class, school) = (sent.class, sent.school);
+        assert_eq!(exported(class).await, written_where(&classes, |c| c.class == class), "{class:?}");
+        assert_eq!(exported(school).await, written_where(&classes, |c| c.school == school), "{school:?}");
+        let municipality = Scope::Municipality { municipality_id: sent.municipality_id };
+        let expected = written_where(&classes, |c| c.municipality_id == sent.municipality_id);
+        assert_eq!(exported(municipality).await, expected, "{municipality:?}");
     }
 }
 
