@@ -7,6 +7,8 @@
 //! after a two-minute lease and are taken over by the next round.
 
 pub mod chart;
+mod glyphs;
+mod png_rgb;
 pub mod report;
 
 use std::collections::HashMap;
