@@ -56,19 +56,20 @@ fn end_chunk(png: &mut Vec<u8>, start: usize) {
 /// The image's rows, filtered, as one zlib stream appended to `out`.
 fn compress(out: &mut Vec<u8>, pixels: &[u8], stride: usize) -> std::io::Result<()> {
     let mut compressor = fdeflate::Compressor::new(&mut *out)?;
+    // `Up` of a repeated row is all zeros: nothing to work out, the same bytes every time.
+    let mut repeated = vec![0; 1 + stride];
+    repeated[0] = FILTER_UP;
     let mut filtered = vec![0; 1 + stride];
+    filtered[0] = FILTER_PAETH;
     let zeros = vec![0; stride];
     let mut above: &[u8] = &zeros;
     for row in pixels.chunks_exact(stride) {
         if row == above {
-            // `Up` of a repeated row is all zeros: nothing to work out.
-            filtered[0] = FILTER_UP;
-            filtered[1..].fill(0);
+            compressor.write_data(&repeated)?;
         } else {
-            filtered[0] = FILTER_PAETH;
             paeth(&mut filtered[1..], row, above);
+            compressor.write_data(&filtered)?;
         }
-        compressor.write_data(&filtered)?;
         above = row;
     }
     compressor.finish()?.flush()
