@@ -4,12 +4,14 @@
 //! each audience reached the target; the digest's text gives parents and students apart.
 
 use std::cell::RefCell;
-use std::io::Write;
-use std::sync::Once;
+use std::sync::LazyLock;
 
+use ab_glyph::FontRef;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
+use super::glyphs::CachedGlyphs;
+use super::png_rgb;
 use crate::db::Participation;
 
 const WIDTH: u32 = 1200;
@@ -17,14 +19,19 @@ const HEIGHT: u32 = 700;
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "anketa-sans";
 
-fn register_font() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+/// The font, registered with plotters (which lays the labels out) and parsed for the glyph
+/// cache (which draws them); `None` if it does not load.
+fn font() -> Option<&'static FontRef<'static>> {
+    static FONT_REF: LazyLock<Option<FontRef<'static>>> = LazyLock::new(|| {
         // The font ships with the binary: Cyrillic labels must not depend on the host's fonts.
-        if plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_err() {
+        let registered = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok();
+        let font = FontRef::try_from_slice(FONT).ok();
+        if !registered || font.is_none() {
             tracing::error!("the shipped chart font does not load");
         }
+        font
     });
+    FONT_REF.as_ref()
 }
 
 thread_local! {
@@ -35,20 +42,27 @@ thread_local! {
 
 /// A PNG bar chart of participation against the target.
 pub fn participation_png(title: &str, rows: &[Participation], target_percent: i64) -> anyhow::Result<Vec<u8>> {
-    register_font();
+    let font = font();
     PIXELS.with_borrow_mut(|pixels| {
         pixels.clear();
         // White already: filling the background again would be a second pass over 2.5 MB.
         pixels.resize((WIDTH * HEIGHT * 3) as usize, 255);
-        draw(pixels, title, rows, target_percent)?;
-        encode(pixels)
+        draw(pixels, font, title, rows, target_percent)?;
+        Ok(png_rgb::encode(pixels, WIDTH, HEIGHT)?)
     })
 }
 
 /// The chart drawn onto `pixels` (RGB, white).
-fn draw(pixels: &mut [u8], title: &str, rows: &[Participation], target_percent: i64) -> anyhow::Result<()> {
+fn draw(
+    pixels: &mut [u8],
+    font: Option<&'static FontRef<'static>>,
+    title: &str,
+    rows: &[Participation],
+    target_percent: i64,
+) -> anyhow::Result<()> {
     {
-        let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        let bitmap = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT));
+        let root = CachedGlyphs::new(bitmap, FAMILY, font).into_drawing_area();
         // A segmented range 0..n has n + 1 slots.
         let count = (rows.len() as i32 - 1).max(0);
         let mut chart = ChartBuilder::on(&root)
@@ -98,33 +112,6 @@ fn draw(pixels: &mut [u8], title: &str, rows: &[Participation], target_percent: 
         root.present().map_err(|e| anyhow::anyhow!("chart: {e}"))?;
     }
     Ok(())
-}
-
-/// `pixels` as a PNG.
-fn encode(pixels: &[u8]) -> anyhow::Result<Vec<u8>> {
-    let mut png = Vec::new();
-    {
-        let mut encoder = png::Encoder::new(&mut png, WIDTH, HEIGHT);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        // fdeflate's fast mode, as `Compression::Fast` picks, but one filter chosen per row
-        // instead of all five tried on each (`Fast`'s adaptive filter): half the encoding time
-        // for 56 KB instead of 54 KB on a school's chart. `Up` alone left 650 KB, `Sub` 88 KB
-        // (BENCHMARKS.md, digests).
-        encoder.set_deflate_compression(png::DeflateCompression::FdeflateUltraFast);
-        let mut writer = encoder.write_header()?;
-        let mut image = writer.stream_writer_with_size(1 << 16)?;
-        // Half the rows repeat the one above (between grid lines, bars are vertical): `Up` makes
-        // them zeros at the cost of a comparison, where Paeth works out a prediction per byte.
-        let mut above: Option<&[u8]> = None;
-        for row in pixels.chunks_exact((WIDTH * 3) as usize) {
-            image.set_filter(if above == Some(row) { png::Filter::Up } else { png::Filter::Paeth });
-            image.write_all(row)?;
-            above = Some(row);
-        }
-        image.finish()?;
-    }
-    Ok(png)
 }
 
 #[cfg(test)]

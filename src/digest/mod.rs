@@ -7,6 +7,8 @@
 //! after a two-minute lease and are taken over by the next round.
 
 pub mod chart;
+mod glyphs;
+mod png_rgb;
 pub mod report;
 
 use std::collections::HashMap;
@@ -14,7 +16,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use futures_util::StreamExt;
-use futures_util::stream::FuturesOrdered;
 use tokio::sync::watch;
 
 use crate::args;
@@ -25,8 +26,9 @@ use crate::roles::Scope;
 use crate::survey::Lang;
 use report::DigestData;
 
-/// How many digests are built (counts, text, chart) while the one before them is being sent: the
-/// charts are drawn on blocking threads, so a round uses every core while sending stays paced.
+/// How many digests are built at once (counts, text, chart), and how many built ones may wait to
+/// be sent: the charts are drawn on blocking threads, so a round uses every core while sending
+/// stays paced.
 pub const BUILD_AHEAD: usize = 4;
 
 /// Which recipients a run covers (`digest send --school/--municipality`).
@@ -208,54 +210,68 @@ impl Digests<'_> {
         stop: &mut watch::Receiver<bool>,
         outbox: &impl Deliver,
     ) -> anyhow::Result<RunSummary> {
-        // Claimed and built a few ahead, sent one by one in order. A stop ends the round between
-        // two digests: the ones built ahead are given back unsent, to be sent after the restart.
-        let mut due = due.into_iter();
-        let mut built = FuturesOrdered::new();
-        let mut summary = RunSummary::default();
-        // A digest that cannot be built (its claim released) does not hold up the others, which
-        // are already claimed; the round reports the first such error at its end.
-        let mut failure = None;
-        loop {
-            while built.len() < BUILD_AHEAD && !*stop.borrow() {
-                let Some((recipient, campaign, today)) = due.next() else { break };
-                built.push_back(self.claim_and_prepare(recipient, campaign, today, holder, now));
+        // Built `BUILD_AHEAD` at a time while the ones before are being sent, and sent in the order
+        // they are ready: a slow digest (the region's) holds back neither the ones built beside it
+        // nor the sending. A stop ends the round between two digests: no more are claimed, and
+        // the ones built ahead are given back unsent, to be sent after the restart.
+        let (ready, mut to_send) = tokio::sync::mpsc::channel(BUILD_AHEAD);
+        let building_stop = stop.clone();
+        let building = async move {
+            let mut built = futures_util::stream::iter(due)
+                .take_while(|_| std::future::ready(!*building_stop.borrow()))
+                .map(|(recipient, campaign, today)| self.claim_and_prepare(recipient, campaign, today, holder, now))
+                .buffer_unordered(BUILD_AHEAD);
+            // A digest that cannot be built (its claim released) does not hold up the others,
+            // which are already claimed; the round reports the first such error at its end.
+            let mut failure = None;
+            while let Some(next) = built.next().await {
+                match next {
+                    Ok(Some(digest)) => {
+                        // The sending side is gone (an error): the claims of the rest lapse.
+                        if ready.send(digest).await.is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
             }
-            let Some(next) = built.next().await else { break };
-            let (member, campaign, today, prepared) = match next {
-                Ok(Some(ready)) => ready,
-                Ok(None) => continue,
-                Err(e) => {
-                    failure.get_or_insert(e);
+            failure
+        };
+        let sending = async move {
+            let mut summary = RunSummary::default();
+            while let Some((member, campaign, today, prepared)) = to_send.recv().await {
+                if *stop.borrow() {
+                    self.db.release_digest(member.id, campaign.id, today).await?;
                     continue;
                 }
-            };
-            if *stop.borrow() {
-                self.db.release_digest(member.id, campaign.id, today).await?;
-                continue;
-            }
-            let counts = serde_json::to_string(&prepared.counts)?;
-            match outbox.deliver(member.chat_id, prepared, stop).await {
-                Delivery::Sent => {
-                    self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
-                    crate::metrics::digest_sent();
-                    summary.sent += 1;
-                }
-                Delivery::Unreachable => {
-                    tracing::info!(staff = member.id, "a staff member blocked the bot; no more digests to them");
-                    self.db.finish_digest(member.id, campaign.id, today, "blocked", &counts, now).await?;
-                    self.db.mark_unreachable(member.id).await?;
-                    summary.blocked += 1;
-                }
-                Delivery::Unsent => {
-                    self.db.release_digest(member.id, campaign.id, today).await?;
-                    summary.failed += 1;
+                let counts = serde_json::to_string(&prepared.counts)?;
+                match outbox.deliver(member.chat_id, prepared, stop).await {
+                    Delivery::Sent => {
+                        self.db.finish_digest(member.id, campaign.id, today, "sent", &counts, now).await?;
+                        crate::metrics::digest_sent();
+                        summary.sent += 1;
+                    }
+                    Delivery::Unreachable => {
+                        tracing::info!(staff = member.id, "a staff member blocked the bot; no more digests to them");
+                        self.db.finish_digest(member.id, campaign.id, today, "blocked", &counts, now).await?;
+                        self.db.mark_unreachable(member.id).await?;
+                        summary.blocked += 1;
+                    }
+                    Delivery::Unsent => {
+                        self.db.release_digest(member.id, campaign.id, today).await?;
+                        summary.failed += 1;
+                    }
                 }
             }
-        }
+            anyhow::Ok(summary)
+        };
+        let (failure, summary) = tokio::join!(building, sending);
         match failure {
             Some(e) => Err(e),
-            None => Ok(summary),
+            None => summary,
         }
     }
 
