@@ -521,7 +521,7 @@ async fn region_jobs(
             eprintln!("building every digest");
             reset_peak_rss();
             let started = Instant::now();
-            // As a digest round builds them: `BUILD_AHEAD` at a time, in order.
+            // As a digest round builds them: `BUILD_AHEAD` at a time, each handed on when ready.
             let built: Vec<(Duration, usize)> = futures_util::stream::iter(&recipients)
                 .map(|recipient| {
                     let (digests, campaign) = (&digests, &campaign);
@@ -532,7 +532,7 @@ async fn region_jobs(
                         anyhow::Ok((one.elapsed(), digest.chart.map_or(0, |c| c.len())))
                     }
                 })
-                .buffered(anketa::digest::BUILD_AHEAD)
+                .buffer_unordered(anketa::digest::BUILD_AHEAD)
                 .try_collect()
                 .await?;
             let took = started.elapsed();
