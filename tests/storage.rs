@@ -14,7 +14,14 @@ use support::TestApp;
 
 async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
     let db = Db::connect(url).await.unwrap();
-    let rows = roster::parse("municipality,school,class,students\nM,S,1А,20\n".as_bytes()).unwrap();
+    let (campaign, links) = campaign_with_links(&db, "municipality,school,class,students\nM,S,1А,20\n").await;
+    let target = db.resolve_link(&links[0].code).await.unwrap().unwrap();
+    (db, campaign, target.school_id, target.class_id, links[0].code.clone())
+}
+
+/// `roster` imported, a campaign of today with `noko-parents`, and a link for each class.
+async fn campaign_with_links(db: &Db, roster: &str) -> (i64, Vec<anketa::db::ClassLink>) {
+    let rows = roster::parse(roster.as_bytes()).unwrap();
     db.import_roster(&rows, chrono_tz::Europe::Moscow).await.unwrap();
     let today = Utc::now().date_naive();
     let definition =
@@ -36,8 +43,7 @@ async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
         })
         .await
         .unwrap();
-    let target = db.resolve_link(&links[0].code).await.unwrap().unwrap();
-    (db, campaign, target.school_id, target.class_id, links[0].code.clone())
+    (campaign, links)
 }
 
 async fn two_processes_submitting_for_one_person_store_exactly_one_response(app: TestApp) {
@@ -167,27 +173,8 @@ async fn each_scope_exports_exactly_its_own_responses(app: TestApp) {
     use anketa::roles::Scope;
     let db = Db::connect(&app.db_url).await.unwrap();
     let roster = "municipality,school,class,students\nM1,S,1А,20\nM1,S,1Б,20\nM1,T,1А,20\nM2,S,1А,20\nM2,S,1Б,20\n";
-    db.import_roster(&roster::parse(roster.as_bytes()).unwrap(), chrono_tz::Europe::Moscow).await.unwrap();
+    let (campaign, links) = campaign_with_links(&db, roster).await;
     let today = Utc::now().date_naive();
-    let definition =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires/noko-parents.toml")).unwrap();
-    let new = NewCampaign {
-        name: "scopes".into(),
-        starts_on: today,
-        ends_on: today,
-        target_percent: 40,
-        questionnaires: vec![(Audience::Parent, "noko-parents".into(), definition)],
-        grades: Default::default(),
-    };
-    let campaign = db.create_campaign(&new, Utc::now()).await.unwrap();
-    let mut n = 0;
-    let links = db
-        .ensure_links(campaign, Utc::now(), || {
-            n += 1;
-            format!("scope{n}")
-        })
-        .await
-        .unwrap();
     let key = IdentityKey::new(&[9; 32]).unwrap();
     /// A class's response: the class's scope, its school's, its municipality's id, what it wrote.
     struct Sent {
@@ -204,18 +191,7 @@ async fn each_scope_exports_exactly_its_own_responses(app: TestApp) {
     let mut classes = Vec::new();
     for (person, link) in links.iter().enumerate() {
         let target = db.resolve_link(&link.code).await.unwrap().unwrap();
-        let municipality_id: i64 = match &db {
-            Db::Sqlite(pool, _) => sqlx::query_scalar("SELECT municipality_id FROM schools WHERE id = $1")
-                .bind(target.school_id)
-                .fetch_one(pool)
-                .await
-                .unwrap(),
-            Db::Postgres(pool) => sqlx::query_scalar("SELECT municipality_id FROM schools WHERE id = $1")
-                .bind(target.school_id)
-                .fetch_one(pool)
-                .await
-                .unwrap(),
-        };
+        let municipality_id = link.municipality_id;
         let written = format!("{municipality_id}/{}/{}", target.school, target.class);
         let response = NewResponse {
             campaign_id: campaign,
