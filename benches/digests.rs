@@ -2,9 +2,9 @@
 //! (50 municipalities, 1,000 schools, 30,000 classes), a campaign, and 300,000 responses as the
 //! class tallies the digests read (written straight into `class_tallies`: a digest reads nothing
 //! else of a response, so the fill of `benches/region.rs` is not needed here). Then, `--rounds`
-//! times, the 1,051 administrators' digests built as a digest round builds them
-//! (`Digests::prepare`, `BUILD_AHEAD` at a time, each taken as soon as it is ready), and the charts
-//! alone.
+//! times, the 1,051 administrators' digests built as a digest round builds them (the region's
+//! counts read once, then `Digests::prepare`, `BUILD_AHEAD` at a time, each taken as soon as it
+//! is ready), and the charts alone.
 //!
 //! `cargo bench --bench digests -- --engine sqlite|postgres [--rounds 3]`
 
@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use administrators::administrators;
 use anketa::app::campaigns::{CampaignRequest, create_campaign};
 use anketa::config::Settings;
-use anketa::db::Db;
-use anketa::digest::{BUILD_AHEAD, Digests};
+use anketa::db::{Db, Within};
+use anketa::digest::{BUILD_AHEAD, Digests, Figures};
 use anketa::i18n::Texts;
 use anketa::survey::Lang;
 use anyhow::{Context, bail};
@@ -99,12 +99,14 @@ async fn measure(db: &Db, rounds: usize) -> anyhow::Result<()> {
     eprintln!("{} administrators; load {}", recipients.len(), load());
     for round in 1..=rounds {
         let (started, cpu_before) = (Instant::now(), cpu_time());
+        // As a round reads them: once, when its first digest is claimed.
+        let figures = Figures::read(db, campaign.id, Within::Region).await?;
         let built: Vec<(Duration, usize)> = futures_util::stream::iter(&recipients)
             .map(|recipient| {
-                let (digests, campaign) = (&digests, &campaign);
+                let (digests, campaign, figures) = (&digests, &campaign, &figures);
                 async move {
                     let one = Instant::now();
-                    let digest = digests.prepare(recipient, campaign, campaign.starts_on, Lang::Ru).await?;
+                    let digest = digests.prepare(recipient, campaign, figures, campaign.starts_on, Lang::Ru).await?;
                     let digest = digest.context("a digest is due")?;
                     anyhow::Ok((one.elapsed(), digest.chart.map_or(0, |c| c.len())))
                 }

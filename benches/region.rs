@@ -24,8 +24,8 @@ use administrators::administrators;
 use anketa::app;
 use anketa::app::campaigns::CampaignRequest;
 use anketa::config::Settings;
-use anketa::db::{Db, NewResponse, SubmitOutcome};
-use anketa::digest::Digests;
+use anketa::db::{Db, NewResponse, SubmitOutcome, Within};
+use anketa::digest::{Digests, Figures};
 use anketa::i18n::Texts;
 use anketa::privacy::IdentityKey;
 use anketa::roster;
@@ -521,13 +521,16 @@ async fn region_jobs(
             eprintln!("building every digest");
             reset_peak_rss();
             let started = Instant::now();
-            // As a digest round builds them: `BUILD_AHEAD` at a time, each handed on when ready.
+            // As a digest round builds them: the counts read once, then `BUILD_AHEAD` digests at
+            // a time, each handed on when ready.
+            let figures = Figures::read(db, campaign.id, Within::Region).await?;
             let built: Vec<(Duration, usize)> = futures_util::stream::iter(&recipients)
                 .map(|recipient| {
-                    let (digests, campaign) = (&digests, &campaign);
+                    let (digests, campaign, figures) = (&digests, &campaign, &figures);
                     async move {
                         let one = Instant::now();
-                        let digest = digests.prepare(recipient, campaign, campaign.starts_on, Lang::Ru).await?;
+                        let digest =
+                            digests.prepare(recipient, campaign, figures, campaign.starts_on, Lang::Ru).await?;
                         let digest = digest.context("a digest is due")?;
                         anyhow::Ok((one.elapsed(), digest.chart.map_or(0, |c| c.len())))
                     }
@@ -542,7 +545,7 @@ async fn region_jobs(
             if runs.len() == args.runs {
                 section.row(
                     format!(
-                        "Every digest of the region (`Digests::prepare`: counts, text and bar chart), {} at a time as a digest round builds them: {} administrators (region, {MUNICIPALITIES} municipalities, {} schools)",
+                        "Every digest of the region (the region's counts read once, then `Digests::prepare`: text and bar chart), {} at a time as a digest round builds them: {} administrators (region, {MUNICIPALITIES} municipalities, {} schools)",
                         anketa::digest::BUILD_AHEAD,
                         thousands(recipients.len()),
                         thousands(MUNICIPALITIES * SCHOOLS_PER_MUNICIPALITY)

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use anketa::app::campaigns::{CampaignRequest, create_campaign};
 use anketa::config::Settings;
-use anketa::db::{Acceptance, Db, NewInvitation};
-use anketa::digest::Digests;
+use anketa::db::{Acceptance, Db, NewInvitation, Within};
+use anketa::digest::{Digests, Figures};
 use anketa::i18n::Texts;
 use anketa::roles::Scope;
 use anketa::survey::{Grades, Lang};
@@ -175,14 +175,21 @@ async fn digests_of_a_fixed_region_are_as_stored(app: TestApp) {
     let campaign = db.open_campaigns().await.unwrap().into_iter().find(|c| c.id == campaign_id).unwrap();
     let (texts, settings) = (Texts::default(), Settings::default());
     let digests = Digests { db: &db, texts: &texts, settings: &settings };
+    // From the region's counts, as a round reads them, and from the recipient's scope alone, as
+    // `digest send --school` reads them: the same digest.
+    let region = Figures::read(&db, campaign_id, Within::Region).await.unwrap();
     for recipient in &recipients {
-        let prepared = digests
-            .prepare(recipient, &campaign, date(25), recipient.member.language)
-            .await
-            .unwrap()
-            .expect("a digest is due");
-        let chart = prepared.chart.as_deref().expect("an administrator's digest has a chart");
-        compare(&recipient.member.role, &prepared.text, chart);
+        let within = Within::of(recipient.member.scope().unwrap());
+        let own = Figures::read(&db, campaign_id, within).await.unwrap();
+        for figures in [&region, &own] {
+            let prepared = digests
+                .prepare(recipient, &campaign, figures, date(25), recipient.member.language)
+                .await
+                .unwrap()
+                .expect("a digest is due");
+            let chart = prepared.chart.as_deref().expect("an administrator's digest has a chart");
+            compare(&recipient.member.role, &prepared.text, chart);
+        }
     }
     db.close().await;
 }

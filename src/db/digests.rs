@@ -126,24 +126,19 @@ impl Db {
         .map(|_| ()))
     }
 
-    /// The counts the last digest before `day` showed (JSON), if one was sent.
-    pub async fn previous_digest_counts(
-        &self,
-        staff_id: i64,
-        campaign_id: i64,
-        day: NaiveDate,
-    ) -> sqlx::Result<Option<String>> {
-        on_pool!(self, pool => sqlx::query_scalar(
-            "SELECT counts FROM digest_deliveries
-             WHERE staff_id = $1 AND campaign_id = $2 AND day < $3 AND outcome = 'sent'
-             ORDER BY day DESC LIMIT 1",
+    /// The counts each staff member's last digest of a campaign showed (JSON), by staff id: a
+    /// round's "change since", read once. The last one sent is the one before today's, as
+    /// today's is only built once claimed, that is, not sent yet.
+    pub async fn last_digest_counts(&self, campaign_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+        on_pool!(self, pool => sqlx::query_as(
+            "SELECT d.staff_id, d.counts FROM digest_deliveries d
+             WHERE d.campaign_id = $1 AND d.outcome = 'sent' AND d.counts IS NOT NULL
+               AND d.day = (SELECT MAX(e.day) FROM digest_deliveries e
+                            WHERE e.staff_id = d.staff_id AND e.campaign_id = d.campaign_id AND e.outcome = 'sent')",
         )
-        .bind(staff_id)
         .bind(campaign_id)
-        .bind(day)
-        .fetch_optional(pool)
+        .fetch_all(pool)
         .await)
-        .map(Option::flatten)
     }
 
     /// Stops sending to someone who blocked the bot.

@@ -40,7 +40,7 @@ pub use drafts::{DueReminder, Reachable, StoredDraft};
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
 pub use roster::{ImportOutcome, PendingUpload, RosterSummary, UploadGuard};
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
-pub use stats::{Participation, SchoolBase, Share};
+pub use stats::{Counts, Participation, SchoolBase, Share, Within};
 
 /// The file of a `sqlite:` URL (`sqlite://FILE`, `sqlite:FILE`, with or without `?options`);
 /// `None` for other engines and for an in-memory database.

@@ -4,9 +4,11 @@
 //! counted against its own base: the parents of a class against its families, its students
 //! against its students, in the grades the campaign asks that audience only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use super::{Db, on_pool};
+use crate::roles::Scope;
 use crate::survey::{Audience, Grades, class_grade};
 
 /// Responses of one audience against its base.
@@ -118,22 +120,39 @@ impl Asked {
         if asked { class.headcount } else { 0 }
     }
 
+    /// The class's parents' and students' shares.
+    fn shares(&self, class: &ClassCount) -> (Share, Share) {
+        (
+            Share { responses: class.parents, base: self.base(Audience::Parent, class) },
+            Share { responses: class.students, base: self.base(Audience::Student, class) },
+        )
+    }
+
     fn class(&self, class: &ClassCount) -> Participation {
-        Participation {
-            id: class.id,
-            name: class.name.clone(),
-            parents: Share { responses: class.parents, base: self.base(Audience::Parent, class) },
-            students: Share { responses: class.students, base: self.base(Audience::Student, class) },
-        }
+        let (parents, students) = self.shares(class);
+        Participation { id: class.id, name: class.name.clone(), parents, students }
     }
 }
 
 /// Which classes a count covers.
-enum Within {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
     Region,
     Municipality(i64),
     School(i64),
     Class(i64),
+}
+
+impl Within {
+    /// The classes of a staff member's scope.
+    pub fn of(scope: Scope) -> Within {
+        match scope {
+            Scope::Region => Within::Region,
+            Scope::Municipality { municipality_id } => Within::Municipality(municipality_id),
+            Scope::School { school_id, .. } => Within::School(school_id),
+            Scope::Class { class_id, .. } => Within::Class(class_id),
+        }
+    }
 }
 
 /// Sums the classes' participation by the group `key` names, in the classes' order.
@@ -142,16 +161,100 @@ fn grouped(asked: &Asked, classes: &[ClassCount], key: impl Fn(&ClassCount) -> (
     for class in classes {
         let (id, name) = key(class);
         // The classes come ordered by municipality and school, so a group's classes are adjacent.
-        match groups.last_mut() {
-            Some(group) if group.id == id => group.add(&asked.class(class)),
+        let group = match groups.last_mut() {
+            Some(group) if group.id == id => group,
             _ => {
-                let mut group = Participation::empty(id, name.to_string());
-                group.add(&asked.class(class));
-                groups.push(group);
+                groups.push(Participation::empty(id, name.to_string()));
+                groups.last_mut().expect("just pushed")
             }
-        }
+        };
+        let (parents, students) = asked.shares(class);
+        group.parents = group.parents.add(parents);
+        group.students = group.students.add(students);
     }
     groups
+}
+
+/// A campaign's participation counts, read at once: a digest round reads the region's classes
+/// once and builds every digest from them (one query a round, not three a digest, and every
+/// digest of the round counted at the same moment); `/stats` reads the classes of one view.
+pub struct Counts {
+    asked: Asked,
+    /// Ordered by municipality, school and class (names unique at each level, ids after them),
+    /// so each school's and each municipality's classes are adjacent.
+    classes: Vec<ClassCount>,
+    /// Where each class is in `classes`, and where each school's and each municipality's lie.
+    class_at: HashMap<i64, usize>,
+    schools: HashMap<i64, Range<usize>>,
+    municipalities: HashMap<i64, Range<usize>>,
+}
+
+impl Counts {
+    fn new(asked: Asked, classes: Vec<ClassCount>) -> Counts {
+        let (mut class_at, mut schools, mut municipalities) = (HashMap::new(), HashMap::new(), HashMap::new());
+        for (at, class) in classes.iter().enumerate() {
+            class_at.insert(class.id, at);
+            schools.entry(class.school_id).or_insert(at..at).end = at + 1;
+            municipalities.entry(class.municipality_id).or_insert(at..at).end = at + 1;
+        }
+        Counts { asked, classes, class_at, schools, municipalities }
+    }
+
+    fn in_school(&self, school_id: i64) -> &[ClassCount] {
+        self.schools.get(&school_id).map_or(&[], |range| &self.classes[range.clone()])
+    }
+
+    fn in_municipality(&self, municipality_id: i64) -> &[ClassCount] {
+        self.municipalities.get(&municipality_id).map_or(&[], |range| &self.classes[range.clone()])
+    }
+
+    /// Each class of a school.
+    pub fn classes_of_school(&self, school_id: i64) -> Vec<Participation> {
+        self.in_school(school_id).iter().map(|class| self.asked.class(class)).collect()
+    }
+
+    /// One class.
+    pub fn class(&self, class_id: i64) -> Option<Participation> {
+        self.class_at.get(&class_id).map(|&at| self.asked.class(&self.classes[at]))
+    }
+
+    /// Each school of a municipality.
+    pub fn schools_of_municipality(&self, municipality_id: i64) -> Vec<Participation> {
+        grouped(&self.asked, self.in_municipality(municipality_id), |class| (class.school_id, class.school.as_str()))
+    }
+
+    /// Each class of a municipality with its school's name (for "the lowest classes").
+    pub fn classes_of_municipality(&self, municipality_id: i64) -> Vec<(String, Participation)> {
+        self.in_municipality(municipality_id)
+            .iter()
+            .map(|class| (class.school.clone(), self.asked.class(class)))
+            .collect()
+    }
+
+    /// Each municipality.
+    pub fn municipalities(&self) -> Vec<Participation> {
+        grouped(&self.asked, &self.classes, |class| (class.municipality_id, class.municipality.as_str()))
+    }
+
+    /// Each school with the base of its minimum sample: the students of its classes that any
+    /// of the campaign's audiences is asked in (a class asked of parents and students counts once).
+    pub fn school_bases(&self) -> Vec<SchoolBase> {
+        let mut bases: Vec<SchoolBase> = Vec::new();
+        for class in &self.classes {
+            let students = self.asked.base(Audience::Parent, class).max(self.asked.base(Audience::Student, class));
+            match bases.last_mut() {
+                Some(base) if base.school_id == class.school_id => base.students += students,
+                _ => bases.push(SchoolBase {
+                    municipality_id: class.municipality_id,
+                    municipality: class.municipality.clone(),
+                    school_id: class.school_id,
+                    school: class.school.clone(),
+                    students,
+                }),
+            }
+        }
+        bases
+    }
 }
 
 /// The classes `class_counts` packed into one string.
@@ -217,6 +320,11 @@ impl Db {
         Ok(Asked(asked))
     }
 
+    /// The participation counts of every class within.
+    pub async fn counts(&self, campaign_id: i64, within: Within) -> sqlx::Result<Counts> {
+        Ok(Counts::new(self.asked(campaign_id).await?, self.class_counts(campaign_id, within).await?))
+    }
+
     /// Every class within, ordered by municipality, school and class, with its tallies (joined,
     /// as `class_counts_by_name` does, rather than two subqueries per class). Read as one row,
     /// the classes packed into one string: sqlx hands each row over from its SQLite thread with
@@ -265,40 +373,19 @@ impl Db {
         on_pool!(self, pool => sqlx::query_as(SQL).bind(campaign_id).fetch_all(pool).await)
     }
 
-    /// Every school of the roster with the base of its minimum sample in `campaign_id`: the
-    /// students of its classes that any of the campaign's audiences is asked in (a class asked
-    /// of parents and students counts once).
+    /// Every school of the roster with the base of its minimum sample in `campaign_id`.
     pub async fn school_bases(&self, campaign_id: i64) -> sqlx::Result<Vec<SchoolBase>> {
-        let asked = self.asked(campaign_id).await?;
-        let mut bases: Vec<SchoolBase> = Vec::new();
-        for class in self.class_counts(campaign_id, Within::Region).await? {
-            let students = asked.base(Audience::Parent, &class).max(asked.base(Audience::Student, &class));
-            match bases.last_mut() {
-                Some(base) if base.school_id == class.school_id => base.students += students,
-                _ => bases.push(SchoolBase {
-                    municipality_id: class.municipality_id,
-                    municipality: class.municipality,
-                    school_id: class.school_id,
-                    school: class.school,
-                    students,
-                }),
-            }
-        }
-        Ok(bases)
+        Ok(self.counts(campaign_id, Within::Region).await?.school_bases())
     }
 
     /// Each class of a school.
     pub async fn participation_by_class(&self, campaign_id: i64, school_id: i64) -> sqlx::Result<Vec<Participation>> {
-        let asked = self.asked(campaign_id).await?;
-        let classes = self.class_counts(campaign_id, Within::School(school_id)).await?;
-        Ok(classes.iter().map(|class| asked.class(class)).collect())
+        Ok(self.counts(campaign_id, Within::School(school_id)).await?.classes_of_school(school_id))
     }
 
     /// One class (the thanks screen's count).
     pub async fn class_participation(&self, campaign_id: i64, class_id: i64) -> sqlx::Result<Option<Participation>> {
-        let asked = self.asked(campaign_id).await?;
-        let classes = self.class_counts(campaign_id, Within::Class(class_id)).await?;
-        Ok(classes.first().map(|class| asked.class(class)))
+        Ok(self.counts(campaign_id, Within::Class(class_id)).await?.class(class_id))
     }
 
     /// Each school of a municipality.
@@ -307,29 +394,16 @@ impl Db {
         campaign_id: i64,
         municipality_id: i64,
     ) -> sqlx::Result<Vec<Participation>> {
-        let asked = self.asked(campaign_id).await?;
-        let classes = self.class_counts(campaign_id, Within::Municipality(municipality_id)).await?;
-        Ok(grouped(&asked, &classes, |class| (class.school_id, class.school.as_str())))
+        Ok(self
+            .counts(campaign_id, Within::Municipality(municipality_id))
+            .await?
+            .schools_of_municipality(municipality_id))
     }
 
-    /// Each municipality of the region.
+    /// Each municipality of the region, from its classes summed by name.
     pub async fn participation_by_municipality(&self, campaign_id: i64) -> sqlx::Result<Vec<Participation>> {
-        let asked = self.asked(campaign_id).await?;
-        let classes = self.class_counts_by_name(campaign_id).await?;
-        Ok(grouped(&asked, &classes, |class| (class.municipality_id, class.municipality.as_str())))
-    }
-
-    /// Each school of a municipality, and each of its classes with its school's name (for "the
-    /// five lowest classes"): a municipality's digest, from one read of its classes.
-    pub async fn municipality_participation(
-        &self,
-        campaign_id: i64,
-        municipality_id: i64,
-    ) -> sqlx::Result<(Vec<Participation>, Vec<(String, Participation)>)> {
-        let asked = self.asked(campaign_id).await?;
-        let classes = self.class_counts(campaign_id, Within::Municipality(municipality_id)).await?;
-        let schools = grouped(&asked, &classes, |class| (class.school_id, class.school.as_str()));
-        Ok((schools, classes.iter().map(|class| (class.school.clone(), asked.class(class))).collect()))
+        let by_name = Counts::new(self.asked(campaign_id).await?, self.class_counts_by_name(campaign_id).await?);
+        Ok(by_name.municipalities())
     }
 
     /// The whole region's participation, audience by audience (`anketa campaign list`).

@@ -48,7 +48,7 @@ pub fn participation_png(title: &str, rows: &[Participation], target_percent: i6
         // White already: filling the background again would be a second pass over 2.5 MB.
         pixels.resize((WIDTH * HEIGHT * 3) as usize, 255);
         draw(pixels, font, title, rows, target_percent)?;
-        Ok(png_rgb::encode(pixels, WIDTH, HEIGHT)?)
+        Ok(png_rgb::encode(pixels, WIDTH, HEIGHT))
     })
 }
 

@@ -10,6 +10,7 @@ pub mod chart;
 mod glyphs;
 mod png_rgb;
 pub mod report;
+mod zlib_runs;
 
 use std::collections::HashMap;
 
@@ -20,7 +21,7 @@ use tokio::sync::watch;
 
 use crate::args;
 use crate::config::Settings;
-use crate::db::{CLAIM_RENEW_EVERY, Campaign, Db, DigestRecipient, Participation, SchoolRef};
+use crate::db::{CLAIM_RENEW_EVERY, Campaign, Counts, Db, DigestRecipient, Participation, SchoolRef, Within};
 use crate::i18n::Texts;
 use crate::roles::Scope;
 use crate::survey::Lang;
@@ -72,42 +73,38 @@ impl Digests<'_> {
             .unwrap_or(self.settings.survey.default_timezone)
     }
 
-    /// The digest a recipient gets today for a campaign (`None`: nothing for them in it).
+    /// The digest a recipient gets today for a campaign (`None`: nothing for them in it), from
+    /// the campaign's `figures` (read for the recipient's scope or wider).
     pub async fn prepare(
         &self,
         recipient: &DigestRecipient,
         campaign: &Campaign,
+        figures: &Figures,
         today: NaiveDate,
         lang: Lang,
     ) -> anyhow::Result<Option<Prepared>> {
         let member = &recipient.member;
         let Some(scope) = member.scope() else { return Ok(None) };
-        let previous: Option<HashMap<i64, i64>> = self
-            .db
-            .previous_digest_counts(member.id, campaign.id, today)
-            .await?
-            .and_then(|json| serde_json::from_str(&json).ok());
+        let counts = &figures.counts;
+        let previous: Option<HashMap<i64, i64>> =
+            figures.last_shown.get(&member.id).and_then(|json| serde_json::from_str(json).ok());
         let mut lowest = Vec::new();
         let rows: Vec<Participation> = match scope {
-            Scope::Region => self.db.participation_by_municipality(campaign.id).await?,
+            Scope::Region => counts.municipalities(),
             Scope::Municipality { municipality_id } => {
-                let (schools, classes) = self.db.municipality_participation(campaign.id, municipality_id).await?;
                 // Each class's share worked out once, not at every comparison; a stable sort as before.
-                let mut classes: Vec<(f64, (String, Participation))> =
-                    classes.into_iter().map(|class| (class.1.lowest_percent(), class)).collect();
+                let mut classes: Vec<(f64, (String, Participation))> = counts
+                    .classes_of_municipality(municipality_id)
+                    .into_iter()
+                    .map(|class| (class.1.lowest_percent(), class))
+                    .collect();
                 classes.sort_by(|a, b| a.0.total_cmp(&b.0));
                 lowest = classes.into_iter().take(5).map(|(_, class)| class).collect();
-                schools
+                counts.schools_of_municipality(municipality_id)
             }
-            Scope::School { school_id, .. } => self.db.participation_by_class(campaign.id, school_id).await?,
-            Scope::Class { school_id, class_id, .. } => {
-                let class = self
-                    .db
-                    .participation_by_class(campaign.id, school_id)
-                    .await?
-                    .into_iter()
-                    .find(|c| c.id == class_id);
-                let Some(class) = class else { return Ok(None) };
+            Scope::School { school_id, .. } => counts.classes_of_school(school_id),
+            Scope::Class { class_id, .. } => {
+                let Some(class) = counts.class(class_id) else { return Ok(None) };
                 let change = previous.as_ref().map(|p| class.responses() - p.get(&class.id).copied().unwrap_or(0));
                 let mut text = report::teacher_line(self.texts, lang, campaign, &class, change);
                 // Who started and stopped is shown only in groups the privacy threshold allows.
@@ -183,6 +180,13 @@ impl Digests<'_> {
                 }
             }
         }
+        // Each campaign's figures, for the scope the run covers.
+        let within = match only {
+            Only::Everyone => Within::Region,
+            Only::Within(scope) => Within::of(scope),
+        };
+        let figures: HashMap<i64, RoundFigures> =
+            campaigns.iter().map(|campaign| (campaign.id, RoundFigures::new(within))).collect();
         // This round's claims, renewed while it runs: a round that is gone leaves them to lapse.
         let holder = format!("{:016x}", rand::random::<u64>());
         let started = std::time::Instant::now();
@@ -196,7 +200,7 @@ impl Digests<'_> {
             }
         };
         tokio::select! {
-            summary = self.send_due(due, &holder, now, stop, outbox) => summary,
+            summary = self.send_due(due, &figures, &holder, now, stop, outbox) => summary,
             never = renewing => never,
         }
     }
@@ -205,6 +209,7 @@ impl Digests<'_> {
     async fn send_due(
         &self,
         due: Vec<(DigestRecipient, Campaign, NaiveDate)>,
+        figures: &HashMap<i64, RoundFigures>,
         holder: &str,
         now: DateTime<Utc>,
         stop: &mut watch::Receiver<bool>,
@@ -219,7 +224,10 @@ impl Digests<'_> {
         let building = async move {
             let mut built = futures_util::stream::iter(due)
                 .take_while(|_| std::future::ready(!*building_stop.borrow()))
-                .map(|(recipient, campaign, today)| self.claim_and_prepare(recipient, campaign, today, holder, now))
+                .map(|(recipient, campaign, today)| {
+                    let figures = &figures[&campaign.id];
+                    self.claim_and_prepare(recipient, campaign, figures, today, holder, now)
+                })
                 .buffer_unordered(BUILD_AHEAD);
             // A digest that cannot be built (its claim released) does not hold up the others,
             // which are already claimed; the round reports the first such error at its end.
@@ -281,6 +289,7 @@ impl Digests<'_> {
         &self,
         recipient: DigestRecipient,
         campaign: Campaign,
+        figures: &RoundFigures,
         today: NaiveDate,
         holder: &str,
         now: DateTime<Utc>,
@@ -290,7 +299,11 @@ impl Digests<'_> {
             return Ok(None);
         }
         // In the language their Telegram spoke when they last used the bot.
-        match self.prepare(&recipient, &campaign, today, member.language).await {
+        let prepared = async {
+            let figures = figures.get(self.db, campaign.id).await?;
+            self.prepare(&recipient, &campaign, figures, today, member.language).await
+        };
+        match prepared.await {
             Ok(Some(prepared)) => Ok(Some((recipient.member, campaign, today, prepared))),
             Ok(None) => {
                 self.db.release_digest(member.id, campaign.id, today).await?;
@@ -335,11 +348,46 @@ impl Digests<'_> {
         for campaign in
             campaigns.iter().filter(|c| today >= c.starts_on && today <= c.ends_on.succ_opt().unwrap_or(c.ends_on))
         {
-            if let Some(prepared) = self.prepare(&recipient, campaign, today, lang).await? {
+            let figures = Figures::read(self.db, campaign.id, Within::School(school_id)).await?;
+            if let Some(prepared) = self.prepare(&recipient, campaign, &figures, today, lang).await? {
                 texts.push(prepared.text);
             }
         }
         Ok(texts)
+    }
+}
+
+/// What a campaign's digests are built from, read at once: the counts of the classes within
+/// the run's scope, and the counts each recipient's last digest showed (JSON, by staff id).
+/// A round reads them once for all its digests (not three queries a digest), and every digest
+/// of the round shows the same moment.
+pub struct Figures {
+    counts: Counts,
+    last_shown: HashMap<i64, String>,
+}
+
+impl Figures {
+    pub async fn read(db: &Db, campaign_id: i64, within: Within) -> sqlx::Result<Figures> {
+        let counts = db.counts(campaign_id, within).await?;
+        let last_shown = db.last_digest_counts(campaign_id).await?.into_iter().collect();
+        Ok(Figures { counts, last_shown })
+    }
+}
+
+/// A campaign's figures for one round, read by the first digest claimed: a round that finds
+/// every digest sent reads nothing.
+struct RoundFigures {
+    within: Within,
+    figures: tokio::sync::OnceCell<Figures>,
+}
+
+impl RoundFigures {
+    fn new(within: Within) -> RoundFigures {
+        RoundFigures { within, figures: tokio::sync::OnceCell::new() }
+    }
+
+    async fn get(&self, db: &Db, campaign_id: i64) -> sqlx::Result<&Figures> {
+        self.figures.get_or_try_init(|| Figures::read(db, campaign_id, self.within)).await
     }
 }
 

@@ -1,11 +1,11 @@
 //! The chart's PNG, written by hand for speed: 8-bit RGB in one IDAT chunk, each row filtered
 //! with `Up` when it repeats the row above (between grid lines, bars are vertical: half of a
-//! chart's rows) and with Paeth otherwise, compressed with fdeflate's fast mode (a fixed Huffman
-//! code for filtered image data and runs of zeros). The same choices as the `png` crate's
-//! streaming writer made before, without its copy of each row and its 8-byte writes through a
-//! chunk writer, which were half of a chart's encoding (BENCHMARKS.md, digests).
+//! chart's rows) and with Paeth otherwise, which leaves zeros wherever the picture is flat, and
+//! compressed as runs of zeros and literals ([`ZlibRuns`]). The `png` crate's streaming writer
+//! copied each row and wrote 8 bytes at a time through a chunk writer, half of a chart's
+//! encoding (BENCHMARKS.md, digests).
 
-use std::io::Write;
+use super::zlib_runs::ZlibRuns;
 
 /// The PNG file signature.
 const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
@@ -16,7 +16,7 @@ const FILTER_PAETH: u8 = 4;
 const RGB: usize = 3;
 
 /// `pixels` (RGB, `width` × `height`, row by row) as a PNG.
-pub fn encode(pixels: &[u8], width: u32, height: u32) -> std::io::Result<Vec<u8>> {
+pub fn encode(pixels: &[u8], width: u32, height: u32) -> Vec<u8> {
     let stride = width as usize * RGB;
     debug_assert_eq!(pixels.len(), stride * height as usize);
     let mut png = Vec::with_capacity(128 * 1024);
@@ -30,11 +30,11 @@ pub fn encode(pixels: &[u8], width: u32, height: u32) -> std::io::Result<Vec<u8>
     png.extend_from_slice(&header);
     end_chunk(&mut png, start);
     let start = begin_chunk(&mut png, b"IDAT");
-    compress(&mut png, pixels, stride)?;
+    compress(&mut png, pixels, stride);
     end_chunk(&mut png, start);
     let start = begin_chunk(&mut png, b"IEND");
     end_chunk(&mut png, start);
-    Ok(png)
+    png
 }
 
 /// Starts a chunk of type `kind`; its length is filled in by [`end_chunk`].
@@ -54,25 +54,24 @@ fn end_chunk(png: &mut Vec<u8>, start: usize) {
 }
 
 /// The image's rows, filtered, as one zlib stream appended to `out`.
-fn compress(out: &mut Vec<u8>, pixels: &[u8], stride: usize) -> std::io::Result<()> {
-    let mut compressor = fdeflate::Compressor::new(&mut *out)?;
-    // `Up` of a repeated row is all zeros: nothing to work out, the same bytes every time.
-    let mut repeated = vec![0; 1 + stride];
-    repeated[0] = FILTER_UP;
+fn compress(out: &mut Vec<u8>, pixels: &[u8], stride: usize) {
+    let mut compressor = ZlibRuns::new(out);
     let mut filtered = vec![0; 1 + stride];
     filtered[0] = FILTER_PAETH;
     let zeros = vec![0; stride];
     let mut above: &[u8] = &zeros;
     for row in pixels.chunks_exact(stride) {
         if row == above {
-            compressor.write_data(&repeated)?;
+            // `Up` of a repeated row is all zeros: nothing to work out or to look at.
+            compressor.write(&[FILTER_UP]);
+            compressor.write_zeros(stride);
         } else {
             paeth(&mut filtered[1..], row, above);
-            compressor.write_data(&filtered)?;
+            compressor.write(&filtered);
         }
         above = row;
     }
-    compressor.finish()?.flush()
+    compressor.finish();
 }
 
 /// Each byte of `row` less its Paeth prediction from the pixel to the left, the one above and
@@ -155,7 +154,7 @@ mod tests {
                 });
             }
         }
-        let png = encode(&pixels, width, height).unwrap();
+        let png = encode(&pixels, width, height);
         assert_eq!(decoded(&png), (width, height, pixels));
     }
 
