@@ -343,7 +343,7 @@ impl Db {
             "SELECT string_agg(k.id || ',' || k.headcount || ',' || s.id || ',' || m.id || ','
                                || COALESCE(p.responses, 0) || ',' || COALESCE(t.responses, 0) || ','
                                || octet_length(k.name) || ':' || k.name || octet_length(s.name) || ':' || s.name
-                               || octet_length(m.name) || ':' || m.name, '' ORDER BY m.name, s.name, k.name)
+                               || octet_length(m.name) || ':' || m.name, '')
              FROM classes k JOIN schools s ON s.id = k.school_id JOIN municipalities m ON m.id = s.municipality_id
              LEFT JOIN class_tallies p ON p.campaign_id = $1 AND p.class_id = k.id AND p.audience = 'parent'
              LEFT JOIN class_tallies t ON t.campaign_id = $1 AND t.class_id = k.id AND t.audience = 'student'
@@ -351,7 +351,13 @@ impl Db {
         );
         let packed: Option<String> =
             on_pool!(self, pool => sqlx::query_scalar(&sql).bind(campaign_id).bind(id).fetch_one(pool).await)?;
-        packed.as_deref().map_or(Ok(Vec::new()), unpack_classes)
+        let mut classes = packed.as_deref().map_or(Ok(Vec::new()), unpack_classes)?;
+        // Sorted here, by the names' bytes as SQLite's and PostgreSQL's C collations sort them:
+        // ordered in the aggregate, PostgreSQL spilled the region's 30,000 classes to disk and
+        // took a third of the query's 100 ms.
+        classes
+            .sort_unstable_by(|a, b| (&a.municipality, &a.school, &a.name).cmp(&(&b.municipality, &b.school, &b.name)));
+        Ok(classes)
     }
 
     /// Each municipality's classes of one name ("5А" of all its schools) as one row, their
