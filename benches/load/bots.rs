@@ -36,6 +36,8 @@ pub enum Peer {
     AiogramRedis,
     /// aiogram 3 with a hand-made SQLite storage (Anketa's pragmas, one commit per step).
     AiogramSqlite,
+    /// The least a teloxide bot does for a step, with no storage (`floor.rs`).
+    TeloxideFloor,
 }
 
 impl Peer {
@@ -44,6 +46,7 @@ impl Peer {
             Peer::Anketa => "Anketa",
             Peer::AiogramRedis => "aiogram 3 + Redis",
             Peer::AiogramSqlite => "aiogram 3 + SQLite",
+            Peer::TeloxideFloor => "teloxide floor (no storage, no logic)",
         }
     }
 
@@ -53,6 +56,7 @@ impl Peer {
             Peer::Anketa => "anketa",
             Peer::AiogramRedis => "aiogram-redis",
             Peer::AiogramSqlite => "aiogram-sqlite",
+            Peer::TeloxideFloor => "teloxide-floor",
         }
     }
 }
@@ -282,6 +286,15 @@ pub async fn start(
                     .env("BENCH_WEBHOOK_SECRET", &webhook.secret);
             }
             (command, db_file)
+        }
+        Peer::TeloxideFloor => {
+            let mut command = Command::new(std::env::current_exe()?);
+            command
+                .arg(crate::floor::SERVE_FLAG)
+                .env("TELOXIDE_TOKEN", stand_in::TOKEN)
+                .env("TELOXIDE_API_URL", format!("{}/", stand_in.url()));
+            // It keeps nothing: no database to count drafts in.
+            (command, seed.dir.join(format!("{run}.db")))
         }
     };
     launch(command, log, db_file, stand_in, webhook).await

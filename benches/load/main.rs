@@ -2,7 +2,8 @@
 //! fast Bot API stand-in in this process, driven by thousands of virtual respondents answering the
 //! shipped `noko-parents` questionnaire, in polling or webhook mode; beside it, the same number of
 //! bare SQLite draft updates (the ceiling) and the same questionnaire as a minimal aiogram 3 bot
-//! (the peer, `bench/aiogram/`: with aiogram's `RedisStorage`, and with a SQLite storage).
+//! (the peer, `bench/aiogram/`: with aiogram's `RedisStorage`, and with a SQLite storage); and
+//! the floor under any teloxide bot (`floor.rs`: no storage, no logic).
 //!
 //! ```sh
 //! cargo bench --bench load                                   # every scenario, Anketa only
@@ -13,16 +14,18 @@
 //! cargo bench --bench load -- --scenario flood --seconds 30    # a flooder beside 1,000 people
 //! cargo bench --bench load -- --scenario soak --minutes 20     # chaos over webhook replicas
 //! cargo bench --bench load -- --peer both --write            # with both aiogram variants
+//! cargo bench --bench load -- --peer all --scenario burst     # and the teloxide floor
 //! ```
 //!
 //! This file owns the options, the order of the runs and the report; `stand_in` the Bot API,
 //! `respondent` the virtual people and load shapes, `bots` the processes under test, `ceiling`
-//! the SQLite reference, `crash` the `kill -9` scenario and what it must leave behind, `soak`
+//! the SQLite reference, `floor` the bare teloxide bot, `crash` the `kill -9` scenario and what it must leave behind, `soak`
 //! the chaos soak over webhook replicas on PostgreSQL.
 
 mod bots;
 mod ceiling;
 mod crash;
+mod floor;
 mod respondent;
 mod soak;
 mod stand_in;
@@ -156,8 +159,10 @@ impl Args {
                         "aiogram-redis" => vec![redis],
                         "aiogram-sqlite" => vec![sqlite],
                         "both" => vec![Peer::Anketa, redis, sqlite],
+                        "floor" => vec![Peer::Anketa, Peer::TeloxideFloor],
+                        "all" => vec![Peer::Anketa, redis, sqlite, Peer::TeloxideFloor],
                         other => bail!(
-                            "--peer takes anketa, aiogram (both variants), aiogram-redis, aiogram-sqlite or both (Anketa and both variants; got {other:?})"
+                            "--peer takes anketa, aiogram (both variants), aiogram-redis, aiogram-sqlite, both (Anketa and both variants), floor (Anketa and the bare teloxide bot) or all (got {other:?})"
                         ),
                     }
                 }
@@ -235,6 +240,8 @@ impl Args {
         }
         match self.peers.as_slice() {
             [Peer::Anketa] => {}
+            [Peer::Anketa, Peer::TeloxideFloor] => command.push_str(" --peer floor"),
+            [Peer::Anketa, _, _, Peer::TeloxideFloor] => command.push_str(" --peer all"),
             [Peer::Anketa, ..] => command.push_str(" --peer both"),
             [peer] => {
                 let _ = write!(command, " --peer {}", peer.key());
@@ -309,6 +316,9 @@ impl Run {
 }
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().any(|arg| arg == floor::SERVE_FLAG) {
+        return floor::serve();
+    }
     let args = Args::parse()?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(args))
@@ -328,6 +338,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
             if matches!(scenario, Scenario::Drafts | Scenario::Flood { .. }) && peer != Peer::Anketa {
                 // The open-drafts figures (RSS, draft count) and flood control are Anketa's
                 // targets; the peer runs the scenarios whose throughput and latency are compared.
+                continue;
+            }
+            if peer == Peer::TeloxideFloor && (scenario != Scenario::Burst || args.mode != Mode::Polling) {
+                // The floor is a step's least cost, which the burst in polling mode measures.
                 continue;
             }
             let run = run_scenario(&args, scenario, peer, &seed, &stand_in, &world).await?;
@@ -604,6 +618,7 @@ async fn count_drafts(peer: Peer, file: &Path) -> anyhow::Result<i64> {
     let query = match peer {
         Peer::Anketa => "SELECT COUNT(*) FROM drafts",
         Peer::AiogramRedis | Peer::AiogramSqlite => "SELECT COUNT(*) FROM fsm WHERE state IS NOT NULL",
+        Peer::TeloxideFloor => return Ok(0),
     };
     let count = sqlx::query_scalar(query).fetch_one(&pool).await?;
     pool.close().await;
@@ -780,6 +795,17 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
                 if aiogram.storage_cpu.is_some() { ", redis-server's CPU included" } else { "" },
             );
         }
+    }
+    if let (Some(anketa), Some(floor)) = (burst(Peer::Anketa), burst(Peer::TeloxideFloor)) {
+        let _ = writeln!(
+            out,
+            "- floor: the bare teloxide bot (the same Bot API calls a step, no storage, no logic) used {:.0} µs of CPU a step at {} steps/s; Anketa {:.0} µs, so its own work (storage, survey, screens) is {:.0} µs of its step and teloxide's frame {:.0} %.",
+            floor.cpu_per_step(),
+            thousands(floor.sustained.round() as usize),
+            anketa.cpu_per_step(),
+            anketa.cpu_per_step() - floor.cpu_per_step(),
+            100.0 * floor.cpu_per_step() / anketa.cpu_per_step(),
+        );
     }
     out
 }
