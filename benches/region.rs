@@ -1306,7 +1306,7 @@ fn serve_launches() -> anyhow::Result<()> {
 fn run_anketa(bin: &Path, place: &Place, args: &[&str]) -> anyhow::Result<Run> {
     let started = Instant::now();
     let launcher = LAUNCHER.get().context("the launcher is started first")?;
-    let (status, cpu, max_rss) = launcher.lock().expect("launcher").run(bin, &place.url(), args)?;
+    let (status, cpu, max_rss) = launcher.lock().expect("launcher").run(bin, place.url(), args)?;
     let wall = started.elapsed();
     ensure!(status == 0, "anketa {args:?} failed (wait status {status})");
     Ok(Run { wall, cpu: Some(cpu), peak_mb: max_rss as f64 / 1024.0 })
