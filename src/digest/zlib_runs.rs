@@ -125,13 +125,12 @@ impl<'a> ZlibRuns<'a> {
 
     fn write_piece(&mut self, data: &[u8]) {
         let mut at = 0;
-        while at < data.len() {
-            let zeros = leading_zeros(&data[at..]);
-            if zeros > 0 {
+        while let Some(&byte) = data.get(at) {
+            if byte == 0 {
+                let zeros = leading_zeros(&data[at..]);
                 self.zeros(zeros);
                 at += zeros;
             } else {
-                let byte = data[at];
                 self.sum += u64::from(byte);
                 self.sum_of_sums += self.sum;
                 self.literal(byte);
