@@ -17,6 +17,7 @@ const UPDATES_DROPPED: &str = "anketa_updates_dropped_total";
 const STEP_SECONDS: &str = "anketa_step_duration_seconds";
 const RESPONSES: &str = "anketa_responses_released_total";
 const DRAFTS_OPEN: &str = "anketa_drafts_open";
+const DRAFTS_HELD: &str = "anketa_drafts_held";
 const DIGESTS: &str = "anketa_digests_sent_total";
 const REMINDERS: &str = "anketa_reminders_sent_total";
 const TELEGRAM_ERRORS: &str = "anketa_telegram_api_errors_total";
@@ -50,6 +51,10 @@ fn describe() {
     );
     metrics::describe_counter!(RESPONSES, "Completed questionnaires released from the ballot box (in groups).");
     metrics::describe_gauge!(DRAFTS_OPEN, "Unfinished questionnaires in the database (all replicas).");
+    metrics::describe_gauge!(
+        DRAFTS_HELD,
+        "Unfinished questionnaires this process keeps in memory until their chat's next update."
+    );
     metrics::describe_counter!(DIGESTS, "Daily digests delivered to staff.");
     metrics::describe_counter!(REMINDERS, "Reminders of an unfinished survey delivered to respondents.");
     metrics::describe_counter!(TELEGRAM_ERRORS, "Failed Telegram Bot API calls, by HTTP status or failure kind.");
@@ -113,6 +118,11 @@ pub fn reminder_sent() {
 
 pub fn drafts_open(count: i64) {
     gauge!(DRAFTS_OPEN).set(count as f64);
+}
+
+/// Read when the metrics are scraped, like [`drafts_open`]: moved at each step, it would date one.
+pub fn drafts_held(count: usize) {
+    gauge!(DRAFTS_HELD).set(count as f64);
 }
 
 /// Counts a failed Bot API call.

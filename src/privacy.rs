@@ -150,7 +150,7 @@ impl IdentityKey {
 }
 
 /// A draft's key: HMAC-SHA256 of the chat id under the identity key.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ChatKey([u8; 32]);
 
 impl ChatKey {

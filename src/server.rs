@@ -23,7 +23,7 @@ use teloxide::dptree::di::DependencyMap;
 use teloxide::types::Update;
 use tokio::net::TcpListener;
 
-use crate::db::Db;
+use crate::bot::App;
 use crate::failure::Failure;
 
 /// The header Telegram repeats the webhook's secret token in.
@@ -81,16 +81,16 @@ pub struct Webhook {
 
 #[derive(Clone)]
 struct Probe {
-    db: Db,
+    app: Arc<App>,
     metrics: PrometheusHandle,
 }
 
 /// The routes: always `/healthz` and `/metrics`, the webhook when given.
-pub fn router(db: Db, metrics: PrometheusHandle, webhook: Option<Webhook>) -> Router {
+pub fn router(app: Arc<App>, metrics: PrometheusHandle, webhook: Option<Webhook>) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health))
         .route("/metrics", get(render_metrics))
-        .with_state(Probe { db, metrics });
+        .with_state(Probe { app, metrics });
     if let Some(webhook) = webhook {
         let path = webhook.path.clone();
         router = router.merge(Router::new().route(&path, post(receive_update)).with_state(Arc::new(webhook)));
@@ -142,7 +142,7 @@ async fn receive_update(State(webhook): State<Arc<Webhook>>, headers: HeaderMap,
 }
 
 async fn health(State(probe): State<Probe>) -> (StatusCode, &'static str) {
-    match tokio::time::timeout(HEALTH_TIMEOUT, probe.db.ping()).await {
+    match tokio::time::timeout(HEALTH_TIMEOUT, probe.app.db.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok\n"),
         Ok(Err(error)) => {
             tracing::warn!(error = format!("{error:#}"), "health check: the database does not answer");
@@ -153,10 +153,11 @@ async fn health(State(probe): State<Probe>) -> (StatusCode, &'static str) {
 }
 
 async fn render_metrics(State(probe): State<Probe>) -> impl IntoResponse {
-    match probe.db.count_drafts().await {
+    match probe.app.db.count_drafts().await {
         Ok(count) => crate::metrics::drafts_open(count),
         Err(error) => tracing::warn!(error = %error, "metrics: cannot count the open drafts"),
     }
+    crate::metrics::drafts_held(probe.app.drafts.held());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], probe.metrics.render())
 }
 

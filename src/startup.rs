@@ -85,9 +85,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         match webhook_secret {
             Some(secret) => {
                 let listener = listener.context("webhook mode needs server.listen")?;
-                serve_webhook(bot, app, db.clone(), metrics, listener, secret, stop_rx.clone()).await
+                serve_webhook(bot, app, metrics, listener, secret, stop_rx.clone()).await
             }
-            None => serve_polling(bot, app, db.clone(), metrics, listener, stop_rx.clone()).await,
+            None => serve_polling(bot, app, metrics, listener, stop_rx.clone()).await,
         }
     };
     tokio::pin!(serving);
@@ -155,14 +155,14 @@ fn unfinished() -> anyhow::Error {
 async fn serve_polling(
     bot: Bot,
     app: Arc<App>,
-    db: Db,
     metrics: PrometheusHandle,
     listener: Option<TcpListener>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
+    let router = listener.map(|listener| (listener, server::router(app.clone(), metrics, None)));
     let http = async {
-        match listener {
-            Some(listener) => server::serve(listener, server::router(db, metrics, None), stopped(stop.clone())).await,
+        match router {
+            Some((listener, router)) => server::serve(listener, router, stopped(stop.clone())).await,
             None => Ok(()),
         }
     };
@@ -177,7 +177,6 @@ async fn serve_polling(
 async fn serve_webhook(
     bot: Bot,
     app: Arc<App>,
-    db: Db,
     metrics: PrometheusHandle,
     listener: TcpListener,
     secret: WebhookSecret,
@@ -193,10 +192,10 @@ async fn serve_webhook(
         path: url.path().to_string(),
         secret,
         schema: bot::schema(),
-        dependencies: bot::dependencies(bot, app),
+        dependencies: bot::dependencies(bot, app.clone()),
     };
     tracing::info!(path = %webhook.path, "listening for updates (webhook)");
-    server::serve(listener, server::router(db, metrics, Some(webhook)), stopped(stop)).await
+    server::serve(listener, server::router(app, metrics, Some(webhook)), stopped(stop)).await
 }
 
 /// Resolves once the stop signal has been given.

@@ -4,7 +4,7 @@
 mod support;
 
 use support::bot_api::{BotMessage, TestUser};
-use support::{Link, TestApp};
+use support::{Link, TestApp, metric};
 
 /// Presses a button and returns the screen it leads to (which may come after the answer).
 async fn tap(user: &TestUser, button: &str) -> BotMessage {
@@ -269,6 +269,39 @@ async fn a_survey_survives_kill_9_and_continues_where_it_stopped(mut app: TestAp
     let drafts = sql.count("SELECT COUNT(*) FROM drafts").await;
     assert_eq!(drafts, 0);
 }
+
+/// The bot keeps the draft it stored last in memory, so the next press costs one database write
+/// (`bot::draft_cache`); what it holds of a respondent goes with their next update. Read through
+/// `/metrics` as an operator would: after a submit or a `/cancel`, nothing of theirs is held.
+async fn a_submitted_or_cancelled_survey_leaves_nothing_in_the_bots_memory(mut app: TestApp) {
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot_with(&[("ANKETA_LISTEN", "127.0.0.1:0")]).await;
+    let addr = [app.listening_address(1).await];
+    let held = || metric(&addr, "anketa_drafts_held", "");
+
+    let finishing = app.api.user(4_100_000_001, "ru");
+    let cancelling = app.api.user(4_100_000_002, "ru");
+    for parent in [&finishing, &cancelling] {
+        parent.send_text(&links[0].start_command()).await;
+        tap(parent, "Начать").await;
+        tap(parent, "Нет").await;
+    }
+    assert_eq!(held().await, 2.0, "each respondent's last step is held for their next press");
+    for _ in 0..9 {
+        tap(&finishing, "Нет").await;
+    }
+    tap(&finishing, "Пропустить").await;
+    let thanks = tap(&finishing, "Отправить").await;
+    assert!(thanks.text.contains("Спасибо"), "{}", thanks.text);
+    assert_eq!(held().await, 1.0, "the submitted survey is not held");
+    let cancelled = cancelling.send_text("/cancel").await;
+    assert!(cancelled.text.contains("удалены"), "{}", cancelled.text);
+    assert_eq!(held().await, 0.0, "the cancelled survey is not held");
+    let (_, rows) = app.export().await;
+    assert_eq!(rows.len(), 1);
+}
+
+on_both_engines!(a_submitted_or_cancelled_survey_leaves_nothing_in_the_bots_memory);
 
 on_every_deployment!(
     the_class_count_appears_from_the_fifth_response,

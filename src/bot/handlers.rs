@@ -285,6 +285,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
         return Ok(());
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
+    app.drafts.forget(&ctx.draft_key());
     let result = patiently(|| run_command(&ctx, command.clone())).await;
     apologise_on_error(&ctx, result).await
 }
@@ -354,6 +355,7 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
         return Ok(());
     };
     let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
+    app.drafts.forget(&ctx.draft_key());
     let result = patiently(|| respond(&ctx, &message)).await;
     apologise_on_error(&ctx, result).await
 }
@@ -396,13 +398,14 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
             Ok(next) => {
                 let state = serde_json::to_string(&next)?;
                 // `None`: the draft changed since it was loaded; apply the text to the new state.
-                if let Some(revision) = ctx
-                    .app
-                    .db
-                    .update_draft(&ctx.draft_key(), stored.revision, &state, Some(message), ctx.app.clock.now())
-                    .await?
+                let key = ctx.draft_key();
+                if let Some(revision) =
+                    ctx.app.db.update_draft(&key, stored.revision, &state, Some(message), ctx.app.clock.now()).await?
                 {
-                    return ctx.send(ctx.painter(revision).draft(&survey, &next, (&target).into())).await;
+                    let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
+                    let kept = StoredDraft { state, revision, last_text_message: Some(message), ..stored };
+                    ctx.app.drafts.keep(key, kept, target);
+                    return ctx.send(screen).await;
                 }
             }
             Err(error) => {
@@ -551,6 +554,13 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Pressed::notice(ctx.t("survey-forged-button")));
     };
+    // The usual press: a step on the screen this process drew last, whose draft it still holds.
+    if let Some((stored, target)) = ctx.app.drafts.take_at(&ctx.draft_key(), data.revision)
+        && let Action::Step(input) = &data.action
+        && let Some(pressed) = step(ctx, stored, target, input.clone()).await?
+    {
+        return Ok(pressed);
+    }
     let Some((stored, target)) = ctx.load().await? else {
         return Ok(Pressed::notice(ctx.t("survey-no-survey-button")));
     };
@@ -566,10 +576,8 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
         let current = ctx.current_screen(&stored, &target).await?;
         return Ok(Pressed { notice: Some(ctx.t("survey-stale-button")), redraw: Some(Redraw::Below(current)) });
     }
-    let survey = ctx.survey(&target).await?;
-    let draft = ctx.decode(&stored);
     match data.action {
-        Action::Resume => Ok(Pressed::screen(ctx.painter(stored.revision).draft(&survey, &draft, (&target).into()))),
+        Action::Resume => Ok(Pressed::screen(ctx.current_screen(&stored, &target).await?)),
         Action::StartOver(code) => {
             let Some(new_target) = ctx.app.db.resolve_link(&code).await? else {
                 return Ok(Pressed::notice(ctx.t("survey-link-invalid")));
@@ -579,29 +587,34 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
             }
             Ok(Pressed::screen(ctx.begin(&new_target).await?))
         }
-        Action::Submit => submit(ctx, &stored, &target, &draft).await,
+        Action::Submit => submit(ctx, &stored, &target, &ctx.decode(&stored)).await,
         Action::Decline => {
             ctx.app.db.delete_draft(&ctx.draft_key()).await?;
             Ok(Pressed::text(ctx.t("survey-reminder-declined")))
         }
-        Action::Step(input) => match draft.step(&survey, input) {
-            Ok(next) => {
-                let state = serde_json::to_string(&next)?;
-                match ctx
-                    .app
-                    .db
-                    .update_draft(&ctx.draft_key(), stored.revision, &state, None, ctx.app.clock.now())
-                    .await?
-                {
-                    Some(revision) => {
-                        Ok(Pressed::screen(ctx.painter(revision).draft(&survey, &next, (&target).into())))
-                    }
-                    None => Ok(Pressed::notice(ctx.t("survey-stale-button"))),
-                }
-            }
-            Err(error) => Ok(Pressed::notice(ctx.painter(0).step_error(&error))),
-        },
+        Action::Step(input) => {
+            Ok(step(ctx, stored, target, input).await?.unwrap_or_else(|| Pressed::notice(ctx.t("survey-stale-button"))))
+        }
     }
+}
+
+/// Takes a step on `stored` and keeps the new draft for the chat's next press; `None` when the
+/// draft is no longer at `stored`'s revision (another update changed or removed it).
+async fn step(ctx: &Ctx<'_>, stored: StoredDraft, target: LinkTarget, input: Input) -> anyhow::Result<Option<Pressed>> {
+    let survey = ctx.survey(&target).await?;
+    let next = match ctx.decode(&stored).step(&survey, input) {
+        Ok(next) => next,
+        Err(error) => return Ok(Some(Pressed::notice(ctx.painter(0).step_error(&error)))),
+    };
+    let state = serde_json::to_string(&next)?;
+    let key = ctx.draft_key();
+    let Some(revision) = ctx.app.db.update_draft(&key, stored.revision, &state, None, ctx.app.clock.now()).await?
+    else {
+        return Ok(None);
+    };
+    let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
+    ctx.app.drafts.keep(key, StoredDraft { state, revision, ..stored }, target);
+    Ok(Some(Pressed::screen(screen)))
 }
 
 async fn submit(ctx: &Ctx<'_>, stored: &StoredDraft, target: &LinkTarget, draft: &Draft) -> anyhow::Result<Pressed> {

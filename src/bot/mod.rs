@@ -8,6 +8,7 @@
 pub mod callback;
 mod campaigns;
 pub mod digests;
+mod draft_cache;
 pub mod flood;
 mod handlers;
 mod invite;
@@ -59,6 +60,8 @@ pub struct App {
     pub ballots: BallotBox,
     /// Flood control: each person's budget of updates.
     pub flood: flood::FloodGate,
+    /// The drafts this process stored last, until their chat's next update.
+    pub drafts: draft_cache::DraftCache,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
     /// The survey of a class link by campaign and grade (`None`: nothing asked in that grade).
@@ -79,6 +82,7 @@ impl App {
             clock,
             ballots,
             flood,
+            drafts: draft_cache::DraftCache::default(),
             surveys: RwLock::default(),
             class_surveys: RwLock::default(),
         }
