@@ -110,7 +110,7 @@ impl Command {
 
 /// One update's context: who, where, in which language.
 pub(super) struct Ctx<'a> {
-    pub(super) app: &'a App,
+    pub(super) app: &'a Arc<App>,
     pub(super) bot: &'a Bot,
     pub(super) chat: ChatId,
     pub(super) user: &'a User,
@@ -125,6 +125,16 @@ impl Ctx<'_> {
     /// The key of this chat's draft (no chat id is stored).
     fn draft_key(&self) -> ChatKey {
         self.app.key.chat_key(self.chat.0)
+    }
+
+    /// Runs CPU-heavy work (a workbook, posters, a tally over a region) on the blocking pool: the
+    /// runtime's two workers handle every chat's updates, and none should wait seconds for it.
+    pub(super) async fn off_the_loop<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&App) -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let app = self.app.clone();
+        tokio::task::spawn_blocking(move || work(&app)).await?
     }
 
     fn painter(&self, revision: i64) -> Painter<'_> {

@@ -154,16 +154,21 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
     };
     // The audited indicators of the expert file, if one was sent for the campaign.
     let expert = ctx.app.db.expert_scores(campaign.id).await?;
-    let files =
-        match app::reports::report_files(&ctx.app.db, campaign, Some(&expert).filter(|e| !e.is_empty()), options).await
-        {
-            Ok(files) => files,
-            Err(error) => {
-                tracing::warn!(error = format!("{error:#}"), "no report for a campaign");
-                let text = ctx.app.texts.get_with(ctx.lang, "admin-results-not-noko", &args![("name", name)]);
-                return ctx.say(text).await;
-            }
-        };
+    let expert_given = !expert.is_empty();
+    // Its tallies and workbooks are seconds of CPU for a region: read and built off the loop.
+    let (db, reported) = (ctx.app.db.clone(), campaign.clone());
+    let building = ctx.off_the_loop(move |_| {
+        let expert = Some(&expert).filter(|_| expert_given);
+        Ok(tokio::runtime::Handle::current().block_on(app::reports::report_files(&db, &reported, expert, options)))
+    });
+    let files = match building.await? {
+        Ok(files) => files,
+        Err(error) => {
+            tracing::warn!(error = format!("{error:#}"), "no report for a campaign");
+            let text = ctx.app.texts.get_with(ctx.lang, "admin-results-not-noko", &args![("name", name)]);
+            return ctx.say(text).await;
+        }
+    };
     let kind = if over { "final" } else { "interim" };
     let file_name = |id: &str| {
         let stem = ctx.app.texts.get_with(ctx.lang, id, &args![("name", name), ("kind", kind)]);
@@ -178,7 +183,7 @@ async fn send_report(ctx: &Ctx<'_>, campaign: &Campaign) -> anyhow::Result<()> {
             ("schools", files.schools as i64),
             ("respondents", files.respondents as i64),
             ("threshold", ctx.app.settings.privacy.min_group_size),
-            ("expert", if expert.is_empty() { "no" } else { "yes" })
+            ("expert", if expert_given { "yes" } else { "no" })
         ],
     );
     let results = InputFile::memory(files.results).file_name(file_name("report-bot-file-results"));

@@ -202,23 +202,29 @@ async fn send_school_links(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) ->
     for campaign in campaigns {
         let named = several.then_some(campaign.name.as_str());
         let audiences = ClassAudiences::of(&*ctx.app.survey(campaign.id).await?);
-        let notice = CampaignNotice { name: named, ends_on: campaign.ends_on, audiences };
         let classes = ctx.app.db.participation_by_class(campaign.id, school_id).await?;
         let mut csv = crate::csv_out::Writer::from_writer(Vec::new(), ctx.app.settings.files.csv)?;
         csv.write_record(["class", "url"])?;
-        let mut codes = Vec::new();
-        for class in &classes {
+        let mut links = Vec::new();
+        for class in classes {
             let url = app::links::class_link(&ctx.app.db, campaign.id, class.id, &ctx.app.bot_username).await?;
             csv.write_record([class.name.as_str(), url.as_str()])?;
-            let qr = Qr::new(&url)?;
-            codes.push((class.name.as_str(), url, qr));
+            links.push((class.name, url));
         }
         let school = member.school.clone().unwrap_or_default();
-        let posters: Vec<Poster<'_>> = codes
-            .iter()
-            .map(|(class, url, qr)| Poster { school: &school, class, link: url, qr, campaign: notice })
-            .collect();
-        let pdf = Printer::default().pdf(&posters)?;
+        let (name, ends_on) = (named.map(str::to_string), campaign.ends_on);
+        let pdf = ctx
+            .off_the_loop(move |_| {
+                let campaign = CampaignNotice { name: name.as_deref(), ends_on, audiences };
+                let codes = links.iter().map(|(_, url)| Qr::new(url)).collect::<Result<Vec<_>, _>>()?;
+                let posters: Vec<Poster<'_>> = links
+                    .iter()
+                    .zip(&codes)
+                    .map(|((class, url), qr)| Poster { school: &school, class, link: url, qr, campaign })
+                    .collect();
+                Ok(Printer::default().pdf(&posters)?)
+            })
+            .await?;
         let bytes = csv.into_inner().map_err(|e| anyhow::anyhow!("cannot write the CSV: {e}"))?;
         let file = InputFile::memory(bytes).file_name(format!("links-{}.csv", campaign.name));
         sending::send(ctx.bot.send_document(ctx.chat, file).caption(campaign.name.clone())).await?;
@@ -255,12 +261,17 @@ async fn export(ctx: &Ctx<'_>, scope: Scope) -> anyhow::Result<()> {
         }
         let survey = ctx.app.survey(campaign.id).await?;
         let columns = app::exports::question_columns(&survey);
-        let bytes = crate::workbook::build(&ctx.app.texts, ctx.lang, &survey, &columns, &rows, Reader::Staff)?;
+        let (lang, count) = (ctx.lang, rows.len() as i64);
+        let bytes = ctx
+            .off_the_loop(move |shared| {
+                Ok(crate::workbook::build(&shared.texts, lang, &survey, &columns, &rows, Reader::Staff)?)
+            })
+            .await?;
         let file = InputFile::memory(bytes).file_name(format!("{}.xlsx", campaign.name));
         let caption = ctx.app.texts.get_with(
             ctx.lang,
             "admin-export-caption",
-            &args![("name", campaign.name.as_str()), ("count", rows.len() as i64), ("threshold", threshold)],
+            &args![("name", campaign.name.as_str()), ("count", count), ("threshold", threshold)],
         );
         sending::send(ctx.bot.send_document(ctx.chat, file).caption(caption)).await?;
     }
@@ -295,11 +306,15 @@ async fn results(ctx: &Ctx<'_>, scope: Scope, member: &StaffMember) -> anyhow::R
             ctx.say(text).await?;
             continue;
         }
-        let mut tally = Tally::default();
-        for row in &rows {
-            tally.add(row.answers.iter().map(|(q, v)| (q.as_str(), v.as_str())));
-        }
-        let scores = Scores::of(&tally, ctx.app.settings.report.method(), None);
+        let (scores, rows) = ctx
+            .off_the_loop(move |shared| {
+                let mut tally = Tally::default();
+                for row in &rows {
+                    tally.add(row.answers.iter().map(|(q, v)| (q.as_str(), v.as_str())));
+                }
+                Ok((Scores::of(&tally, shared.settings.report.method(), None), rows))
+            })
+            .await?;
         let value = |v: Option<f64>| v.map_or_else(|| texts.get(ctx.lang, "report-no-data"), |v| percent(ctx.lang, v));
         let mut lines = vec![texts.get_with(
             ctx.lang,
