@@ -22,11 +22,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use serde_json::value::RawValue;
+use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
-use teloxide::types::UpdateId;
+use teloxide::types::{ResponseParameters, UpdateId, UpdateKind};
 
 use super::{App, flood};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -80,16 +82,10 @@ pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
     loop {
         let offset = ledger.offset();
         let timeout = if ledger.holding_back() { 0 } else { LONG_POLL_SECS };
-        let request = bot
-            .get_updates()
-            .offset(offset_as_i32(offset))
-            .timeout(timeout)
-            .limit(BATCH)
-            .allowed_updates(super::HANDLED_UPDATES);
         let wake = next_poll;
-        let poll = async move {
+        let poll = async {
             tokio::time::sleep_until(wake).await;
-            request.await
+            get_updates(&bot, offset, timeout).await
         };
         tokio::pin!(poll);
         // Handled updates are taken in while the poll is open, so no handler waits on it.
@@ -121,14 +117,14 @@ pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
         match polled {
             None => break,
             Some(None) => next_poll = now,
-            Some(Some(Ok(updates))) => {
+            Some(Some(Ok(batch))) => {
                 failures = 0;
-                let crowded = updates.len() == usize::from(BATCH);
+                let crowded = batch.len() == usize::from(BATCH);
                 let mut fresh = 0;
-                for update in updates {
-                    if !ledger.fetched(offset, update.id, now) {
+                for unread in batch {
+                    let Some(update) = read_if_new(&unread, |id| ledger.fetched(offset, id, now)) else {
                         continue;
-                    }
+                    };
                     fresh += 1;
                     // Flood control on arrival: a flood checked only when its turn comes would
                     // fill its chat's queue and hold the offset back for everybody.
@@ -163,6 +159,63 @@ pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
         ledger.handled(handled.expect("handler panics are caught").update);
     }
     confirm(&bot, ledger.offset()).await;
+}
+
+/// Asks Telegram for the updates from `offset` on (waiting up to `timeout` seconds for one), as
+/// teloxide's `getUpdates` would, but leaves them unread: while an update is being handled, the
+/// offset stays at it and every poll hands out the same updates again, which teloxide would read
+/// into `Update`s each time (in a burst, twice the reading for the same updates).
+async fn get_updates(bot: &Bot, offset: u32, timeout: u32) -> Result<Vec<Box<RawValue>>, RequestError> {
+    let mut url = bot.api_url();
+    url.path_segments_mut()
+        .map_err(|()| RequestError::Io(Arc::new(std::io::Error::other("the Bot API URL cannot take a path"))))?
+        .push(&format!("bot{}", bot.token()))
+        .push("getUpdates");
+    let request = serde_json::json!({
+        "offset": offset_as_i32(offset),
+        "timeout": timeout,
+        "limit": BATCH,
+        "allowed_updates": super::HANDLED_UPDATES,
+    });
+    // Its URL holds the token: errors leave it out, as teloxide's do.
+    let network = |error: reqwest::Error| RequestError::Network(Arc::new(error.without_url()));
+    let body = bot.client().post(url).json(&request).send().await.map_err(network)?.text().await.map_err(network)?;
+    let answer: BotApiAnswer = serde_json::from_str(&body)
+        .map_err(|source| RequestError::InvalidJson { source: Arc::new(source), raw: body.clone().into() })?;
+    match answer {
+        BotApiAnswer { ok: true, result, .. } => Ok(result),
+        BotApiAnswer { parameters: Some(ResponseParameters::RetryAfter(wait)), .. } => {
+            Err(RequestError::RetryAfter(wait))
+        }
+        BotApiAnswer { description, .. } => Err(RequestError::Api(
+            serde_json::from_value(serde_json::Value::String(description)).unwrap_or(ApiError::Unknown(String::new())),
+        )),
+    }
+}
+
+/// The Bot API's answer to `getUpdates`.
+#[derive(serde::Deserialize)]
+struct BotApiAnswer {
+    ok: bool,
+    #[serde(default)]
+    result: Vec<Box<RawValue>>,
+    #[serde(default)]
+    description: String,
+    parameters: Option<ResponseParameters>,
+}
+
+/// The update, read whole, if `is_new` says its id was not fetched before; the id alone is read
+/// otherwise. An update teloxide cannot read comes as [`UpdateKind::Error`], with its id.
+fn read_if_new(unread: &RawValue, is_new: impl FnOnce(UpdateId) -> bool) -> Option<Update> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        update_id: u32,
+    }
+    let id = UpdateId(serde_json::from_str::<IdOnly>(unread.get()).ok()?.update_id);
+    if !is_new(id) {
+        return None;
+    }
+    Some(serde_json::from_str(unread.get()).unwrap_or(Update { id, kind: UpdateKind::Error(serde_json::Value::Null) }))
 }
 
 /// Stops holding back the updates fetched more than `limit` before `now` (they go on being
@@ -394,6 +447,25 @@ fn polling_failed(error: RequestError, pause: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_update_is_read_whole_only_the_first_time_it_comes_and_an_unreadable_one_keeps_its_id() {
+        let unread = |json: &str| RawValue::from_string(json.to_string()).unwrap();
+        let message = unread(
+            r#"{"update_id":8,"message":{"message_id":1,"date":0,"chat":{"id":5,"type":"private","first_name":"A"},
+                "from":{"id":5,"is_bot":false,"first_name":"A"},"text":"/help"}}"#,
+        );
+        assert!(read_if_new(&message, |_| false).is_none(), "a repeat is not read");
+        let read = read_if_new(&message, |id| id == UpdateId(8)).expect("a new update is read");
+        assert!(matches!(read.kind, UpdateKind::Message(ref m) if m.text() == Some("/help")), "{read:?}");
+        // A button press without `chat_instance`, as a Bot API emulator may send it.
+        let press =
+            unread(r#"{"update_id":9,"callback_query":{"id":"1","from":{"id":5,"is_bot":false,"first_name":"A"}}}"#);
+        let read = read_if_new(&press, |_| true).expect("read, as unreadable");
+        assert_eq!(read.id, UpdateId(9));
+        assert!(matches!(read.kind, UpdateKind::Error(_)));
+        assert!(read_if_new(&unread(r#"{"message":{}}"#), |_| true).is_none(), "no id, nothing to confirm");
+    }
 
     #[test]
     fn the_offset_stays_at_the_first_update_not_handled() {
