@@ -156,6 +156,63 @@ async fn a_replica_stopped_under_load_exits_cleanly_and_loses_nothing() {
     app.stop_bot().await;
 }
 
+/// Presses `button` of `screen` by posting the update to the replica at `replica` itself, as the
+/// proxy would have sent it there; the button's answer once it is handled.
+async fn press_at(user: &TestUser, replica: std::net::SocketAddr, screen: &BotMessage, button: &str) -> Option<String> {
+    static UPDATE_ID: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(950_000);
+    let data = screen.button(button).unwrap_or_else(|| panic!("no {button:?} on {screen:?}")).callback_data.clone();
+    let (id, press) = user.press_payload(screen.message_id, &data.unwrap());
+    let update_id = UPDATE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let posted = reqwest::Client::new()
+        .post(format!("http://{replica}{WEBHOOK_PATH}"))
+        .header("X-Telegram-Bot-Api-Secret-Token", WEBHOOK_SECRET)
+        .json(&json!({"update_id": update_id, "callback_query": press}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200, "the replica handled the press");
+    user.wait_answer(&id).await.text
+}
+
+/// Each replica keeps the draft it stored last for the chat's next press (`bot::draft_cache`). A
+/// step taken meanwhile on another replica makes that copy old; a press on the older screen that
+/// reaches the first replica must be judged by the database, not taken on the copy.
+#[tokio::test]
+async fn a_replica_holding_an_older_copy_of_a_draft_does_not_take_a_step_on_it() {
+    let mut app = TestApp::replicas().await;
+    let links = app.seed_with(&["--questionnaire", "noko-parents"], 0, 10).await;
+    app.start_bot().await;
+    let (first, second) = (app.replica_addrs[0], app.replica_addrs[1]);
+    let parent = app.api.user(8_400_000_001, "ru");
+    let welcome = parent.send_text(&links[0].start_command()).await;
+
+    let seq = parent.seq();
+    assert_eq!(press_at(&parent, first, &welcome, "Начать").await, None);
+    let q1 = parent.wait_output_after(seq).await;
+    assert!(q1.text.starts_with("Вопрос 1 из"), "{}", q1.text);
+    // The first replica keeps the draft at the first question; the answer goes through the second.
+    let seq = parent.seq();
+    assert_eq!(press_at(&parent, second, &q1, "Нет").await, None);
+    let q2 = parent.wait_output_after(seq).await;
+    assert!(q2.text.starts_with("Вопрос 2 из"), "{}", q2.text);
+    // The first question's screen pressed again, at the first replica: its copy is at exactly that
+    // screen, but the database has moved on.
+    let notice = press_at(&parent, first, &q1, "Да").await;
+    assert!(notice.as_deref().is_some_and(|n| n.contains("старого экрана")), "{notice:?}");
+
+    // The answer stored for the first question is the one given through the second replica.
+    for _ in 0..9 {
+        parent.press_and_see("Нет").await;
+    }
+    parent.press_and_see("Пропустить").await;
+    let thanks = parent.press_and_see("Отправить").await;
+    assert!(thanks.text.contains("Спасибо"), "{}", thanks.text);
+    let answers = exported_answers(&app).await;
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0][0], "no", "q1 as answered: {answers:?}");
+    app.stop_bot().await;
+}
+
 #[tokio::test]
 async fn webhook_requests_without_the_shared_secret_are_refused() {
     let mut app = TestApp::replicas().await;

@@ -1051,7 +1051,15 @@ impl TestUser {
 
     /// Enqueue a callback query without waiting; returns its id.
     pub fn enqueue_press(&self, message_id: i32, data: &str) -> String {
-        let (id, payload) = {
+        let (id, payload) = self.press_payload(message_id, data);
+        self.shared.enqueue_update("callback_query", payload);
+        id
+    }
+
+    /// A callback query as Telegram would send it, for a test to deliver itself (to one webhook
+    /// replica of its choice); its id, and the `callback_query` object.
+    pub fn press_payload(&self, message_id: i32, data: &str) -> (String, Value) {
+        {
             let mut inner = self.shared.lock();
             inner.next_callback += 1;
             let id = format!("cb{}-{}", self.id, inner.next_callback);
@@ -1068,9 +1076,7 @@ impl TestUser {
                 "data": data,
             });
             (id, payload)
-        };
-        self.shared.enqueue_update("callback_query", payload);
-        id
+        }
     }
 
     /// Wait (10 s) for the bot's `answerCallbackQuery` with this id (an
