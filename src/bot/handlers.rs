@@ -115,6 +115,14 @@ pub(super) struct Ctx<'a> {
     pub(super) chat: ChatId,
     pub(super) user: &'a User,
     pub(super) lang: Lang,
+    /// The key of this chat's draft (no chat id is stored), an HMAC computed once per update.
+    draft_key: ChatKey,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(app: &'a Arc<App>, bot: &'a Bot, chat: ChatId, user: &'a User) -> Self {
+        Ctx { app, bot, chat, user, lang: language(user), draft_key: app.key.chat_key(chat.0) }
+    }
 }
 
 impl Ctx<'_> {
@@ -122,9 +130,8 @@ impl Ctx<'_> {
         self.app.texts.get(self.lang, id)
     }
 
-    /// The key of this chat's draft (no chat id is stored).
     fn draft_key(&self) -> ChatKey {
-        self.app.key.chat_key(self.chat.0)
+        self.draft_key
     }
 
     /// Runs CPU-heavy work (a workbook, posters, a tally over a region) on the blocking pool: the
@@ -294,7 +301,7 @@ pub async fn on_command(bot: Bot, app: Arc<App>, message: Message, command: Comm
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
-    let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
+    let ctx = Ctx::new(&app, &bot, message.chat.id, user);
     app.drafts.forget(&ctx.draft_key());
     let result = patiently(|| run_command(&ctx, command.clone())).await;
     apologise_on_error(&ctx, result).await
@@ -364,7 +371,7 @@ pub async fn on_message(bot: Bot, app: Arc<App>, message: Message) -> anyhow::Re
     let Some(user) = message.from.as_ref() else {
         return Ok(());
     };
-    let ctx = Ctx { app: &app, bot: &bot, chat: message.chat.id, user, lang: language(user) };
+    let ctx = Ctx::new(&app, &bot, message.chat.id, user);
     app.drafts.forget(&ctx.draft_key());
     let result = patiently(|| respond(&ctx, &message)).await;
     apologise_on_error(&ctx, result).await
@@ -459,7 +466,7 @@ pub async fn on_callback(bot: Bot, app: Arc<App>, query: CallbackQuery) -> anyho
             drop(redrawn);
             return;
         };
-        let ctx = Ctx { app: &app, bot: &bot, chat, user: &query.from, lang };
+        let ctx = Ctx::new(&app, &bot, chat, &query.from);
         let pressed = patiently(|| press(&ctx, message_id, query.data.as_deref())).await.unwrap_or_else(|error| {
             tracing::error!(error = format!("{error:#}"), "button press failed");
             Pressed::notice(app.texts.get(lang, "survey-error"))
