@@ -24,7 +24,7 @@ use administrators::administrators;
 use anketa::app;
 use anketa::app::campaigns::CampaignRequest;
 use anketa::config::Settings;
-use anketa::db::{Db, NewResponse, SubmitOutcome, Within};
+use anketa::db::{Db, DraftWrite, NewResponse, SubmitOutcome, Within};
 use anketa::digest::{Digests, Figures};
 use anketa::i18n::Texts;
 use anketa::privacy::IdentityKey;
@@ -394,7 +394,7 @@ async fn fill_region(db: &Db, place: &Place, work: &Path, args: &Args, section: 
         let steps = Latencies::new(steps);
         section.row(
             format!(
-                "Respondent step (`load_draft_with_target` + `Draft::step` + `update_draft`), {tasks} task{}: {} respondents, {} steps",
+                "Respondent step (`load_draft_with_target` + `Draft::step` + `update_drafts`), {tasks} task{}: {} respondents, {} steps",
                 if tasks == 1 { "" } else { "s" },
                 thousands(respondents),
                 thousands(step_count)
@@ -858,9 +858,8 @@ async fn walk(bench: &Bench, rng: &mut StdRng, steps: &mut Vec<Duration>) -> any
         let draft: Draft = serde_json::from_str(&stored.state)?;
         let next = draft.step(&bench.survey, input)?;
         let state = serde_json::to_string(&next)?;
-        db.update_draft(&chat, stored.revision, &state, None, Utc::now())
-            .await?
-            .context("the draft changed under us")?;
+        let write = DraftWrite { chat, expected_revision: stored.revision, state, text_message: None, at: Utc::now() };
+        db.update_drafts(&[write]).await?.remove(0).context("the draft changed under us")?;
         steps.push(started.elapsed());
         screen = next;
     }
@@ -1412,7 +1411,7 @@ Speed is measured here, by a separate command, never in timed tests. The design 
 region: 1,000 schools, 30,000 classes, 300,000 responses. `benches/region.rs` builds such a region
 through the library's own calls (roster import, campaign, links), walks simulated respondents
 through the shipped `noko-parents` questionnaire the way the bot's button handler does
-(`load_draft_with_target` + `Draft::step` + `update_draft` per press), submits, fills the
+(`load_draft_with_target` + `Draft::step` + `update_drafts` per press), submits, fills the
 database to 300,000 responses, then times the counts, every digest of the region, the results
 report and the export.
 

@@ -5,7 +5,7 @@ mod support;
 
 use std::sync::Arc;
 
-use anketa::db::{Db, NewCampaign, NewResponse, Reachable, SubmitOutcome};
+use anketa::db::{Db, DraftWrite, NewCampaign, NewResponse, Reachable, SubmitOutcome};
 use anketa::privacy::IdentityKey;
 use anketa::roster;
 use anketa::survey::{Audience, Lang};
@@ -85,9 +85,33 @@ async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: T
     let key = IdentityKey::new(&[9; 32]).unwrap();
     let (one, two) = (key.chat_key(1), key.chat_key(2));
     db.start_draft(&one, code, "{\"a\":1}", 10, Utc::now(), None).await.unwrap();
-    assert_eq!(db.update_draft(&one, 10, "{\"a\":2}", None, Utc::now()).await.unwrap(), Some(11));
-    assert_eq!(db.update_draft(&one, 10, "{\"a\":3}", None, Utc::now()).await.unwrap(), None, "stale revision");
+    let write = |chat, expected_revision, state: &str| DraftWrite {
+        chat,
+        expected_revision,
+        state: state.to_string(),
+        text_message: Some(expected_revision),
+        at: Utc::now(),
+    };
+    assert_eq!(db.update_drafts(&[write(one, 10, "{\"a\":2}")]).await.unwrap(), [Some(11)]);
+    assert_eq!(db.update_drafts(&[write(one, 10, "{\"a\":3}")]).await.unwrap(), [None], "stale revision");
     assert_eq!(db.load_draft(&one).await.unwrap().unwrap().state, "{\"a\":2}");
+
+    // Several chats' steps in one statement: each is stored or refused on its own revision.
+    let (three, four) = (key.chat_key(3), key.chat_key(4));
+    db.start_draft(&three, code, "{}", 30, Utc::now(), None).await.unwrap();
+    db.start_draft(&four, code, "{}", 40, Utc::now(), None).await.unwrap();
+    let outcomes = db
+        .update_drafts(&[write(three, 30, "{\"c\":1}"), write(one, 10, "{\"a\":4}"), write(four, 40, "{\"d\":1}")])
+        .await
+        .unwrap();
+    assert_eq!(outcomes, [Some(31), None, Some(41)]);
+    let three_now = db.load_draft(&three).await.unwrap().unwrap();
+    assert_eq!(
+        (three_now.state.as_str(), three_now.revision, three_now.last_text_message),
+        ("{\"c\":1}", 31, Some(30))
+    );
+    assert_eq!(db.load_draft(&one).await.unwrap().unwrap().state, "{\"a\":2}", "the stale write changed nothing");
+    assert_eq!(db.load_draft(&four).await.unwrap().unwrap().revision, 41);
 
     db.start_draft(&two, code, "{}", 5, Utc::now() - chrono::Duration::days(40), None).await.unwrap();
     let purged = db.purge_drafts(Utc::now() - chrono::Duration::days(30)).await.unwrap();

@@ -1,13 +1,14 @@
 //! The reference ceiling: as many bare SQLite transactions as the bot made dialog steps, each the
-//! write one step makes (`Db::update_draft`: one UPDATE of a draft row with a JSON state of the
-//! realistic size), on the same kind of file with the same pragmas and pool (`Db::connect`), with
-//! no Telegram, HTTP or dispatcher in the way. The bot's steps/s are reported as a fraction of it.
+//! write one step makes (`Db::update_drafts` with one write: one UPDATE of a draft row with a JSON
+//! state of the realistic size), on the same kind of file with the same pragmas and pool
+//! (`Db::connect`), with no Telegram, HTTP or dispatcher in the way. The bot's steps/s are
+//! reported as a fraction of it (the bot itself may store several chats' steps in one).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anketa::app;
-use anketa::db::Db;
+use anketa::db::{Db, DraftWrite};
 use anketa::survey::{Draft, Input};
 use anyhow::Context;
 use chrono::Utc;
@@ -64,7 +65,14 @@ pub async fn measure(seed: &Seed, transactions: usize) -> anyhow::Result<Ceiling
             let mut revisions = vec![1_i64; mine.len()];
             for n in 0..count {
                 let i = n % mine.len();
-                let next = db.update_draft(&chats[mine[i]], revisions[i], &state, None, Utc::now()).await?;
+                let write = DraftWrite {
+                    chat: chats[mine[i]],
+                    expected_revision: revisions[i],
+                    state: state.to_string(),
+                    text_message: None,
+                    at: Utc::now(),
+                };
+                let next = db.update_drafts(&[write]).await?.remove(0);
                 revisions[i] = next.context("the draft moved under its only writer")?;
             }
             anyhow::Ok(())

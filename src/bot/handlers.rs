@@ -17,7 +17,7 @@ use super::patience::patiently;
 use super::screens::{Painter, Screen};
 use super::{App, campaigns, sending, staff};
 use crate::args;
-use crate::db::{LinkTarget, NewResponse, Participation, Reachable, Share, StoredDraft, SubmitOutcome};
+use crate::db::{DraftWrite, LinkTarget, NewResponse, Participation, Reachable, Share, StoredDraft, SubmitOutcome};
 use crate::digest::report::shares_text;
 use crate::metrics;
 use crate::privacy::ChatKey;
@@ -266,6 +266,24 @@ impl Ctx<'_> {
         Ok(self.painter(revision).draft(&survey, &draft, target.into()))
     }
 
+    /// Stores a step taken on `stored` (see [`super::draft_writes`]); returns the draft's new
+    /// revision, or `None` when something else changed or removed the draft first.
+    async fn store_step(
+        &self,
+        stored: &StoredDraft,
+        state: String,
+        text_message: Option<i64>,
+    ) -> anyhow::Result<Option<i64>> {
+        let write = DraftWrite {
+            chat: self.draft_key(),
+            expected_revision: stored.revision,
+            state,
+            text_message,
+            at: self.app.clock.now(),
+        };
+        self.app.draft_writes.store(write).await
+    }
+
     /// The chat's draft with where it leads, if the link still resolves.
     async fn load(&self) -> anyhow::Result<Option<(StoredDraft, LinkTarget)>> {
         match self.app.db.load_draft_with_target(&self.draft_key()).await? {
@@ -416,9 +434,7 @@ async fn answer_message(ctx: &Ctx<'_>, message: MessageId, text: Option<&str>) -
                 let state = serde_json::to_string(&next)?;
                 // `None`: the draft changed since it was loaded; apply the text to the new state.
                 let key = ctx.draft_key();
-                if let Some(revision) =
-                    ctx.app.db.update_draft(&key, stored.revision, &state, Some(message), ctx.app.clock.now()).await?
-                {
+                if let Some(revision) = ctx.store_step(&stored, state.clone(), Some(message)).await? {
                     let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
                     let kept = StoredDraft { state, revision, last_text_message: Some(message), ..stored };
                     ctx.app.drafts.keep(key, kept, target);
@@ -624,13 +640,11 @@ async fn step(ctx: &Ctx<'_>, stored: StoredDraft, target: LinkTarget, input: Inp
         Err(error) => return Ok(Some(Pressed::notice(ctx.painter(0).step_error(&error)))),
     };
     let state = serde_json::to_string(&next)?;
-    let key = ctx.draft_key();
-    let Some(revision) = ctx.app.db.update_draft(&key, stored.revision, &state, None, ctx.app.clock.now()).await?
-    else {
+    let Some(revision) = ctx.store_step(&stored, state.clone(), None).await? else {
         return Ok(None);
     };
     let screen = ctx.painter(revision).draft(&survey, &next, (&target).into());
-    ctx.app.drafts.keep(key, StoredDraft { state, revision, ..stored }, target);
+    ctx.app.drafts.keep(ctx.draft_key(), StoredDraft { state, revision, ..stored }, target);
     Ok(Some(Pressed::screen(screen)))
 }
 

@@ -9,6 +9,7 @@ pub mod callback;
 mod campaigns;
 pub mod digests;
 mod draft_cache;
+mod draft_writes;
 pub mod flood;
 mod handlers;
 mod invite;
@@ -62,6 +63,8 @@ pub struct App {
     pub flood: flood::FloodGate,
     /// The drafts this process stored last, until their chat's next update.
     pub drafts: draft_cache::DraftCache,
+    /// Where the steps' new drafts are stored, many chats' at once.
+    pub draft_writes: draft_writes::DraftWrites,
     /// Campaign questionnaires never change after creation, so each is parsed once.
     surveys: RwLock<HashMap<i64, Arc<Survey>>>,
     /// The survey of a class link by campaign and grade (`None`: nothing asked in that grade).
@@ -69,10 +72,12 @@ pub struct App {
 }
 
 impl App {
+    /// Starts the draft writer: call it within the Tokio runtime.
     pub fn new(db: Db, key: IdentityKey, settings: Settings, bot_username: String, clock: Clock) -> Self {
         let min_group = usize::try_from(settings.privacy.min_group_size).unwrap_or(1);
         let ballots = BallotBox::new(db.clone(), min_group, settings.survey.default_timezone, clock);
         let flood = flood::FloodGate::new(settings.telegram.flood_burst, settings.telegram.flood_per_second);
+        let draft_writes = draft_writes::DraftWrites::start(db.clone());
         App {
             db,
             key,
@@ -83,6 +88,7 @@ impl App {
             ballots,
             flood,
             drafts: draft_cache::DraftCache::default(),
+            draft_writes,
             surveys: RwLock::default(),
             class_surveys: RwLock::default(),
         }

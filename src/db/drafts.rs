@@ -18,8 +18,39 @@ pub struct StoredDraft {
     /// The engine's draft as JSON.
     pub state: String,
     pub revision: i64,
-    /// The Telegram id of the last message whose text was applied (see [`Db::update_draft`]).
+    /// The Telegram id of the last message whose text was applied (see [`Db::update_drafts`]).
     pub last_text_message: Option<i64>,
+}
+
+/// A step's new draft, stored only if the draft is still at the revision it was computed from.
+#[derive(Debug, Clone)]
+pub struct DraftWrite {
+    pub chat: ChatKey,
+    pub expected_revision: i64,
+    /// The engine's draft as JSON.
+    pub state: String,
+    /// The typed answer's message, if the step applied one (see [`StoredDraft::last_text_message`]).
+    pub text_message: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+/// `UPDATE … FROM (VALUES …)` for `rows` writes, five parameters each (the same text for both
+/// engines: sqlx tells PostgreSQL each parameter's type).
+fn update_drafts_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| {
+            let first = row * 5 + 1;
+            format!("(${}, ${}, ${}, ${}, ${})", first, first + 1, first + 2, first + 3, first + 4)
+        })
+        .collect();
+    format!(
+        "UPDATE drafts SET state = w.column3, revision = drafts.revision + 1, updated_at = w.column5,
+             last_text_message = COALESCE(w.column4, drafts.last_text_message)
+         FROM (VALUES {}) AS w
+         WHERE drafts.chat_key = w.column1 AND drafts.revision = w.column2
+         RETURNING drafts.chat_key",
+        values.join(", ")
+    )
 }
 
 /// How to reach a draft's respondent for its one reminder: their chat id sealed under the
@@ -121,31 +152,36 @@ impl Db {
         .map(|_| ()))
     }
 
-    /// Stores the next state if the draft is still at `expected_revision`; returns the new
-    /// revision, or `None` when something else changed or removed the draft first. A typed answer
-    /// names its message (`text_message`), so the same message handed over again is recognised.
-    pub async fn update_draft(
-        &self,
-        chat: &ChatKey,
-        expected_revision: i64,
-        state: &str,
-        text_message: Option<i64>,
-        now: DateTime<Utc>,
-    ) -> sqlx::Result<Option<i64>> {
-        let done = on_pool!(self, pool => sqlx::query(
-            "UPDATE drafts SET state = $1, revision = revision + 1, updated_at = $2,
-                 last_text_message = COALESCE($3, last_text_message)
-             WHERE chat_key = $4 AND revision = $5",
-        )
-        .bind(state)
-        .bind(now)
-        .bind(text_message)
-        .bind(chat.as_bytes())
-        .bind(expected_revision)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok((done == 1).then_some(expected_revision + 1))
+    /// Stores each write whose draft is still at its expected revision, all in one statement (one
+    /// transaction, one commit); returns, in the writes' order, each draft's new revision, or `None`
+    /// where something else changed or removed the draft first. The writes must be of different
+    /// chats. A typed answer names its message (`text_message`), so the same message handed over
+    /// again is recognised.
+    pub async fn update_drafts(&self, writes: &[DraftWrite]) -> sqlx::Result<Vec<Option<i64>>> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        debug_assert!(
+            writes.iter().enumerate().all(|(i, w)| writes[..i].iter().all(|earlier| earlier.chat != w.chat)),
+            "one write a chat"
+        );
+        let sql = update_drafts_sql(writes.len());
+        let stored: Vec<Vec<u8>> = on_pool!(self, pool => {
+            let mut query = sqlx::query_scalar(&sql);
+            for write in writes {
+                query = query
+                    .bind(write.chat.as_bytes())
+                    .bind(write.expected_revision)
+                    .bind(&write.state)
+                    .bind(write.text_message)
+                    .bind(write.at);
+            }
+            query.fetch_all(pool).await
+        })?;
+        Ok(writes
+            .iter()
+            .map(|write| stored.iter().any(|key| key == write.chat.as_bytes()).then_some(write.expected_revision + 1))
+            .collect())
     }
 
     /// Discards the chat's draft; returns whether there was one.

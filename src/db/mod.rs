@@ -36,7 +36,7 @@ pub use campaigns::{
 pub use delegation::{OpenInvitation, Place, PlaceRef};
 pub use dialogs::StoredDialog;
 pub use digests::{CLAIM_RENEW_EVERY, DigestRecipient};
-pub use drafts::{DueReminder, Reachable, StoredDraft};
+pub use drafts::{DraftWrite, DueReminder, Reachable, StoredDraft};
 pub use responses::{ExportRow, NewResponse, Reader, SealedSchool, SubmitOutcome};
 pub use roster::{ImportOutcome, PendingUpload, RosterSummary, UploadGuard};
 pub use staff::{Acceptance, InvitationRow, NewInvitation, SchoolRef, StaffMember};
