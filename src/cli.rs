@@ -381,6 +381,18 @@ async fn import_roster(
 }
 
 impl Cli {
+    /// The runtime the command runs on. The bot gets one thread for all its updates: an update's
+    /// work is small, and handing it between two workers cost more CPU than it saved (its heavy work
+    /// goes to the blocking pool, and SQLite's to its connection threads). A command-line job gets a
+    /// worker a core, so that reading the database overlaps building the file.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = match self.command {
+            Command::Run => tokio::runtime::Builder::new_current_thread(),
+            _ => tokio::runtime::Builder::new_multi_thread(),
+        };
+        builder.enable_all().build()
+    }
+
     /// Runs the command; `console` starts in the language chosen before the settings load and
     /// speaks the settings' language once they have.
     pub async fn execute(self, console: &mut Console) -> anyhow::Result<()> {

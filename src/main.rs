@@ -7,13 +7,19 @@ use anketa::console::{self, Console};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     anketa::telemetry::init();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut console = Console::new(console::early_language(&args));
     let cli = console::parse(args, &console.texts, console.lang);
-    match cli.execute(&mut console).await {
+    let runtime = match cli.runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{}", console.error(&anyhow::Error::new(error).context("cannot start the async runtime")));
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli.execute(&mut console)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{}", console.error(&error));

@@ -2,8 +2,8 @@
 //! Telegram only once handled, so a press in flight at a `kill -9` is handled after the restart
 //! without a second press; one chat whose reply hangs does not hold another chat up; a chat's
 //! updates are handled in order; an update handed over again (handled, but not confirmed before
-//! the crash) takes no second step and sends no second screen; a chat Telegram slows down (429s)
-//! holds up nobody else's confirmation.
+//! the crash) takes no second step and sends no second screen; a chat Telegram slows down (429s),
+//! or with more updates waiting than a person sends, holds up nobody else's confirmation.
 
 mod support;
 
@@ -196,6 +196,36 @@ async fn a_chat_telegram_slows_down_does_not_hold_up_anybody_elses_confirmation(
     app.kill_bot().await;
 }
 
+async fn a_chat_sending_faster_than_anyone_answers_holds_up_nobody_before_telegram_slows_it(mut app: TestApp) {
+    let links = app.seed().await;
+    app.start_bot().await;
+    let other = app.api.user(4_100_000_010, "ru");
+    let screen = at_the_first_question(&other, &links[0]).await;
+
+    // 150 updates of one chat, each reply slow to go out, none refused yet: however the handlers
+    // keep up, the chat's queue alone fills Telegram's batch of 100.
+    app.api.set_failure("sendMessage", Some(Failure::Slow { times: 1_000, delay_ms: 50 }));
+    let fast = app.api.user(4_100_000_011, "ru");
+    let seq = app.api.seq();
+    for _ in 0..150 {
+        fast.enqueue_text("/cancel");
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while fast.outputs_after(seq).len() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "the fast chat is answered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let pressed = app.api.seq();
+    enqueue_press(&other, &screen, "Да");
+    let next = outputs_within(&other, pressed, 1, Duration::from_secs(10)).await.remove(0);
+    assert!(next.text.starts_with("Вопрос 2 из"), "{}", next.text);
+    let logs = app.bot_logs();
+    assert!(!logs.contains("later updates are confirmed without it"), "an update was given up on:\n{logs}");
+    assert!(fast.outputs_after(seq).len() < 150, "the fast chat's replies were still going out");
+    app.kill_bot().await;
+}
+
 async fn a_chats_updates_are_handled_in_order(mut app: TestApp) {
     app.seed().await;
     app.start_bot().await;
@@ -249,6 +279,7 @@ on_both_engines!(
     a_chat_whose_reply_hangs_does_not_hold_up_another_chat,
     a_hung_reply_does_not_keep_other_chats_waiting_beyond_telegrams_batch,
     a_chat_telegram_slows_down_does_not_hold_up_anybody_elses_confirmation,
+    a_chat_sending_faster_than_anyone_answers_holds_up_nobody_before_telegram_slows_it,
     a_chats_updates_are_handled_in_order,
     a_stop_lets_the_update_being_handled_finish_and_confirms_it,
 );

@@ -135,7 +135,7 @@ impl Ctx<'_> {
     }
 
     /// Runs CPU-heavy work (a workbook, posters, a tally over a region) on the blocking pool: the
-    /// runtime's two workers handle every chat's updates, and none should wait seconds for it.
+    /// bot's one runtime thread handles every chat's updates, and none should wait seconds for it.
     pub(super) async fn off_the_loop<T: Send + 'static>(
         &self,
         work: impl FnOnce(&App) -> anyhow::Result<T> + Send + 'static,

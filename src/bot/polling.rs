@@ -14,7 +14,10 @@
 //! the bot answer them) would hold the offset back the longest, its updates queued one behind the
 //! other, each waiting out its `retry_after`: so once the outbox meets a 429 while handling an
 //! update, that chat's updates, queued and to come until its queue is empty, no longer hold the
-//! confirmation back ([`throttled`]). A crash then may lose that chat's excess, nobody else's.
+//! confirmation back ([`throttled`]). The same holds from the moment a chat has more than
+//! [`DEEP_QUEUE`] updates waiting, before any 429: its replies are bound to meet Telegram's pace,
+//! and until then its queue would crowd Telegram's batch however fast the handlers are. A crash
+//! then may lose that chat's excess, nobody else's.
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -57,6 +60,11 @@ pub const HOLD_BACK_LIMIT: Duration = Duration::from_secs(30);
 /// once, but Telegram repeats them while one admitted update of the flooder waits on its chat's
 /// one message a second), and everybody else's next screen should come within a second.
 const CROWDED_HOLD_BACK_LIMIT: Duration = Duration::from_millis(250);
+
+/// More updates waiting in one chat than a person sends (a parent's taps are answered as they
+/// come): a script, or someone let past flood control by a raised budget. Telegram lets a bot
+/// answer a chat about once a second, so the chat is treated as throttled at once.
+const DEEP_QUEUE: usize = 20;
 
 /// The first pause after a failed `getUpdates`; it doubles with each failure in a row up to
 /// [`LONGEST_PAUSE`]. A 429's `retry_after` is honoured instead.
@@ -133,9 +141,9 @@ pub async fn serve(bot: Bot, app: Arc<App>, mut stop: watch::Receiver<bool>) {
                         continue;
                     }
                     let chat = chat_of(&update);
-                    let (previous, throttled) = chats.queue(chat, update.id);
-                    if throttled {
-                        ledger.handled(update.id);
+                    let (previous, released) = chats.queue(chat, update.id);
+                    for update in released {
+                        ledger.handled(update);
                     }
                     let (schema, dependencies) = (schema.clone(), dependencies.clone());
                     let throttle = Throttle { chat, tell: throttle.clone() };
@@ -321,22 +329,32 @@ struct Queue {
 }
 
 impl Chats {
-    /// Queues `update` behind the chat's last one; whether the chat is throttled.
-    fn queue(&mut self, chat: Option<ChatId>, update: UpdateId) -> (Turn, bool) {
+    /// Queues `update` behind the chat's last one; returns its turn and the chat's updates that no
+    /// longer hold the offset back: this one if the chat is throttled, all it has waiting when this
+    /// one makes its queue deeper than [`DEEP_QUEUE`].
+    fn queue(&mut self, chat: Option<ChatId>, update: UpdateId) -> (Turn, Vec<UpdateId>) {
         let (done, finished) = oneshot::channel();
         let Some(chat) = chat else {
-            return (Turn { after: None, done }, false);
+            return (Turn { after: None, done }, Vec::new());
         };
         match self.0.get_mut(&chat) {
             Some(queue) => {
                 let after = std::mem::replace(&mut queue.finished, finished);
                 queue.last = update;
                 queue.waiting.push(update);
-                (Turn { after: Some(after), done }, queue.throttled)
+                let released = if queue.throttled {
+                    vec![update]
+                } else if queue.waiting.len() > DEEP_QUEUE {
+                    queue.throttled = true;
+                    queue.waiting.clone()
+                } else {
+                    Vec::new()
+                };
+                (Turn { after: Some(after), done }, released)
             }
             None => {
                 self.0.insert(chat, Queue { last: update, finished, waiting: vec![update], throttled: false });
-                (Turn { after: None, done }, false)
+                (Turn { after: None, done }, Vec::new())
             }
         }
     }
@@ -529,16 +547,34 @@ mod tests {
         let (a, b) = (Some(ChatId(1)), Some(ChatId(2)));
         let mut chats = Chats::default();
         let _first = chats.queue(a, UpdateId(1));
-        let (_, throttled) = chats.queue(a, UpdateId(2));
-        assert!(!throttled);
+        let (_, released) = chats.queue(a, UpdateId(2));
+        assert!(released.is_empty());
         let _other = chats.queue(b, UpdateId(3));
         assert_eq!(chats.throttle(ChatId(1)), [UpdateId(1), UpdateId(2)], "the chat's queue is let go");
-        assert!(chats.queue(a, UpdateId(4)).1, "what comes meanwhile does not hold back either");
-        assert!(!chats.queue(b, UpdateId(5)).1, "the other chat still does");
+        assert_eq!(chats.queue(a, UpdateId(4)).1, [UpdateId(4)], "what comes meanwhile does not hold back either");
+        assert!(chats.queue(b, UpdateId(5)).1.is_empty(), "the other chat still does");
         for update in [1, 2, 4] {
             chats.finished(a, UpdateId(update));
         }
-        assert!(!chats.queue(a, UpdateId(6)).1, "an emptied queue starts afresh");
+        assert!(chats.queue(a, UpdateId(6)).1.is_empty(), "an emptied queue starts afresh");
         assert!(chats.throttle(ChatId(9)).is_empty(), "a chat with nothing queued has nothing to let go");
+    }
+
+    #[test]
+    fn a_chat_with_more_waiting_than_a_person_sends_is_throttled_before_any_429() {
+        let (a, b) = (Some(ChatId(1)), Some(ChatId(2)));
+        let mut chats = Chats::default();
+        let mut turns = vec![chats.queue(b, UpdateId(1000)).0];
+        for update in 1..=DEEP_QUEUE as u32 {
+            let (turn, released) = chats.queue(a, UpdateId(update));
+            assert!(released.is_empty(), "{update} waiting hold the offset back");
+            turns.push(turn);
+        }
+        let deeper = UpdateId(DEEP_QUEUE as u32 + 1);
+        let (_, released) = chats.queue(a, deeper);
+        let all: Vec<UpdateId> = (1..=deeper.0).map(UpdateId).collect();
+        assert_eq!(released, all, "the whole queue is let go");
+        assert_eq!(chats.queue(a, UpdateId(99)).1, [UpdateId(99)], "and what comes until it is empty");
+        assert!(chats.queue(b, UpdateId(2000)).1.is_empty(), "the other chat still holds back");
     }
 }
