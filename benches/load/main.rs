@@ -753,7 +753,7 @@ fn report(args: &Args, machine: &Machine, seed: &Seed, runs: &[Run], ceiling: Op
     if let (Some(ceiling), Some(anketa)) = (ceiling, burst(Peer::Anketa)) {
         let _ = writeln!(
             out,
-            "- ceiling: {} bare SQLite draft updates (`Db::update_drafts`, one a transaction, a {}-byte state, 8 tasks, pool of 4, the pragmas `Db::connect` sets: WAL, synchronous=NORMAL, secure_delete) took {}: {} transactions/s; the bot's burst is {:.0} % of it.",
+            "- ceiling: {} bare SQLite draft updates (one `UPDATE … WHERE revision = ?` a transaction, a {}-byte state, 8 tasks, pool of 4, the pragmas `Db::connect` sets: WAL, synchronous=NORMAL, secure_delete) took {}: {} transactions/s; the bot's burst is {:.0} % of it.",
             thousands(ceiling.transactions),
             ceiling.state_bytes,
             seconds(ceiling.took),
