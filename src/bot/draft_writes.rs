@@ -7,6 +7,9 @@
 //! changes is the cost of a burst: the steps that arrive while a commit runs share the next one, so
 //! the database makes a commit, and sqlx a hand-over to its connection thread and back, per batch
 //! instead of per step. A step that comes alone is stored at once: nothing waits for company.
+//!
+//! The writer holds a step only while its statement runs, as the handler did before; nothing it
+//! is handed outlives the step.
 
 use std::collections::VecDeque;
 use std::error::Error;

@@ -22,8 +22,8 @@ pub struct StoredDraft {
     pub last_text_message: Option<i64>,
 }
 
-/// A step's new draft, stored only if the draft is still at the revision it was computed from.
-#[derive(Debug, Clone)]
+/// A step's new draft, stored only if the draft is still at the revision it was computed from
+/// (no `Debug`: its state holds answers, which never reach a log).
 pub struct DraftWrite {
     pub chat: ChatKey,
     pub expected_revision: i64,
