@@ -162,6 +162,17 @@ async fn a_hung_reply_does_not_keep_other_chats_waiting_beyond_telegrams_batch(m
     app.kill_bot().await;
 }
 
+/// Another parent's press, coming more than Telegram's batch (100) after a crowding chat's first
+/// update waiting, is fetched and answered at once, nothing given up on to reach it.
+async fn another_parents_press_goes_through(app: &TestApp, other: &TestUser, screen: &BotMessage) {
+    let pressed = app.api.seq();
+    enqueue_press(other, screen, "Да");
+    let next = outputs_within(other, pressed, 1, Duration::from_secs(10)).await.remove(0);
+    assert!(next.text.starts_with("Вопрос 2 из"), "{}", next.text);
+    let logs = app.bot_logs();
+    assert!(!logs.contains("later updates are confirmed without it"), "an update was given up on:\n{logs}");
+}
+
 async fn a_chat_telegram_slows_down_does_not_hold_up_anybody_elses_confirmation(mut app: TestApp) {
     let links = app.seed().await;
     app.start_bot().await;
@@ -184,14 +195,7 @@ async fn a_chat_telegram_slows_down_does_not_hold_up_anybody_elses_confirmation(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    // Another parent's press comes more than Telegram's batch (100) after the slowed chat's first
-    // update waiting: it is fetched at once, nothing given up on to reach it.
-    let pressed = app.api.seq();
-    enqueue_press(&other, &screen, "Да");
-    let next = outputs_within(&other, pressed, 1, Duration::from_secs(10)).await.remove(0);
-    assert!(next.text.starts_with("Вопрос 2 из"), "{}", next.text);
-    let logs = app.bot_logs();
-    assert!(!logs.contains("later updates are confirmed without it"), "an update was given up on:\n{logs}");
+    another_parents_press_goes_through(&app, &other, &screen).await;
     // The fast chat's replies would take minutes at Telegram's pace.
     app.kill_bot().await;
 }
@@ -216,12 +220,7 @@ async fn a_chat_sending_faster_than_anyone_answers_holds_up_nobody_before_telegr
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let pressed = app.api.seq();
-    enqueue_press(&other, &screen, "Да");
-    let next = outputs_within(&other, pressed, 1, Duration::from_secs(10)).await.remove(0);
-    assert!(next.text.starts_with("Вопрос 2 из"), "{}", next.text);
-    let logs = app.bot_logs();
-    assert!(!logs.contains("later updates are confirmed without it"), "an update was given up on:\n{logs}");
+    another_parents_press_goes_through(&app, &other, &screen).await;
     assert!(fast.outputs_after(seq).len() < 150, "the fast chat's replies were still going out");
     app.kill_bot().await;
 }
