@@ -859,7 +859,7 @@ async fn walk(bench: &Bench, rng: &mut StdRng, steps: &mut Vec<Duration>) -> any
         let next = draft.step(&bench.survey, input)?;
         let state = serde_json::to_string(&next)?;
         let write = DraftWrite { chat, expected_revision: stored.revision, state, text_message: None, at: Utc::now() };
-        db.update_drafts(&[write]).await?.remove(0).context("the draft changed under us")?;
+        db.update_drafts(vec![write]).await?.remove(0).context("the draft changed under us")?;
         steps.push(started.elapsed());
         screen = next;
     }

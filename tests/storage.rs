@@ -10,7 +10,8 @@ use anketa::privacy::IdentityKey;
 use anketa::roster;
 use anketa::survey::{Audience, Lang};
 use chrono::Utc;
-use support::TestApp;
+use futures_util::FutureExt;
+use support::{Engine, TestApp};
 
 async fn seeded(url: &str) -> (Db, i64, i64, i64, String) {
     let db = Db::connect(url).await.unwrap();
@@ -92,8 +93,8 @@ async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: T
         text_message: Some(expected_revision),
         at: Utc::now(),
     };
-    assert_eq!(db.update_drafts(&[write(one, 10, "{\"a\":2}")]).await.unwrap(), [Some(11)]);
-    assert_eq!(db.update_drafts(&[write(one, 10, "{\"a\":3}")]).await.unwrap(), [None], "stale revision");
+    assert_eq!(db.update_drafts(vec![write(one, 10, "{\"a\":2}")]).await.unwrap(), [Some(11)]);
+    assert_eq!(db.update_drafts(vec![write(one, 10, "{\"a\":3}")]).await.unwrap(), [None], "stale revision");
     assert_eq!(db.load_draft(&one).await.unwrap().unwrap().state, "{\"a\":2}");
 
     // Several chats' steps in one statement: each is stored or refused on its own revision.
@@ -101,7 +102,7 @@ async fn a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged(app: T
     db.start_draft(&three, code, "{}", 30, Utc::now(), None).await.unwrap();
     db.start_draft(&four, code, "{}", 40, Utc::now(), None).await.unwrap();
     let outcomes = db
-        .update_drafts(&[write(three, 30, "{\"c\":1}"), write(one, 10, "{\"a\":4}"), write(four, 40, "{\"d\":1}")])
+        .update_drafts(vec![write(three, 30, "{\"c\":1}"), write(one, 10, "{\"a\":4}"), write(four, 40, "{\"d\":1}")])
         .await
         .unwrap();
     assert_eq!(outcomes, [Some(31), None, Some(41)]);
@@ -267,7 +268,44 @@ async fn each_scope_exports_exactly_its_own_responses(app: TestApp) {
     }
 }
 
+/// A submit whose caller stops waiting at its first pause (a webhook request cut off) is still
+/// stored whole (on SQLite before the write queued after it).
+async fn a_submit_nobody_waits_for_is_stored_whole_or_not_at_all(app: TestApp) {
+    let (db, campaign, school, class, code) = seeded(&app.db_url).await;
+    let key = IdentityKey::new(&[4; 32]).unwrap();
+    let response = NewResponse {
+        campaign_id: campaign,
+        school_id: school,
+        class_id: class,
+        audience: Audience::Parent,
+        questionnaire_id: "noko-parents".into(),
+        answers: vec![("q1".into(), "yes".into())],
+    };
+    for round in 0..20_i64 {
+        let (chat, identity) = (key.chat_key(round), key.identity(round as u64, campaign, school));
+        db.start_draft(&chat, &code, "{}", 1, Utc::now(), None).await.unwrap();
+        let submit = db.submit_response(&chat, 1, identity.as_bytes(), &response);
+        // Polled once, then dropped.
+        assert!(submit.now_or_never().is_none(), "round {round}: done at once");
+        db.start_draft(&key.chat_key(1_000 + round), &code, "{}", 1, Utc::now(), None).await.unwrap();
+        let mut participated = false;
+        for _ in 0..250 {
+            participated = db.has_participated(campaign, identity.as_bytes()).await.unwrap();
+            if participated {
+                break;
+            }
+            assert_eq!(app.engine, Engine::Postgres, "round {round}: SQLite's writer took a write before it");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(participated, "round {round}: the submit was dropped");
+        assert!(db.load_draft(&chat).await.unwrap().is_none(), "round {round}: half a submit");
+    }
+    let class = db.class_participation(campaign, class).await.unwrap().unwrap();
+    assert_eq!(class.responses(), 20, "a ballot for each participation");
+}
+
 on_both_engines!(
+    a_submit_nobody_waits_for_is_stored_whole_or_not_at_all,
     a_drafts_reminder_is_claimed_by_one_process_once,
     two_processes_submitting_for_one_person_store_exactly_one_response,
     a_stale_revision_changes_nothing_and_abandoned_drafts_are_purged,

@@ -85,7 +85,7 @@ async fn write(db: Db, mut queue: mpsc::UnboundedReceiver<Waiting>) {
         }
         let (writes, outcomes): (Vec<DraftWrite>, Vec<_>) =
             next_batch(&mut waiting).into_iter().map(|step| (step.write, step.outcome)).unzip();
-        match db.update_drafts(&writes).await {
+        match db.update_drafts(writes).await {
             Ok(revisions) => {
                 for (outcome, revision) in outcomes.into_iter().zip(revisions) {
                     // A handler that stopped waiting (its update cancelled) needs no answer.

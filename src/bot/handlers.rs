@@ -252,8 +252,8 @@ impl Ctx<'_> {
         survey.ok_or_else(|| anyhow::anyhow!("campaign {} asks no audience in this class", target.campaign.id))
     }
 
-    /// A fresh draft at the welcome screen for this link, replacing any other draft of the chat;
-    /// returns the welcome screen to show.
+    /// A fresh draft at the welcome screen for this link, replacing any other draft of the chat,
+    /// kept for the chat's next press; returns the welcome screen to show.
     async fn begin(&self, target: &LinkTarget) -> anyhow::Result<Screen> {
         let survey = self.survey(target).await?;
         let draft = Draft::default();
@@ -263,6 +263,8 @@ impl Ctx<'_> {
         let reachable = Reachable { sealed_chat: self.app.key.seal_chat(self.chat.0), language: self.lang };
         let now = self.app.clock.now();
         self.app.db.start_draft(&self.draft_key(), &target.code, &state, revision, now, Some(&reachable)).await?;
+        let stored = StoredDraft { link_code: target.code.clone(), state, revision, last_text_message: None };
+        self.app.drafts.keep(self.draft_key(), stored, target.clone());
         Ok(self.painter(revision).draft(&survey, &draft, target.into()))
     }
 
@@ -587,12 +589,18 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
     let Some(data) = data.and_then(CallbackData::parse) else {
         return Ok(Pressed::notice(ctx.t("survey-forged-button")));
     };
-    // The usual press: a step on the screen this process drew last, whose draft it still holds.
-    if let Some((stored, target)) = ctx.app.drafts.take_at(&ctx.draft_key(), data.revision)
-        && let Action::Step(input) = &data.action
-        && let Some(pressed) = step(ctx, stored, target, input.clone()).await?
-    {
-        return Ok(pressed);
+    // The usual press: a step or the submit on the screen this process drew last, whose draft it
+    // still holds. When the database no longer has it at that revision, the press is handled again
+    // from what the database has.
+    if let Some((stored, target)) = ctx.app.drafts.take_at(&ctx.draft_key(), data.revision) {
+        let pressed = match &data.action {
+            Action::Step(input) => step(ctx, stored, target, input.clone()).await?,
+            Action::Submit => submit(ctx, &stored, &target, &ctx.decode(&stored)).await?,
+            _ => None,
+        };
+        if let Some(pressed) = pressed {
+            return Ok(pressed);
+        }
     }
     let Some((stored, target)) = ctx.load().await? else {
         return Ok(Pressed::notice(ctx.t("survey-no-survey-button")));
@@ -620,7 +628,9 @@ async fn press(ctx: &Ctx<'_>, message_id: MessageId, data: Option<&str>) -> anyh
             }
             Ok(Pressed::screen(ctx.begin(&new_target).await?))
         }
-        Action::Submit => submit(ctx, &stored, &target, &ctx.decode(&stored)).await,
+        Action::Submit => Ok(submit(ctx, &stored, &target, &ctx.decode(&stored))
+            .await?
+            .unwrap_or_else(|| Pressed::notice(ctx.t("survey-already-saved")))),
         Action::Decline => {
             ctx.app.db.delete_draft(&ctx.draft_key()).await?;
             Ok(Pressed::text(ctx.t("survey-reminder-declined")))
@@ -648,17 +658,24 @@ async fn step(ctx: &Ctx<'_>, stored: StoredDraft, target: LinkTarget, input: Inp
     Ok(Some(Pressed::screen(screen)))
 }
 
-async fn submit(ctx: &Ctx<'_>, stored: &StoredDraft, target: &LinkTarget, draft: &Draft) -> anyhow::Result<Pressed> {
+/// Submits `stored`; `None` when the draft is no longer at its revision (another update changed or
+/// removed it first).
+async fn submit(
+    ctx: &Ctx<'_>,
+    stored: &StoredDraft,
+    target: &LinkTarget,
+    draft: &Draft,
+) -> anyhow::Result<Option<Pressed>> {
     let survey = ctx.survey(target).await?;
     let (Some(answers), Some(questionnaire)) = (draft.completed_answers(&survey), draft.questionnaire(&survey)) else {
-        return Ok(Pressed::notice(ctx.t("survey-not-expected")));
+        return Ok(Some(Pressed::notice(ctx.t("survey-not-expected"))));
     };
     // Whether this person answered meanwhile is settled by `submit_response` itself, after it made
     // sure this press is the one that submits (a second press must not read its twin's response).
     if let Some(refusal) = ctx.campaign_refusal(target) {
         // The campaign ended or closed meanwhile: the draft can never be submitted, so it goes.
         ctx.app.db.delete_draft(&ctx.draft_key()).await?;
-        return Ok(Pressed::text(refusal));
+        return Ok(Some(Pressed::text(refusal)));
     }
     let response = NewResponse {
         campaign_id: target.campaign.id,
@@ -692,14 +709,14 @@ async fn submit(ctx: &Ctx<'_>, stored: &StoredDraft, target: &LinkTarget, draft:
                     ));
                 }
             }
-            Ok(Pressed::text(text))
+            Ok(Some(Pressed::text(text)))
         }
         SubmitOutcome::AlreadyAnswered => {
             let text =
                 ctx.app.texts.get_with(ctx.lang, "survey-already-answered", &args![("school", target.school.as_str())]);
-            Ok(Pressed::text(text))
+            Ok(Some(Pressed::text(text)))
         }
-        SubmitOutcome::DraftChanged => Ok(Pressed::notice(ctx.t("survey-already-saved"))),
+        SubmitOutcome::DraftChanged => Ok(None),
     }
 }
 

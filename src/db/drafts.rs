@@ -133,6 +133,20 @@ impl Db {
         now: DateTime<Utc>,
         reachable: Option<&Reachable>,
     ) -> sqlx::Result<()> {
+        let (chat, link_code, state, reachable) = (*chat, link_code.to_owned(), state.to_owned(), reachable.copied());
+        self.write(move |db| async move { db.insert_draft(&chat, &link_code, &state, revision, now, reachable).await })
+            .await
+    }
+
+    async fn insert_draft(
+        &self,
+        chat: &ChatKey,
+        link_code: &str,
+        state: &str,
+        revision: i64,
+        now: DateTime<Utc>,
+        reachable: Option<Reachable>,
+    ) -> sqlx::Result<()> {
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at, reminder_chat, language)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -157,10 +171,14 @@ impl Db {
     /// where something else changed or removed the draft first. The writes must be of different
     /// chats. A typed answer names its message (`text_message`), so the same message handed over
     /// again is recognised.
-    pub async fn update_drafts(&self, writes: &[DraftWrite]) -> sqlx::Result<Vec<Option<i64>>> {
+    pub async fn update_drafts(&self, writes: Vec<DraftWrite>) -> sqlx::Result<Vec<Option<i64>>> {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
+        self.write(move |db| async move { db.store_drafts(&writes).await }).await
+    }
+
+    async fn store_drafts(&self, writes: &[DraftWrite]) -> sqlx::Result<Vec<Option<i64>>> {
         debug_assert!(
             writes.iter().enumerate().all(|(i, w)| writes[..i].iter().all(|earlier| earlier.chat != w.chat)),
             "one write a chat"
@@ -186,11 +204,16 @@ impl Db {
 
     /// Discards the chat's draft; returns whether there was one.
     pub async fn delete_draft(&self, chat: &ChatKey) -> sqlx::Result<bool> {
-        let done = on_pool!(self, pool => sqlx::query("DELETE FROM drafts WHERE chat_key = $1")
-            .bind(chat.as_bytes())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
+        let chat = *chat;
+        let done = self
+            .write(move |db| async move {
+                on_pool!(&db, pool => sqlx::query("DELETE FROM drafts WHERE chat_key = $1")
+                    .bind(chat.as_bytes())
+                    .execute(pool)
+                    .await
+                    .map(|r| r.rows_affected()))
+            })
+            .await?;
         if done > 0 {
             self.scrub_deleted();
         }

@@ -19,6 +19,7 @@ mod responses;
 mod roster;
 mod staff;
 mod stats;
+mod writer;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -53,7 +54,7 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
 /// A connection pool to the configured database engine.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool, PendingScrub),
+    Sqlite(SqlitePool, SqliteWrites),
     Postgres(PgPool),
 }
 
@@ -62,9 +63,13 @@ pub enum Db {
 /// checkpoint blocks all writers while it runs, and one after every submit held up every step.
 pub const SCRUB_DELAY: Duration = Duration::from_millis(100);
 
-/// Whether a scrub of the write-ahead log is scheduled (SQLite); shared by a pool's clones.
-#[derive(Clone, Debug, Default)]
-pub struct PendingScrub(Arc<AtomicBool>);
+/// What the clones of a SQLite pool share besides it: the [`writer::Writer`] its hot writes queue
+/// on, and whether a scrub of the write-ahead log is scheduled.
+#[derive(Clone, Debug)]
+pub struct SqliteWrites {
+    writer: Arc<writer::Writer>,
+    scrub_pending: Arc<AtomicBool>,
+}
 
 /// Runs the same query code on whichever pool `$db` holds: `$pool` is bound to the concrete pool.
 macro_rules! on_pool {
@@ -124,7 +129,7 @@ impl Db {
 
     /// A SQLite pool opened elsewhere (with the pragmas of [`Db::connect`]).
     pub fn from_sqlite(pool: SqlitePool) -> Db {
-        Db::Sqlite(pool, PendingScrub::default())
+        Db::Sqlite(pool, SqliteWrites { writer: Arc::new(writer::Writer::start()), scrub_pending: Arc::default() })
     }
 
     async fn migrate(&self) -> anyhow::Result<()> {
@@ -147,14 +152,14 @@ impl Db {
     /// does not wait for it. Deletions while one is scheduled join it; one committed while a
     /// checkpoint runs schedules the next.
     pub(crate) fn scrub_deleted(&self) {
-        if let Db::Sqlite(_, PendingScrub(pending)) = self
-            && !pending.swap(true, Ordering::AcqRel)
+        if let Db::Sqlite(_, SqliteWrites { scrub_pending, .. }) = self
+            && !scrub_pending.swap(true, Ordering::AcqRel)
         {
             let db = self.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(SCRUB_DELAY).await;
-                if let Db::Sqlite(_, PendingScrub(pending)) = &db {
-                    pending.store(false, Ordering::Release);
+                if let Db::Sqlite(_, SqliteWrites { scrub_pending, .. }) = &db {
+                    scrub_pending.store(false, Ordering::Release);
                 }
                 if !db.checkpoint().await {
                     db.scrub_deleted();
@@ -164,8 +169,14 @@ impl Db {
     }
 
     /// Checkpoints SQLite's write-ahead log into the database file and truncates it; returns
-    /// `false` when readers kept it busy, so that it is scrubbed again later.
+    /// `false` when readers kept it busy, so that it is scrubbed again later. It blocks every
+    /// writer while it runs, so it takes its turn among them.
     async fn checkpoint(&self) -> bool {
+        // A writer that is gone (it panicked) is not retried in a loop either.
+        self.write(|db| async move { Ok::<_, sqlx::Error>(db.checkpoint_now().await) }).await.unwrap_or(true)
+    }
+
+    async fn checkpoint_now(&self) -> bool {
         let Db::Sqlite(pool, _) = self else { return true };
         if pool.is_closed() {
             return true;
@@ -186,10 +197,31 @@ impl Db {
         }
     }
 
+    /// Runs a write `job` makes of this pool, to its end even if the caller stops waiting (a
+    /// webhook request cut off): on SQLite on its [`writer::Writer`], after the writes queued
+    /// before it; on PostgreSQL, which locks rows rather than the database, as a task of its own.
+    /// A transaction dropped halfway on PostgreSQL left its connection inside it for the pool's
+    /// next borrower, who saw the submit's draft gone and no response (`tests/storage.rs`).
+    async fn write<T, E, F>(&self, job: impl FnOnce(Db) -> F) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite(_, SqliteWrites { writer, .. }) => writer.run(job(self.clone())).await,
+            Db::Postgres(_) => match tokio::spawn(job(self.clone())).await {
+                Ok(outcome) => outcome,
+                Err(failed) if failed.is_panic() => std::panic::resume_unwind(failed.into_panic()),
+                Err(_) => Err(sqlx::Error::WorkerCrashed.into()),
+            },
+        }
+    }
+
     /// Closes the pool, after the scrub a recent deletion is waiting for.
     pub async fn close(&self) {
-        if let Db::Sqlite(_, PendingScrub(pending)) = self
-            && pending.swap(false, Ordering::AcqRel)
+        if let Db::Sqlite(_, SqliteWrites { scrub_pending, .. }) = self
+            && scrub_pending.swap(false, Ordering::AcqRel)
         {
             let _ = self.checkpoint().await;
         }

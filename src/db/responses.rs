@@ -268,7 +268,10 @@ impl Db {
         identity: &[u8],
         response: &NewResponse,
     ) -> sqlx::Result<SubmitOutcome> {
-        let outcome = self.store_response(chat, expected_revision, identity, response).await?;
+        let (chat, identity, response) = (*chat, identity.to_vec(), response.clone());
+        let outcome = self
+            .write(move |db| async move { db.store_response(&chat, expected_revision, &identity, &response).await })
+            .await?;
         if outcome != SubmitOutcome::DraftChanged {
             self.scrub_deleted();
         }
@@ -371,6 +374,18 @@ impl Db {
     /// and rewrites the school's remaining ballots and register in random order (see the module's
     /// doc). Returns how many new responses were released.
     pub async fn settle_school(
+        &self,
+        campaign_id: i64,
+        school_id: i64,
+        min_group: usize,
+        today: NaiveDate,
+        over: bool,
+    ) -> anyhow::Result<u64> {
+        self.write(move |db| async move { db.settle_school_now(campaign_id, school_id, min_group, today, over).await })
+            .await
+    }
+
+    async fn settle_school_now(
         &self,
         campaign_id: i64,
         school_id: i64,
