@@ -28,9 +28,7 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::{Arc, RwLock};
 
-use teloxide::dispatching::DpHandlerDescription;
 use teloxide::dispatching::UpdateHandler;
-use teloxide::dptree::HandlerDescription;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, UpdateKind};
@@ -120,31 +118,20 @@ impl App {
     }
 }
 
-/// The update tree.
+/// The update tree, for updates [`handle_update`] let in.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
-    // Described as an entry, so that the update kinds asked of Telegram stay those handled below.
-    let counted = dptree::inspect_with_description(DpHandlerDescription::entry(), |update: Update| {
-        crate::metrics::update_received(&update.kind)
-    });
     let private_messages = Update::filter_message()
         .filter(|message: Message| message.chat.is_private())
         .branch(dptree::filter_map(Command::parse).endpoint(handlers::on_command))
         .endpoint(handlers::on_message);
     let button_presses = Update::filter_callback_query().endpoint(handlers::on_callback);
-    let genuine = dptree::filter_with_description(DpHandlerDescription::entry(), from_the_chats_own_user);
-    let within_budget = dptree::filter_with_description(DpHandlerDescription::entry(), within_flood_budget);
-    counted.chain(genuine).chain(within_budget).branch(private_messages).branch(button_presses)
-}
-
-/// Flood control before any handler (see [`flood`]).
-fn within_flood_budget(update: Update, bot: Bot, app: Arc<App>) -> bool {
-    flood::admits(&update, &bot, &app, flood::Stage::Handling)
+    dptree::entry().branch(private_messages).branch(button_presses)
 }
 
 /// Telegram sends a private chat's messages and button presses from that chat's own user only. An
 /// update claiming another sender is forged (e.g. posted to a leaked webhook URL): acted on, it
 /// would answer as one person in another's chat, or hand an administrator's export to a stranger.
-fn from_the_chats_own_user(update: Update) -> bool {
+fn from_the_chats_own_user(update: &Update) -> bool {
     match (update.chat(), update.from()) {
         (Some(chat), Some(user)) if chat.is_private() => chat.id == ChatId::from(user.id),
         _ => true,
@@ -159,6 +146,14 @@ pub const HANDLED_UPDATES: [AllowedUpdate; 2] = [AllowedUpdate::Message, Allowed
 /// Updates the schema does not take (group chats, edits) are dropped without logging their content,
 /// which would name the sender.
 pub async fn handle_update(schema: &UpdateHandler<anyhow::Error>, dependencies: &DependencyMap, update: Update) {
+    crate::metrics::update_received(&update.kind);
+    // Checked here rather than as filters of the tree, where each would take its own copy of the
+    // update (a button press carries the whole message it was on).
+    let admitted =
+        || flood::admits(&update, &dependencies.get::<Bot>(), &dependencies.get::<Arc<App>>(), flood::Stage::Handling);
+    if !from_the_chats_own_user(&update) || !admitted() {
+        return;
+    }
     let mut dependencies = dependencies.clone();
     dependencies.insert(update);
     if let ControlFlow::Break(Err(error)) = schema.dispatch(dependencies).await {

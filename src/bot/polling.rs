@@ -187,9 +187,12 @@ async fn get_updates(bot: &Bot, offset: u32, timeout: u32) -> Result<Vec<Box<Raw
     });
     // Its URL holds the token: errors leave it out, as teloxide's do.
     let network = |error: reqwest::Error| RequestError::Network(Arc::new(error.without_url()));
-    let body = bot.client().post(url).json(&request).send().await.map_err(network)?.text().await.map_err(network)?;
-    let answer: BotApiAnswer = serde_json::from_str(&body)
-        .map_err(|source| RequestError::InvalidJson { source: Arc::new(source), raw: body.clone().into() })?;
+    // Read as the bytes they are: a batch is up to 100 updates, most of them handed over before.
+    let body = bot.client().post(url).json(&request).send().await.map_err(network)?.bytes().await.map_err(network)?;
+    let answer: BotApiAnswer = serde_json::from_slice(&body).map_err(|source| RequestError::InvalidJson {
+        source: Arc::new(source),
+        raw: String::from_utf8_lossy(&body).into(),
+    })?;
     match answer {
         BotApiAnswer { ok: true, result, .. } => Ok(result),
         BotApiAnswer { parameters: Some(ResponseParameters::RetryAfter(wait)), .. } => {
