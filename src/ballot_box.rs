@@ -59,7 +59,9 @@ impl BallotBox {
         }
     }
 
-    async fn settle_scheduled(&self) {
+    /// Settles the schools submits scheduled, at once (at shutdown, once no update is handled any
+    /// more, so that no settling is left for after the database closes).
+    pub async fn settle_scheduled(&self) {
         let schools: Vec<(i64, i64)> = self.scheduled.lock().expect("lock not poisoned").drain().collect();
         let today = self.today();
         for (campaign_id, school_id) in schools {
@@ -93,7 +95,7 @@ impl BallotBox {
 
     /// Settles every school at start (a process killed before it settled a submit's school), then
     /// every minute the schools with something to release (a campaign over, or a class whose
-    /// settling failed), until `stop`, when the schools submits scheduled are settled at once.
+    /// settling failed), until `stop`.
     /// Settling rewrites a school's register, so schools with nothing new are left alone.
     pub async fn keep(self, mut stop: watch::Receiver<bool>) {
         let mut settled_all = false;
@@ -108,13 +110,9 @@ impl BallotBox {
                 Ok(_) => settled_all = true,
                 Err(error) => tracing::warn!(error = format!("{error:#}"), "cannot settle the ballot box"),
             }
-            let stopping = tokio::select! {
-                _ = tokio::time::sleep(SETTLE_EVERY) => false,
-                _ = stop.wait_for(|stop| *stop) => true,
-            };
-            if stopping {
-                self.settle_scheduled().await;
-                return;
+            tokio::select! {
+                _ = tokio::time::sleep(SETTLE_EVERY) => {}
+                _ = stop.wait_for(|stop| *stop) => return,
             }
         }
     }

@@ -81,6 +81,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         tokio::spawn(app.ballots.clone().keep(stop_rx.clone())),
     ];
 
+    let ballots = app.ballots.clone();
     let serving = async {
         match webhook_secret {
             Some(secret) => {
@@ -110,6 +111,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         }
     };
     let finished = tokio::time::timeout_at(deadline, background).await.map_err(|_| unfinished());
+    // The last submits' schools, settled after the updates (not at the stop signal, which the
+    // updates in flight outlive).
+    ballots.settle_scheduled().await;
     db.close().await;
     served?;
     finished?;
