@@ -200,8 +200,8 @@ impl Db {
     /// Runs a write `job` makes of this pool, to its end even if the caller stops waiting (a
     /// webhook request cut off): on SQLite on its [`writer::Writer`], after the writes queued
     /// before it; on PostgreSQL, which locks rows rather than the database, as a task of its own.
-    /// A transaction dropped halfway on PostgreSQL left its connection inside it for the pool's
-    /// next borrower, who saw the submit's draft gone and no response (`tests/storage.rs`).
+    /// A submit dropped halfway on PostgreSQL was seen half done by the pool's next borrowers (its
+    /// draft gone, no response: `tests/storage.rs`), as if its connection were still inside it.
     async fn write<T, E, F>(&self, job: impl FnOnce(Db) -> F) -> Result<T, E>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
