@@ -134,36 +134,26 @@ impl Db {
         reachable: Option<&Reachable>,
     ) -> sqlx::Result<()> {
         let (chat, link_code, state, reachable) = (*chat, link_code.to_owned(), state.to_owned(), reachable.copied());
-        self.write(move |db| async move { db.insert_draft(&chat, &link_code, &state, revision, now, reachable).await })
+        self.write(move |db| async move {
+            on_pool!(&db, pool => sqlx::query(
+                "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at, reminder_chat, language)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (chat_key) DO UPDATE SET link_code = excluded.link_code, state = excluded.state,
+                     revision = excluded.revision, updated_at = excluded.updated_at,
+                     reminder_chat = excluded.reminder_chat, language = excluded.language, reminded_at = NULL",
+            )
+            .bind(chat.as_bytes())
+            .bind(link_code)
+            .bind(state)
+            .bind(revision)
+            .bind(now)
+            .bind(reachable.map(|r| r.sealed_chat.to_vec()))
+            .bind(reachable.map_or(Lang::Ru, |r| r.language).code())
+            .execute(pool)
             .await
-    }
-
-    async fn insert_draft(
-        &self,
-        chat: &ChatKey,
-        link_code: &str,
-        state: &str,
-        revision: i64,
-        now: DateTime<Utc>,
-        reachable: Option<Reachable>,
-    ) -> sqlx::Result<()> {
-        on_pool!(self, pool => sqlx::query(
-            "INSERT INTO drafts (chat_key, link_code, state, revision, updated_at, reminder_chat, language)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (chat_key) DO UPDATE SET link_code = excluded.link_code, state = excluded.state,
-                 revision = excluded.revision, updated_at = excluded.updated_at,
-                 reminder_chat = excluded.reminder_chat, language = excluded.language, reminded_at = NULL",
-        )
-        .bind(chat.as_bytes())
-        .bind(link_code)
-        .bind(state)
-        .bind(revision)
-        .bind(now)
-        .bind(reachable.map(|r| r.sealed_chat.to_vec()))
-        .bind(reachable.map_or(Lang::Ru, |r| r.language).code())
-        .execute(pool)
+            .map(|_| ()))
+        })
         .await
-        .map(|_| ()))
     }
 
     /// Stores each write whose draft is still at its expected revision, all in one statement (one
